@@ -1,0 +1,7 @@
+//! The `marketguard` binary: parse arguments, hand over to the library.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    marketguard::run()
+}
