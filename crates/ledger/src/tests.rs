@@ -1,0 +1,264 @@
+use proptest::prelude::*;
+
+use super::*;
+
+fn usd() -> Currency {
+    Currency::parse("USD").unwrap()
+}
+fn eur() -> Currency {
+    Currency::parse("EUR").unwrap()
+}
+fn m(minor: i64, c: Currency) -> Money {
+    Money::from_minor(minor, c).unwrap()
+}
+fn tid(s: &str) -> TransferId {
+    TransferId::parse(s).unwrap()
+}
+fn acct(kind: AccountKind, owner: &str, c: Currency) -> AccountId {
+    AccountId::new(kind, owner, c)
+}
+fn escrow(order: &str) -> AccountId {
+    acct(AccountKind::OrderEscrow, order, usd())
+}
+fn posted(id: &str, debit: AccountId, credit: AccountId, minor: i64, code: Code) -> Transfer {
+    let amount = m(minor, debit.currency());
+    Transfer {
+        id: tid(id),
+        op: Op::Posted {
+            debit,
+            credit,
+            amount,
+        },
+        code,
+        order: Some(OrderId::parse("o1").unwrap()),
+    }
+}
+
+/// Capture 1000 into o1's escrow and hold it for seller s1.
+fn paid_book() -> Book {
+    let mut book = Book::new();
+    let buyer = acct(AccountKind::BuyerFunding, "b1", usd());
+    let seller = acct(AccountKind::SellerPayable, "s1", usd());
+    book.apply(&[
+        posted("cap", buyer, escrow("o1"), 1000, Code::Capture),
+        Transfer {
+            id: tid("hold"),
+            op: Op::Pending {
+                debit: escrow("o1"),
+                credit: seller,
+                amount: m(1000, usd()),
+            },
+            code: Code::Hold,
+            order: Some(OrderId::parse("o1").unwrap()),
+        },
+    ])
+    .unwrap();
+    book
+}
+
+fn assert_sound(book: &Book) {
+    let report = verify(book.accounts(), book.recorded());
+    assert!(report.ok(), "{:?}", report.broken);
+}
+
+#[test]
+fn same_id_same_content_is_a_no_op_and_other_content_an_error() {
+    let mut book = paid_book();
+    let buyer = acct(AccountKind::BuyerFunding, "b1", usd());
+    let again = posted("cap", buyer.clone(), escrow("o1"), 1000, Code::Capture);
+    assert_eq!(
+        book.apply(std::slice::from_ref(&again)).unwrap(),
+        vec![Applied::Duplicate(tid("cap"))]
+    );
+    assert_eq!(book.account(&escrow("o1")).credits_posted, 1000);
+    let other = posted("cap", buyer, escrow("o1"), 999, Code::Capture);
+    assert_eq!(book.apply(&[other]), Err(LedgerError::IdReused(tid("cap"))));
+    assert_sound(&book);
+}
+
+#[test]
+fn escrow_cannot_pay_out_more_than_it_holds() {
+    let mut book = paid_book();
+    let buyer = acct(AccountKind::BuyerFunding, "b1", usd());
+    // The hold already covers all 1000: a refund on top would overdraw.
+    let refund = posted("r1", escrow("o1"), buyer.clone(), 1, Code::Refund);
+    assert!(matches!(
+        book.apply(&[refund]),
+        Err(LedgerError::ExceedsBalance { .. })
+    ));
+    // Post 600 of the hold; then 400 can be refunded, and not a cent more.
+    book.apply(&[Transfer {
+        id: tid("rel"),
+        op: Op::PostPending {
+            pending: tid("hold"),
+            amount: m(600, usd()),
+        },
+        code: Code::Release,
+        order: None,
+    }])
+    .unwrap();
+    assert!(book
+        .apply(&[posted("r2", escrow("o1"), buyer.clone(), 401, Code::Refund)])
+        .is_err());
+    book.apply(&[posted("r3", escrow("o1"), buyer, 400, Code::Refund)])
+        .unwrap();
+    assert_eq!(book.account(&escrow("o1")).balance(), 0);
+    assert_sound(&book);
+}
+
+#[test]
+fn a_pending_transfer_resolves_once() {
+    let mut book = paid_book();
+    let void = |id: &str| Transfer {
+        id: tid(id),
+        op: Op::VoidPending {
+            pending: tid("hold"),
+        },
+        code: Code::Void,
+        order: None,
+    };
+    book.apply(&[void("v1")]).unwrap();
+    assert!(matches!(
+        book.apply(&[void("v2")]),
+        Err(LedgerError::AlreadyResolved { .. })
+    ));
+    let post = Transfer {
+        id: tid("p1"),
+        op: Op::PostPending {
+            pending: tid("hold"),
+            amount: m(1, usd()),
+        },
+        code: Code::Release,
+        order: None,
+    };
+    assert!(matches!(
+        book.apply(&[post]),
+        Err(LedgerError::AlreadyResolved { .. })
+    ));
+    assert_sound(&book);
+}
+
+#[test]
+fn linked_transfers_fail_together_and_change_nothing() {
+    let mut book = paid_book();
+    let before = verify(book.accounts(), book.recorded()).totals;
+    let buyer = acct(AccountKind::BuyerFunding, "b1", usd());
+    let batch = [
+        Transfer {
+            id: tid("v"),
+            op: Op::VoidPending {
+                pending: tid("hold"),
+            },
+            code: Code::Void,
+            order: None,
+        },
+        posted("r", escrow("o1"), buyer, 1001, Code::Refund),
+    ];
+    assert!(book.apply(&batch).is_err());
+    assert!(book.resolved_by(&tid("hold")).is_none());
+    assert_eq!(verify(book.accounts(), book.recorded()).totals, before);
+}
+
+#[test]
+fn currencies_never_mix() {
+    let mut book = paid_book();
+    let t = Transfer {
+        id: tid("x"),
+        op: Op::Posted {
+            debit: acct(AccountKind::BuyerFunding, "b1", eur()),
+            credit: escrow("o1"),
+            amount: m(5, eur()),
+        },
+        code: Code::Capture,
+        order: None,
+    };
+    assert!(matches!(
+        book.apply(&[t]),
+        Err(LedgerError::CurrencyMismatch { .. })
+    ));
+}
+
+#[test]
+fn account_ids_round_trip() {
+    let id = AccountId::new(AccountKind::SellerPayable, "s:1", usd());
+    assert_eq!(AccountId::parse(&id.to_string()).unwrap(), id);
+    assert!(AccountId::parse("nope").is_err());
+    assert!(AccountId::parse("order_escrow::USD").is_err());
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Pay { order: u8, minor: i64 },
+    Release { order: u8, minor: i64 },
+    Void { order: u8 },
+    Refund { order: u8, minor: i64 },
+    Payout { seller: u8, minor: i64 },
+    Replay { index: usize },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (0u8..4, 1i64..5000).prop_map(|(order, minor)| Step::Pay { order, minor }),
+        (0u8..4, 1i64..5000).prop_map(|(order, minor)| Step::Release { order, minor }),
+        (0u8..4).prop_map(|order| Step::Void { order }),
+        (0u8..4, 1i64..5000).prop_map(|(order, minor)| Step::Refund { order, minor }),
+        (0u8..2, 1i64..5000).prop_map(|(seller, minor)| Step::Payout { seller, minor }),
+        (0usize..64).prop_map(|index| Step::Replay { index }),
+    ]
+}
+
+proptest! {
+    /// Random sequences, racing resolutions of one hold and replays included: every
+    /// invariant holds after every step, and a refused batch changes nothing.
+    #[test]
+    fn invariants_hold_after_every_step(steps in proptest::collection::vec(step(), 1..60)) {
+        let mut book = Book::new();
+        let mut history: Vec<Vec<Transfer>> = Vec::new();
+        for (n, s) in steps.iter().enumerate() {
+            let order = |o: u8| format!("o{o}");
+            let seller = |o: u8| acct(AccountKind::SellerPayable, &format!("s{}", o % 2), usd());
+            let oid = |o: u8| Some(OrderId::parse(&order(o)).unwrap());
+            let batch: Vec<Transfer> = match s {
+                Step::Pay { order: o, minor } => vec![
+                    Transfer { id: tid(&format!("cap-{n}")), op: Op::Posted { debit: acct(AccountKind::BuyerFunding, "b", usd()), credit: escrow(&order(*o)), amount: m(*minor, usd()) }, code: Code::Capture, order: oid(*o) },
+                    Transfer { id: tid(&format!("hold-{o}-{n}")), op: Op::Pending { debit: escrow(&order(*o)), credit: seller(*o), amount: m(*minor, usd()) }, code: Code::Hold, order: oid(*o) },
+                ],
+                Step::Release { order: o, minor } | Step::Refund { order: o, minor } => {
+                    // Resolve the most recent hold of this order, racing earlier resolutions.
+                    let hold = history.iter().flatten().rev().find(|t| t.code == Code::Hold && t.order == oid(*o)).map(|t| t.id.clone());
+                    match (s, hold) {
+                        (Step::Release { .. }, Some(h)) => vec![Transfer { id: tid(&format!("rel-{n}")), op: Op::PostPending { pending: h, amount: m(*minor, usd()) }, code: Code::Release, order: oid(*o) }],
+                        (Step::Refund { .. }, Some(h)) => vec![
+                            Transfer { id: tid(&format!("void-{n}")), op: Op::VoidPending { pending: h }, code: Code::Void, order: oid(*o) },
+                            Transfer { id: tid(&format!("ref-{n}")), op: Op::Posted { debit: escrow(&order(*o)), credit: acct(AccountKind::BuyerFunding, "b", usd()), amount: m(*minor, usd()) }, code: Code::Refund, order: oid(*o) },
+                        ],
+                        _ => continue,
+                    }
+                }
+                Step::Void { order: o } => {
+                    let Some(h) = history.iter().flatten().rev().find(|t| t.code == Code::Hold && t.order == oid(*o)).map(|t| t.id.clone()) else { continue };
+                    vec![Transfer { id: tid(&format!("void-{n}")), op: Op::VoidPending { pending: h }, code: Code::Void, order: oid(*o) }]
+                }
+                Step::Payout { seller: sl, minor } => vec![Transfer { id: tid(&format!("pay-{n}")), op: Op::Posted { debit: acct(AccountKind::SellerPayable, &format!("s{sl}"), usd()), credit: acct(AccountKind::SellerAvailable, &format!("s{sl}"), usd()), amount: m(*minor, usd()) }, code: Code::Payout, order: None }],
+                Step::Replay { index } => match history.get(*index) { Some(b) => b.clone(), None => continue },
+            };
+            let before = book.clone();
+            match book.apply(&batch) {
+                Ok(applied) => {
+                    if let Step::Replay { .. } = s {
+                        prop_assert!(applied.iter().all(|a| matches!(a, Applied::Duplicate(_))));
+                    }
+                    history.push(batch);
+                }
+                Err(_) => {
+                    let a = verify(before.accounts(), before.recorded());
+                    let b = verify(book.accounts(), book.recorded());
+                    prop_assert_eq!(a.totals, b.totals);
+                    prop_assert_eq!(a.transfers, b.transfers);
+                }
+            }
+            let report = verify(book.accounts(), book.recorded());
+            prop_assert!(report.ok(), "after step {}: {:?}", n, report.broken);
+        }
+    }
+}
