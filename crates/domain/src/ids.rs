@@ -13,7 +13,7 @@ pub struct IdError {
     pub reason: &'static str,
 }
 
-fn check_id(kind: &'static str, value: &str) -> Result<(), IdError> {
+fn check_id(kind: &'static str, value: &str, bytes_max: usize) -> Result<(), IdError> {
     let fail = |reason| {
         Err(IdError {
             kind,
@@ -24,8 +24,12 @@ fn check_id(kind: &'static str, value: &str) -> Result<(), IdError> {
     if value.is_empty() {
         return fail("empty");
     }
-    if value.len() > ID_BYTES_MAX {
-        return fail("longer than 64 bytes");
+    if value.len() > bytes_max {
+        return fail(if bytes_max == ID_BYTES_MAX {
+            "longer than 64 bytes"
+        } else {
+            "longer than 128 bytes"
+        });
     }
     if !value
         .bytes()
@@ -38,13 +42,16 @@ fn check_id(kind: &'static str, value: &str) -> Result<(), IdError> {
 
 macro_rules! typed_id {
     ($(#[$meta:meta])* $name:ident, $kind:literal) => {
+        typed_id!($(#[$meta])* $name, $kind, ID_BYTES_MAX);
+    };
+    ($(#[$meta:meta])* $name:ident, $kind:literal, $max:expr) => {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(String);
 
         impl $name {
             pub fn parse(value: &str) -> Result<$name, IdError> {
-                check_id($kind, value)?;
+                check_id($kind, value, $max)?;
                 Ok($name(value.to_string()))
             }
 
@@ -84,8 +91,10 @@ typed_id!(
 );
 typed_id!(
     /// A ledger transfer, chosen by the client: the idempotency key of money movement.
+    /// Twice as long as other ids, so that it can be derived from one.
     TransferId,
-    "transfer"
+    "transfer",
+    2 * ID_BYTES_MAX
 );
 typed_id!(
     /// A dispute on an order.

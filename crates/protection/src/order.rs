@@ -1,0 +1,375 @@
+//! The order: its events (the append-only record) and the state folded from them.
+
+use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Order lifecycle of design.md section 2. Names are fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Placed,
+    Paid,
+    Shipped,
+    Delivered,
+    Completed,
+    Cancelled,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Placed => "placed",
+            Status::Paid => "paid",
+            Status::Shipped => "shipped",
+            Status::Delivered => "delivered",
+            Status::Completed => "completed",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        [
+            Status::Placed,
+            Status::Paid,
+            Status::Shipped,
+            Status::Delivered,
+            Status::Completed,
+            Status::Cancelled,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+/// Who did something. Every event records one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Actor {
+    Buyer(BuyerId),
+    Seller(SellerId),
+    /// The marketplace backend, acting for its users.
+    Platform,
+    /// A carrier's tracking feed.
+    Carrier,
+    /// A trust-and-safety agent.
+    Agent(String),
+    /// The timer loop, enforcing a deadline.
+    System,
+}
+
+impl Actor {
+    /// `buyer:<id>`, `seller:<id>`, `platform`, `carrier`, `agent:<name>`, `system`.
+    pub fn parse(s: &str) -> Option<Actor> {
+        match s.split_once(':') {
+            Some(("buyer", id)) => BuyerId::parse(id).ok().map(Actor::Buyer),
+            Some(("seller", id)) => SellerId::parse(id).ok().map(Actor::Seller),
+            Some(("agent", name)) if !name.is_empty() => Some(Actor::Agent(name.to_string())),
+            None if s == "platform" => Some(Actor::Platform),
+            None if s == "carrier" => Some(Actor::Carrier),
+            None if s == "system" => Some(Actor::System),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Buyer(id) => write!(f, "buyer:{id}"),
+            Actor::Seller(id) => write!(f, "seller:{id}"),
+            Actor::Platform => f.write_str("platform"),
+            Actor::Carrier => f.write_str("carrier"),
+            Actor::Agent(name) => write!(f, "agent:{name}"),
+            Actor::System => f.write_str("system"),
+        }
+    }
+}
+
+/// Why an order was cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CancelReason {
+    BuyerRequest,
+    SellerRequest,
+    PlatformRequest,
+    /// Not shipped by the handling deadline.
+    NotShippedInTime,
+    /// Not delivered by the promised date plus grace: the on-time guarantee refunds.
+    NotDeliveredInTime,
+}
+
+/// What happened to an order. Stored as JSON in the event log; field names are part of
+/// the storage format: add fields with defaults, never rename.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Placed {
+        buyer: String,
+        seller: String,
+        currency: String,
+        price_minor: i64,
+        shipping_minor: i64,
+        handling_days: i64,
+        promised_days: i64,
+        destination_country: Option<String>,
+    },
+    Paid {
+        amount_minor: i64,
+        three_ds: String,
+        ship_by_ms: i64,
+    },
+    Shipped {
+        tracking: String,
+        promised_ms: i64,
+        protection_ends_ms: i64,
+        guarantee_ms: i64,
+    },
+    Delivered {
+        country: Option<String>,
+        late: bool,
+    },
+    /// The on-time guarantee paid the fixed compensation for a late delivery.
+    LateCompensated { amount_minor: i64 },
+    ExtensionRequested { days: i64 },
+    ProtectionExtended {
+        days: i64,
+        protection_ends_ms: i64,
+        guarantee_ms: i64,
+        reason: String,
+    },
+    /// The buyer confirmed receipt; `warning` is set when it came before any delivery
+    /// event, since the buyer then gives up protection knowingly.
+    Confirmed {
+        early: bool,
+        warning: Option<String>,
+        released_minor: i64,
+        payout_ms: i64,
+    },
+    /// The protection period ended with the parcel delivered and no open dispute.
+    AutoConfirmed {
+        released_minor: i64,
+        payout_ms: i64,
+    },
+    Cancelled {
+        reason: CancelReason,
+        refunded_minor: i64,
+    },
+    /// The payout hold ended: released money became available to the seller.
+    PaidOut { amount_minor: i64 },
+}
+
+impl Event {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Placed { .. } => "placed",
+            Event::Paid { .. } => "paid",
+            Event::Shipped { .. } => "shipped",
+            Event::Delivered { .. } => "delivered",
+            Event::LateCompensated { .. } => "late_compensated",
+            Event::ExtensionRequested { .. } => "extension_requested",
+            Event::ProtectionExtended { .. } => "protection_extended",
+            Event::Confirmed { .. } => "confirmed",
+            Event::AutoConfirmed { .. } => "auto_confirmed",
+            Event::Cancelled { .. } => "cancelled",
+            Event::PaidOut { .. } => "paid_out",
+        }
+    }
+}
+
+/// An event as recorded: position in the order's log, when and by whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub event: Event,
+}
+
+/// The state of one order, folded from its events. Read-only outside this crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub id: OrderId,
+    pub buyer: BuyerId,
+    pub seller: SellerId,
+    pub currency: Currency,
+    pub price_minor: i64,
+    pub shipping_minor: i64,
+    pub status: Status,
+    pub handling_days: i64,
+    pub promised_days: i64,
+    pub destination_country: Option<String>,
+    pub placed_at: Timestamp,
+    pub paid_at: Option<Timestamp>,
+    pub ship_by: Option<Timestamp>,
+    pub shipped_at: Option<Timestamp>,
+    pub tracking: Option<String>,
+    pub promised_at: Option<Timestamp>,
+    pub protection_ends_at: Option<Timestamp>,
+    pub guarantee_at: Option<Timestamp>,
+    pub delivered_at: Option<Timestamp>,
+    pub completed_at: Option<Timestamp>,
+    pub payout_at: Option<Timestamp>,
+    pub captured_minor: i64,
+    pub released_minor: i64,
+    pub refunded_minor: i64,
+    pub compensated_minor: i64,
+    pub paid_out_minor: i64,
+    pub extension_requested_days: Option<i64>,
+    pub extension_days_total: i64,
+    pub early_confirmation: bool,
+    /// Seq of the last event applied: the optimistic-concurrency version.
+    pub version: i64,
+}
+
+impl Order {
+    pub fn total(&self) -> Money {
+        Money::from_minor(self.price_minor + self.shipping_minor, self.currency)
+            .expect("order totals are non-negative")
+    }
+
+    /// Money still held in escrow for this order.
+    pub fn held_minor(&self) -> i64 {
+        self.captured_minor - self.released_minor - self.refunded_minor
+    }
+
+    /// Folds the log into the state. Events come from `decide`, so an event that does
+    /// not fit the state is a bug in the log, not a user error: it panics.
+    pub fn replay(id: &OrderId, log: &[Recorded]) -> Option<Order> {
+        let mut order: Option<Order> = None;
+        for r in log {
+            order = Some(apply(order, id, r));
+        }
+        order
+    }
+}
+
+/// Applies one recorded event to the state.
+pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
+    let at = r.at;
+    let ts = Timestamp::from_unix_ms;
+    let mut o = match (order, &r.event) {
+        (
+            None,
+            Event::Placed {
+                buyer,
+                seller,
+                currency,
+                price_minor,
+                shipping_minor,
+                handling_days,
+                promised_days,
+                destination_country,
+            },
+        ) => Order {
+            id: id.clone(),
+            buyer: BuyerId::parse(buyer).expect("stored buyer id"),
+            seller: SellerId::parse(seller).expect("stored seller id"),
+            currency: Currency::parse(currency).expect("stored currency"),
+            price_minor: *price_minor,
+            shipping_minor: *shipping_minor,
+            status: Status::Placed,
+            handling_days: *handling_days,
+            promised_days: *promised_days,
+            destination_country: destination_country.clone(),
+            placed_at: at,
+            paid_at: None,
+            ship_by: None,
+            shipped_at: None,
+            tracking: None,
+            promised_at: None,
+            protection_ends_at: None,
+            guarantee_at: None,
+            delivered_at: None,
+            completed_at: None,
+            payout_at: None,
+            captured_minor: 0,
+            released_minor: 0,
+            refunded_minor: 0,
+            compensated_minor: 0,
+            paid_out_minor: 0,
+            extension_requested_days: None,
+            extension_days_total: 0,
+            early_confirmation: false,
+            version: 0,
+        },
+        (None, e) => panic!("order {id}: first event is {}, not placed", e.name()),
+        (Some(o), Event::Placed { .. }) => panic!("order {}: placed twice", o.id),
+        (Some(mut o), e) => {
+            match e {
+                Event::Placed { .. } => unreachable!(),
+                Event::Paid {
+                    amount_minor,
+                    ship_by_ms,
+                    ..
+                } => {
+                    o.status = Status::Paid;
+                    o.paid_at = Some(at);
+                    o.captured_minor = *amount_minor;
+                    o.ship_by = Some(ts(*ship_by_ms));
+                }
+                Event::Shipped {
+                    tracking,
+                    promised_ms,
+                    protection_ends_ms,
+                    guarantee_ms,
+                } => {
+                    o.status = Status::Shipped;
+                    o.shipped_at = Some(at);
+                    o.tracking = Some(tracking.clone());
+                    o.promised_at = Some(ts(*promised_ms));
+                    o.protection_ends_at = Some(ts(*protection_ends_ms));
+                    o.guarantee_at = Some(ts(*guarantee_ms));
+                }
+                Event::Delivered { .. } => {
+                    o.status = Status::Delivered;
+                    o.delivered_at = Some(at);
+                }
+                Event::LateCompensated { amount_minor } => o.compensated_minor += amount_minor,
+                Event::ExtensionRequested { days } => o.extension_requested_days = Some(*days),
+                Event::ProtectionExtended {
+                    days,
+                    protection_ends_ms,
+                    guarantee_ms,
+                    ..
+                } => {
+                    o.extension_days_total += days;
+                    o.extension_requested_days = None;
+                    o.protection_ends_at = Some(ts(*protection_ends_ms));
+                    o.guarantee_at = Some(ts(*guarantee_ms));
+                }
+                Event::Confirmed {
+                    early,
+                    released_minor,
+                    payout_ms,
+                    ..
+                } => {
+                    o.status = Status::Completed;
+                    o.early_confirmation = *early;
+                    o.completed_at = Some(at);
+                    o.released_minor += released_minor;
+                    o.payout_at = Some(ts(*payout_ms));
+                }
+                Event::AutoConfirmed {
+                    released_minor,
+                    payout_ms,
+                } => {
+                    o.status = Status::Completed;
+                    o.completed_at = Some(at);
+                    o.released_minor += released_minor;
+                    o.payout_at = Some(ts(*payout_ms));
+                }
+                Event::Cancelled { refunded_minor, .. } => {
+                    o.status = Status::Cancelled;
+                    o.refunded_minor += refunded_minor;
+                }
+                Event::PaidOut { amount_minor } => o.paid_out_minor += amount_minor,
+            }
+            o
+        }
+    };
+    assert_eq!(r.seq, o.version + 1, "order {id}: event seq out of order");
+    o.version = r.seq;
+    assert!(
+        o.held_minor() >= 0,
+        "order {id}: released plus refunded exceed captured"
+    );
+    o
+}
