@@ -1,0 +1,286 @@
+//! The engine: runs a command against the store. One command is one database
+//! transaction: idempotency check, row locks, load, `decide`, ledger checks on locked
+//! rows, events, balances, deadlines and the idempotency record, all or nothing.
+
+use domain::{OrderId, Timestamp};
+use ledger::{Applied, LedgerError};
+use protection::{decide, Actor, Command, Order, Policy, Recorded, Rejection};
+use store::{Store, StoreError, StoredOutcome, Tx};
+
+/// Times a command is tried again after losing a race to another transaction.
+pub const CONFLICT_RETRIES_MAX: u32 = 8;
+
+/// One command to run.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Client-chosen key: the same key with the same request returns the first
+    /// outcome; with another request it is an error.
+    pub idempotency_key: Option<String>,
+    pub order: OrderId,
+    pub actor: Actor,
+    pub command: Command,
+    pub at: Timestamp,
+}
+
+impl Request {
+    /// The request as compared under its idempotency key. `at` is left out: a retry
+    /// comes later by nature.
+    fn fingerprint(&self) -> String {
+        format!("{}|{}|{:?}", self.order, self.actor, self.command)
+    }
+}
+
+/// What a command did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub order: OrderId,
+    pub status: String,
+    /// Seqs of the events it appended (empty range when it changed nothing).
+    pub seq_from: i64,
+    pub seq_to: i64,
+    /// True when this is the stored answer to an earlier request with the same key.
+    pub replayed: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A rule refused the command; nothing changed.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    #[error("idempotency key {key:?} was used with another request")]
+    IdempotencyConflict { key: String },
+    /// The ledger refused the money movement; nothing changed.
+    #[error("ledger refused: {0}")]
+    Ledger(#[from] LedgerError),
+    #[error("too many concurrent writes on order {0}; try again")]
+    Busy(OrderId),
+    #[error("storage failed")]
+    Store(#[source] anyhow::Error),
+}
+
+impl From<StoreError> for EngineError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => EngineError::Store(anyhow::anyhow!("unexpected conflict")),
+            StoreError::Other(e) => EngineError::Store(e),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Engine {
+    store: Store,
+    policy: Policy,
+}
+
+enum Attempt<T> {
+    Done(T),
+    Retry,
+}
+
+impl Engine {
+    pub fn new(store: Store, policy: Policy) -> Engine {
+        Engine { store, policy }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Runs one command, retrying when a concurrent transaction won a race.
+    pub async fn execute(&self, request: &Request) -> Result<Outcome, EngineError> {
+        for _ in 0..CONFLICT_RETRIES_MAX {
+            let mut tx = self.store.begin().await?;
+            match self.execute_in(&mut tx, request).await {
+                Ok(Attempt::Done(outcome)) => match tx.commit().await {
+                    Ok(()) => return Ok(outcome),
+                    Err(StoreError::Conflict) => continue,
+                    Err(e) => return Err(e.into()),
+                },
+                Ok(Attempt::Retry) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(EngineError::Busy(request.order.clone()))
+    }
+
+    async fn execute_in(
+        &self,
+        tx: &mut Tx,
+        request: &Request,
+    ) -> Result<Attempt<Outcome>, EngineError> {
+        macro_rules! conflict_retries {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(StoreError::Conflict) => return Ok(Attempt::Retry),
+                    Err(e) => return Err(e.into()),
+                }
+            };
+        }
+        let fingerprint = request.fingerprint();
+        if let Some(key) = &request.idempotency_key {
+            if let Some(stored) = conflict_retries!(tx.idempotency(key).await) {
+                if stored.request != fingerprint {
+                    return Err(EngineError::IdempotencyConflict { key: key.clone() });
+                }
+                return Ok(Attempt::Done(Outcome {
+                    order: request.order.clone(),
+                    status: stored.status,
+                    seq_from: stored.seq_from,
+                    seq_to: stored.seq_to,
+                    replayed: true,
+                }));
+            }
+        }
+        let version = conflict_retries!(tx.lock_order(&request.order).await);
+        let log = conflict_retries!(tx.load_events(&request.order).await);
+        let before = Order::replay(&request.order, &log);
+        assert_eq!(
+            before.as_ref().map(|o| o.version),
+            version,
+            "order {}: projection version differs from its event log",
+            request.order
+        );
+        let decision = decide(
+            before.as_ref(),
+            &request.order,
+            &request.command,
+            &request.actor,
+            request.at,
+            &self.policy,
+        )?;
+        let mut book = conflict_retries!(tx.load_book(&decision.transfers).await);
+        let applied = book.apply(&decision.transfers)?;
+        if applied.iter().any(|a| matches!(a, Applied::Duplicate(_))) {
+            // Transfer ids derive from the order and the order is locked: a duplicate
+            // means the log and the ledger disagree.
+            return Err(EngineError::Store(anyhow::anyhow!(
+                "order {}: transfers of this command exist already",
+                request.order
+            )));
+        }
+        conflict_retries!(tx.write_ledger(&applied, &book, request.at).await);
+        let first_seq = version.unwrap_or(0) + 1;
+        let recorded: Vec<Recorded> = decision
+            .events
+            .into_iter()
+            .enumerate()
+            .map(|(i, event)| Recorded {
+                seq: first_seq + i as i64,
+                at: request.at,
+                actor: request.actor.clone(),
+                event,
+            })
+            .collect();
+        let mut after = before.clone();
+        for r in &recorded {
+            after = Some(protection::apply(after, &request.order, r));
+        }
+        conflict_retries!(tx.append_events(&request.order, &recorded).await);
+        if let Some(order) = &after {
+            if !recorded.is_empty() {
+                conflict_retries!(tx.save_order(order, version, request.at).await);
+            }
+        }
+        conflict_retries!(tx.insert_timers(&request.order, &decision.timers).await);
+        let outcome = Outcome {
+            order: request.order.clone(),
+            status: after
+                .as_ref()
+                .map_or("none", |o| o.status.as_str())
+                .to_string(),
+            seq_from: first_seq,
+            seq_to: first_seq + recorded.len() as i64 - 1,
+            replayed: false,
+        };
+        if let Some(key) = &request.idempotency_key {
+            let stored = StoredOutcome {
+                request: fingerprint,
+                order_id: request.order.to_string(),
+                seq_from: outcome.seq_from,
+                seq_to: outcome.seq_to,
+                status: outcome.status.clone(),
+            };
+            conflict_retries!(tx.put_idempotency(key, &stored, request.at).await);
+        }
+        Ok(Attempt::Done(outcome))
+    }
+
+    /// Fires deadlines due at `now`, each in its own transaction together with its
+    /// effects, so a deadline fires exactly once, also across a crash. Returns how many
+    /// fired; stops after `max`.
+    pub async fn run_due_timers(&self, now: Timestamp, max: usize) -> Result<usize, EngineError> {
+        let mut fired = 0;
+        let mut conflicts = 0;
+        while fired < max {
+            let mut tx = self.store.begin().await?;
+            let claimed = match tx.claim_due_timer(now).await {
+                Ok(c) => c,
+                Err(StoreError::Conflict) => {
+                    conflicts += 1;
+                    if conflicts > CONFLICT_RETRIES_MAX {
+                        break;
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let Some((order, timer)) = claimed else {
+                tx.rollback().await?;
+                break;
+            };
+            let request = Request {
+                idempotency_key: None,
+                order: order.clone(),
+                actor: Actor::System,
+                command: Command::Fire(timer.kind),
+                // The deadline takes effect when it was due, even if this loop runs
+                // late (after a restart, say): a payout hold still starts at the
+                // auto-confirmation it follows.
+                at: timer.due,
+            };
+            let result = self.execute_in(&mut tx, &request).await;
+            match result {
+                Ok(Attempt::Done(_)) => {}
+                Ok(Attempt::Retry) => {
+                    conflicts += 1;
+                    if conflicts > CONFLICT_RETRIES_MAX {
+                        return Err(EngineError::Busy(order));
+                    }
+                    continue;
+                }
+                Err(EngineError::Rejected(r)) => {
+                    // The rules never refuse a deadline; if one is, the timer stays
+                    // unfired and the operator sees why.
+                    return Err(EngineError::Store(anyhow::anyhow!(
+                        "deadline {:?} of order {order} refused: {r}",
+                        timer.kind
+                    )));
+                }
+                Err(e) => return Err(e),
+            }
+            match tx.mark_fired(&order, &timer, now).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+            match tx.commit().await {
+                Ok(()) => fired += 1,
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(fired)
+    }
+
+    /// The order's current state and its full event log.
+    pub async fn order(&self, id: &OrderId) -> Result<Option<(Order, Vec<Recorded>)>, EngineError> {
+        let log = self.store.events(id).await?;
+        Ok(Order::replay(id, &log).map(|o| (o, log)))
+    }
+}

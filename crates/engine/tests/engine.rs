@@ -1,0 +1,396 @@
+//! The engine on real databases: every test runs on SQLite and, when
+//! `MARKETGUARD_TEST_DATABASE_URL` is set, on a fresh PostgreSQL database too.
+
+use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp, MS_PER_DAY};
+use engine::{Engine, EngineError, Request};
+use ledger::{verify, AccountId, AccountKind};
+use proptest::prelude::*;
+use protection::{Actor, Command, Policy, Rejection, ThreeDs};
+use store::testing::stores;
+use store::Store;
+
+const T0: i64 = 1_790_000_000_000;
+
+fn at(days: f64) -> Timestamp {
+    Timestamp::from_unix_ms(T0 + (days * MS_PER_DAY as f64) as i64)
+}
+
+fn usd(s: &str) -> Money {
+    Money::parse(s, Currency::parse("USD").unwrap()).unwrap()
+}
+
+fn oid(s: &str) -> OrderId {
+    OrderId::parse(s).unwrap()
+}
+
+fn buyer() -> Actor {
+    Actor::Buyer(BuyerId::parse("b-1").unwrap())
+}
+
+fn seller() -> Actor {
+    Actor::Seller(SellerId::parse("s-1").unwrap())
+}
+
+fn req(order: &str, actor: Actor, command: Command, days: f64) -> Request {
+    Request {
+        idempotency_key: None,
+        order: oid(order),
+        actor,
+        command,
+        at: at(days),
+    }
+}
+
+fn place(order: &str) -> Request {
+    req(
+        order,
+        Actor::Platform,
+        Command::Place {
+            buyer: BuyerId::parse("b-1").unwrap(),
+            seller: SellerId::parse("s-1").unwrap(),
+            price: usd("10.00"),
+            shipping: usd("0.50"),
+            handling_days: None,
+            promised_days: 20,
+            destination_country: None,
+        },
+        0.0,
+    )
+}
+
+fn pay(order: &str) -> Request {
+    req(
+        order,
+        buyer(),
+        Command::Pay {
+            amount: usd("10.50"),
+            three_ds: ThreeDs::Authenticated,
+        },
+        0.0,
+    )
+}
+
+fn ship(order: &str, days: f64) -> Request {
+    req(
+        order,
+        seller(),
+        Command::Ship {
+            tracking: "LP00000001".into(),
+        },
+        days,
+    )
+}
+
+async fn assert_ledger_sound(store: &Store) {
+    let book = store.load_ledger().await.unwrap();
+    let report = verify(book.accounts(), book.recorded());
+    assert!(report.ok(), "{:?}", report.broken);
+}
+
+async fn balance(store: &Store, kind: AccountKind, owner: &str) -> i64 {
+    let book = store.load_ledger().await.unwrap();
+    book.account(&AccountId::new(
+        kind,
+        owner,
+        Currency::parse("USD").unwrap(),
+    ))
+    .balance()
+}
+
+async fn engines() -> Vec<(Engine, store::testing::tempfile_guard::Guard)> {
+    stores()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(s, g)| (Engine::new(s, Policy::default()), g))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_order_life_moves_money_and_records_every_event() {
+    for (e, _g) in engines().await {
+        e.execute(&place("o-1")).await.unwrap();
+        e.execute(&pay("o-1")).await.unwrap();
+        assert_eq!(
+            balance(e.store(), AccountKind::OrderEscrow, "o-1").await,
+            1050
+        );
+        e.execute(&ship("o-1", 1.0)).await.unwrap();
+        e.execute(&req(
+            "o-1",
+            Actor::Carrier,
+            Command::Deliver { country: None },
+            5.0,
+        ))
+        .await
+        .unwrap();
+        // Before the promised day 21 only the handling deadline (day 7) is due, and
+        // it finds the order shipped and changes nothing.
+        assert_eq!(e.run_due_timers(at(20.0), 100).await.unwrap(), 1);
+        assert_eq!(e.order(&oid("o-1")).await.unwrap().unwrap().1.len(), 4);
+        // Protection ends on day 21 (auto-confirm); the guarantee deadline on day 28
+        // finds the order completed and does nothing; payout on day 36.
+        assert_eq!(e.run_due_timers(at(40.0), 100).await.unwrap(), 3);
+        assert_eq!(
+            balance(e.store(), AccountKind::SellerAvailable, "s-1").await,
+            1050
+        );
+        let (order, log) = e.order(&oid("o-1")).await.unwrap().unwrap();
+        assert_eq!(order.status.as_str(), "completed");
+        let names: Vec<_> = log.iter().map(|r| r.event.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "placed",
+                "paid",
+                "shipped",
+                "delivered",
+                "auto_confirmed",
+                "paid_out"
+            ]
+        );
+        assert_eq!(log[4].actor, Actor::System);
+        assert_eq!(log[1].actor, buyer());
+        assert_ledger_sound(e.store()).await;
+        assert_eq!(e.store().next_due().await.unwrap(), None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_key_returns_the_first_result_and_refuses_other_content() {
+    for (e, _g) in engines().await {
+        e.execute(&place("o-1")).await.unwrap();
+        let mut p = pay("o-1");
+        p.idempotency_key = Some("pay-1".into());
+        let first = e.execute(&p).await.unwrap();
+        let mut again = p.clone();
+        again.at = at(0.5);
+        let second = e.execute(&again).await.unwrap();
+        assert!(!first.replayed && second.replayed);
+        assert_eq!((first.seq_from, first.seq_to), (second.seq_from, second.seq_to));
+        assert_eq!(
+            balance(e.store(), AccountKind::OrderEscrow, "o-1").await,
+            1050
+        );
+        let mut other = ship("o-1", 1.0);
+        other.idempotency_key = Some("pay-1".into());
+        assert!(matches!(
+            e.execute(&other).await,
+            Err(EngineError::IdempotencyConflict { .. })
+        ));
+        assert_eq!(e.order(&oid("o-1")).await.unwrap().unwrap().1.len(), 2);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_commands_on_one_order_have_exactly_one_outcome() {
+    for (e, _g) in engines().await {
+        for round in 0..3 {
+            let order = format!("race-{round}");
+            e.execute(&place(&order)).await.unwrap();
+            e.execute(&pay(&order)).await.unwrap();
+            // Buyer cancels, seller ships, buyer confirms and the handling deadline
+            // fires, all at once.
+            let mut tasks = Vec::new();
+            for i in 0..8 {
+                let e = e.clone();
+                let order = order.clone();
+                tasks.push(tokio::spawn(async move {
+                    let r = match i % 3 {
+                        0 => req(&order, buyer(), Command::Cancel, 1.0),
+                        1 => ship(&order, 1.0),
+                        _ => req(
+                            &order,
+                            buyer(),
+                            Command::ConfirmReceipt {
+                                acknowledge_no_delivery: true,
+                            },
+                            1.0,
+                        ),
+                    };
+                    e.execute(&r).await
+                }));
+            }
+            let mut ok = 0;
+            for t in tasks {
+                match t.await.unwrap() {
+                    Ok(_) => ok += 1,
+                    Err(EngineError::Rejected(Rejection::InvalidState { .. })) => {}
+                    Err(other) => panic!("unexpected {other}"),
+                }
+            }
+            let (o, log) = e.order(&oid(&order)).await.unwrap().unwrap();
+            // Ship may be followed by one confirm; cancel and confirm exclude the rest.
+            assert!((1..=2).contains(&ok), "{ok} commands succeeded");
+            assert!(o.released_minor + o.refunded_minor <= o.captured_minor);
+            let decisive = log
+                .iter()
+                .filter(|r| matches!(r.event.name(), "cancelled" | "confirmed"))
+                .count();
+            assert_eq!(decisive, 1, "{:?}", log);
+        }
+        assert_ledger_sound(e.store()).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_with_the_rule_and_changes_nothing() {
+    for (e, _g) in engines().await {
+        e.execute(&place("o-1")).await.unwrap();
+        let before = e.store().load_ledger().await.unwrap();
+        let cases = [
+            (ship("o-1", 0.0), "rule invalid_state"),
+            (
+                req(
+                    "o-1",
+                    buyer(),
+                    Command::Pay {
+                        amount: Money::parse("10.50", Currency::parse("EUR").unwrap()).unwrap(),
+                        three_ds: ThreeDs::Authenticated,
+                    },
+                    0.0,
+                ),
+                "rule currency",
+            ),
+            (
+                req("nope", buyer(), Command::Cancel, 0.0),
+                "order nope does not exist",
+            ),
+            (place("o-1"), "order o-1 already exists"),
+        ];
+        for (r, expect) in cases {
+            let err = e.execute(&r).await.unwrap_err();
+            assert!(err.to_string().contains(expect), "{err}");
+        }
+        assert_eq!(e.order(&oid("o-1")).await.unwrap().unwrap().1.len(), 1);
+        let after = e.store().load_ledger().await.unwrap();
+        assert_eq!(after.accounts().count(), before.accounts().count());
+        assert_eq!(after.recorded().count(), before.recorded().count());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deadlines_fire_once_also_after_a_restart() {
+    let dbs = store::testing::databases().await.unwrap();
+    for (url, _g) in dbs {
+        let e = Engine::new(Store::connect(&url).await.unwrap(), Policy::default());
+        e.execute(&place("o-1")).await.unwrap();
+        e.execute(&pay("o-1")).await.unwrap();
+        e.store().close().await;
+        drop(e);
+        // A new process: the handling deadline (day 7) is still there, and fires once.
+        let e = Engine::new(Store::connect(&url).await.unwrap(), Policy::default());
+        assert_eq!(e.store().next_due().await.unwrap(), Some(at(7.0)));
+        assert_eq!(e.run_due_timers(at(8.0), 100).await.unwrap(), 1);
+        assert_eq!(e.run_due_timers(at(9.0), 100).await.unwrap(), 0);
+        let (o, log) = e.order(&oid("o-1")).await.unwrap().unwrap();
+        assert_eq!(o.status.as_str(), "cancelled");
+        assert_eq!(log.iter().filter(|r| r.event.name() == "cancelled").count(), 1);
+        assert_eq!(balance(e.store(), AccountKind::BuyerFunding, "b-1").await, 0);
+        assert_ledger_sound(e.store()).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_timer_loops_share_deadlines_without_firing_twice() {
+    for (e, _g) in engines().await {
+        for i in 0..12 {
+            let o = format!("o-{i}");
+            e.execute(&place(&o)).await.unwrap();
+            e.execute(&pay(&o)).await.unwrap();
+        }
+        let mut loops = Vec::new();
+        for _ in 0..3 {
+            let e = e.clone();
+            loops.push(tokio::spawn(
+                async move { e.run_due_timers(at(8.0), 100).await },
+            ));
+        }
+        let mut total = 0;
+        for l in loops {
+            total += l.await.unwrap().unwrap();
+        }
+        assert_eq!(total, 12);
+        assert_ledger_sound(e.store()).await;
+        assert_eq!(
+            balance(e.store(), AccountKind::BuyerFunding, "b-1").await,
+            0
+        );
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Ship(u8),
+    Deliver(u8),
+    Confirm(u8),
+    Cancel(u8),
+    Extend(u8, i64),
+    /// Two commands on one order at once.
+    Race(u8),
+    Wait(f64),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        (0u8..3).prop_map(Step::Ship),
+        (0u8..3).prop_map(Step::Deliver),
+        (0u8..3).prop_map(Step::Confirm),
+        (0u8..3).prop_map(Step::Cancel),
+        (0u8..3, 1i64..20).prop_map(|(o, d)| Step::Extend(o, d)),
+        (0u8..3).prop_map(Step::Race),
+        (0.5f64..15.0).prop_map(Step::Wait),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    /// Random command sequences with races, on each backend: the ledger verifies after
+    /// every step and no order pays out more than it captured.
+    #[test]
+    fn random_sequences_with_races_keep_the_ledger_sound(steps in proptest::collection::vec(step(), 1..20)) {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async {
+            for (store, _g) in stores().await.unwrap() {
+                let e = Engine::new(store, Policy::default());
+                for o in 0..3 {
+                    e.execute(&place(&format!("p-{o}"))).await.unwrap();
+                    e.execute(&pay(&format!("p-{o}"))).await.unwrap();
+                }
+                let mut now = 0.0;
+                for s in &steps {
+                    let name = |o: &u8| format!("p-{o}");
+                    let r = match s {
+                        Step::Ship(o) => Some(ship(&name(o), now)),
+                        Step::Deliver(o) => Some(req(&name(o), Actor::Carrier, Command::Deliver { country: None }, now)),
+                        Step::Confirm(o) => Some(req(&name(o), buyer(), Command::ConfirmReceipt { acknowledge_no_delivery: true }, now)),
+                        Step::Cancel(o) => Some(req(&name(o), buyer(), Command::Cancel, now)),
+                        Step::Extend(o, d) => Some(req(&name(o), seller(), Command::GrantExtension { days: *d }, now)),
+                        Step::Race(o) => {
+                            let (ra, rb) = (req(&name(o), buyer(), Command::Cancel, now), ship(&name(o), now));
+                            let a = e.execute(&ra);
+                            let b = e.execute(&rb);
+                            let (x, y) = tokio::join!(a, b);
+                            assert!(!(x.is_ok() && y.is_ok()), "cancel and ship both succeeded");
+                            None
+                        }
+                        Step::Wait(d) => {
+                            now += d;
+                            e.run_due_timers(at(now), 1000).await.unwrap();
+                            None
+                        }
+                    };
+                    if let Some(r) = r {
+                        match e.execute(&r).await {
+                            Ok(_) | Err(EngineError::Rejected(_)) => {}
+                            Err(other) => panic!("{other}"),
+                        }
+                    }
+                    let book = e.store().load_ledger().await.unwrap();
+                    let report = verify(book.accounts(), book.recorded());
+                    assert!(report.ok(), "{:?}", report.broken);
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,614 @@
+//! Persistence: the only crate that knows SQL. SQLite (the embedded default) and
+//! PostgreSQL through one `sqlx::Any` pool and one set of portable statements; the
+//! few differences (row locks, connection settings) are switched on [`Backend`].
+
+mod codec;
+mod migrate;
+pub mod testing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use domain::{OrderId, Timestamp, TransferId};
+use ledger::{AccountId, Applied, Balances, Book, Op, Recorded as RecordedTransfer, Transfer};
+use protection::{Order, Recorded, Timer, TimerKind};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Row, Transaction};
+
+pub use codec::{actor_from_str, event_from_json, event_to_json};
+
+/// Connections a PostgreSQL pool keeps at most. SQLite has exactly one: it allows one
+/// writer, and one connection means no `SQLITE_BUSY` and no lost upgrades.
+pub const PG_CONNECTIONS_MAX: u32 = 16;
+/// How long a statement waits for a lock before giving up.
+pub const LOCK_TIMEOUT_MS: u64 = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A failure the caller can act on: a conflict is retried, the rest is reported.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another transaction won a race (unique key, serialization, deadlock): retry.
+    #[error("conflicting concurrent write")]
+    Conflict,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            let code = db.code().unwrap_or_default();
+            // PostgreSQL: unique violation, serialization failure, deadlock.
+            // SQLite: SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE, SQLITE_BUSY.
+            if matches!(&*code, "23505" | "40001" | "40P01" | "1555" | "2067" | "5") {
+                return StoreError::Conflict;
+            }
+        }
+        StoreError::Other(anyhow::Error::new(e))
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({:?})", self.backend)
+    }
+}
+
+/// `sqlite://path` gets `mode=rwc` so that the file is created on first use.
+fn normalise_url(url: &str) -> anyhow::Result<(String, Backend)> {
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let mut u = format!("sqlite:{rest}");
+        if !rest.contains("mode=") && !rest.contains(":memory:") {
+            u.push(if rest.contains('?') { '&' } else { '?' });
+            u.push_str("mode=rwc");
+        }
+        Ok((u, Backend::Sqlite))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok((url.to_string(), Backend::Postgres))
+    } else {
+        anyhow::bail!(
+            "unsupported database url {url:?}: use sqlite://FILE or postgres://USER@HOST/DB"
+        )
+    }
+}
+
+impl Store {
+    /// Connects and runs the embedded migrations.
+    pub async fn connect(url: &str) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (url, backend) = normalise_url(url)?;
+        let options = AnyConnectOptions::from_str(&url)
+            .with_context(|| format!("invalid database url for {backend:?}"))?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(1)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL with synchronous=FULL: a commit is on disk when it returns.
+                            for pragma in [
+                                "PRAGMA journal_mode = WAL",
+                                "PRAGMA synchronous = FULL",
+                                "PRAGMA foreign_keys = ON",
+                                "PRAGMA busy_timeout = 10000",
+                            ] {
+                                sqlx::query(pragma).execute(&mut *conn).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(PG_CONNECTIONS_MAX)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            let sql = format!("SET lock_timeout = {LOCK_TIMEOUT_MS}");
+                            sqlx::query(&sql).execute(&mut *conn).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await
+            }
+        }
+        .with_context(|| format!("failed to connect to the {backend:?} database"))?;
+        let store = Store { pool, backend };
+        migrate::run(&store.pool, backend)
+            .await
+            .context("failed to run database migrations")?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        let tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| StoreError::Other(anyhow::Error::new(e).context("failed to begin")))?;
+        Ok(Tx {
+            tx,
+            backend: self.backend,
+        })
+    }
+
+    /// Events of one order, oldest first.
+    pub async fn events(&self, order: &OrderId) -> StoreResult<Vec<Recorded>> {
+        let mut tx = self.begin().await?;
+        let events = tx.load_events(order).await?;
+        tx.rollback().await?;
+        Ok(events)
+    }
+
+    /// The earliest deadline not yet fired.
+    pub async fn next_due(&self) -> StoreResult<Option<Timestamp>> {
+        let row = sqlx::query("SELECT MIN(due_ms) AS due FROM timers WHERE fired_ms IS NULL")
+            .fetch_one(&self.pool)
+            .await?;
+        let due: Option<i64> = row.try_get("due").map_err(StoreError::from)?;
+        Ok(due.map(Timestamp::from_unix_ms))
+    }
+
+    /// Every account and transfer, for `ledger verify`.
+    pub async fn load_ledger(&self) -> StoreResult<Book> {
+        let mut book = Book::new();
+        let rows = sqlx::query(
+            "SELECT id, debits_pending, debits_posted, credits_pending, credits_posted FROM accounts",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            let (id, b) = codec::account_from_row(&r)?;
+            book.load_account(id, b);
+        }
+        let rows = sqlx::query(
+            "SELECT t.id, t.op, t.code, t.debit_account, t.credit_account, t.amount_minor, \
+             t.currency, t.pending_id, t.order_id, r.resolved_by \
+             FROM transfers t LEFT JOIN pending_resolutions r ON r.pending_id = t.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        for r in rows {
+            let (recorded, resolved_by) = codec::transfer_from_row(&r)?;
+            book.load_transfer(recorded, resolved_by);
+        }
+        Ok(book)
+    }
+
+    /// Count of orders per status.
+    pub async fn order_counts(&self) -> StoreResult<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Count of events per name, e.g. how many orders were auto-confirmed.
+    pub async fn event_counts(&self) -> StoreResult<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT name, COUNT(*) AS n FROM events GROUP BY name ORDER BY name")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("name")?, r.try_get("n")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Number of idempotency keys recorded.
+    pub async fn idempotency_count(&self) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM idempotency")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// What an idempotency key recorded: the request it was used with and what it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOutcome {
+    pub request: String,
+    pub order_id: String,
+    pub seq_from: i64,
+    pub seq_to: i64,
+    pub status: String,
+}
+
+/// One database transaction. Dropped without `commit`, it rolls back.
+pub struct Tx {
+    tx: Transaction<'static, Any>,
+    backend: Backend,
+}
+
+impl Tx {
+    fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+
+    pub async fn commit(self) -> StoreResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> StoreResult<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+
+    pub async fn idempotency(&mut self, key: &str) -> StoreResult<Option<StoredOutcome>> {
+        let row = sqlx::query(
+            "SELECT request, order_id, seq_from, seq_to, status FROM idempotency WHERE key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.map(|r| {
+            Ok(StoredOutcome {
+                request: r.try_get("request")?,
+                order_id: r.try_get("order_id")?,
+                seq_from: r.try_get("seq_from")?,
+                seq_to: r.try_get("seq_to")?,
+                status: r.try_get("status")?,
+            })
+        })
+        .transpose()
+        .map_err(|e: sqlx::Error| e.into())
+    }
+
+    pub async fn put_idempotency(
+        &mut self,
+        key: &str,
+        outcome: &StoredOutcome,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO idempotency (key, request, order_id, seq_from, seq_to, status, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(key)
+        .bind(&outcome.request)
+        .bind(&outcome.order_id)
+        .bind(outcome.seq_from)
+        .bind(outcome.seq_to)
+        .bind(&outcome.status)
+        .bind(now.unix_ms())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Locks the order's row (PostgreSQL) and returns its version, if it exists.
+    pub async fn lock_order(&mut self, order: &OrderId) -> StoreResult<Option<i64>> {
+        let sql = format!(
+            "SELECT version FROM orders WHERE order_id = $1{}",
+            self.for_update()
+        );
+        let row = sqlx::query(&sql)
+            .bind(order.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(row.map(|r| r.try_get("version")).transpose()?)
+    }
+
+    pub async fn load_events(&mut self, order: &OrderId) -> StoreResult<Vec<Recorded>> {
+        let rows = sqlx::query(
+            "SELECT seq, at_ms, actor, body FROM events WHERE order_id = $1 ORDER BY seq",
+        )
+        .bind(order.as_str())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(codec::event_from_row).collect()
+    }
+
+    pub async fn append_events(&mut self, order: &OrderId, events: &[Recorded]) -> StoreResult<()> {
+        for e in events {
+            sqlx::query(
+                "INSERT INTO events (order_id, seq, name, actor, at_ms, body) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(order.as_str())
+            .bind(e.seq)
+            .bind(e.event.name())
+            .bind(e.actor.to_string())
+            .bind(e.at.unix_ms())
+            .bind(event_to_json(&e.event))
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the order's projection row; `previous_version` guards against a lost update.
+    pub async fn save_order(
+        &mut self,
+        order: &Order,
+        previous_version: Option<i64>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let result = match previous_version {
+            None => {
+                sqlx::query(
+                    "INSERT INTO orders (order_id, buyer_id, seller_id, currency, total_minor, \
+                     status, version, placed_ms, updated_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(order.id.as_str())
+                .bind(order.buyer.as_str())
+                .bind(order.seller.as_str())
+                .bind(order.currency.code())
+                .bind(order.total().amount_minor())
+                .bind(order.status.as_str())
+                .bind(order.version)
+                .bind(order.placed_at.unix_ms())
+                .bind(now.unix_ms())
+                .execute(&mut *self.tx)
+                .await?
+            }
+            Some(v) => {
+                sqlx::query(
+                    "UPDATE orders SET status = $1, version = $2, updated_ms = $3 \
+                     WHERE order_id = $4 AND version = $5",
+                )
+                .bind(order.status.as_str())
+                .bind(order.version)
+                .bind(now.unix_ms())
+                .bind(order.id.as_str())
+                .bind(v)
+                .execute(&mut *self.tx)
+                .await?
+            }
+        };
+        if result.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        Ok(())
+    }
+
+    pub async fn insert_timers(&mut self, order: &OrderId, timers: &[Timer]) -> StoreResult<()> {
+        for t in timers {
+            sqlx::query(
+                "INSERT INTO timers (order_id, kind, due_ms) VALUES ($1, $2, $3) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(order.as_str())
+            .bind(t.kind.as_str())
+            .bind(t.due.unix_ms())
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Claims the earliest due deadline. On PostgreSQL the row stays locked until this
+    /// transaction ends and other processes skip it, so several `serve` processes share
+    /// the work without firing anything twice.
+    pub async fn claim_due_timer(
+        &mut self,
+        now: Timestamp,
+    ) -> StoreResult<Option<(OrderId, Timer)>> {
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "SELECT order_id, kind, due_ms FROM timers WHERE fired_ms IS NULL AND due_ms <= $1 \
+             ORDER BY due_ms, order_id, kind LIMIT 1{lock}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(now.unix_ms())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let order: String = r.try_get("order_id")?;
+        let kind: String = r.try_get("kind")?;
+        let due: i64 = r.try_get("due_ms")?;
+        let order = OrderId::parse(&order).context("stored timer order id")?;
+        let kind = TimerKind::parse(&kind)
+            .with_context(|| format!("stored timer kind {kind:?}"))?;
+        Ok(Some((
+            order,
+            Timer {
+                kind,
+                due: Timestamp::from_unix_ms(due),
+            },
+        )))
+    }
+
+    pub async fn mark_fired(
+        &mut self,
+        order: &OrderId,
+        timer: &Timer,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let r = sqlx::query(
+            "UPDATE timers SET fired_ms = $1 \
+             WHERE order_id = $2 AND kind = $3 AND due_ms = $4 AND fired_ms IS NULL",
+        )
+        .bind(now.unix_ms())
+        .bind(order.as_str())
+        .bind(timer.kind.as_str())
+        .bind(timer.due.unix_ms())
+        .execute(&mut *self.tx)
+        .await?;
+        if r.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        Ok(())
+    }
+
+    /// Loads, and locks in a fixed order, everything a batch of transfers touches:
+    /// the accounts, the pending transfers it resolves and any earlier transfer with
+    /// the same id. The limits are then checked on locked rows, in this transaction.
+    pub async fn load_book(&mut self, batch: &[Transfer]) -> StoreResult<Book> {
+        let mut book = Book::new();
+        let mut accounts: Vec<AccountId> = Vec::new();
+        let mut transfer_ids: Vec<&TransferId> = Vec::new();
+        for t in batch {
+            transfer_ids.push(&t.id);
+            match &t.op {
+                Op::Posted { debit, credit, .. } | Op::Pending { debit, credit, .. } => {
+                    accounts.push(debit.clone());
+                    accounts.push(credit.clone());
+                }
+                Op::PostPending { pending, .. } | Op::VoidPending { pending } => {
+                    transfer_ids.push(pending)
+                }
+            }
+        }
+        transfer_ids.sort();
+        transfer_ids.dedup();
+        for id in transfer_ids {
+            let row = sqlx::query(
+                "SELECT t.id, t.op, t.code, t.debit_account, t.credit_account, t.amount_minor, \
+                 t.currency, t.pending_id, t.order_id, r.resolved_by \
+                 FROM transfers t LEFT JOIN pending_resolutions r ON r.pending_id = t.id \
+                 WHERE t.id = $1",
+            )
+            .bind(id.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+            if let Some(r) = row {
+                let (recorded, resolved_by) = codec::transfer_from_row(&r)?;
+                accounts.push(recorded.debit.clone());
+                accounts.push(recorded.credit.clone());
+                book.load_transfer(recorded, resolved_by);
+            }
+        }
+        accounts.sort();
+        accounts.dedup();
+        // Sorted, so two transactions lock shared accounts in the same order.
+        for id in accounts {
+            sqlx::query(
+                "INSERT INTO accounts (id, kind, owner, currency) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(id.to_string())
+            .bind(id.kind().as_str())
+            .bind(id.owner())
+            .bind(id.currency().code())
+            .execute(&mut *self.tx)
+            .await?;
+            let sql = format!(
+                "SELECT id, debits_pending, debits_posted, credits_pending, credits_posted \
+                 FROM accounts WHERE id = $1{}",
+                self.for_update()
+            );
+            let row = sqlx::query(&sql)
+                .bind(id.to_string())
+                .fetch_one(&mut *self.tx)
+                .await?;
+            let (id, b) = codec::account_from_row(&row)?;
+            book.load_account(id, b);
+        }
+        Ok(book)
+    }
+
+    /// Writes what `Book::apply` decided: new transfers, resolutions and balances.
+    pub async fn write_ledger(
+        &mut self,
+        applied: &[Applied],
+        book: &Book,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let mut touched: Vec<&AccountId> = Vec::new();
+        for a in applied {
+            let Applied::New(r) = a else { continue };
+            insert_transfer(&mut self.tx, r, now).await?;
+            if let Op::PostPending { pending, .. } | Op::VoidPending { pending } = &r.transfer.op {
+                sqlx::query(
+                    "INSERT INTO pending_resolutions (pending_id, resolved_by) VALUES ($1, $2)",
+                )
+                .bind(pending.as_str())
+                .bind(r.transfer.id.as_str())
+                .execute(&mut *self.tx)
+                .await?;
+            }
+            touched.push(&r.debit);
+            touched.push(&r.credit);
+        }
+        touched.sort();
+        touched.dedup();
+        for id in touched {
+            let b: Balances = book.account(id);
+            sqlx::query(
+                "UPDATE accounts SET debits_pending = $1, debits_posted = $2, \
+                 credits_pending = $3, credits_posted = $4 WHERE id = $5",
+            )
+            .bind(b.debits_pending)
+            .bind(b.debits_posted)
+            .bind(b.credits_pending)
+            .bind(b.credits_posted)
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+async fn insert_transfer(
+    tx: &mut Transaction<'static, Any>,
+    r: &RecordedTransfer,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let pending = match &r.transfer.op {
+        Op::PostPending { pending, .. } | Op::VoidPending { pending } => Some(pending.to_string()),
+        _ => None,
+    };
+    sqlx::query(
+        "INSERT INTO transfers (id, op, code, debit_account, credit_account, amount_minor, \
+         currency, pending_id, order_id, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(r.transfer.id.as_str())
+    .bind(codec::op_name(&r.transfer.op))
+    .bind(r.transfer.code.as_str())
+    .bind(r.debit.to_string())
+    .bind(r.credit.to_string())
+    .bind(r.amount.amount_minor())
+    .bind(r.amount.currency().code())
+    .bind(pending)
+    .bind(r.transfer.order.as_ref().map(|o| o.to_string()))
+    .bind(now.unix_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Rows as read back; used by `codec`.
+pub(crate) type DbRow = AnyRow;
