@@ -29,13 +29,28 @@ pub enum Format {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Run a whole simulated marketplace through the engine and report what happened:
+    /// money held, released, refunded and compensated, outcomes against the
+    /// simulator's ground truth, events per second, and a ledger verification.
+    Simulate(cmd::simulate::SimulateArgs),
+    /// The escrow ledger.
+    #[command(subcommand)]
+    Ledger(cmd::ledger::LedgerCommand),
+    /// Orders: run lifecycle commands from JSON Lines, show an order's timeline.
+    #[command(subcommand)]
+    Orders(cmd::orders::OrdersCommand),
+}
 
 /// Parses the command line and runs the command; errors go to stderr with exit code 2
 /// for bad input and 1 for a failed check.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let result: anyhow::Result<ExitCode> = match cli.command {};
+    let result = match cli.command {
+        Command::Simulate(args) => cmd::simulate::run(args),
+        Command::Ledger(command) => cmd::ledger::run(command),
+        Command::Orders(command) => cmd::orders::run(command),
+    };
     match result {
         Ok(code) => code,
         Err(e) => {

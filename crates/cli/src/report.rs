@@ -54,3 +54,12 @@ pub fn assessment_text(assessment: &Assessment) -> String {
 fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
+
+/// Minor units shown as a decimal amount of `currency` ("-12.50" allowed: platform
+/// accounts run negative).
+pub fn money(minor: i64, currency: domain::Currency) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = domain::Money::from_minor(minor.unsigned_abs().min(i64::MAX as u64) as i64, currency)
+        .expect("absolute value is non-negative");
+    format!("{sign}{}", abs.decimal())
+}

@@ -167,7 +167,10 @@ async fn idempotency_key_returns_the_first_result_and_refuses_other_content() {
         again.at = at(0.5);
         let second = e.execute(&again).await.unwrap();
         assert!(!first.replayed && second.replayed);
-        assert_eq!((first.seq_from, first.seq_to), (second.seq_from, second.seq_to));
+        assert_eq!(
+            (first.seq_from, first.seq_to),
+            (second.seq_from, second.seq_to)
+        );
         assert_eq!(
             balance(e.store(), AccountKind::OrderEscrow, "o-1").await,
             1050
@@ -285,8 +288,14 @@ async fn deadlines_fire_once_also_after_a_restart() {
         assert_eq!(e.run_due_timers(at(9.0), 100).await.unwrap(), 0);
         let (o, log) = e.order(&oid("o-1")).await.unwrap().unwrap();
         assert_eq!(o.status.as_str(), "cancelled");
-        assert_eq!(log.iter().filter(|r| r.event.name() == "cancelled").count(), 1);
-        assert_eq!(balance(e.store(), AccountKind::BuyerFunding, "b-1").await, 0);
+        assert_eq!(
+            log.iter().filter(|r| r.event.name() == "cancelled").count(),
+            1
+        );
+        assert_eq!(
+            balance(e.store(), AccountKind::BuyerFunding, "b-1").await,
+            0
+        );
         assert_ledger_sound(e.store()).await;
     }
 }

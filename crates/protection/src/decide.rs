@@ -151,12 +151,17 @@ pub enum Rejection {
         hint: &'static str,
     },
     #[error("rule permission: {actor} may not {command} this order")]
-    NotPermitted { actor: String, command: &'static str },
+    NotPermitted {
+        actor: String,
+        command: &'static str,
+    },
     #[error("rule currency: {got} given, but the order is in {expected}")]
     WrongCurrency { got: String, expected: String },
     #[error("rule exact_amount: payment of {got} does not match the order total {expected}")]
     WrongAmount { got: String, expected: String },
-    #[error("rule three_ds: payment not captured, 3-D Secure result {0} is not accepted by policy")]
+    #[error(
+        "rule three_ds: payment not captured, 3-D Secure result {0} is not accepted by policy"
+    )]
     NotAuthenticated(String),
     #[error("rule acknowledge_no_delivery: there is no delivery event yet; confirming receipt ends your buyer protection and must be acknowledged explicitly")]
     NeedsAcknowledgement,

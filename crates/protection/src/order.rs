@@ -96,6 +96,18 @@ pub enum CancelReason {
     NotDeliveredInTime,
 }
 
+impl CancelReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CancelReason::BuyerRequest => "buyer_request",
+            CancelReason::SellerRequest => "seller_request",
+            CancelReason::PlatformRequest => "platform_request",
+            CancelReason::NotShippedInTime => "not_shipped_in_time",
+            CancelReason::NotDeliveredInTime => "not_delivered_in_time",
+        }
+    }
+}
+
 /// What happened to an order. Stored as JSON in the event log; field names are part of
 /// the storage format: add fields with defaults, never rename.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -127,8 +139,12 @@ pub enum Event {
         late: bool,
     },
     /// The on-time guarantee paid the fixed compensation for a late delivery.
-    LateCompensated { amount_minor: i64 },
-    ExtensionRequested { days: i64 },
+    LateCompensated {
+        amount_minor: i64,
+    },
+    ExtensionRequested {
+        days: i64,
+    },
     ProtectionExtended {
         days: i64,
         protection_ends_ms: i64,
@@ -153,7 +169,9 @@ pub enum Event {
         refunded_minor: i64,
     },
     /// The payout hold ended: released money became available to the seller.
-    PaidOut { amount_minor: i64 },
+    PaidOut {
+        amount_minor: i64,
+    },
 }
 
 impl Event {

@@ -346,7 +346,9 @@ fn confirming_before_delivery_needs_acknowledgement_and_is_recorded() {
     )
     .unwrap();
     let last = &w.log.last().unwrap().event;
-    assert!(matches!(last, Event::Confirmed { early: true, warning: Some(msg), .. } if msg.contains("protection")));
+    assert!(
+        matches!(last, Event::Confirmed { early: true, warning: Some(msg), .. } if msg.contains("protection"))
+    );
     assert_eq!(w.balance(AccountKind::SellerPayable, "s-1"), 2200);
     // The guarantee deadline later finds a completed order and does nothing.
     w.advance(40.0);
@@ -503,11 +505,7 @@ fn commands_in_the_wrong_state_or_by_the_wrong_actor_are_refused() {
         let mut w = World::new();
         setup(&mut w);
         let log_before = w.log.clone();
-        let accounts_before: Vec<_> = w
-            .book
-            .accounts()
-            .map(|(a, b)| (a.clone(), *b))
-            .collect();
+        let accounts_before: Vec<_> = w.book.accounts().map(|(a, b)| (a.clone(), *b)).collect();
         let err = w
             .run(&actor, command.clone(), 0.5)
             .expect_err(&format!("{command:?} must be refused"));
@@ -516,11 +514,7 @@ fn commands_in_the_wrong_state_or_by_the_wrong_actor_are_refused() {
             "{command:?}: {err} does not contain {expect:?}"
         );
         assert_eq!(w.log, log_before, "{command:?} changed the log");
-        let accounts_after: Vec<_> = w
-            .book
-            .accounts()
-            .map(|(a, b)| (a.clone(), *b))
-            .collect();
+        let accounts_after: Vec<_> = w.book.accounts().map(|(a, b)| (a.clone(), *b)).collect();
         assert_eq!(accounts_after, accounts_before);
     }
 }

@@ -57,9 +57,7 @@ pub(crate) fn op_name(op: &Op) -> &'static str {
     }
 }
 
-pub(crate) fn transfer_from_row(
-    r: &DbRow,
-) -> StoreResult<(RecordedTransfer, Option<TransferId>)> {
+pub(crate) fn transfer_from_row(r: &DbRow) -> StoreResult<(RecordedTransfer, Option<TransferId>)> {
     let id: String = r.try_get("id")?;
     let decode = || -> anyhow::Result<(RecordedTransfer, Option<TransferId>)> {
         let op: String = r.try_get("op")?;

@@ -202,11 +202,10 @@ impl Store {
 
     /// Count of orders per status.
     pub async fn order_counts(&self) -> StoreResult<Vec<(String, i64)>> {
-        let rows = sqlx::query(
-            "SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
             .collect::<Result<_, sqlx::Error>>()
@@ -215,9 +214,10 @@ impl Store {
 
     /// Count of events per name, e.g. how many orders were auto-confirmed.
     pub async fn event_counts(&self) -> StoreResult<Vec<(String, i64)>> {
-        let rows = sqlx::query("SELECT name, COUNT(*) AS n FROM events GROUP BY name ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT name, COUNT(*) AS n FROM events GROUP BY name ORDER BY name")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| Ok((r.try_get("name")?, r.try_get("n")?)))
             .collect::<Result<_, sqlx::Error>>()
@@ -361,9 +361,9 @@ impl Tx {
         previous_version: Option<i64>,
         now: Timestamp,
     ) -> StoreResult<()> {
-        let result = match previous_version {
-            None => {
-                sqlx::query(
+        let result =
+            match previous_version {
+                None => sqlx::query(
                     "INSERT INTO orders (order_id, buyer_id, seller_id, currency, total_minor, \
                      status, version, placed_ms, updated_ms) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -378,22 +378,21 @@ impl Tx {
                 .bind(order.placed_at.unix_ms())
                 .bind(now.unix_ms())
                 .execute(&mut *self.tx)
-                .await?
-            }
-            Some(v) => {
-                sqlx::query(
-                    "UPDATE orders SET status = $1, version = $2, updated_ms = $3 \
+                .await?,
+                Some(v) => {
+                    sqlx::query(
+                        "UPDATE orders SET status = $1, version = $2, updated_ms = $3 \
                      WHERE order_id = $4 AND version = $5",
-                )
-                .bind(order.status.as_str())
-                .bind(order.version)
-                .bind(now.unix_ms())
-                .bind(order.id.as_str())
-                .bind(v)
-                .execute(&mut *self.tx)
-                .await?
-            }
-        };
+                    )
+                    .bind(order.status.as_str())
+                    .bind(order.version)
+                    .bind(now.unix_ms())
+                    .bind(order.id.as_str())
+                    .bind(v)
+                    .execute(&mut *self.tx)
+                    .await?
+                }
+            };
         if result.rows_affected() != 1 {
             return Err(StoreError::Conflict);
         }
@@ -439,8 +438,8 @@ impl Tx {
         let kind: String = r.try_get("kind")?;
         let due: i64 = r.try_get("due_ms")?;
         let order = OrderId::parse(&order).context("stored timer order id")?;
-        let kind = TimerKind::parse(&kind)
-            .with_context(|| format!("stored timer kind {kind:?}"))?;
+        let kind =
+            TimerKind::parse(&kind).with_context(|| format!("stored timer kind {kind:?}"))?;
         Ok(Some((
             order,
             Timer {

@@ -18,7 +18,11 @@ fn unique(prefix: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    format!("{prefix}_{}_{}_{n}", std::process::id(), nanos % 1_000_000_000)
+    format!(
+        "{prefix}_{}_{}_{n}",
+        std::process::id(),
+        nanos % 1_000_000_000
+    )
 }
 
 /// A database URL of each backend to run a test on: always SQLite; PostgreSQL when

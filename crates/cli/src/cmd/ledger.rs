@@ -1,0 +1,109 @@
+//! `marketguard ledger verify`: checks every ledger invariant on the database.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use crate::Format;
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Check every invariant: debits equal credits per currency, balances equal their
+    /// transfers, no overdrawn account, each hold resolved at most once, each order's
+    /// escrow equals captured minus released minus refunded. Exit 0 when all hold,
+    /// 1 with the broken ones.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// sqlite://FILE or postgres://USER@HOST/DB
+    #[arg(long, env = "MARKETGUARD_DATABASE_URL", default_value = super::DEFAULT_DATABASE_URL)]
+    database_url: String,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+pub fn run(command: LedgerCommand) -> anyhow::Result<ExitCode> {
+    let LedgerCommand::Verify(args) = command;
+    let rt = super::runtime()?;
+    let report = rt.block_on(async {
+        let store = store::Store::connect(&args.database_url).await?;
+        let book = store
+            .load_ledger()
+            .await
+            .context("failed to load the ledger")?;
+        store.close().await;
+        anyhow::Ok(ledger::verify(book.accounts(), book.recorded()))
+    })?;
+    match args.format {
+        Format::Json => {
+            let totals: serde_json::Map<_, _> = report
+                .totals
+                .iter()
+                .map(|(c, t)| {
+                    (
+                        c.code().to_string(),
+                        json!({
+                            "debits_posted_minor": t.debits_posted,
+                            "credits_posted_minor": t.credits_posted,
+                            "debits_pending_minor": t.debits_pending,
+                            "credits_pending_minor": t.credits_pending,
+                            "captured_minor": t.captured,
+                            "released_minor": t.released,
+                            "refunded_minor": t.refunded,
+                            "compensated_minor": t.compensated,
+                            "held_in_escrow_minor": t.held_in_escrow,
+                        }),
+                    )
+                })
+                .collect();
+            println!(
+                "{}",
+                json!({
+                    "ok": report.ok(),
+                    "accounts": report.accounts,
+                    "transfers": report.transfers,
+                    "totals": totals,
+                    "broken": report.broken,
+                })
+            );
+        }
+        Format::Text => {
+            println!(
+                "ledger: {} accounts, {} transfers",
+                report.accounts, report.transfers
+            );
+            for (c, t) in &report.totals {
+                let m = |minor: i64| crate::report::money(minor, *c);
+                println!(
+                    "  {c}: debits {} = credits {} (pending {} = {}); captured {}, released {}, refunded {}, compensated {}, held in escrow {}",
+                    m(t.debits_posted),
+                    m(t.credits_posted),
+                    m(t.debits_pending),
+                    m(t.credits_pending),
+                    m(t.captured),
+                    m(t.released),
+                    m(t.refunded),
+                    m(t.compensated),
+                    m(t.held_in_escrow)
+                );
+            }
+            if report.ok() {
+                println!("every invariant holds");
+            } else {
+                println!("BROKEN invariants:");
+                for b in &report.broken {
+                    println!("  - {b}");
+                }
+            }
+        }
+    }
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

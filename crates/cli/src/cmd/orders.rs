@@ -1,0 +1,285 @@
+//! `marketguard orders`: run order commands from JSON Lines, show an order's timeline.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, Subcommand};
+use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp};
+use engine::{Engine, EngineError, Request};
+use protection::{Actor, Command, Policy, ThreeDs};
+use serde_json::{json, Map, Value};
+
+use crate::Format;
+
+/// Longest input line accepted, in bytes.
+pub const LINE_BYTES_MAX: usize = 64 * 1024;
+
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// Run order commands from JSON Lines (FILE or - for stdin), one result line per
+    /// command, printed and flushed once the command is durably stored. Each line:
+    /// {"key": idempotency key?, "order": id, "actor": "buyer:ID"|"seller:ID"|"platform"|"carrier",
+    /// "at": RFC 3339 (default now), "command": place|pay|ship|deliver|confirm_receipt|
+    /// cancel|request_extension|grant_extension, ...its fields}. Place: buyer, seller,
+    /// price, shipping, currency, promised_days, handling_days?, destination_country?.
+    /// Pay: amount, currency, three_ds. Ship: tracking. Deliver: country?.
+    /// Confirm_receipt: acknowledge_no_delivery. Extensions: days.
+    Exec(ExecArgs),
+    /// Show one order: state, deadlines, money and its full event log.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// JSON Lines file, or - for standard input.
+    #[arg(default_value = "-")]
+    input: String,
+    /// Before each command, fire the deadlines due by its time.
+    #[arg(long)]
+    fire_timers: bool,
+    /// sqlite://FILE or postgres://USER@HOST/DB
+    #[arg(long, env = "MARKETGUARD_DATABASE_URL", default_value = super::DEFAULT_DATABASE_URL)]
+    database_url: String,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    order: String,
+    /// sqlite://FILE or postgres://USER@HOST/DB
+    #[arg(long, env = "MARKETGUARD_DATABASE_URL", default_value = super::DEFAULT_DATABASE_URL)]
+    database_url: String,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+pub fn run(command: OrdersCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        OrdersCommand::Exec(args) => exec(args),
+        OrdersCommand::Show(args) => show(args),
+    }
+}
+
+fn field<'a>(o: &'a Map<String, Value>, name: &str) -> anyhow::Result<&'a str> {
+    o.get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| anyhow!("field {name:?} is missing or not a string"))
+}
+
+fn opt_field<'a>(o: &'a Map<String, Value>, name: &str) -> anyhow::Result<Option<&'a str>> {
+    match o.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => bail!("field {name:?} must be a string"),
+    }
+}
+
+fn int_field(o: &Map<String, Value>, name: &str) -> anyhow::Result<Option<i64>> {
+    match o.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| anyhow!("field {name:?} must be a whole number")),
+    }
+}
+
+fn money_field(o: &Map<String, Value>, name: &str, currency: Currency) -> anyhow::Result<Money> {
+    let text = match o.get(name) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) if n.is_u64() => n.to_string(),
+        Some(_) => bail!("field {name:?} must be a decimal string such as \"19.99\""),
+        None => bail!("field {name:?} is missing"),
+    };
+    Money::parse(&text, currency).with_context(|| format!("field {name:?}"))
+}
+
+/// Parses one line of `orders exec` into an engine request.
+pub fn parse_request(line: &str) -> anyhow::Result<Request> {
+    let v: Value = serde_json::from_str(line).context("not a JSON object")?;
+    let o = v.as_object().ok_or_else(|| anyhow!("not a JSON object"))?;
+    let order = OrderId::parse(field(o, "order")?).context("field \"order\"")?;
+    let actor_text = field(o, "actor")?;
+    let actor = Actor::parse(actor_text)
+        .filter(|a| *a != Actor::System)
+        .ok_or_else(|| {
+            anyhow!("field \"actor\" {actor_text:?} must be buyer:ID, seller:ID, platform, carrier or agent:NAME")
+        })?;
+    let at = match opt_field(o, "at")? {
+        Some(t) => Timestamp::parse(t).context("field \"at\"")?,
+        None => domain::Clock::now(&domain::SystemClock),
+    };
+    let currency = || -> anyhow::Result<Currency> {
+        Currency::parse(field(o, "currency")?).context("field \"currency\"")
+    };
+    let command = match field(o, "command")? {
+        "place" => {
+            let c = currency()?;
+            Command::Place {
+                buyer: BuyerId::parse(field(o, "buyer")?).context("field \"buyer\"")?,
+                seller: SellerId::parse(field(o, "seller")?).context("field \"seller\"")?,
+                price: money_field(o, "price", c)?,
+                shipping: match o.get("shipping") {
+                    None => Money::zero(c),
+                    Some(_) => money_field(o, "shipping", c)?,
+                },
+                handling_days: int_field(o, "handling_days")?,
+                promised_days: int_field(o, "promised_days")?
+                    .ok_or_else(|| anyhow!("field \"promised_days\" is missing"))?,
+                destination_country: opt_field(o, "destination_country")?.map(str::to_string),
+            }
+        }
+        "pay" => {
+            let c = currency()?;
+            let three_ds = field(o, "three_ds")?;
+            Command::Pay {
+                amount: money_field(o, "amount", c)?,
+                three_ds: ThreeDs::parse(three_ds).ok_or_else(|| {
+                    anyhow!("field \"three_ds\" {three_ds:?} must be authenticated, attempted, failed, not_enrolled or exempt:REASON")
+                })?,
+            }
+        }
+        "ship" => Command::Ship {
+            tracking: field(o, "tracking")?.to_string(),
+        },
+        "deliver" => Command::Deliver {
+            country: opt_field(o, "country")?.map(str::to_string),
+        },
+        "confirm_receipt" => Command::ConfirmReceipt {
+            acknowledge_no_delivery: o
+                .get("acknowledge_no_delivery")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        },
+        "cancel" => Command::Cancel,
+        "request_extension" | "grant_extension" => {
+            let days = int_field(o, "days")?.ok_or_else(|| anyhow!("field \"days\" is missing"))?;
+            if field(o, "command")? == "request_extension" {
+                Command::RequestExtension { days }
+            } else {
+                Command::GrantExtension { days }
+            }
+        }
+        other => bail!("field \"command\": unknown command {other:?}"),
+    };
+    Ok(Request {
+        idempotency_key: opt_field(o, "key")?.map(str::to_string),
+        order,
+        actor,
+        command,
+        at,
+    })
+}
+
+fn exec(args: ExecArgs) -> anyhow::Result<ExitCode> {
+    let input: Box<dyn BufRead> = if args.input == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(&args.input)
+                .with_context(|| format!("cannot open {}", args.input))?,
+        ))
+    };
+    let rt = super::runtime()?;
+    rt.block_on(async {
+        let store = store::Store::connect(&args.database_url).await?;
+        let engine = Engine::new(store.clone(), Policy::default());
+        let mut out = std::io::stdout().lock();
+        let mut refused = 0;
+        for (n, line) in input.lines().enumerate() {
+            let line_no = n + 1;
+            let line = line.with_context(|| format!("line {line_no}: cannot read"))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            if line.len() > LINE_BYTES_MAX {
+                bail!("line {line_no}: longer than {LINE_BYTES_MAX} bytes");
+            }
+            let request = parse_request(&line).with_context(|| format!("line {line_no}"))?;
+            if args.fire_timers {
+                engine.run_due_timers(request.at, usize::MAX).await?;
+            }
+            let result = engine.execute(&request).await;
+            let (ok, value) = match &result {
+                Ok(o) => (
+                    true,
+                    json!({"line": line_no, "key": request.idempotency_key, "order": o.order.as_str(), "ok": true,
+                           "status": o.status, "seq_from": o.seq_from, "seq_to": o.seq_to, "replayed": o.replayed}),
+                ),
+                Err(EngineError::Store(e)) => return Err(anyhow!("line {line_no}: {e:#}")),
+                Err(e) => (
+                    false,
+                    json!({"line": line_no, "key": request.idempotency_key, "order": request.order.as_str(), "ok": false, "error": e.to_string()}),
+                ),
+            };
+            if !ok {
+                refused += 1;
+            }
+            match args.format {
+                Format::Json => writeln!(out, "{value}")?,
+                Format::Text => match &result {
+                    Ok(o) => writeln!(
+                        out,
+                        "line {line_no}: order {} {} ({}{})",
+                        o.order,
+                        o.status,
+                        if o.seq_to >= o.seq_from { format!("events {}..{}", o.seq_from, o.seq_to) } else { "no change".into() },
+                        if o.replayed { ", replayed" } else { "" }
+                    )?,
+                    Err(e) => writeln!(out, "line {line_no}: REFUSED {e}")?,
+                },
+            }
+            out.flush()?;
+        }
+        store.close().await;
+        Ok(if refused == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    })
+}
+
+fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
+    let id = OrderId::parse(&args.order)?;
+    let rt = super::runtime()?;
+    rt.block_on(async {
+        let store = store::Store::connect(&args.database_url).await?;
+        let engine = Engine::new(store.clone(), Policy::default());
+        let Some((o, log)) = engine.order(&id).await? else {
+            bail!("order {id} does not exist");
+        };
+        store.close().await;
+        let c = o.currency;
+        let m = |x: i64| crate::report::money(x, c);
+        let ts = |t: Option<Timestamp>| t.map(|t| t.rfc3339());
+        match args.format {
+            Format::Json => {
+                let events: Vec<Value> = log
+                    .iter()
+                    .map(|r| json!({"seq": r.seq, "at": r.at.rfc3339(), "actor": r.actor.to_string(), "event": r.event.name(), "body": store::event_to_json(&r.event)}))
+                    .collect();
+                println!(
+                    "{}",
+                    json!({"order": o.id.as_str(), "status": o.status.as_str(), "buyer": o.buyer.as_str(), "seller": o.seller.as_str(),
+                           "currency": c.code(), "total": o.total().decimal(), "held": m(o.held_minor()), "released": m(o.released_minor),
+                           "refunded": m(o.refunded_minor), "compensated": m(o.compensated_minor), "paid_out": m(o.paid_out_minor),
+                           "ship_by": ts(o.ship_by), "promised": ts(o.promised_at), "protection_ends": ts(o.protection_ends_at),
+                           "guarantee": ts(o.guarantee_at), "payout": ts(o.payout_at), "events": events})
+                );
+            }
+            Format::Text => {
+                println!("order {} is {} ({} {}; buyer {}, seller {})", o.id, o.status.as_str(), o.total().decimal(), c, o.buyer, o.seller);
+                println!("money: held {}, released {}, refunded {}, compensated {}, paid out {}", m(o.held_minor()), m(o.released_minor), m(o.refunded_minor), m(o.compensated_minor), m(o.paid_out_minor));
+                for (name, t) in [("ship by", o.ship_by), ("promised delivery", o.promised_at), ("protection ends", o.protection_ends_at), ("guarantee refund", o.guarantee_at), ("payout", o.payout_at)] {
+                    if let Some(t) = t {
+                        println!("  {name:<18} {t}");
+                    }
+                }
+                println!("timeline:");
+                for r in &log {
+                    println!("  {:>3} {} {:<20} by {}", r.seq, r.at, r.event.name(), r.actor);
+                }
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,312 @@
+//! `marketguard simulate`: a whole simulated marketplace through the engine.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use engine::Engine;
+use protection::Policy;
+use serde_json::{json, Value};
+use sim::{Config, Report};
+
+use crate::report::money;
+use crate::Format;
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Number of sellers.
+    #[arg(long, default_value_t = 20)]
+    sellers: usize,
+    /// Number of buyers; each places about one order every ten days.
+    #[arg(long, default_value_t = 200)]
+    buyers: usize,
+    /// Simulated days.
+    #[arg(long, default_value_t = 30)]
+    days: u32,
+    /// Random seed: the same seed on an empty database gives the same run.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// sqlite://FILE or postgres://USER@HOST/DB
+    #[arg(long, env = "MARKETGUARD_DATABASE_URL", default_value = super::DEFAULT_DATABASE_URL)]
+    database_url: String,
+    /// Also write the report as an HTML page.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<std::path::PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
+    let config = Config {
+        sellers: args.sellers,
+        buyers: args.buyers,
+        days: args.days,
+        seed: args.seed,
+        ..Config::default()
+    };
+    config.check()?;
+    let rt = super::runtime()?;
+    let (report, verify) = rt.block_on(async {
+        let store = store::Store::connect(&args.database_url).await?;
+        // Ids of this run are kept apart from earlier runs on the same database.
+        let existing: i64 = store
+            .order_counts()
+            .await
+            .context("failed to read orders")?
+            .iter()
+            .map(|(_, n)| n)
+            .sum();
+        let prefix = if existing == 0 {
+            String::new()
+        } else {
+            format!("r{existing}-")
+        };
+        let engine = Engine::new(store.clone(), Policy::default());
+        let bar = Progress::new(u64::from(config.days));
+        let report = sim::run(&engine, &config, &prefix, |d, _| bar.set(u64::from(d))).await?;
+        bar.finish();
+        let book = store
+            .load_ledger()
+            .await
+            .context("failed to load the ledger")?;
+        let verify = ledger::verify(book.accounts(), book.recorded());
+        store.close().await;
+        anyhow::Ok((report, verify))
+    })?;
+    match args.format {
+        Format::Json => println!("{}", to_json(&config, &report, &verify)),
+        Format::Text => print!("{}", to_text(&config, &report, &verify)),
+    }
+    if let Some(path) = &args.report {
+        std::fs::write(path, to_html(&config, &report, &verify))
+            .with_context(|| format!("failed to write {}", path.display()))?;
+    }
+    Ok(if verify.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// A progress bar on stderr, shown only on a terminal and only once the run has taken
+/// more than a second.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    started: Instant,
+    len: u64,
+    shown: std::cell::Cell<bool>,
+}
+
+impl Progress {
+    fn new(len: u64) -> Progress {
+        Progress {
+            bar: std::io::stderr().is_terminal().then(|| {
+                let bar = indicatif::ProgressBar::with_draw_target(
+                    Some(len),
+                    indicatif::ProgressDrawTarget::hidden(),
+                );
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "simulating day {pos}/{len} {wide_bar} {elapsed}",
+                    )
+                    .expect("valid template"),
+                );
+                bar
+            }),
+            started: Instant::now(),
+            len,
+            shown: std::cell::Cell::new(false),
+        }
+    }
+
+    fn set(&self, pos: u64) {
+        let Some(bar) = &self.bar else { return };
+        if !self.shown.get() && self.started.elapsed() > Duration::from_secs(1) {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.shown.set(true);
+        }
+        bar.set_position(pos.min(self.len));
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn money_json(report: &Report) -> Value {
+    let m: serde_json::Map<String, Value> = report
+        .money
+        .iter()
+        .map(|(c, t)| {
+            (
+                c.code().to_string(),
+                json!({
+                    "captured": money(t.captured, *c),
+                    "held": money(t.held, *c),
+                    "released": money(t.released, *c),
+                    "refunded": money(t.refunded, *c),
+                    "compensated": money(t.compensated, *c),
+                    "paid_out": money(t.paid_out, *c),
+                    "captured_minor": t.captured,
+                    "held_minor": t.held,
+                    "released_minor": t.released,
+                    "refunded_minor": t.refunded,
+                    "compensated_minor": t.compensated,
+                    "paid_out_minor": t.paid_out,
+                }),
+            )
+        })
+        .collect();
+    Value::Object(m)
+}
+
+fn to_json(config: &Config, r: &Report, v: &ledger::VerifyReport) -> Value {
+    json!({
+        "config": {"sellers": config.sellers, "buyers": config.buyers, "days": config.days, "seed": config.seed},
+        "sellers_by_habit": r.sellers_by_habit,
+        "orders": r.orders,
+        "orders_by_status": r.by_status,
+        "events_by_name": r.by_event,
+        "money": money_json(r),
+        "early_confirmations": r.early_confirmations,
+        "cancellations_by_reason": r.cancel_reasons,
+        "outcomes": r.fates.iter().map(|((fate, status), n)| json!({"intended": fate, "status": status, "orders": n})).collect::<Vec<_>>(),
+        "commands": r.commands,
+        "rejected_commands": r.rejected,
+        "deadlines_fired": r.deadlines_fired,
+        "events": r.events,
+        "elapsed_ms": r.elapsed_ms,
+        "events_per_second": (r.events_per_second() * 10.0).round() / 10.0,
+        "commands_per_second": (r.commands_per_second() * 10.0).round() / 10.0,
+        "ledger": {"ok": v.ok(), "accounts": v.accounts, "transfers": v.transfers, "broken": v.broken},
+    })
+}
+
+fn list(map: &std::collections::BTreeMap<String, usize>) -> String {
+    map.iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn to_text(config: &Config, r: &Report, v: &ledger::VerifyReport) -> String {
+    let mut s = String::new();
+    s.push_str(&format!(
+        "simulated {} days: {} sellers ({}), {} buyers, seed {}\n",
+        config.days,
+        config.sellers,
+        list(&r.sellers_by_habit),
+        config.buyers,
+        config.seed
+    ));
+    s.push_str(&format!("orders: {} ({})\n", r.orders, list(&r.by_status)));
+    s.push_str("money (order currency):\n");
+    for (c, t) in &r.money {
+        let m = |x: i64| money(x, *c);
+        s.push_str(&format!(
+            "  {c}: captured {}  held in escrow {}  released {}  refunded {}  compensated {}  paid out {}\n",
+            m(t.captured),
+            m(t.held),
+            m(t.released),
+            m(t.refunded),
+            m(t.compensated),
+            m(t.paid_out)
+        ));
+    }
+    s.push_str(&format!(
+        "protection: {} auto-cancelled (not shipped in time), {} refunded by the on-time guarantee, {} late deliveries compensated, {} auto-confirmed, {} confirmed before delivery (warned)\n",
+        count_cancel(r, "not_shipped_in_time"),
+        count_cancel(r, "not_delivered_in_time"),
+        r.by_event.get("late_compensated").copied().unwrap_or(0),
+        r.by_event.get("auto_confirmed").copied().unwrap_or(0),
+        r.early_confirmations,
+    ));
+    s.push_str("ground truth (intended parcel fate -> final order status):\n");
+    for ((fate, status), n) in &r.fates {
+        s.push_str(&format!("  {fate:<13} -> {status:<10} {n}\n"));
+    }
+    s.push_str(&format!(
+        "engine: {} commands ({} refused by a rule), {} deadlines fired, {} events in {:.1} s: {:.0} events/s, {:.0} commands/s\n",
+        r.commands,
+        r.rejected,
+        r.deadlines_fired,
+        r.events,
+        r.elapsed_ms as f64 / 1000.0,
+        r.events_per_second(),
+        r.commands_per_second()
+    ));
+    if v.ok() {
+        s.push_str(&format!(
+            "ledger verify: OK ({} accounts, {} transfers; debits equal credits in every currency, every escrow matches its order)\n",
+            v.accounts, v.transfers
+        ));
+    } else {
+        s.push_str("ledger verify: BROKEN\n");
+        for b in &v.broken {
+            s.push_str(&format!("  - {b}\n"));
+        }
+    }
+    s
+}
+
+fn count_cancel(r: &Report, reason: &str) -> usize {
+    r.cancel_reasons.get(reason).copied().unwrap_or(0)
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn to_html(config: &Config, r: &Report, v: &ledger::VerifyReport) -> String {
+    let mut rows = String::new();
+    for (c, t) in &r.money {
+        let m = |x: i64| money(x, *c);
+        rows.push_str(&format!(
+            "<tr><td>{c}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            m(t.captured), m(t.held), m(t.released), m(t.refunded), m(t.compensated), m(t.paid_out)
+        ));
+    }
+    let mut fates = String::new();
+    for ((f, s), n) in &r.fates {
+        fates.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{n}</td></tr>",
+            esc(f),
+            esc(s)
+        ));
+    }
+    format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>marketguard simulation</title>
+<style>body{{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2433}}
+table{{border-collapse:collapse;margin:1rem 0}}td,th{{padding:.3rem .8rem;border-bottom:1px solid #dde;text-align:right}}
+td:first-child,th:first-child{{text-align:left}}.ok{{color:#17653a}}.bad{{color:#a11}}</style></head><body>
+<h1>Simulation: {days} days, {sellers} sellers, {buyers} buyers (seed {seed})</h1>
+<p>{orders} orders: {statuses}</p>
+<h2>Money</h2><table><tr><th>currency</th><th>captured</th><th>held</th><th>released</th><th>refunded</th><th>compensated</th><th>paid out</th></tr>{rows}</table>
+<h2>Ground truth</h2><table><tr><th>intended fate</th><th>final status</th><th>orders</th></tr>{fates}</table>
+<h2>Ledger</h2><p class="{cls}">{ledger}</p>
+<p>{events} events, {eps:.0} events/s</p></body></html>"#,
+        days = config.days,
+        sellers = config.sellers,
+        buyers = config.buyers,
+        seed = config.seed,
+        orders = r.orders,
+        statuses = esc(&list(&r.by_status)),
+        cls = if v.ok() { "ok" } else { "bad" },
+        ledger = if v.ok() {
+            format!(
+                "verified: {} accounts, {} transfers, every invariant holds",
+                v.accounts, v.transfers
+            )
+        } else {
+            esc(&v.broken.join("; "))
+        },
+        events = r.events,
+        eps = r.events_per_second(),
+    )
+}

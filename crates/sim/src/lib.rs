@@ -1,0 +1,437 @@
+//! The marketplace simulator: buyers and sellers with habits, orders over simulated
+//! days, carriers that are sometimes late or lose parcels. It drives the real engine on
+//! a simulated clock and keeps the ground truth of what it did, so a run can be
+//! compared with what the engine recorded.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::time::Instant;
+
+use anyhow::Context;
+use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp, MS_PER_DAY, MS_PER_HOUR};
+use engine::{Engine, EngineError, Request};
+use protection::{Actor, Command, Order, Status, ThreeDs};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// Simulated time starts here: 2026-01-01T00:00:00Z.
+pub const START_MS: i64 = 1_767_225_600_000;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub sellers: usize,
+    pub buyers: usize,
+    pub days: u32,
+    pub seed: u64,
+    /// Mean orders a buyer places per day.
+    pub orders_per_buyer_day: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            sellers: 20,
+            buyers: 200,
+            days: 30,
+            seed: 1,
+            orders_per_buyer_day: 0.1,
+        }
+    }
+}
+
+impl Config {
+    pub fn check(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            (1..=100_000).contains(&self.sellers),
+            "--sellers must be 1 to 100000"
+        );
+        anyhow::ensure!(
+            (1..=1_000_000).contains(&self.buyers),
+            "--buyers must be 1 to 1000000"
+        );
+        anyhow::ensure!((1..=3650).contains(&self.days), "--days must be 1 to 3650");
+        Ok(())
+    }
+}
+
+/// How a seller behaves: the ground truth the report compares against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SellerHabit {
+    /// Ships within 1-3 days.
+    Reliable,
+    /// Ships in 3-10 days, sometimes after the handling deadline.
+    Slow,
+    /// Often never ships at all.
+    Unreliable,
+}
+
+impl SellerHabit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SellerHabit::Reliable => "reliable",
+            SellerHabit::Slow => "slow",
+            SellerHabit::Unreliable => "unreliable",
+        }
+    }
+}
+
+/// What the simulator meant to happen to a parcel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Fate {
+    OnTime,
+    Late,
+    VeryLate,
+    Lost,
+    NeverShipped,
+}
+
+/// Totals of one currency, in minor units.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MoneyTotals {
+    pub captured: i64,
+    pub held: i64,
+    pub released: i64,
+    pub refunded: i64,
+    pub compensated: i64,
+    pub paid_out: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub orders: usize,
+    pub commands: usize,
+    pub rejected: usize,
+    pub deadlines_fired: usize,
+    pub events: usize,
+    pub elapsed_ms: u128,
+    pub by_status: BTreeMap<String, usize>,
+    pub by_event: BTreeMap<String, usize>,
+    pub money: BTreeMap<Currency, MoneyTotals>,
+    /// Ground truth against outcome: (intended fate, final status) -> orders.
+    pub fates: BTreeMap<(String, String), usize>,
+    pub sellers_by_habit: BTreeMap<String, usize>,
+    pub early_confirmations: usize,
+    pub cancel_reasons: BTreeMap<String, usize>,
+}
+
+impl Report {
+    pub fn events_per_second(&self) -> f64 {
+        self.events as f64 / (self.elapsed_ms.max(1) as f64 / 1000.0)
+    }
+
+    pub fn commands_per_second(&self) -> f64 {
+        (self.commands + self.deadlines_fired) as f64 / (self.elapsed_ms.max(1) as f64 / 1000.0)
+    }
+}
+
+struct SimOrder {
+    id: OrderId,
+    buyer: BuyerId,
+    seller: SellerId,
+    habit: SellerHabit,
+    fate: Fate,
+}
+
+/// A scheduled action of a simulated person or carrier.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Action {
+    Place(usize),
+    Pay(usize),
+    Ship(usize),
+    Deliver(usize),
+    Confirm(usize, bool),
+    Cancel(usize),
+    AskExtension(usize),
+}
+
+fn pick_currency(rng: &mut StdRng) -> (Currency, i64, i64) {
+    // (currency, price range in minor units)
+    let r: f64 = rng.random();
+    if r < 0.6 {
+        (Currency::parse("USD").expect("known"), 150, 25_000)
+    } else if r < 0.9 {
+        (Currency::parse("EUR").expect("known"), 150, 25_000)
+    } else {
+        (Currency::parse("JPY").expect("known"), 200, 30_000)
+    }
+}
+
+/// Runs the simulation through the engine. `progress(done_days, days)` is called as
+/// simulated days pass; `id_prefix` keeps the ids of separate runs on one database apart.
+pub async fn run(
+    engine: &Engine,
+    config: &Config,
+    id_prefix: &str,
+    mut progress: impl FnMut(u32, u32),
+) -> anyhow::Result<Report> {
+    config.check()?;
+    let mut rng = StdRng::seed_from_u64(config.seed);
+    let started = Instant::now();
+    let mut report = Report::default();
+    let habits: Vec<SellerHabit> = (0..config.sellers)
+        .map(|_| match rng.random::<f64>() {
+            r if r < 0.7 => SellerHabit::Reliable,
+            r if r < 0.9 => SellerHabit::Slow,
+            _ => SellerHabit::Unreliable,
+        })
+        .collect();
+    for h in &habits {
+        *report
+            .sellers_by_habit
+            .entry(h.as_str().to_string())
+            .or_default() += 1;
+    }
+    let mut orders: Vec<SimOrder> = Vec::new();
+    let mut queue: BinaryHeap<Reverse<(i64, u64, Action)>> = BinaryHeap::new();
+    let mut tiebreak = 0_u64;
+    let mut push = |queue: &mut BinaryHeap<_>, at: i64, a: Action| {
+        tiebreak += 1;
+        queue.push(Reverse((at, tiebreak, a)));
+    };
+    let end_ms = START_MS + i64::from(config.days) * MS_PER_DAY;
+    // Orders arrive through the run; every later step is scheduled when its turn comes.
+    let expected = config.buyers as f64 * config.orders_per_buyer_day * f64::from(config.days);
+    let n_orders = expected.round().max(1.0) as usize;
+    let mut plans: Vec<(i64, usize, usize)> = (0..n_orders)
+        .map(|_| {
+            // Orders stop a week before the end so most of them can finish.
+            let span = (end_ms - START_MS).max(MS_PER_DAY);
+            let at = START_MS + rng.random_range(0..span);
+            (
+                at,
+                rng.random_range(0..config.buyers),
+                rng.random_range(0..config.sellers),
+            )
+        })
+        .collect();
+    plans.sort();
+    let mut placed_prices: Vec<(Money, Money, i64, Option<String>)> = Vec::new();
+    for (i, (at, buyer, seller)) in plans.iter().enumerate() {
+        let habit = habits[*seller];
+        let fate = match (habit, rng.random::<f64>()) {
+            (SellerHabit::Unreliable, r) if r < 0.35 => Fate::NeverShipped,
+            (SellerHabit::Slow, r) if r < 0.12 => Fate::NeverShipped,
+            (_, r) if r < 0.03 => Fate::Lost,
+            (_, r) if r < 0.06 => Fate::VeryLate,
+            (_, r) if r < 0.16 => Fate::Late,
+            _ => Fate::OnTime,
+        };
+        let (cur, lo, hi) = pick_currency(&mut rng);
+        let price = Money::from_minor(rng.random_range(lo..hi), cur)?;
+        let shipping = Money::from_minor(
+            if rng.random_bool(0.6) {
+                0
+            } else {
+                rng.random_range(0..lo * 3)
+            },
+            cur,
+        )?;
+        let promised = rng.random_range(12..40);
+        let country = match rng.random_range(0..10) {
+            0 => Some("BR".to_string()),
+            1 => Some("RU".to_string()),
+            2 | 3 => Some("DE".to_string()),
+            4 | 5 => Some("US".to_string()),
+            _ => None,
+        };
+        placed_prices.push((price, shipping, promised, country));
+        orders.push(SimOrder {
+            id: OrderId::parse(&format!("{id_prefix}o{i}")).context("order id")?,
+            buyer: BuyerId::parse(&format!("{id_prefix}b{buyer}")).context("buyer id")?,
+            seller: SellerId::parse(&format!("{id_prefix}s{seller}")).context("seller id")?,
+            habit,
+            fate,
+        });
+        push(&mut queue, *at, Action::Place(i));
+    }
+    let mut last_day = 0;
+    while let Some(Reverse((at, _, action))) = queue.pop() {
+        if at > end_ms {
+            break;
+        }
+        let day = ((at - START_MS) / MS_PER_DAY) as u32;
+        if day != last_day {
+            last_day = day;
+            progress(day, config.days);
+        }
+        let now = Timestamp::from_unix_ms(at);
+        report.deadlines_fired += engine.run_due_timers(now, usize::MAX).await?;
+        let (idx, actor, command) = match &action {
+            Action::Place(i) => {
+                let o = &orders[*i];
+                let (price, shipping, promised, country) = placed_prices[*i].clone();
+                (
+                    *i,
+                    Actor::Platform,
+                    Command::Place {
+                        buyer: o.buyer.clone(),
+                        seller: o.seller.clone(),
+                        price,
+                        shipping,
+                        handling_days: None,
+                        promised_days: promised,
+                        destination_country: country,
+                    },
+                )
+            }
+            Action::Pay(i) => {
+                let (price, shipping, _, _) = &placed_prices[*i];
+                let three_ds = if rng.random_bool(0.02) {
+                    ThreeDs::Failed
+                } else {
+                    ThreeDs::Authenticated
+                };
+                (
+                    *i,
+                    Actor::Buyer(orders[*i].buyer.clone()),
+                    Command::Pay {
+                        amount: price.checked_add(*shipping)?,
+                        three_ds,
+                    },
+                )
+            }
+            Action::Ship(i) => (
+                *i,
+                Actor::Seller(orders[*i].seller.clone()),
+                Command::Ship {
+                    tracking: format!("LP{:014}", rng.random_range(0..100_000_000_000_000_i64)),
+                },
+            ),
+            Action::Deliver(i) => (*i, Actor::Carrier, Command::Deliver { country: None }),
+            Action::Confirm(i, early) => (
+                *i,
+                Actor::Buyer(orders[*i].buyer.clone()),
+                Command::ConfirmReceipt {
+                    acknowledge_no_delivery: *early,
+                },
+            ),
+            Action::Cancel(i) => (*i, Actor::Buyer(orders[*i].buyer.clone()), Command::Cancel),
+            Action::AskExtension(i) => (
+                *i,
+                Actor::Seller(orders[*i].seller.clone()),
+                Command::GrantExtension { days: 10 },
+            ),
+        };
+        let request = Request {
+            idempotency_key: Some(format!("{}-{}", orders[idx].id, report.commands)),
+            order: orders[idx].id.clone(),
+            actor,
+            command,
+            at: now,
+        };
+        report.commands += 1;
+        match engine.execute(&request).await {
+            Ok(_) => {}
+            Err(EngineError::Rejected(_)) => {
+                report.rejected += 1;
+                continue;
+            }
+            Err(e) => return Err(anyhow::Error::new(e).context("engine failed")),
+        }
+        let o = &orders[idx];
+        let hours = |rng: &mut StdRng, lo: f64, hi: f64| {
+            at + (rng.random_range(lo..hi) * MS_PER_HOUR as f64) as i64
+        };
+        let days = |rng: &mut StdRng, lo: f64, hi: f64| {
+            at + (rng.random_range(lo..hi) * MS_PER_DAY as f64) as i64
+        };
+        match action {
+            Action::Place(i) => {
+                let t = hours(&mut rng, 0.05, 6.0);
+                push(&mut queue, t, Action::Pay(i));
+            }
+            Action::Pay(i) => {
+                if rng.random_bool(0.03) {
+                    let t = days(&mut rng, 0.1, 2.0);
+                    push(&mut queue, t, Action::Cancel(i));
+                }
+                let ship_in = match (o.habit, o.fate) {
+                    (_, Fate::NeverShipped) => None,
+                    (SellerHabit::Reliable, _) => Some(days(&mut rng, 0.5, 3.0)),
+                    _ => Some(days(&mut rng, 2.0, 8.5)),
+                };
+                if let Some(t) = ship_in {
+                    push(&mut queue, t, Action::Ship(i));
+                }
+            }
+            Action::Ship(i) => {
+                let promised_days = placed_prices[i].2 as f64;
+                let deliver = match o.fate {
+                    Fate::OnTime => Some(days(&mut rng, promised_days * 0.3, promised_days * 0.95)),
+                    Fate::Late => Some(days(&mut rng, promised_days + 0.2, promised_days + 6.0)),
+                    Fate::VeryLate => {
+                        Some(days(&mut rng, promised_days + 8.0, promised_days + 20.0))
+                    }
+                    Fate::Lost | Fate::NeverShipped => None,
+                };
+                if let Some(t) = deliver {
+                    push(&mut queue, t, Action::Deliver(i));
+                }
+                if rng.random_bool(0.05) {
+                    // Talked into confirming before the parcel arrived.
+                    let t = days(&mut rng, 0.5, 5.0);
+                    push(&mut queue, t, Action::Confirm(i, true));
+                }
+                if matches!(o.fate, Fate::VeryLate | Fate::Lost) && rng.random_bool(0.3) {
+                    let t = days(&mut rng, promised_days - 3.0, promised_days - 0.5);
+                    push(&mut queue, t, Action::AskExtension(i));
+                }
+            }
+            Action::Deliver(i) => {
+                if rng.random_bool(0.45) {
+                    let t = days(&mut rng, 0.2, 4.0);
+                    push(&mut queue, t, Action::Confirm(i, false));
+                }
+            }
+            Action::Confirm(..) | Action::Cancel(_) | Action::AskExtension(_) => {}
+        }
+    }
+    report.deadlines_fired += engine
+        .run_due_timers(Timestamp::from_unix_ms(end_ms), usize::MAX)
+        .await?;
+    progress(config.days, config.days);
+    report.orders = orders.len();
+    for o in &orders {
+        let Some((order, log)) = engine.order(&o.id).await? else {
+            continue;
+        };
+        tally(&mut report, &order, &log, o.fate);
+    }
+    report.elapsed_ms = started.elapsed().as_millis();
+    Ok(report)
+}
+
+fn tally(report: &mut Report, order: &Order, log: &[protection::Recorded], fate: Fate) {
+    report.events += log.len();
+    for r in log {
+        *report
+            .by_event
+            .entry(r.event.name().to_string())
+            .or_default() += 1;
+        if let protection::Event::Cancelled { reason, .. } = &r.event {
+            *report
+                .cancel_reasons
+                .entry(reason.as_str().to_string())
+                .or_default() += 1;
+        }
+    }
+    *report
+        .by_status
+        .entry(order.status.as_str().to_string())
+        .or_default() += 1;
+    *report
+        .fates
+        .entry((format!("{fate:?}"), order.status.as_str().to_string()))
+        .or_default() += 1;
+    if order.early_confirmation {
+        report.early_confirmations += 1;
+    }
+    let m = report.money.entry(order.currency).or_default();
+    m.captured += order.captured_minor;
+    m.held += order.held_minor();
+    m.released += order.released_minor;
+    m.refunded += order.refunded_minor;
+    m.compensated += order.compensated_minor;
+    m.paid_out += order.paid_out_minor;
+    debug_assert!(order.status != Status::Placed || order.captured_minor == 0);
+}
