@@ -3,9 +3,9 @@
 //! rows, events, balances, deadlines and the idempotency record, all or nothing.
 
 use domain::{OrderId, Timestamp};
-use ledger::{Applied, LedgerError};
-use protection::{decide, Actor, Command, Order, Policy, Recorded, Rejection};
-use store::{Store, StoreError, StoredOutcome, Tx};
+use ledger::LedgerError;
+use protection::{decide, Actor, Command, Order, Policy, Recorded, Rejection, Timer};
+use store::{Store, StoreError, StoredOutcome, Tx, WriteSet, Written};
 
 /// Times a command is tried again after losing a race to another transaction.
 pub const CONFLICT_RETRIES_MAX: u32 = 8;
@@ -73,9 +73,12 @@ pub struct Engine {
     policy: Policy,
 }
 
-enum Attempt<T> {
-    Done(T),
+enum Attempt {
+    Done(Outcome),
+    /// Lost a race to another transaction: roll back and try again.
     Retry,
+    /// The idempotency key was recorded by a concurrent request first.
+    KeyTaken,
 }
 
 impl Engine {
@@ -95,24 +98,64 @@ impl Engine {
     pub async fn execute(&self, request: &Request) -> Result<Outcome, EngineError> {
         for _ in 0..CONFLICT_RETRIES_MAX {
             let mut tx = self.store.begin().await?;
-            match self.execute_in(&mut tx, request).await {
+            match self.execute_in(&mut tx, request, None).await {
                 Ok(Attempt::Done(outcome)) => match tx.commit().await {
                     Ok(()) => return Ok(outcome),
                     Err(StoreError::Conflict) => continue,
                     Err(e) => return Err(e.into()),
                 },
                 Ok(Attempt::Retry) => continue,
+                Ok(Attempt::KeyTaken) => {
+                    tx.rollback().await?;
+                    return match self.replay(request).await? {
+                        Some(outcome) => Ok(outcome),
+                        None => Err(EngineError::Store(anyhow::anyhow!(
+                            "idempotency key {:?} taken but not found",
+                            request.idempotency_key
+                        ))),
+                    };
+                }
+                // A retried request that succeeded before is refused by the rules now
+                // (the order moved on): answer with the first result instead.
+                Err(e @ (EngineError::Rejected(_) | EngineError::Ledger(_))) => {
+                    tx.rollback().await?;
+                    return match self.replay(request).await? {
+                        Some(outcome) => Ok(outcome),
+                        None => Err(e),
+                    };
+                }
                 Err(e) => return Err(e),
             }
         }
         Err(EngineError::Busy(request.order.clone()))
     }
 
+    /// The stored answer to an earlier request with the same idempotency key.
+    async fn replay(&self, request: &Request) -> Result<Option<Outcome>, EngineError> {
+        let Some(key) = &request.idempotency_key else {
+            return Ok(None);
+        };
+        let Some(stored) = self.store.idempotency(key).await? else {
+            return Ok(None);
+        };
+        if stored.request != request.fingerprint() {
+            return Err(EngineError::IdempotencyConflict { key: key.clone() });
+        }
+        Ok(Some(Outcome {
+            order: request.order.clone(),
+            status: stored.status,
+            seq_from: stored.seq_from,
+            seq_to: stored.seq_to,
+            replayed: true,
+        }))
+    }
+
     async fn execute_in(
         &self,
         tx: &mut Tx,
         request: &Request,
-    ) -> Result<Attempt<Outcome>, EngineError> {
+        fired: Option<&Timer>,
+    ) -> Result<Attempt, EngineError> {
         macro_rules! conflict_retries {
             ($e:expr) => {
                 match $e {
@@ -122,30 +165,12 @@ impl Engine {
                 }
             };
         }
-        let fingerprint = request.fingerprint();
-        if let Some(key) = &request.idempotency_key {
-            if let Some(stored) = conflict_retries!(tx.idempotency(key).await) {
-                if stored.request != fingerprint {
-                    return Err(EngineError::IdempotencyConflict { key: key.clone() });
-                }
-                return Ok(Attempt::Done(Outcome {
-                    order: request.order.clone(),
-                    status: stored.status,
-                    seq_from: stored.seq_from,
-                    seq_to: stored.seq_to,
-                    replayed: true,
-                }));
-            }
-        }
-        let version = conflict_retries!(tx.lock_order(&request.order).await);
+        // Optimistic concurrency: a racing command on the same order appends the same
+        // event seq or finds the projection at another version, and one of the two
+        // retries. Money is guarded separately, by the locked account rows.
         let log = conflict_retries!(tx.load_events(&request.order).await);
         let before = Order::replay(&request.order, &log);
-        assert_eq!(
-            before.as_ref().map(|o| o.version),
-            version,
-            "order {}: projection version differs from its event log",
-            request.order
-        );
+        let version = before.as_ref().map(|o| o.version);
         let decision = decide(
             before.as_ref(),
             &request.order,
@@ -156,15 +181,6 @@ impl Engine {
         )?;
         let mut book = conflict_retries!(tx.load_book(&decision.transfers).await);
         let applied = book.apply(&decision.transfers)?;
-        if applied.iter().any(|a| matches!(a, Applied::Duplicate(_))) {
-            // Transfer ids derive from the order and the order is locked: a duplicate
-            // means the log and the ledger disagree.
-            return Err(EngineError::Store(anyhow::anyhow!(
-                "order {}: transfers of this command exist already",
-                request.order
-            )));
-        }
-        conflict_retries!(tx.write_ledger(&applied, &book, request.at).await);
         let first_seq = version.unwrap_or(0) + 1;
         let recorded: Vec<Recorded> = decision
             .events
@@ -181,13 +197,6 @@ impl Engine {
         for r in &recorded {
             after = Some(protection::apply(after, &request.order, r));
         }
-        conflict_retries!(tx.append_events(&request.order, &recorded).await);
-        if let Some(order) = &after {
-            if !recorded.is_empty() {
-                conflict_retries!(tx.save_order(order, version, request.at).await);
-            }
-        }
-        conflict_retries!(tx.insert_timers(&request.order, &decision.timers).await);
         let outcome = Outcome {
             order: request.order.clone(),
             status: after
@@ -198,17 +207,39 @@ impl Engine {
             seq_to: first_seq + recorded.len() as i64 - 1,
             replayed: false,
         };
-        if let Some(key) = &request.idempotency_key {
-            let stored = StoredOutcome {
-                request: fingerprint,
-                order_id: request.order.to_string(),
-                seq_from: outcome.seq_from,
-                seq_to: outcome.seq_to,
-                status: outcome.status.clone(),
-            };
-            conflict_retries!(tx.put_idempotency(key, &stored, request.at).await);
-        }
-        Ok(Attempt::Done(outcome))
+        let stored = request.idempotency_key.as_ref().map(|key| {
+            (
+                key.as_str(),
+                StoredOutcome {
+                    request: request.fingerprint(),
+                    order_id: request.order.to_string(),
+                    seq_from: outcome.seq_from,
+                    seq_to: outcome.seq_to,
+                    status: outcome.status.clone(),
+                },
+            )
+        });
+        let written = conflict_retries!(
+            tx.write(&WriteSet {
+                order: &request.order,
+                applied: &applied,
+                book: &book,
+                events: &recorded,
+                state: after
+                    .as_ref()
+                    .filter(|_| !recorded.is_empty())
+                    .map(|o| (o, version)),
+                timers: &decision.timers,
+                fired,
+                idempotency: stored.as_ref().map(|(k, s)| (*k, s)),
+                now: request.at,
+            })
+            .await
+        );
+        Ok(match written {
+            Written::Done => Attempt::Done(outcome),
+            Written::KeyTaken => Attempt::KeyTaken,
+        })
     }
 
     /// Fires deadlines due at `now`, each in its own transaction together with its
@@ -244,10 +275,9 @@ impl Engine {
                 // auto-confirmation it follows.
                 at: timer.due,
             };
-            let result = self.execute_in(&mut tx, &request).await;
-            match result {
+            match self.execute_in(&mut tx, &request, Some(&timer)).await {
                 Ok(Attempt::Done(_)) => {}
-                Ok(Attempt::Retry) => {
+                Ok(Attempt::Retry | Attempt::KeyTaken) => {
                     conflicts += 1;
                     if conflicts > CONFLICT_RETRIES_MAX {
                         return Err(EngineError::Busy(order));
@@ -263,11 +293,6 @@ impl Engine {
                     )));
                 }
                 Err(e) => return Err(e),
-            }
-            match tx.mark_fired(&order, &timer, now).await {
-                Ok(()) => {}
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
             }
             match tx.commit().await {
                 Ok(()) => fired += 1,

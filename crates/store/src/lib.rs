@@ -5,18 +5,20 @@
 mod codec;
 mod migrate;
 pub mod testing;
+mod write;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use domain::{OrderId, Timestamp, TransferId};
-use ledger::{AccountId, Applied, Balances, Book, Op, Recorded as RecordedTransfer, Transfer};
-use protection::{Order, Recorded, Timer, TimerKind};
+use domain::{OrderId, Timestamp};
+use ledger::{AccountId, Book, Op, Transfer};
+use protection::{Recorded, Timer, TimerKind};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 pub use codec::{actor_from_str, event_from_json, event_to_json};
+pub use write::{WriteSet, Written};
 
 /// Connections a PostgreSQL pool keeps at most. SQLite has exactly one: it allows one
 /// writer, and one connection means no `SQLITE_BUSY` and no lost upgrades.
@@ -165,6 +167,14 @@ impl Store {
         Ok(events)
     }
 
+    /// What an idempotency key recorded, if anything.
+    pub async fn idempotency(&self, key: &str) -> StoreResult<Option<StoredOutcome>> {
+        let mut tx = self.begin().await?;
+        let stored = tx.idempotency(key).await?;
+        tx.rollback().await?;
+        Ok(stored)
+    }
+
     /// The earliest deadline not yet fired.
     pub async fn next_due(&self) -> StoreResult<Option<Timestamp>> {
         let row = sqlx::query("SELECT MIN(due_ms) AS due FROM timers WHERE fired_ms IS NULL")
@@ -254,13 +264,6 @@ pub struct Tx {
 }
 
 impl Tx {
-    fn for_update(&self) -> &'static str {
-        match self.backend {
-            Backend::Postgres => " FOR UPDATE",
-            Backend::Sqlite => "",
-        }
-    }
-
     pub async fn commit(self) -> StoreResult<()> {
         self.tx.commit().await?;
         Ok(())
@@ -291,41 +294,6 @@ impl Tx {
         .map_err(|e: sqlx::Error| e.into())
     }
 
-    pub async fn put_idempotency(
-        &mut self,
-        key: &str,
-        outcome: &StoredOutcome,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO idempotency (key, request, order_id, seq_from, seq_to, status, created_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(key)
-        .bind(&outcome.request)
-        .bind(&outcome.order_id)
-        .bind(outcome.seq_from)
-        .bind(outcome.seq_to)
-        .bind(&outcome.status)
-        .bind(now.unix_ms())
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
-    }
-
-    /// Locks the order's row (PostgreSQL) and returns its version, if it exists.
-    pub async fn lock_order(&mut self, order: &OrderId) -> StoreResult<Option<i64>> {
-        let sql = format!(
-            "SELECT version FROM orders WHERE order_id = $1{}",
-            self.for_update()
-        );
-        let row = sqlx::query(&sql)
-            .bind(order.as_str())
-            .fetch_optional(&mut *self.tx)
-            .await?;
-        Ok(row.map(|r| r.try_get("version")).transpose()?)
-    }
-
     pub async fn load_events(&mut self, order: &OrderId) -> StoreResult<Vec<Recorded>> {
         let rows = sqlx::query(
             "SELECT seq, at_ms, actor, body FROM events WHERE order_id = $1 ORDER BY seq",
@@ -334,84 +302,6 @@ impl Tx {
         .fetch_all(&mut *self.tx)
         .await?;
         rows.iter().map(codec::event_from_row).collect()
-    }
-
-    pub async fn append_events(&mut self, order: &OrderId, events: &[Recorded]) -> StoreResult<()> {
-        for e in events {
-            sqlx::query(
-                "INSERT INTO events (order_id, seq, name, actor, at_ms, body) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(order.as_str())
-            .bind(e.seq)
-            .bind(e.event.name())
-            .bind(e.actor.to_string())
-            .bind(e.at.unix_ms())
-            .bind(event_to_json(&e.event))
-            .execute(&mut *self.tx)
-            .await?;
-        }
-        Ok(())
-    }
-
-    /// Writes the order's projection row; `previous_version` guards against a lost update.
-    pub async fn save_order(
-        &mut self,
-        order: &Order,
-        previous_version: Option<i64>,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        let result =
-            match previous_version {
-                None => sqlx::query(
-                    "INSERT INTO orders (order_id, buyer_id, seller_id, currency, total_minor, \
-                     status, version, placed_ms, updated_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(order.id.as_str())
-                .bind(order.buyer.as_str())
-                .bind(order.seller.as_str())
-                .bind(order.currency.code())
-                .bind(order.total().amount_minor())
-                .bind(order.status.as_str())
-                .bind(order.version)
-                .bind(order.placed_at.unix_ms())
-                .bind(now.unix_ms())
-                .execute(&mut *self.tx)
-                .await?,
-                Some(v) => {
-                    sqlx::query(
-                        "UPDATE orders SET status = $1, version = $2, updated_ms = $3 \
-                     WHERE order_id = $4 AND version = $5",
-                    )
-                    .bind(order.status.as_str())
-                    .bind(order.version)
-                    .bind(now.unix_ms())
-                    .bind(order.id.as_str())
-                    .bind(v)
-                    .execute(&mut *self.tx)
-                    .await?
-                }
-            };
-        if result.rows_affected() != 1 {
-            return Err(StoreError::Conflict);
-        }
-        Ok(())
-    }
-
-    pub async fn insert_timers(&mut self, order: &OrderId, timers: &[Timer]) -> StoreResult<()> {
-        for t in timers {
-            sqlx::query(
-                "INSERT INTO timers (order_id, kind, due_ms) VALUES ($1, $2, $3) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(order.as_str())
-            .bind(t.kind.as_str())
-            .bind(t.due.unix_ms())
-            .execute(&mut *self.tx)
-            .await?;
-        }
-        Ok(())
     }
 
     /// Claims the earliest due deadline. On PostgreSQL the row stays locked until this
@@ -449,164 +339,69 @@ impl Tx {
         )))
     }
 
-    pub async fn mark_fired(
-        &mut self,
-        order: &OrderId,
-        timer: &Timer,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        let r = sqlx::query(
-            "UPDATE timers SET fired_ms = $1 \
-             WHERE order_id = $2 AND kind = $3 AND due_ms = $4 AND fired_ms IS NULL",
-        )
-        .bind(now.unix_ms())
-        .bind(order.as_str())
-        .bind(timer.kind.as_str())
-        .bind(timer.due.unix_ms())
-        .execute(&mut *self.tx)
-        .await?;
-        if r.rows_affected() != 1 {
-            return Err(StoreError::Conflict);
-        }
-        Ok(())
-    }
-
-    /// Loads, and locks in a fixed order, everything a batch of transfers touches:
-    /// the accounts, the pending transfers it resolves and any earlier transfer with
-    /// the same id. The limits are then checked on locked rows, in this transaction.
+    /// Loads, and locks, everything a batch of transfers touches: the accounts (created
+    /// when new) and the pending transfers it resolves. The limits are then checked on
+    /// locked rows, in this transaction. New transfer ids are not looked up: they
+    /// derive from the order, and the primary key refuses a second insert.
     pub async fn load_book(&mut self, batch: &[Transfer]) -> StoreResult<Book> {
         let mut book = Book::new();
         let mut accounts: Vec<AccountId> = Vec::new();
-        let mut transfer_ids: Vec<&TransferId> = Vec::new();
         for t in batch {
-            transfer_ids.push(&t.id);
             match &t.op {
                 Op::Posted { debit, credit, .. } | Op::Pending { debit, credit, .. } => {
                     accounts.push(debit.clone());
                     accounts.push(credit.clone());
                 }
                 Op::PostPending { pending, .. } | Op::VoidPending { pending } => {
-                    transfer_ids.push(pending)
+                    if book.transfer(pending).is_some() {
+                        continue;
+                    }
+                    let row = sqlx::query(
+                        "SELECT t.id, t.op, t.code, t.debit_account, t.credit_account, \
+                         t.amount_minor, t.currency, t.pending_id, t.order_id, r.resolved_by \
+                         FROM transfers t LEFT JOIN pending_resolutions r ON r.pending_id = t.id \
+                         WHERE t.id = $1",
+                    )
+                    .bind(pending.as_str())
+                    .fetch_optional(&mut *self.tx)
+                    .await?;
+                    if let Some(r) = row {
+                        let (recorded, resolved_by) = codec::transfer_from_row(&r)?;
+                        accounts.push(recorded.debit.clone());
+                        accounts.push(recorded.credit.clone());
+                        book.load_transfer(recorded, resolved_by);
+                    }
                 }
-            }
-        }
-        transfer_ids.sort();
-        transfer_ids.dedup();
-        for id in transfer_ids {
-            let row = sqlx::query(
-                "SELECT t.id, t.op, t.code, t.debit_account, t.credit_account, t.amount_minor, \
-                 t.currency, t.pending_id, t.order_id, r.resolved_by \
-                 FROM transfers t LEFT JOIN pending_resolutions r ON r.pending_id = t.id \
-                 WHERE t.id = $1",
-            )
-            .bind(id.as_str())
-            .fetch_optional(&mut *self.tx)
-            .await?;
-            if let Some(r) = row {
-                let (recorded, resolved_by) = codec::transfer_from_row(&r)?;
-                accounts.push(recorded.debit.clone());
-                accounts.push(recorded.credit.clone());
-                book.load_transfer(recorded, resolved_by);
             }
         }
         accounts.sort();
         accounts.dedup();
-        // Sorted, so two transactions lock shared accounts in the same order.
-        for id in accounts {
-            sqlx::query(
-                "INSERT INTO accounts (id, kind, owner, currency) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(id.to_string())
-            .bind(id.kind().as_str())
-            .bind(id.owner())
-            .bind(id.currency().code())
-            .execute(&mut *self.tx)
-            .await?;
-            let sql = format!(
-                "SELECT id, debits_pending, debits_posted, credits_pending, credits_posted \
-                 FROM accounts WHERE id = $1{}",
-                self.for_update()
-            );
-            let row = sqlx::query(&sql)
+        if accounts.is_empty() {
+            return Ok(book);
+        }
+        // One upsert creates missing accounts and returns all of them; on PostgreSQL
+        // `DO UPDATE` also locks each row, in sorted order so that two transactions
+        // never wait on each other in a cycle.
+        let sql = format!(
+            "INSERT INTO accounts (id, kind, owner, currency) VALUES {} \
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind \
+             RETURNING id, debits_pending, debits_posted, credits_pending, credits_posted",
+            write::placeholders(1, accounts.len(), 4, None)
+        );
+        let mut q = sqlx::query(&sql);
+        for id in &accounts {
+            q = q
                 .bind(id.to_string())
-                .fetch_one(&mut *self.tx)
-                .await?;
+                .bind(id.kind().as_str())
+                .bind(id.owner().to_string())
+                .bind(id.currency().code());
+        }
+        for row in q.fetch_all(&mut *self.tx).await? {
             let (id, b) = codec::account_from_row(&row)?;
             book.load_account(id, b);
         }
         Ok(book)
     }
-
-    /// Writes what `Book::apply` decided: new transfers, resolutions and balances.
-    pub async fn write_ledger(
-        &mut self,
-        applied: &[Applied],
-        book: &Book,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        let mut touched: Vec<&AccountId> = Vec::new();
-        for a in applied {
-            let Applied::New(r) = a else { continue };
-            insert_transfer(&mut self.tx, r, now).await?;
-            if let Op::PostPending { pending, .. } | Op::VoidPending { pending } = &r.transfer.op {
-                sqlx::query(
-                    "INSERT INTO pending_resolutions (pending_id, resolved_by) VALUES ($1, $2)",
-                )
-                .bind(pending.as_str())
-                .bind(r.transfer.id.as_str())
-                .execute(&mut *self.tx)
-                .await?;
-            }
-            touched.push(&r.debit);
-            touched.push(&r.credit);
-        }
-        touched.sort();
-        touched.dedup();
-        for id in touched {
-            let b: Balances = book.account(id);
-            sqlx::query(
-                "UPDATE accounts SET debits_pending = $1, debits_posted = $2, \
-                 credits_pending = $3, credits_posted = $4 WHERE id = $5",
-            )
-            .bind(b.debits_pending)
-            .bind(b.debits_posted)
-            .bind(b.credits_pending)
-            .bind(b.credits_posted)
-            .bind(id.to_string())
-            .execute(&mut *self.tx)
-            .await?;
-        }
-        Ok(())
-    }
-}
-
-async fn insert_transfer(
-    tx: &mut Transaction<'static, Any>,
-    r: &RecordedTransfer,
-    now: Timestamp,
-) -> StoreResult<()> {
-    let pending = match &r.transfer.op {
-        Op::PostPending { pending, .. } | Op::VoidPending { pending } => Some(pending.to_string()),
-        _ => None,
-    };
-    sqlx::query(
-        "INSERT INTO transfers (id, op, code, debit_account, credit_account, amount_minor, \
-         currency, pending_id, order_id, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(r.transfer.id.as_str())
-    .bind(codec::op_name(&r.transfer.op))
-    .bind(r.transfer.code.as_str())
-    .bind(r.debit.to_string())
-    .bind(r.credit.to_string())
-    .bind(r.amount.amount_minor())
-    .bind(r.amount.currency().code())
-    .bind(pending)
-    .bind(r.transfer.order.as_ref().map(|o| o.to_string()))
-    .bind(now.unix_ms())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// Rows as read back; used by `codec`.

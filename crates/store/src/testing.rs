@@ -28,6 +28,7 @@ fn unique(prefix: &str) -> String {
 /// A database URL of each backend to run a test on: always SQLite; PostgreSQL when
 /// configured, else a loud note on stderr that those tests were skipped and why.
 pub async fn databases() -> anyhow::Result<Vec<(String, tempfile_guard::Guard)>> {
+    sqlx::any::install_default_drivers();
     let mut out = Vec::new();
     let dir = std::env::temp_dir().join(unique("marketguard_test"));
     std::fs::create_dir_all(&dir).context("failed to create a temporary directory")?;

@@ -1,0 +1,418 @@
+//! Everything one command writes, as one unit: transfers, pending resolutions,
+//! account balances, events, the order projection, deadlines, the fired deadline and
+//! the idempotency record. On PostgreSQL the parts travel as one statement (a chain of
+//! data-modifying CTEs: one round trip); on SQLite, where a statement costs no network
+//! trip, they run one after another. Either way they share the caller's transaction.
+
+use domain::{OrderId, Timestamp};
+use ledger::{AccountId, Applied, Book, Op, Recorded as RecordedTransfer};
+use protection::{Order, Recorded, Timer};
+use sqlx::Row;
+
+use crate::{codec, event_to_json, Backend, StoreError, StoreResult, StoredOutcome, Tx};
+
+/// What one command changes.
+pub struct WriteSet<'a> {
+    pub order: &'a OrderId,
+    pub applied: &'a [Applied],
+    pub book: &'a Book,
+    pub events: &'a [Recorded],
+    /// The order after the events, and its version before them (None: new order).
+    pub state: Option<(&'a Order, Option<i64>)>,
+    pub timers: &'a [Timer],
+    /// The deadline this command fires, marked fired in the same transaction.
+    pub fired: Option<&'a Timer>,
+    pub idempotency: Option<(&'a str, &'a StoredOutcome)>,
+    pub now: Timestamp,
+}
+
+/// What the write found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Done,
+    /// The idempotency key was recorded by another transaction first: roll back and
+    /// answer from the stored outcome.
+    KeyTaken,
+}
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `cols` columns numbered from `first`; with
+/// `casts`, each is `CAST($n AS type)` so that PostgreSQL knows the types of a bare
+/// VALUES list.
+pub(crate) fn placeholders(
+    first: usize,
+    rows: usize,
+    cols: usize,
+    casts: Option<&[&str]>,
+) -> String {
+    let mut out = String::with_capacity(rows * cols * 6);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            let n = first + r * cols + c;
+            match casts {
+                Some(types) => out.push_str(&format!("CAST(${n} AS {})", types[c])),
+                None => out.push_str(&format!("${n}")),
+            }
+        }
+        out.push(')');
+    }
+    out
+}
+
+#[derive(Debug, Clone)]
+enum Bind {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+}
+
+/// One statement with its binds, and the rows it must affect (None: any number).
+struct Part {
+    sql: String,
+    binds: Vec<Bind>,
+    expect_rows: Option<u64>,
+    /// A zero-row result means the idempotency key exists.
+    is_idempotency: bool,
+}
+
+/// Builds statements with `$n` numbered from `next`: local numbering per statement for
+/// SQLite, one running count for PostgreSQL's single statement.
+struct Builder {
+    global: bool,
+    next: usize,
+    parts: Vec<Part>,
+}
+
+impl Builder {
+    fn values(&mut self, rows: usize, cols: usize, casts: Option<&[&str]>) -> String {
+        if !self.global {
+            self.next = 1;
+        }
+        let out = placeholders(self.next, rows, cols, casts);
+        self.next += rows * cols;
+        out
+    }
+
+    fn push(&mut self, sql: String, binds: Vec<Bind>, expect_rows: Option<u64>) {
+        self.parts.push(Part {
+            sql,
+            binds,
+            expect_rows,
+            is_idempotency: false,
+        });
+    }
+}
+
+fn text(s: impl Into<String>) -> Bind {
+    Bind::Text(s.into())
+}
+
+impl Tx {
+    /// Writes the whole set; a lost race (projection at another version, a unique key
+    /// taken) is `StoreError::Conflict` and the caller retries.
+    pub async fn write(&mut self, w: &WriteSet<'_>) -> StoreResult<Written> {
+        let mut b = Builder {
+            global: self.backend == Backend::Postgres,
+            next: 1,
+            parts: Vec::new(),
+        };
+        build(&mut b, w);
+        match self.backend {
+            Backend::Sqlite => {
+                for p in &b.parts {
+                    let mut q = sqlx::query(&p.sql);
+                    for v in &p.binds {
+                        q = bind(q, v);
+                    }
+                    let rows = q.execute(&mut *self.tx).await?.rows_affected();
+                    if p.is_idempotency && rows == 0 {
+                        return Ok(Written::KeyTaken);
+                    }
+                    check(p, rows)?;
+                }
+                Ok(Written::Done)
+            }
+            Backend::Postgres => {
+                if b.parts.is_empty() {
+                    return Ok(Written::Done);
+                }
+                let mut sql = String::from("WITH ");
+                let mut select = Vec::new();
+                for (i, p) in b.parts.iter().enumerate() {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(&format!("p{i} AS ({} RETURNING 1)", p.sql));
+                    select.push(format!("(SELECT COUNT(*) FROM p{i}) AS n{i}"));
+                }
+                sql.push_str(" SELECT ");
+                sql.push_str(&select.join(", "));
+                let mut q = sqlx::query(&sql);
+                for p in &b.parts {
+                    for v in &p.binds {
+                        q = bind(q, v);
+                    }
+                }
+                let row = q.fetch_one(&mut *self.tx).await?;
+                for (i, p) in b.parts.iter().enumerate() {
+                    let rows: i64 = row.try_get(i)?;
+                    if p.is_idempotency && rows == 0 {
+                        return Ok(Written::KeyTaken);
+                    }
+                    check(p, rows as u64)?;
+                }
+                Ok(Written::Done)
+            }
+        }
+    }
+}
+
+fn check(p: &Part, rows: u64) -> StoreResult<()> {
+    match p.expect_rows {
+        Some(n) if n != rows => Err(StoreError::Conflict),
+        _ => Ok(()),
+    }
+}
+
+fn bind<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    v: &Bind,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    match v.clone() {
+        Bind::Text(s) => q.bind(s),
+        Bind::OptText(s) => q.bind(s),
+        Bind::Int(i) => q.bind(i),
+    }
+}
+
+fn build(b: &mut Builder, w: &WriteSet<'_>) {
+    let new: Vec<&RecordedTransfer> = w
+        .applied
+        .iter()
+        .filter_map(|a| match a {
+            Applied::New(r) => Some(r),
+            Applied::Duplicate(_) => None,
+        })
+        .collect();
+    if !new.is_empty() {
+        let values = b.values(new.len(), 10, None);
+        let mut binds = Vec::new();
+        for r in &new {
+            let pending = match &r.transfer.op {
+                Op::PostPending { pending, .. } | Op::VoidPending { pending } => {
+                    Some(pending.to_string())
+                }
+                _ => None,
+            };
+            binds.extend([
+                text(r.transfer.id.as_str()),
+                text(codec::op_name(&r.transfer.op)),
+                text(r.transfer.code.as_str()),
+                text(r.debit.to_string()),
+                text(r.credit.to_string()),
+                Bind::Int(r.amount.amount_minor()),
+                text(r.amount.currency().code()),
+                Bind::OptText(pending),
+                Bind::OptText(r.transfer.order.as_ref().map(|o| o.to_string())),
+                Bind::Int(w.now.unix_ms()),
+            ]);
+        }
+        b.push(
+            format!(
+                "INSERT INTO transfers (id, op, code, debit_account, credit_account, \
+                 amount_minor, currency, pending_id, order_id, at_ms) VALUES {values}"
+            ),
+            binds,
+            Some(new.len() as u64),
+        );
+        let resolutions: Vec<(String, String)> = new
+            .iter()
+            .filter_map(|r| match &r.transfer.op {
+                Op::PostPending { pending, .. } | Op::VoidPending { pending } => {
+                    Some((pending.to_string(), r.transfer.id.to_string()))
+                }
+                _ => None,
+            })
+            .collect();
+        if !resolutions.is_empty() {
+            let values = b.values(resolutions.len(), 2, None);
+            let binds = resolutions
+                .into_iter()
+                .flat_map(|(p, by)| [text(p), text(by)])
+                .collect();
+            b.push(
+                format!(
+                    "INSERT INTO pending_resolutions (pending_id, resolved_by) VALUES {values}"
+                ),
+                binds,
+                None,
+            );
+        }
+        let mut touched: Vec<&AccountId> = new.iter().flat_map(|r| [&r.debit, &r.credit]).collect();
+        touched.sort();
+        touched.dedup();
+        let values = b.values(
+            touched.len(),
+            5,
+            Some(&["TEXT", "BIGINT", "BIGINT", "BIGINT", "BIGINT"]),
+        );
+        let mut binds = Vec::new();
+        for id in &touched {
+            let bal = w.book.account(id);
+            binds.extend([
+                text(id.to_string()),
+                Bind::Int(bal.debits_pending),
+                Bind::Int(bal.debits_posted),
+                Bind::Int(bal.credits_pending),
+                Bind::Int(bal.credits_posted),
+            ]);
+        }
+        b.push(
+            format!(
+                "UPDATE accounts SET debits_pending = v.column2, debits_posted = v.column3, \
+                 credits_pending = v.column4, credits_posted = v.column5 \
+                 FROM (VALUES {values}) AS v WHERE accounts.id = v.column1"
+            ),
+            binds,
+            Some(touched.len() as u64),
+        );
+    }
+    if !w.events.is_empty() {
+        let values = b.values(w.events.len(), 6, None);
+        let mut binds = Vec::new();
+        for e in w.events {
+            binds.extend([
+                text(w.order.as_str()),
+                Bind::Int(e.seq),
+                text(e.event.name()),
+                text(e.actor.to_string()),
+                Bind::Int(e.at.unix_ms()),
+                text(event_to_json(&e.event)),
+            ]);
+        }
+        b.push(
+            format!("INSERT INTO events (order_id, seq, name, actor, at_ms, body) VALUES {values}"),
+            binds,
+            Some(w.events.len() as u64),
+        );
+    }
+    if let Some((order, previous)) = w.state {
+        match previous {
+            None => {
+                let values = b.values(1, 9, None);
+                b.push(
+                    format!(
+                        "INSERT INTO orders (order_id, buyer_id, seller_id, currency, \
+                         total_minor, status, version, placed_ms, updated_ms) VALUES {values}"
+                    ),
+                    vec![
+                        text(order.id.as_str()),
+                        text(order.buyer.as_str()),
+                        text(order.seller.as_str()),
+                        text(order.currency.code()),
+                        Bind::Int(order.total().amount_minor()),
+                        text(order.status.as_str()),
+                        Bind::Int(order.version),
+                        Bind::Int(order.placed_at.unix_ms()),
+                        Bind::Int(w.now.unix_ms()),
+                    ],
+                    Some(1),
+                );
+            }
+            Some(v) => {
+                if !b.global {
+                    b.next = 1;
+                }
+                let n = b.next;
+                b.next += 5;
+                b.push(
+                    format!(
+                        "UPDATE orders SET status = ${}, version = ${}, updated_ms = ${} \
+                         WHERE order_id = ${} AND version = ${}",
+                        n,
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4
+                    ),
+                    vec![
+                        text(order.status.as_str()),
+                        Bind::Int(order.version),
+                        Bind::Int(w.now.unix_ms()),
+                        text(order.id.as_str()),
+                        Bind::Int(v),
+                    ],
+                    Some(1),
+                );
+            }
+        }
+    }
+    if !w.timers.is_empty() {
+        let values = b.values(w.timers.len(), 3, None);
+        let binds = w
+            .timers
+            .iter()
+            .flat_map(|t| {
+                [
+                    text(w.order.as_str()),
+                    text(t.kind.as_str()),
+                    Bind::Int(t.due.unix_ms()),
+                ]
+            })
+            .collect();
+        b.push(
+            format!(
+                "INSERT INTO timers (order_id, kind, due_ms) VALUES {values} ON CONFLICT DO NOTHING"
+            ),
+            binds,
+            None,
+        );
+    }
+    if let Some(t) = w.fired {
+        if !b.global {
+            b.next = 1;
+        }
+        let n = b.next;
+        b.next += 4;
+        b.push(
+            format!(
+                "UPDATE timers SET fired_ms = ${} WHERE order_id = ${} AND kind = ${} \
+                 AND due_ms = ${} AND fired_ms IS NULL",
+                n,
+                n + 1,
+                n + 2,
+                n + 3
+            ),
+            vec![
+                Bind::Int(w.now.unix_ms()),
+                text(w.order.as_str()),
+                text(t.kind.as_str()),
+                Bind::Int(t.due.unix_ms()),
+            ],
+            Some(1),
+        );
+    }
+    if let Some((key, outcome)) = w.idempotency {
+        let values = b.values(1, 7, None);
+        b.parts.push(Part {
+            sql: format!(
+                "INSERT INTO idempotency (key, request, order_id, seq_from, seq_to, status, \
+                 created_ms) VALUES {values} ON CONFLICT DO NOTHING"
+            ),
+            binds: vec![
+                text(key),
+                text(outcome.request.as_str()),
+                text(outcome.order_id.as_str()),
+                Bind::Int(outcome.seq_from),
+                Bind::Int(outcome.seq_to),
+                text(outcome.status.as_str()),
+                Bind::Int(w.now.unix_ms()),
+            ],
+            expect_rows: None,
+            is_idempotency: true,
+        });
+    }
+}
