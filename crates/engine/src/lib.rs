@@ -2,6 +2,9 @@
 //! transaction: idempotency check, row locks, load, `decide`, ledger checks on locked
 //! rows, events, balances, deadlines and the idempotency record, all or nothing.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use domain::{OrderId, Timestamp};
 use ledger::LedgerError;
 use protection::{decide, Actor, Command, Order, Policy, Recorded, Rejection, Timer};
@@ -9,6 +12,8 @@ use store::{Store, StoreError, StoredOutcome, Tx, WriteSet, Written};
 
 /// Times a command is tried again after losing a race to another transaction.
 pub const CONFLICT_RETRIES_MAX: u32 = 8;
+/// Orders whose state one engine keeps in memory; past this the cache starts over.
+pub const ORDER_CACHE_MAX: usize = 100_000;
 
 /// One command to run.
 #[derive(Debug, Clone)]
@@ -71,10 +76,14 @@ impl From<StoreError> for EngineError {
 pub struct Engine {
     store: Store,
     policy: Policy,
+    /// Order states as of this process's last committed command. Only a speed-up: a
+    /// stale entry (another process moved the order on) fails the version check of
+    /// the write or gets a rule refusal, and the command is retried from the log.
+    cache: Arc<Mutex<HashMap<OrderId, Order>>>,
 }
 
 enum Attempt {
-    Done(Outcome),
+    Done(Outcome, Option<Box<Order>>),
     /// Lost a race to another transaction: roll back and try again.
     Retry,
     /// The idempotency key was recorded by a concurrent request first.
@@ -83,7 +92,30 @@ enum Attempt {
 
 impl Engine {
     pub fn new(store: Store, policy: Policy) -> Engine {
-        Engine { store, policy }
+        Engine {
+            store,
+            policy,
+            cache: Arc::default(),
+        }
+    }
+
+    fn cached(&self, order: &OrderId) -> Option<Order> {
+        self.cache.lock().expect("cache lock").get(order).cloned()
+    }
+
+    fn remember(&self, order: Option<Box<Order>>, id: &OrderId) {
+        let mut cache = self.cache.lock().expect("cache lock");
+        match order {
+            Some(o) => {
+                if cache.len() >= ORDER_CACHE_MAX {
+                    cache.clear();
+                }
+                cache.insert(id.clone(), *o);
+            }
+            None => {
+                cache.remove(id);
+            }
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -96,15 +128,40 @@ impl Engine {
 
     /// Runs one command, retrying when a concurrent transaction won a race.
     pub async fn execute(&self, request: &Request) -> Result<Outcome, EngineError> {
+        let mut use_cache = true;
         for _ in 0..CONFLICT_RETRIES_MAX {
             let mut tx = self.store.begin().await?;
-            match self.execute_in(&mut tx, request, None).await {
-                Ok(Attempt::Done(outcome)) => match tx.commit().await {
-                    Ok(()) => return Ok(outcome),
-                    Err(StoreError::Conflict) => continue,
+            let cached = if use_cache {
+                self.cached(&request.order)
+            } else {
+                None
+            };
+            let from_cache = cached.is_some();
+            match self.execute_in(&mut tx, request, None, cached).await {
+                Ok(Attempt::Done(outcome, after)) => match tx.commit().await {
+                    Ok(()) => {
+                        self.remember(after, &request.order);
+                        return Ok(outcome);
+                    }
+                    Err(StoreError::Conflict) => {
+                        self.remember(None, &request.order);
+                        continue;
+                    }
                     Err(e) => return Err(e.into()),
                 },
-                Ok(Attempt::Retry) => continue,
+                Ok(Attempt::Retry) => {
+                    self.remember(None, &request.order);
+                    use_cache = false;
+                    continue;
+                }
+                // A refusal may come from a state another process has moved on from:
+                // decide again on the log before answering.
+                Err(EngineError::Rejected(_) | EngineError::Ledger(_)) if from_cache => {
+                    tx.rollback().await?;
+                    self.remember(None, &request.order);
+                    use_cache = false;
+                    continue;
+                }
                 Ok(Attempt::KeyTaken) => {
                     tx.rollback().await?;
                     return match self.replay(request).await? {
@@ -155,6 +212,7 @@ impl Engine {
         tx: &mut Tx,
         request: &Request,
         fired: Option<&Timer>,
+        cached: Option<Order>,
     ) -> Result<Attempt, EngineError> {
         macro_rules! conflict_retries {
             ($e:expr) => {
@@ -168,8 +226,13 @@ impl Engine {
         // Optimistic concurrency: a racing command on the same order appends the same
         // event seq or finds the projection at another version, and one of the two
         // retries. Money is guarded separately, by the locked account rows.
-        let log = conflict_retries!(tx.load_events(&request.order).await);
-        let before = Order::replay(&request.order, &log);
+        let before = match cached {
+            Some(order) => Some(order),
+            None => {
+                let log = conflict_retries!(tx.load_events(&request.order).await);
+                Order::replay(&request.order, &log)
+            }
+        };
         let version = before.as_ref().map(|o| o.version);
         let decision = decide(
             before.as_ref(),
@@ -237,7 +300,7 @@ impl Engine {
             .await
         );
         Ok(match written {
-            Written::Done => Attempt::Done(outcome),
+            Written::Done => Attempt::Done(outcome, after.map(Box::new)),
             Written::KeyTaken => Attempt::KeyTaken,
         })
     }
@@ -275,8 +338,17 @@ impl Engine {
                 // auto-confirmation it follows.
                 at: timer.due,
             };
-            match self.execute_in(&mut tx, &request, Some(&timer)).await {
-                Ok(Attempt::Done(_)) => {}
+            // Deadlines always decide on the log: a no-op decided on a stale cached
+            // state would write nothing that a version check could catch.
+            match self.execute_in(&mut tx, &request, Some(&timer), None).await {
+                Ok(Attempt::Done(_, after)) => match tx.commit().await {
+                    Ok(()) => {
+                        fired += 1;
+                        self.remember(after, &order);
+                    }
+                    Err(StoreError::Conflict) => self.remember(None, &order),
+                    Err(e) => return Err(e.into()),
+                },
                 Ok(Attempt::Retry | Attempt::KeyTaken) => {
                     conflicts += 1;
                     if conflicts > CONFLICT_RETRIES_MAX {
@@ -293,11 +365,6 @@ impl Engine {
                     )));
                 }
                 Err(e) => return Err(e),
-            }
-            match tx.commit().await {
-                Ok(()) => fired += 1,
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
             }
         }
         Ok(fired)

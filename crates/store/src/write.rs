@@ -5,6 +5,7 @@
 //! trip, they run one after another. Either way they share the caller's transaction.
 
 use domain::{OrderId, Timestamp};
+use futures_util::TryStreamExt;
 use ledger::{AccountId, Applied, Book, Op, Recorded as RecordedTransfer};
 use protection::{Order, Recorded, Timer};
 use sqlx::Row;
@@ -78,19 +79,15 @@ struct Part {
     is_idempotency: bool,
 }
 
-/// Builds statements with `$n` numbered from `next`: local numbering per statement for
-/// SQLite, one running count for PostgreSQL's single statement.
+/// Builds statements with `$n` numbered by one running count: both backends receive
+/// every part in one string with one argument list.
 struct Builder {
-    global: bool,
     next: usize,
     parts: Vec<Part>,
 }
 
 impl Builder {
     fn values(&mut self, rows: usize, cols: usize, casts: Option<&[&str]>) -> String {
-        if !self.global {
-            self.next = 1;
-        }
         let out = placeholders(self.next, rows, cols, casts);
         self.next += rows * cols;
         out
@@ -115,30 +112,40 @@ impl Tx {
     /// taken) is `StoreError::Conflict` and the caller retries.
     pub async fn write(&mut self, w: &WriteSet<'_>) -> StoreResult<Written> {
         let mut b = Builder {
-            global: self.backend == Backend::Postgres,
             next: 1,
             parts: Vec::new(),
         };
         build(&mut b, w);
-        match self.backend {
+        if b.parts.is_empty() {
+            return Ok(Written::Done);
+        }
+        let rows: Vec<u64> = match self.backend {
             Backend::Sqlite => {
+                // SQLite runs several statements from one string, binding `$n` to the
+                // n-th argument in each, and reports each statement's changes.
+                let sql = b
+                    .parts
+                    .iter()
+                    .map(|p| p.sql.as_str())
+                    .collect::<Vec<_>>()
+                    .join(";\n");
+                let mut q = sqlx::query(&sql);
                 for p in &b.parts {
-                    let mut q = sqlx::query(&p.sql);
                     for v in &p.binds {
                         q = bind(q, v);
                     }
-                    let rows = q.execute(&mut *self.tx).await?.rows_affected();
-                    if p.is_idempotency && rows == 0 {
-                        return Ok(Written::KeyTaken);
-                    }
-                    check(p, rows)?;
                 }
-                Ok(Written::Done)
+                #[allow(deprecated)] // multi-statement results: SQLite supports them
+                let mut stream = sqlx::Executor::fetch_many(&mut *self.tx, q);
+                let mut rows = Vec::with_capacity(b.parts.len());
+                while let Some(item) = stream.try_next().await? {
+                    if let sqlx::Either::Left(result) = item {
+                        rows.push(result.rows_affected());
+                    }
+                }
+                rows
             }
             Backend::Postgres => {
-                if b.parts.is_empty() {
-                    return Ok(Written::Done);
-                }
                 let mut sql = String::from("WITH ");
                 let mut select = Vec::new();
                 for (i, p) in b.parts.iter().enumerate() {
@@ -157,16 +164,25 @@ impl Tx {
                     }
                 }
                 let row = q.fetch_one(&mut *self.tx).await?;
-                for (i, p) in b.parts.iter().enumerate() {
-                    let rows: i64 = row.try_get(i)?;
-                    if p.is_idempotency && rows == 0 {
-                        return Ok(Written::KeyTaken);
-                    }
-                    check(p, rows as u64)?;
-                }
-                Ok(Written::Done)
+                (0..b.parts.len())
+                    .map(|i| row.try_get::<i64, _>(i).map(|n| n as u64))
+                    .collect::<Result<_, _>>()?
             }
+        };
+        if rows.len() != b.parts.len() {
+            return Err(StoreError::Other(anyhow::anyhow!(
+                "{} results for {} statements",
+                rows.len(),
+                b.parts.len()
+            )));
         }
+        for (p, n) in b.parts.iter().zip(rows) {
+            if p.is_idempotency && n == 0 {
+                return Ok(Written::KeyTaken);
+            }
+            check(p, n)?;
+        }
+        Ok(Written::Done)
     }
 }
 
@@ -238,6 +254,7 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
             })
             .collect();
         if !resolutions.is_empty() {
+            let n_resolutions = resolutions.len() as u64;
             let values = b.values(resolutions.len(), 2, None);
             let binds = resolutions
                 .into_iter()
@@ -248,7 +265,7 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
                     "INSERT INTO pending_resolutions (pending_id, resolved_by) VALUES {values}"
                 ),
                 binds,
-                None,
+                Some(n_resolutions),
             );
         }
         let mut touched: Vec<&AccountId> = new.iter().flat_map(|r| [&r.debit, &r.credit]).collect();
@@ -323,9 +340,6 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
                 );
             }
             Some(v) => {
-                if !b.global {
-                    b.next = 1;
-                }
                 let n = b.next;
                 b.next += 5;
                 b.push(
@@ -372,9 +386,6 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
         );
     }
     if let Some(t) = w.fired {
-        if !b.global {
-            b.next = 1;
-        }
         let n = b.next;
         b.next += 4;
         b.push(
