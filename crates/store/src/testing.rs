@@ -11,6 +11,7 @@ use crate::Store;
 pub const TEST_DATABASE_URL_VAR: &str = "MARKETGUARD_TEST_DATABASE_URL";
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+static SKIP_NOTICE: std::sync::Once = std::sync::Once::new();
 
 fn unique(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -51,10 +52,16 @@ pub async fn databases() -> anyhow::Result<Vec<(String, tempfile_guard::Guard)>>
                 .context("test database url has no database name")?;
             out.push((format!("{base}/{name}"), tempfile_guard::Guard::None));
         }
-        _ => eprintln!(
-            "\n*** SKIPPED: PostgreSQL variants of the store tests: {TEST_DATABASE_URL_VAR} is unset. \
-             Set it (for example postgres://postgres@127.0.0.1:5432/postgres) to run them; .ci/run does. ***\n"
-        ),
+        _ => SKIP_NOTICE.call_once(|| {
+            // Written to the real stderr, past the test harness's capture, once per
+            // test binary: a skipped backend must not go unnoticed.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** SKIPPED: PostgreSQL variants of the store tests: {TEST_DATABASE_URL_VAR} is unset. \
+                 Set it (for example postgres://postgres@127.0.0.1:5432/postgres) to run them; .ci/run does. ***\n"
+            );
+        }),
     }
     Ok(out)
 }
