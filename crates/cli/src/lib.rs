@@ -41,6 +41,9 @@ enum Command {
     /// Orders: run lifecycle commands from JSON Lines, show an order's timeline.
     #[command(subcommand)]
     Orders(cmd::orders::OrdersCommand),
+    /// Deadlines: fire the ones that are due (the timer loop).
+    #[command(subcommand)]
+    Timers(cmd::timers::TimersCommand),
 }
 
 /// Parses the command line and runs the command; errors go to stderr with exit code 2
@@ -51,6 +54,7 @@ pub fn run() -> ExitCode {
         Command::Simulate(args) => cmd::simulate::run(args),
         Command::Ledger(command) => cmd::ledger::run(command),
         Command::Orders(command) => cmd::orders::run(command),
+        Command::Timers(command) => cmd::timers::run(command),
     };
     match result {
         Ok(code) => code,

@@ -390,7 +390,8 @@ fn cancel_before_shipment_refunds_in_full_and_after_is_refused() {
 #[test]
 fn commands_in_the_wrong_state_or_by_the_wrong_actor_are_refused() {
     let other_buyer = Actor::Buyer(BuyerId::parse("b-2").unwrap());
-    let cases: Vec<(Box<dyn Fn(&mut World)>, Actor, Command, &str)> = vec![
+    type Setup = Box<dyn Fn(&mut World)>;
+    let cases: Vec<(Setup, Actor, Command, &str)> = vec![
         (
             Box::new(|w| place(w, 20, None)),
             seller(),

@@ -3,6 +3,7 @@
 pub mod ledger;
 pub mod orders;
 pub mod simulate;
+pub mod timers;
 
 use anyhow::Context;
 
