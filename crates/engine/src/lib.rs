@@ -129,7 +129,7 @@ impl Engine {
     /// Runs one command, retrying when a concurrent transaction won a race.
     pub async fn execute(&self, request: &Request) -> Result<Outcome, EngineError> {
         let mut use_cache = true;
-        for _ in 0..CONFLICT_RETRIES_MAX {
+        for attempt in 0..CONFLICT_RETRIES_MAX {
             let mut tx = self.store.begin().await?;
             let cached = if use_cache {
                 self.cached(&request.order)
@@ -156,7 +156,16 @@ impl Engine {
                 }
                 // A refusal may come from a state another process has moved on from:
                 // decide again on the log before answering.
-                Err(EngineError::Rejected(_) | EngineError::Ledger(_)) if from_cache => {
+                Err(EngineError::Rejected(_)) if from_cache => {
+                    tx.rollback().await?;
+                    self.remember(None, &request.order);
+                    use_cache = false;
+                    continue;
+                }
+                // The ledger refuses what a concurrent command already did (a hold
+                // resolved while this one read the order before that commit): decide
+                // again on a fresh read, where the rules give the answer.
+                Err(EngineError::Ledger(_)) if attempt + 1 < CONFLICT_RETRIES_MAX => {
                     tx.rollback().await?;
                     self.remember(None, &request.order);
                     use_cache = false;
