@@ -37,6 +37,7 @@ fn order_cycle(i: usize) -> Vec<Request> {
                 handling_days: None,
                 promised_days: 20,
                 destination_country: None,
+                options: protection::OrderOptions::default(),
             },
             0.0,
         ),

@@ -251,8 +251,19 @@ impl Engine {
             request.at,
             &self.policy,
         )?;
-        let mut book = conflict_retries!(tx.load_book(&decision.transfers).await);
-        let applied = book.apply(&decision.transfers)?;
+        let also: Vec<_> = decision
+            .clawbacks
+            .iter()
+            .flat_map(|c| c.accounts())
+            .collect();
+        let mut book = conflict_retries!(tx.load_book(&decision.transfers, &also).await);
+        let mut applied = book.apply(&decision.transfers)?;
+        // Clawbacks split by the balances of the rows just locked, after the
+        // decision's own transfers.
+        for c in &decision.clawbacks {
+            let transfers = c.expand(&book);
+            applied.extend(book.apply(&transfers)?);
+        }
         let first_seq = version.unwrap_or(0) + 1;
         let recorded: Vec<Recorded> = decision
             .events

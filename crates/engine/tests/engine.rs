@@ -53,6 +53,7 @@ fn place(order: &str) -> Request {
             handling_days: None,
             promised_days: 20,
             destination_country: None,
+            options: protection::OrderOptions::default(),
         },
         0.0,
     )

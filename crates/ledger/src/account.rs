@@ -18,16 +18,22 @@ pub enum AccountKind {
     CompensationExpense,
     /// The platform's guarantee fund (Guaranteed Genuine, sellers that cannot pay).
     GuaranteeFund,
+    /// What a seller owes the guarantee fund: runs negative by the debt.
+    SellerDebt,
+    /// Return shipping the platform pays (Choice orders).
+    ReturnShippingExpense,
 }
 
 impl AccountKind {
-    pub const ALL: [AccountKind; 6] = [
+    pub const ALL: [AccountKind; 8] = [
         AccountKind::BuyerFunding,
         AccountKind::OrderEscrow,
         AccountKind::SellerPayable,
         AccountKind::SellerAvailable,
         AccountKind::CompensationExpense,
         AccountKind::GuaranteeFund,
+        AccountKind::SellerDebt,
+        AccountKind::ReturnShippingExpense,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +44,8 @@ impl AccountKind {
             AccountKind::SellerAvailable => "seller_available",
             AccountKind::CompensationExpense => "compensation_expense",
             AccountKind::GuaranteeFund => "guarantee_fund",
+            AccountKind::SellerDebt => "seller_debt",
+            AccountKind::ReturnShippingExpense => "return_shipping_expense",
         }
     }
 

@@ -30,6 +30,15 @@ pub enum Code {
     Payout,
     /// Voiding the escrow hold.
     Void,
+    /// Money taken back from a seller after release, for a refund.
+    Clawback,
+    /// The guarantee fund paying a buyer: what a seller could not cover, or the
+    /// Guaranteed Genuine extra.
+    GuaranteeCover,
+    /// A seller's debt to the guarantee fund, recorded when the fund covered for it.
+    SellerDebt,
+    /// Return shipping paid by the platform.
+    ReturnShipping,
 }
 
 impl Code {
@@ -42,6 +51,10 @@ impl Code {
             Code::Compensation => "compensation",
             Code::Payout => "payout",
             Code::Void => "void",
+            Code::Clawback => "clawback",
+            Code::GuaranteeCover => "guarantee_cover",
+            Code::SellerDebt => "seller_debt",
+            Code::ReturnShipping => "return_shipping",
         }
     }
 
@@ -54,6 +67,10 @@ impl Code {
             Code::Compensation,
             Code::Payout,
             Code::Void,
+            Code::Clawback,
+            Code::GuaranteeCover,
+            Code::SellerDebt,
+            Code::ReturnShipping,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)
@@ -397,6 +414,79 @@ impl Book {
 impl fmt::Display for Transfer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.id, self.code.as_str())
+    }
+}
+
+/// Money to take back from a seller after release: from the payable account first,
+/// then the available one; what neither covers the guarantee fund pays, and the seller's
+/// debt to the fund is recorded. The split depends on balances, so it is made on the
+/// locked book, not by the rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clawback {
+    /// Prefix of the ids of the transfers it expands to.
+    pub id: TransferId,
+    pub order: OrderId,
+    pub seller_payable: AccountId,
+    pub seller_available: AccountId,
+    pub guarantee_fund: AccountId,
+    pub seller_debt: AccountId,
+    pub buyer: AccountId,
+    pub amount: Money,
+}
+
+impl Clawback {
+    pub fn accounts(&self) -> [&AccountId; 5] {
+        [
+            &self.seller_payable,
+            &self.seller_available,
+            &self.guarantee_fund,
+            &self.seller_debt,
+            &self.buyer,
+        ]
+    }
+
+    /// The transfers that take `amount` back for the buyer, given current balances.
+    pub fn expand(&self, book: &Book) -> Vec<Transfer> {
+        let mut rest = self.amount.amount_minor();
+        let mut out = Vec::new();
+        let t = |suffix: &str, debit: &AccountId, credit: &AccountId, minor: i64, code| Transfer {
+            id: TransferId::parse(&format!("{}-{suffix}", self.id))
+                .expect("clawback ids leave room for a suffix"),
+            op: Op::Posted {
+                debit: debit.clone(),
+                credit: credit.clone(),
+                amount: Money::from_minor(minor, self.amount.currency()).expect("positive"),
+            },
+            code,
+            order: Some(self.order.clone()),
+        };
+        for (suffix, from) in [
+            ("payable", &self.seller_payable),
+            ("available", &self.seller_available),
+        ] {
+            let take = rest.min(book.account(from).available().max(0));
+            if take > 0 {
+                out.push(t(suffix, from, &self.buyer, take, Code::Clawback));
+                rest -= take;
+            }
+        }
+        if rest > 0 {
+            out.push(t(
+                "fund",
+                &self.guarantee_fund,
+                &self.buyer,
+                rest,
+                Code::GuaranteeCover,
+            ));
+            out.push(t(
+                "debt",
+                &self.seller_debt,
+                &self.guarantee_fund,
+                rest,
+                Code::SellerDebt,
+            ));
+        }
+        out
     }
 }
 

@@ -50,6 +50,7 @@ pub fn verify<'a>(
     let mut pending: BTreeMap<&domain::TransferId, &Recorded> = BTreeMap::new();
     let mut resolutions: BTreeMap<&domain::TransferId, usize> = BTreeMap::new();
     let mut orders: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    let mut clawed: BTreeMap<String, i64> = BTreeMap::new();
     let transfers: Vec<&Recorded> = transfers.into_iter().collect();
     report.transfers = transfers.len();
     for r in &transfers {
@@ -108,6 +109,11 @@ pub fn verify<'a>(
                 Code::Refund => totals.refunded += minor,
                 Code::Compensation => totals.compensated += minor,
                 _ => {}
+            }
+            if r.transfer.code == Code::Clawback {
+                if let Some(order) = &r.transfer.order {
+                    *clawed.entry(order.to_string()).or_default() += minor;
+                }
             }
             // The escrow account's owner is the order: no need to trust `transfer.order`.
             if r.credit.kind() == AccountKind::OrderEscrow {
@@ -181,6 +187,14 @@ pub fn verify<'a>(
     for (id, b) in &stored {
         if id.kind() == AccountKind::OrderEscrow {
             *escrow_by_order.entry(id.owner()).or_default() += b.balance();
+        }
+    }
+    for (order, taken) in &clawed {
+        let released = orders.get(order).map_or(0, |o| o.1);
+        if *taken > released {
+            report.broken.push(format!(
+                "order {order}: {taken} taken back from the seller but only {released} released"
+            ));
         }
     }
     for (order, (captured, released, refunded)) in &orders {

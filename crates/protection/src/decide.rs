@@ -2,8 +2,9 @@
 //! ledger transfers and the deadlines a command causes, or the rule that refuses it.
 
 use domain::{BuyerId, Money, OrderId, SellerId, Timestamp, TransferId};
-use ledger::{AccountId, AccountKind, Code, Op, Transfer};
+use ledger::{AccountId, AccountKind, Clawback, Code, Op, Transfer};
 
+use crate::dispute::{self, DisputeCommand};
 use crate::order::{Actor, CancelReason, Event, Order, Status};
 use crate::policy::Policy;
 
@@ -54,14 +55,26 @@ pub enum TimerKind {
     GuaranteeDeadline,
     /// The post-completion window closed: released money becomes available.
     PayoutHoldEnds,
+    /// The seller did not answer a dispute in time: the request is granted.
+    SellerResponseDue,
+    /// Day 15 of a dispute: it goes to the platform by itself.
+    AutoEscalate,
+    /// The buyer did not ship the return in time: the dispute closes for the seller.
+    ReturnShipDeadline,
+    /// 10 days after the return was delivered: refund even without the seller.
+    RefundAfterReturn,
 }
 
 impl TimerKind {
-    pub const ALL: [TimerKind; 4] = [
+    pub const ALL: [TimerKind; 8] = [
         TimerKind::HandlingDeadline,
         TimerKind::ProtectionEnds,
         TimerKind::GuaranteeDeadline,
         TimerKind::PayoutHoldEnds,
+        TimerKind::SellerResponseDue,
+        TimerKind::AutoEscalate,
+        TimerKind::ReturnShipDeadline,
+        TimerKind::RefundAfterReturn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +83,10 @@ impl TimerKind {
             TimerKind::ProtectionEnds => "protection_ends",
             TimerKind::GuaranteeDeadline => "guarantee_deadline",
             TimerKind::PayoutHoldEnds => "payout_hold_ends",
+            TimerKind::SellerResponseDue => "seller_response_due",
+            TimerKind::AutoEscalate => "auto_escalate",
+            TimerKind::ReturnShipDeadline => "return_ship_deadline",
+            TimerKind::RefundAfterReturn => "refund_after_return",
         }
     }
 
@@ -94,6 +111,7 @@ pub enum Command {
         handling_days: Option<i64>,
         promised_days: i64,
         destination_country: Option<String>,
+        options: OrderOptions,
     },
     Pay {
         amount: Money,
@@ -119,6 +137,18 @@ pub enum Command {
     },
     /// A deadline fired; only the `system` actor sends these.
     Fire(TimerKind),
+    Dispute(DisputeCommand),
+}
+
+/// Terms set when an order is placed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OrderOptions {
+    /// The buyer is an EU consumer: 14-day withdrawal and the legal guarantee apply.
+    pub eu_consumer: bool,
+    /// A Choice order: the platform pays return shipping.
+    pub choice: bool,
+    /// The item is eligible for the 2-year EU legal guarantee.
+    pub legal_guarantee: bool,
 }
 
 impl Command {
@@ -133,6 +163,7 @@ impl Command {
             Command::RequestExtension { .. } => "request_extension",
             Command::GrantExtension { .. } => "grant_extension",
             Command::Fire(_) => "fire_timer",
+            Command::Dispute(c) => c.name(),
         }
     }
 }
@@ -169,6 +200,8 @@ pub enum Rejection {
     InvalidInput(String),
     #[error("rule extension_limit: {0}")]
     ExtensionLimit(String),
+    #[error("rule {rule}: {why}")]
+    Rule { rule: &'static str, why: String },
 }
 
 /// Everything one command causes. The engine stores it in one transaction.
@@ -176,18 +209,23 @@ pub enum Rejection {
 pub struct Decision {
     pub events: Vec<Event>,
     pub transfers: Vec<Transfer>,
+    /// Money to take back from the seller; split by balances on the locked book.
+    pub clawbacks: Vec<Clawback>,
     pub timers: Vec<Timer>,
 }
 
 /// Ledger accounts of one order, and the ids of its transfers. Ids derive from the
 /// order so that a retried command produces the very same transfers.
-struct Accounts<'a> {
+pub(crate) struct Accounts<'a> {
     order: &'a OrderId,
-    buyer: AccountId,
-    escrow: AccountId,
-    seller_payable: AccountId,
-    seller_available: AccountId,
+    pub(crate) buyer: AccountId,
+    pub(crate) escrow: AccountId,
+    pub(crate) seller_payable: AccountId,
+    pub(crate) seller_available: AccountId,
     compensation: AccountId,
+    pub(crate) guarantee_fund: AccountId,
+    pub(crate) seller_debt: AccountId,
+    pub(crate) return_shipping: AccountId,
 }
 
 impl<'a> Accounts<'a> {
@@ -200,14 +238,17 @@ impl<'a> Accounts<'a> {
             seller_payable: AccountId::new(AccountKind::SellerPayable, o.seller.as_str(), c),
             seller_available: AccountId::new(AccountKind::SellerAvailable, o.seller.as_str(), c),
             compensation: AccountId::new(AccountKind::CompensationExpense, "platform", c),
+            guarantee_fund: AccountId::new(AccountKind::GuaranteeFund, "platform", c),
+            seller_debt: AccountId::new(AccountKind::SellerDebt, o.seller.as_str(), c),
+            return_shipping: AccountId::new(AccountKind::ReturnShippingExpense, "platform", c),
         }
     }
 
-    fn id(&self, what: &str) -> TransferId {
+    pub(crate) fn id(&self, what: &str) -> TransferId {
         transfer_id(self.order, what)
     }
 
-    fn t(&self, what: &str, op: Op, code: Code) -> Transfer {
+    pub(crate) fn t(&self, what: &str, op: Op, code: Code) -> Transfer {
         Transfer {
             id: self.id(what),
             op,
@@ -476,6 +517,9 @@ pub fn decide(
             permit(*actor == Actor::System, actor, command)?;
             fire(o, &a, &mut d, *kind, now, policy);
         }
+        Command::Dispute(c) => {
+            dispute::decide_dispute(o, &a, &mut d, c, actor, is_buyer, is_seller, now, policy)?
+        }
     }
     Ok(d)
 }
@@ -494,6 +538,7 @@ fn place(
         handling_days,
         promised_days,
         destination_country,
+        options,
     } = command
     else {
         unreachable!("only place")
@@ -544,6 +589,9 @@ fn place(
             handling_days: handling,
             promised_days: *promised_days,
             destination_country: destination_country.clone(),
+            eu_consumer: options.eu_consumer,
+            choice: options.choice,
+            legal_guarantee: options.legal_guarantee,
         }],
         ..Decision::default()
     })
@@ -673,8 +721,10 @@ fn fire(
         }
         TimerKind::PayoutHoldEnds => {
             let due = o.payout_at.is_some_and(|t| t <= now);
-            let owed = o.released_minor - o.paid_out_minor;
-            if o.status == Status::Completed && due && owed > 0 {
+            // What was taken back before the payout came out of the payable account.
+            let owed = o.released_minor - o.clawed_back_minor - o.paid_out_minor;
+            let settled = matches!(o.status, Status::Completed | Status::Resolved);
+            if settled && due && owed > 0 {
                 d.events.push(Event::PaidOut { amount_minor: owed });
                 d.transfers.push(a.t(
                     "payout",
@@ -687,5 +737,9 @@ fn fire(
                 ));
             }
         }
+        TimerKind::SellerResponseDue
+        | TimerKind::AutoEscalate
+        | TimerKind::ReturnShipDeadline
+        | TimerKind::RefundAfterReturn => dispute::fire(o, a, d, kind, now, policy),
     }
 }

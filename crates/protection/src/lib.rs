@@ -4,12 +4,17 @@
 //! into state. No IO, no clock.
 
 mod decide;
+mod dispute;
 mod order;
 mod policy;
 
 pub use decide::{
-    decide, transfer_id, Command, Decision, Rejection, ThreeDs, Timer, TimerKind,
+    decide, transfer_id, Command, Decision, OrderOptions, Rejection, ThreeDs, Timer, TimerKind,
     TRACKING_BYTES_MAX,
+};
+pub use dispute::{
+    refundable_minor, Claim, Dispute, DisputeCommand, Evidence, Outcome, Reason, Response, Stage,
+    EVIDENCE_PER_DISPUTE_MAX, EVIDENCE_TEXT_BYTES_MAX,
 };
 pub use order::{apply, Actor, CancelReason, Event, Order, Recorded, Status};
 pub use policy::Policy;

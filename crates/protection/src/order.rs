@@ -3,6 +3,8 @@
 use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use crate::dispute::{Claim, Dispute, Evidence, Outcome, Reason, Response, Stage};
+
 /// Order lifecycle of design.md section 2. Names are fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
@@ -12,6 +14,8 @@ pub enum Status {
     Delivered,
     Completed,
     Cancelled,
+    Disputed,
+    Resolved,
 }
 
 impl Status {
@@ -23,6 +27,8 @@ impl Status {
             Status::Delivered => "delivered",
             Status::Completed => "completed",
             Status::Cancelled => "cancelled",
+            Status::Disputed => "disputed",
+            Status::Resolved => "resolved",
         }
     }
 
@@ -34,6 +40,8 @@ impl Status {
             Status::Delivered,
             Status::Completed,
             Status::Cancelled,
+            Status::Disputed,
+            Status::Resolved,
         ]
         .into_iter()
         .find(|x| x.as_str() == s)
@@ -122,6 +130,12 @@ pub enum Event {
         handling_days: i64,
         promised_days: i64,
         destination_country: Option<String>,
+        #[serde(default)]
+        eu_consumer: bool,
+        #[serde(default)]
+        choice: bool,
+        #[serde(default)]
+        legal_guarantee: bool,
     },
     Paid {
         amount_minor: i64,
@@ -172,6 +186,56 @@ pub enum Event {
     PaidOut {
         amount_minor: i64,
     },
+    DisputeOpened {
+        reason: Reason,
+        claim: Claim,
+        requested_minor: i64,
+        evidence: Vec<Evidence>,
+        seller_due_ms: i64,
+    },
+    SellerResponded {
+        response: Response,
+        evidence: Vec<Evidence>,
+    },
+    /// The seller did not respond in time: the request is granted.
+    SellerResponseMissed,
+    OfferAccepted,
+    BuyerCountered {
+        requested_minor: i64,
+        seller_due_ms: i64,
+    },
+    EvidenceAdded {
+        evidence: Vec<Evidence>,
+    },
+    DisputeEscalated {
+        automatic: bool,
+    },
+    DisputeDecided {
+        outcome: Outcome,
+    },
+    ReturnStarted {
+        ship_by_ms: i64,
+        refund_minor: i64,
+        platform_pays_shipping: bool,
+    },
+    ReturnShipped {
+        tracking: String,
+        platform_paid_minor: i64,
+    },
+    ReturnDelivered {
+        refund_due_ms: i64,
+    },
+    /// The dispute closed; the money moved as recorded. `warning` is set when the buyer
+    /// withdrew, since protection for the order then ends.
+    DisputeResolved {
+        outcome: Outcome,
+        refunded_minor: i64,
+        released_minor: i64,
+        clawed_back_minor: i64,
+        guarantee_minor: i64,
+        payout_ms: i64,
+        warning: Option<String>,
+    },
 }
 
 impl Event {
@@ -188,6 +252,18 @@ impl Event {
             Event::AutoConfirmed { .. } => "auto_confirmed",
             Event::Cancelled { .. } => "cancelled",
             Event::PaidOut { .. } => "paid_out",
+            Event::DisputeOpened { .. } => "dispute_opened",
+            Event::SellerResponded { .. } => "seller_responded",
+            Event::SellerResponseMissed => "seller_response_missed",
+            Event::OfferAccepted => "offer_accepted",
+            Event::BuyerCountered { .. } => "buyer_countered",
+            Event::EvidenceAdded { .. } => "evidence_added",
+            Event::DisputeEscalated { .. } => "dispute_escalated",
+            Event::DisputeDecided { .. } => "dispute_decided",
+            Event::ReturnStarted { .. } => "return_started",
+            Event::ReturnShipped { .. } => "return_shipped",
+            Event::ReturnDelivered { .. } => "return_delivered",
+            Event::DisputeResolved { .. } => "dispute_resolved",
         }
     }
 }
@@ -233,6 +309,16 @@ pub struct Order {
     pub extension_requested_days: Option<i64>,
     pub extension_days_total: i64,
     pub early_confirmation: bool,
+    /// EU consumer rights apply (14-day withdrawal, legal guarantee).
+    pub eu_consumer: bool,
+    /// A Choice order: the platform pays return shipping.
+    pub choice: bool,
+    /// Eligible for the 2-year EU legal guarantee.
+    pub legal_guarantee: bool,
+    pub dispute: Option<Dispute>,
+    pub clawed_back_minor: i64,
+    pub guarantee_minor: i64,
+    pub return_shipping_paid_minor: i64,
     /// Seq of the last event applied: the optimistic-concurrency version.
     pub version: i64,
 }
@@ -275,6 +361,9 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
                 handling_days,
                 promised_days,
                 destination_country,
+                eu_consumer,
+                choice,
+                legal_guarantee,
             },
         ) => Order {
             id: id.clone(),
@@ -306,6 +395,13 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
             extension_requested_days: None,
             extension_days_total: 0,
             early_confirmation: false,
+            eu_consumer: *eu_consumer,
+            choice: *choice,
+            legal_guarantee: *legal_guarantee,
+            dispute: None,
+            clawed_back_minor: 0,
+            guarantee_minor: 0,
+            return_shipping_paid_minor: 0,
             version: 0,
         },
         (None, e) => panic!("order {id}: first event is {}, not placed", e.name()),
@@ -379,6 +475,7 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
                     o.refunded_minor += refunded_minor;
                 }
                 Event::PaidOut { amount_minor } => o.paid_out_minor += amount_minor,
+                e => apply_dispute(&mut o, e, at),
             }
             o
         }
@@ -389,5 +486,116 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
         o.held_minor() >= 0,
         "order {id}: released plus refunded exceed captured"
     );
+    assert!(
+        o.clawed_back_minor <= o.released_minor,
+        "order {id}: more taken back than released"
+    );
     o
+}
+
+fn dispute_mut(o: &mut Order) -> &mut Dispute {
+    o.dispute
+        .as_mut()
+        .expect("dispute events follow dispute_opened")
+}
+
+fn apply_dispute(o: &mut Order, e: &Event, at: Timestamp) {
+    let ts = Timestamp::from_unix_ms;
+    match e {
+        Event::DisputeOpened {
+            reason,
+            claim,
+            requested_minor,
+            evidence,
+            seller_due_ms,
+        } => {
+            o.status = Status::Disputed;
+            o.dispute = Some(Dispute {
+                reason: *reason,
+                claim: *claim,
+                requested_minor: *requested_minor,
+                opened_at: at,
+                stage: Stage::AwaitingSeller {
+                    due: ts(*seller_due_ms),
+                },
+                rounds: 1,
+                evidence: evidence.clone(),
+                escalated: false,
+            });
+        }
+        Event::SellerResponded { response, evidence } => {
+            let x = dispute_mut(o);
+            x.evidence.extend(evidence.iter().cloned());
+            x.stage = Stage::AwaitingBuyer {
+                offer: response.clone(),
+            };
+        }
+        Event::SellerResponseMissed | Event::OfferAccepted | Event::DisputeDecided { .. } => {}
+        Event::BuyerCountered {
+            requested_minor,
+            seller_due_ms,
+        } => {
+            let x = dispute_mut(o);
+            x.requested_minor = *requested_minor;
+            x.rounds += 1;
+            x.stage = Stage::AwaitingSeller {
+                due: ts(*seller_due_ms),
+            };
+        }
+        Event::EvidenceAdded { evidence } => {
+            dispute_mut(o).evidence.extend(evidence.iter().cloned())
+        }
+        Event::DisputeEscalated { .. } => {
+            let x = dispute_mut(o);
+            x.escalated = true;
+            x.stage = Stage::Escalated;
+        }
+        Event::ReturnStarted {
+            ship_by_ms,
+            refund_minor,
+            ..
+        } => {
+            let x = dispute_mut(o);
+            x.requested_minor = *refund_minor;
+            x.stage = Stage::Return {
+                ship_by: ts(*ship_by_ms),
+                shipped: false,
+                refund_due: None,
+            };
+        }
+        Event::ReturnShipped {
+            platform_paid_minor,
+            ..
+        } => {
+            o.return_shipping_paid_minor += platform_paid_minor;
+            if let Stage::Return { shipped, .. } = &mut dispute_mut(o).stage {
+                *shipped = true;
+            }
+        }
+        Event::ReturnDelivered { refund_due_ms } => {
+            if let Stage::Return { refund_due, .. } = &mut dispute_mut(o).stage {
+                *refund_due = Some(ts(*refund_due_ms));
+            }
+        }
+        Event::DisputeResolved {
+            outcome,
+            refunded_minor,
+            released_minor,
+            clawed_back_minor,
+            guarantee_minor,
+            payout_ms,
+            ..
+        } => {
+            o.status = Status::Resolved;
+            o.refunded_minor += refunded_minor;
+            o.released_minor += released_minor;
+            o.clawed_back_minor += clawed_back_minor;
+            o.guarantee_minor += guarantee_minor;
+            if *released_minor > 0 || o.payout_at.is_none() {
+                o.payout_at = Some(ts(*payout_ms).max(o.payout_at.unwrap_or(ts(*payout_ms))));
+            }
+            dispute_mut(o).stage = Stage::Closed(*outcome);
+        }
+        other => unreachable!("not a dispute event: {}", other.name()),
+    }
 }

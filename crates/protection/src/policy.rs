@@ -26,6 +26,24 @@ pub struct Policy {
     pub extension_days_total_max: i64,
     /// 3-D Secure exemptions that allow capture without authentication.
     pub allowed_3ds_exemptions: Vec<String>,
+    /// Days the seller has to respond to a dispute; no response grants the request.
+    pub seller_response_days: i64,
+    /// Days after opening from which the buyer may escalate.
+    pub escalation_after_days: i64,
+    /// Days after opening when an unresolved dispute escalates by itself.
+    pub auto_escalate_days: i64,
+    /// Most rounds of offers and counters before the platform must decide.
+    pub dispute_rounds_max: i64,
+    /// Days the buyer has to ship a return.
+    pub return_ship_days: i64,
+    /// Days after a return is delivered when the refund is made anyway.
+    pub refund_after_return_days: i64,
+    /// Guaranteed Genuine refund of price and shipping, in basis points (10000 = 1.0).
+    pub genuine_multiplier_bps: i64,
+    /// EU right of withdrawal after delivery, in days.
+    pub eu_withdrawal_days: i64,
+    /// EU legal guarantee after delivery, in days (2 years).
+    pub legal_guarantee_days: i64,
 }
 
 impl Default for Policy {
@@ -43,6 +61,15 @@ impl Default for Policy {
             extension_days_max: 30,
             extension_days_total_max: 60,
             allowed_3ds_exemptions: vec!["low_value".to_string()],
+            seller_response_days: 5,
+            escalation_after_days: 3,
+            auto_escalate_days: 15,
+            dispute_rounds_max: 10,
+            return_ship_days: 10,
+            refund_after_return_days: 10,
+            genuine_multiplier_bps: 10_000,
+            eu_withdrawal_days: 14,
+            legal_guarantee_days: 730,
         }
     }
 }
@@ -75,11 +102,22 @@ impl Policy {
             ),
             ("extension_days_max", self.extension_days_max),
             ("extension_days_total_max", self.extension_days_total_max),
+            ("seller_response_days", self.seller_response_days),
+            ("escalation_after_days", self.escalation_after_days),
+            ("auto_escalate_days", self.auto_escalate_days),
+            ("dispute_rounds_max", self.dispute_rounds_max),
+            ("return_ship_days", self.return_ship_days),
+            ("refund_after_return_days", self.refund_after_return_days),
+            ("eu_withdrawal_days", self.eu_withdrawal_days),
+            ("legal_guarantee_days", self.legal_guarantee_days),
         ];
         for (name, v) in non_negative {
             if !(0..=3650).contains(&v) {
                 return Err(format!("policy {name} = {v} is outside 0..=3650"));
             }
+        }
+        if !(10_000..=50_000).contains(&self.genuine_multiplier_bps) {
+            return Err("policy genuine_multiplier_bps must be 10000 (1.0) to 50000".into());
         }
         if self.handling_days_default == 0 || self.delivery_cap_days == 0 {
             return Err("policy handling and delivery days must be at least 1".into());

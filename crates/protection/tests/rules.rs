@@ -130,6 +130,7 @@ fn place(w: &mut World, promised_days: i64, country: Option<&str>) {
             handling_days: None,
             promised_days,
             destination_country: country.map(str::to_string),
+            options: protection::OrderOptions::default(),
         },
         0.0,
     )

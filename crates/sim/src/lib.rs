@@ -271,6 +271,7 @@ pub async fn run(
                         handling_days: None,
                         promised_days: promised,
                         destination_country: country,
+                        options: protection::OrderOptions::default(),
                     },
                 )
             }

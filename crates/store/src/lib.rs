@@ -343,9 +343,13 @@ impl Tx {
     /// when new) and the pending transfers it resolves. The limits are then checked on
     /// locked rows, in this transaction. New transfer ids are not looked up: they
     /// derive from the order, and the primary key refuses a second insert.
-    pub async fn load_book(&mut self, batch: &[Transfer]) -> StoreResult<Book> {
+    pub async fn load_book(
+        &mut self,
+        batch: &[Transfer],
+        also: &[&AccountId],
+    ) -> StoreResult<Book> {
         let mut book = Book::new();
-        let mut accounts: Vec<AccountId> = Vec::new();
+        let mut accounts: Vec<AccountId> = also.iter().map(|a| (*a).clone()).collect();
         for t in batch {
             match &t.op {
                 Op::Posted { debit, credit, .. } | Op::Pending { debit, credit, .. } => {

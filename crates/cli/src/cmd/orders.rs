@@ -129,6 +129,7 @@ pub fn parse_request(line: &str) -> anyhow::Result<Request> {
                 promised_days: int_field(o, "promised_days")?
                     .ok_or_else(|| anyhow!("field \"promised_days\" is missing"))?,
                 destination_country: opt_field(o, "destination_country")?.map(str::to_string),
+                options: protection::OrderOptions::default(),
             }
         }
         "pay" => {
