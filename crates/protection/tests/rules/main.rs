@@ -1,6 +1,8 @@
 //! The protection rules of design.md section 2, one table per rule with its default
 //! number and both sides of each deadline, driven through a pure in-memory harness.
 
+mod disputes;
+
 use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp, MS_PER_DAY};
 use ledger::{verify, AccountId, AccountKind, Book};
 use proptest::prelude::*;
@@ -60,6 +62,12 @@ impl World {
         self.book
             .apply(&d.transfers)
             .unwrap_or_else(|e| panic!("ledger refused {command:?}: {e}"));
+        for c in &d.clawbacks {
+            let transfers = c.expand(&self.book);
+            self.book
+                .apply(&transfers)
+                .unwrap_or_else(|e| panic!("ledger refused the clawback of {command:?}: {e}"));
+        }
         for e in d.events {
             let seq = self.log.len() as i64 + 1;
             self.log.push(Recorded {
@@ -69,7 +77,12 @@ impl World {
                 event: e,
             });
         }
-        self.timers.extend(d.timers);
+        // Like the store's timers table: one row per (kind, due).
+        for t in d.timers {
+            if !self.timers.contains(&t) && !self.fired.contains(&t) {
+                self.timers.push(t);
+            }
+        }
         let report = verify(self.book.accounts(), self.book.recorded());
         assert!(report.ok(), "{:?}", report.broken);
         Ok(())
