@@ -62,7 +62,8 @@ fn rule_of(r: Result<(), Rejection>) -> String {
 #[test]
 fn windows_to_open_a_dispute() {
     // (setup, reason, day, expected rule or "ok")
-    let cases: Vec<(fn() -> World, Reason, f64, &str)> = vec![
+    type Setup = fn() -> World;
+    let cases: Vec<(Setup, Reason, f64, &str)> = vec![
         (shipped, Reason::NotReceived, 20.9, "dispute_window"),
         (shipped, Reason::NotReceived, 21.1, "ok"),
         (
