@@ -369,13 +369,16 @@ impl Engine {
                     Err(StoreError::Conflict) => self.remember(None, &order),
                     Err(e) => return Err(e.into()),
                 },
-                Ok(Attempt::Retry | Attempt::KeyTaken) => {
+                // Lost a race, or the ledger refused what a concurrent commit already
+                // did: claim again and decide on a fresh read.
+                Ok(Attempt::Retry | Attempt::KeyTaken) | Err(EngineError::Ledger(_))
+                    if conflicts < CONFLICT_RETRIES_MAX =>
+                {
                     conflicts += 1;
-                    if conflicts > CONFLICT_RETRIES_MAX {
-                        return Err(EngineError::Busy(order));
-                    }
+                    tx.rollback().await?;
                     continue;
                 }
+                Ok(Attempt::Retry | Attempt::KeyTaken) => return Err(EngineError::Busy(order)),
                 Err(EngineError::Rejected(r)) => {
                     // The rules never refuse a deadline; if one is, the timer stays
                     // unfired and the operator sees why.

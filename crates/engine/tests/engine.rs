@@ -404,3 +404,161 @@ proptest! {
         });
     }
 }
+
+fn dispute(order: &str, actor: Actor, command: protection::DisputeCommand, days: f64) -> Request {
+    req(order, actor, Command::Dispute(command), days)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dispute_after_release_takes_the_refund_back_from_the_seller() {
+    use protection::{DisputeCommand as D, Reason, Response};
+    for (e, _g) in engines().await {
+        e.execute(&place("o-1")).await.unwrap();
+        e.execute(&pay("o-1")).await.unwrap();
+        e.execute(&ship("o-1", 1.0)).await.unwrap();
+        e.execute(&req(
+            "o-1",
+            Actor::Carrier,
+            Command::Deliver { country: None },
+            5.0,
+        ))
+        .await
+        .unwrap();
+        e.run_due_timers(at(22.0), 100).await.unwrap();
+        assert_eq!(
+            balance(e.store(), AccountKind::SellerPayable, "s-1").await,
+            1050
+        );
+        e.execute(&dispute(
+            "o-1",
+            buyer(),
+            D::Open {
+                reason: Reason::NotAsDescribed,
+                requested: Some(usd("4.00")),
+                evidence: vec![],
+            },
+            23.0,
+        ))
+        .await
+        .unwrap();
+        // The seller does not answer: on day 28 the request is granted from the
+        // seller's payable money, and the payout later moves only the rest.
+        e.run_due_timers(at(28.5), 100).await.unwrap();
+        assert_eq!(
+            balance(e.store(), AccountKind::SellerPayable, "s-1").await,
+            650
+        );
+        assert_eq!(
+            balance(e.store(), AccountKind::BuyerFunding, "b-1").await,
+            -650
+        );
+        e.run_due_timers(at(60.0), 100).await.unwrap();
+        assert_eq!(
+            balance(e.store(), AccountKind::SellerAvailable, "s-1").await,
+            650
+        );
+        assert_eq!(
+            balance(e.store(), AccountKind::SellerPayable, "s-1").await,
+            0
+        );
+        let (o, _) = e.order(&oid("o-1")).await.unwrap().unwrap();
+        assert_eq!(o.status.as_str(), "resolved");
+        let _ = Response::Accept;
+        assert_ledger_sound(e.store()).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_dispute_commands_and_deadlines_never_pay_out_more_than_captured() {
+    use protection::{DisputeCommand as D, Outcome, Reason, Response};
+    for (e, _g) in engines().await {
+        for round in 0..3 {
+            let o = format!("d-{round}");
+            e.execute(&place(&o)).await.unwrap();
+            e.execute(&pay(&o)).await.unwrap();
+            e.execute(&ship(&o, 1.0)).await.unwrap();
+            e.execute(&req(
+                &o,
+                Actor::Carrier,
+                Command::Deliver { country: None },
+                5.0,
+            ))
+            .await
+            .unwrap();
+            e.execute(&dispute(
+                &o,
+                buyer(),
+                D::Open {
+                    reason: Reason::Damaged,
+                    requested: None,
+                    evidence: vec![],
+                },
+                6.0,
+            ))
+            .await
+            .unwrap();
+            // At the seller's deadline: the seller accepts, the buyer withdraws, the
+            // deadline fires, and the protection period ends, all at once.
+            let mut tasks = Vec::new();
+            for i in 0..4 {
+                let e = e.clone();
+                let o = o.clone();
+                tasks.push(tokio::spawn(async move {
+                    match i {
+                        0 => e
+                            .execute(&dispute(
+                                &o,
+                                seller(),
+                                D::Respond {
+                                    response: Response::Accept,
+                                    evidence: vec![],
+                                },
+                                10.99,
+                            ))
+                            .await
+                            .map(|_| ()),
+                        1 => e
+                            .execute(&dispute(
+                                &o,
+                                buyer(),
+                                D::Withdraw {
+                                    confirm_protection_ends: true,
+                                },
+                                10.99,
+                            ))
+                            .await
+                            .map(|_| ()),
+                        2 => e.run_due_timers(at(11.5), 100).await.map(|_| ()),
+                        _ => e
+                            .execute(&dispute(
+                                &o,
+                                Actor::Agent("a".into()),
+                                D::Decide {
+                                    outcome: Outcome::RefundFull,
+                                },
+                                11.0,
+                            ))
+                            .await
+                            .map(|_| ()),
+                    }
+                }));
+            }
+            for t in tasks {
+                match t.await.unwrap() {
+                    Ok(()) | Err(EngineError::Rejected(_)) => {}
+                    Err(other) => panic!("unexpected {other}"),
+                }
+            }
+            let (order, log) = e.order(&oid(&o)).await.unwrap().unwrap();
+            assert_eq!(order.status.as_str(), "resolved");
+            assert_eq!(
+                log.iter()
+                    .filter(|r| r.event.name() == "dispute_resolved")
+                    .count(),
+                1
+            );
+            assert!(order.refunded_minor + order.released_minor <= order.captured_minor);
+        }
+        assert_ledger_sound(e.store()).await;
+    }
+}

@@ -7,7 +7,9 @@ use anyhow::{anyhow, bail, Context};
 use clap::{Args, Subcommand};
 use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp};
 use engine::{Engine, EngineError, Request};
-use protection::{Actor, Command, Policy, ThreeDs};
+use protection::{
+    Actor, Command, DisputeCommand, Evidence, Outcome, Policy, Reason, Response, ThreeDs,
+};
 use serde_json::{json, Map, Value};
 
 use crate::Format;
@@ -24,7 +26,15 @@ pub enum OrdersCommand {
     /// cancel|request_extension|grant_extension, ...its fields}. Place: buyer, seller,
     /// price, shipping, currency, promised_days, handling_days?, destination_country?.
     /// Pay: amount, currency, three_ds. Ship: tracking. Deliver: country?.
-    /// Confirm_receipt: acknowledge_no_delivery. Extensions: days.
+    /// Confirm_receipt: acknowledge_no_delivery. Extensions: days. Disputes:
+    /// open_dispute (reason, requested?+currency, evidence?), respond_to_dispute
+    /// (response accept|partial|return|reject, amount?+currency, evidence?), accept_offer,
+    /// counter_offer (requested, currency), add_evidence, escalate, decide_dispute
+    /// (outcome, amount?+currency; actor agent:NAME), withdraw_dispute
+    /// (confirm_protection_ends), return_shipped (tracking, shipping_cost?+currency),
+    /// return_delivered, return_received, eu_withdrawal. Evidence: a list of
+    /// {"type":"text","text"}, {"type":"photo","sha256","media_type"},
+    /// {"type":"tracking","number"}, {"type":"message","id"}.
     Exec(ExecArgs),
     /// Show one order: state, deadlines, money and its full event log.
     Show(ShowArgs),
@@ -86,6 +96,123 @@ fn int_field(o: &Map<String, Value>, name: &str) -> anyhow::Result<Option<i64>> 
     }
 }
 
+fn bool_field(o: &Map<String, Value>, name: &str) -> anyhow::Result<bool> {
+    match o.get(name) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => bail!("field {name:?} must be true or false"),
+    }
+}
+
+fn evidence_field(o: &Map<String, Value>) -> anyhow::Result<Vec<Evidence>> {
+    let Some(v) = o.get("evidence") else {
+        return Ok(vec![]);
+    };
+    let items = v
+        .as_array()
+        .ok_or_else(|| anyhow!("field \"evidence\" must be a list"))?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let e = e
+                .as_object()
+                .ok_or_else(|| anyhow!("evidence {i} must be an object"))?;
+            let ctx = || format!("evidence {i}");
+            Ok(match field(e, "type").with_context(ctx)? {
+                "text" => Evidence::Text {
+                    text: field(e, "text").with_context(ctx)?.to_string(),
+                },
+                "photo" => Evidence::Photo {
+                    sha256: field(e, "sha256").with_context(ctx)?.to_string(),
+                    media_type: field(e, "media_type").with_context(ctx)?.to_string(),
+                },
+                "tracking" => Evidence::Tracking {
+                    number: field(e, "number").with_context(ctx)?.to_string(),
+                },
+                "message" => Evidence::Message {
+                    id: field(e, "id").with_context(ctx)?.to_string(),
+                },
+                other => {
+                    bail!("evidence {i}: type {other:?} must be text, photo, tracking or message")
+                }
+            })
+        })
+        .collect()
+}
+
+fn parse_dispute(o: &Map<String, Value>, command: &str) -> anyhow::Result<DisputeCommand> {
+    let currency = || -> anyhow::Result<Currency> {
+        Currency::parse(field(o, "currency")?).context("field \"currency\"")
+    };
+    let minor = |name: &str| -> anyhow::Result<i64> {
+        Ok(money_field(o, name, currency()?)?.amount_minor())
+    };
+    Ok(match command {
+        "open_dispute" => {
+            let reason = field(o, "reason")?;
+            DisputeCommand::Open {
+                reason: Reason::parse(reason).ok_or_else(|| {
+                    anyhow!("field \"reason\" {reason:?} must be one of not_received, not_as_described, counterfeit, damaged, wrong_item, missing_parts, other")
+                })?,
+                requested: match o.get("requested") {
+                    None | Some(Value::Null) => None,
+                    Some(_) => Some(money_field(o, "requested", currency()?)?),
+                },
+                evidence: evidence_field(o)?,
+            }
+        }
+        "eu_withdrawal" => DisputeCommand::EuWithdrawal,
+        "respond_to_dispute" => {
+            let response = match field(o, "response")? {
+                "accept" => Response::Accept,
+                "partial" => Response::Partial {
+                    amount_minor: minor("amount")?,
+                },
+                "return" => Response::Return,
+                "reject" => Response::Reject,
+                other => bail!("field \"response\" {other:?} must be accept, partial, return or reject"),
+            };
+            DisputeCommand::Respond {
+                response,
+                evidence: evidence_field(o)?,
+            }
+        }
+        "accept_offer" => DisputeCommand::AcceptOffer,
+        "counter_offer" => DisputeCommand::Counter {
+            requested: money_field(o, "requested", currency()?)?,
+        },
+        "add_evidence" => DisputeCommand::AddEvidence {
+            evidence: evidence_field(o)?,
+        },
+        "escalate" => DisputeCommand::Escalate,
+        "decide_dispute" => DisputeCommand::Decide {
+            outcome: match field(o, "outcome")? {
+                "refund_full" => Outcome::RefundFull,
+                "refund_partial" => Outcome::RefundPartial {
+                    amount_minor: minor("amount")?,
+                },
+                "return_and_refund" => Outcome::ReturnAndRefund,
+                "rejected" => Outcome::Rejected,
+                other => bail!("field \"outcome\" {other:?} must be refund_full, refund_partial, return_and_refund or rejected"),
+            },
+        },
+        "withdraw_dispute" => DisputeCommand::Withdraw {
+            confirm_protection_ends: bool_field(o, "confirm_protection_ends")?,
+        },
+        "return_shipped" => DisputeCommand::ReturnShipped {
+            tracking: field(o, "tracking")?.to_string(),
+            shipping_cost: match o.get("shipping_cost") {
+                None | Some(Value::Null) => None,
+                Some(_) => Some(money_field(o, "shipping_cost", currency()?)?),
+            },
+        },
+        "return_delivered" => DisputeCommand::ReturnDelivered,
+        "return_received" => DisputeCommand::ReturnReceived,
+        other => bail!("field \"command\": unknown command {other:?}"),
+    })
+}
+
 fn money_field(o: &Map<String, Value>, name: &str, currency: Currency) -> anyhow::Result<Money> {
     let text = match o.get(name) {
         Some(Value::String(s)) => s.clone(),
@@ -129,7 +256,11 @@ pub fn parse_request(line: &str) -> anyhow::Result<Request> {
                 promised_days: int_field(o, "promised_days")?
                     .ok_or_else(|| anyhow!("field \"promised_days\" is missing"))?,
                 destination_country: opt_field(o, "destination_country")?.map(str::to_string),
-                options: protection::OrderOptions::default(),
+                options: protection::OrderOptions {
+                    eu_consumer: bool_field(o, "eu_consumer")?,
+                    choice: bool_field(o, "choice")?,
+                    legal_guarantee: bool_field(o, "legal_guarantee")?,
+                },
             }
         }
         "pay" => {
@@ -163,7 +294,7 @@ pub fn parse_request(line: &str) -> anyhow::Result<Request> {
                 Command::GrantExtension { days }
             }
         }
-        other => bail!("field \"command\": unknown command {other:?}"),
+        other => Command::Dispute(parse_dispute(o, other)?),
     };
     Ok(Request {
         idempotency_key: opt_field(o, "key")?.map(str::to_string),
