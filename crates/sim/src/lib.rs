@@ -10,7 +10,10 @@ use std::time::Instant;
 use anyhow::Context;
 use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp, MS_PER_DAY, MS_PER_HOUR};
 use engine::{Engine, EngineError, Request};
-use protection::{Actor, Command, Order, Status, ThreeDs};
+use protection::{
+    Actor, Command, DisputeCommand, Evidence, Order, Outcome, Reason, Response, Stage, Status,
+    ThreeDs,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -75,6 +78,33 @@ impl SellerHabit {
     }
 }
 
+/// How a seller handles disputes: the ground truth for the dispute report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DisputeHabit {
+    /// Answers in a day or three: accepts, offers a return or a partial refund.
+    Honest,
+    /// Answers after 4 to 7 days, often past the 5-day deadline.
+    Slow,
+    /// Never answers.
+    Ignores,
+    /// Rejects every claim.
+    RejectsAll,
+    /// Asks the buyer to close the dispute in return for a promise.
+    AsksToClose,
+}
+
+impl DisputeHabit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisputeHabit::Honest => "honest",
+            DisputeHabit::Slow => "slow",
+            DisputeHabit::Ignores => "ignores disputes",
+            DisputeHabit::RejectsAll => "rejects everything",
+            DisputeHabit::AsksToClose => "asks buyers to close",
+        }
+    }
+}
+
 /// What the simulator meant to happen to a parcel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Fate {
@@ -94,6 +124,18 @@ pub struct MoneyTotals {
     pub refunded: i64,
     pub compensated: i64,
     pub paid_out: i64,
+    /// Refunds taken back from sellers after release.
+    pub clawed_back: i64,
+    /// Paid by the platform's guarantee fund.
+    pub guarantee: i64,
+}
+
+impl MoneyTotals {
+    /// Everything that went back to buyers: refunds from escrow, clawbacks, the
+    /// guarantee fund and on-time compensation.
+    pub fn back_to_buyers(&self) -> i64 {
+        self.refunded + self.clawed_back + self.guarantee + self.compensated
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -112,6 +154,13 @@ pub struct Report {
     pub sellers_by_habit: BTreeMap<String, usize>,
     pub early_confirmations: usize,
     pub cancel_reasons: BTreeMap<String, usize>,
+    /// (reason, outcome) -> disputes; outcome "open" for the unresolved.
+    pub disputes: BTreeMap<(String, String), usize>,
+    pub sellers_by_dispute_habit: BTreeMap<String, usize>,
+    /// (seller's dispute habit, outcome) -> disputes.
+    pub dispute_outcomes_by_habit: BTreeMap<(String, String), usize>,
+    /// Disputes the simulator knows were unfounded (no real problem).
+    pub unfounded_disputes: usize,
 }
 
 impl Report {
@@ -129,7 +178,12 @@ struct SimOrder {
     buyer: BuyerId,
     seller: SellerId,
     habit: SellerHabit,
+    dispute_habit: DisputeHabit,
     fate: Fate,
+    /// The real problem with the item, if any: the ground truth of a dispute.
+    problem: Option<Reason>,
+    /// A buyer who disputes without a real problem.
+    unfounded: bool,
 }
 
 /// A scheduled action of a simulated person or carrier.
@@ -142,6 +196,22 @@ enum Action {
     Confirm(usize, bool),
     Cancel(usize),
     AskExtension(usize),
+    OpenDispute(usize),
+    SellerDisputeTurn(usize),
+    BuyerDisputeTurn(usize, Turn),
+    AgentDecide(usize),
+    ReturnShip(usize),
+    ReturnDeliver(usize),
+    ReturnReceived(usize),
+}
+
+/// What the buyer does next in a dispute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Turn {
+    AcceptOffer,
+    Counter,
+    Escalate,
+    Withdraw,
 }
 
 fn pick_currency(rng: &mut StdRng) -> (Currency, i64, i64) {
@@ -175,10 +245,29 @@ pub async fn run(
             _ => SellerHabit::Unreliable,
         })
         .collect();
-    for h in &habits {
+    let dispute_habits: Vec<DisputeHabit> = habits
+        .iter()
+        .map(|h| {
+            let r: f64 = rng.random();
+            match h {
+                SellerHabit::Reliable if r < 0.85 => DisputeHabit::Honest,
+                SellerHabit::Reliable => DisputeHabit::Slow,
+                SellerHabit::Slow if r < 0.5 => DisputeHabit::Slow,
+                SellerHabit::Slow => DisputeHabit::Honest,
+                SellerHabit::Unreliable if r < 0.34 => DisputeHabit::Ignores,
+                SellerHabit::Unreliable if r < 0.67 => DisputeHabit::RejectsAll,
+                SellerHabit::Unreliable => DisputeHabit::AsksToClose,
+            }
+        })
+        .collect();
+    for (h, d) in habits.iter().zip(&dispute_habits) {
         *report
             .sellers_by_habit
             .entry(h.as_str().to_string())
+            .or_default() += 1;
+        *report
+            .sellers_by_dispute_habit
+            .entry(d.as_str().to_string())
             .or_default() += 1;
     }
     let mut orders: Vec<SimOrder> = Vec::new();
@@ -216,6 +305,17 @@ pub async fn run(
             (_, r) if r < 0.16 => Fate::Late,
             _ => Fate::OnTime,
         };
+        // Real problems with delivered items, by reason; a few buyers claim without one.
+        let problem = match rng.random::<f64>() {
+            r if r < 0.030 => Some(Reason::NotAsDescribed),
+            r if r < 0.050 => Some(Reason::Damaged),
+            r if r < 0.062 => Some(Reason::WrongItem),
+            r if r < 0.072 => Some(Reason::MissingParts),
+            r if r < 0.080 => Some(Reason::Counterfeit),
+            r if r < 0.083 => Some(Reason::Other),
+            _ => None,
+        };
+        let unfounded = problem.is_none() && rng.random_bool(0.01);
         let (cur, lo, hi) = pick_currency(&mut rng);
         let price = Money::from_minor(rng.random_range(lo..hi), cur)?;
         let shipping = Money::from_minor(
@@ -240,7 +340,10 @@ pub async fn run(
             buyer: BuyerId::parse(&format!("{id_prefix}b{buyer}")).context("buyer id")?,
             seller: SellerId::parse(&format!("{id_prefix}s{seller}")).context("seller id")?,
             habit,
+            dispute_habit: dispute_habits[*seller],
             fate,
+            problem,
+            unfounded,
         });
         push(&mut queue, *at, Action::Place(i));
     }
@@ -312,6 +415,107 @@ pub async fn run(
                 Actor::Seller(orders[*i].seller.clone()),
                 Command::GrantExtension { days: 10 },
             ),
+            Action::OpenDispute(i) => {
+                let o = &orders[*i];
+                let reason = match (o.fate, o.problem) {
+                    (Fate::Lost | Fate::VeryLate, _) => Reason::NotReceived,
+                    (_, Some(r)) => r,
+                    (_, None) => Reason::NotAsDescribed,
+                };
+                (
+                    *i,
+                    Actor::Buyer(o.buyer.clone()),
+                    Command::Dispute(DisputeCommand::Open {
+                        reason,
+                        requested: None,
+                        evidence: vec![Evidence::Text {
+                            text: format!("the item arrived {}", reason.as_str()),
+                        }],
+                    }),
+                )
+            }
+            Action::SellerDisputeTurn(i) => {
+                let o = &orders[*i];
+                let response = match o.dispute_habit {
+                    DisputeHabit::RejectsAll | DisputeHabit::AsksToClose => Response::Reject,
+                    _ => match o.problem {
+                        Some(Reason::WrongItem | Reason::NotAsDescribed) => Response::Return,
+                        Some(Reason::MissingParts) => {
+                            let total = placed_prices[*i].0.checked_add(placed_prices[*i].1)?;
+                            Response::Partial {
+                                amount_minor: (total.amount_minor() / 3).max(1),
+                            }
+                        }
+                        Some(_) => Response::Accept,
+                        None if o.fate == Fate::Lost || o.fate == Fate::VeryLate => {
+                            Response::Accept
+                        }
+                        None => Response::Reject,
+                    },
+                };
+                (
+                    *i,
+                    Actor::Seller(o.seller.clone()),
+                    Command::Dispute(DisputeCommand::Respond {
+                        response,
+                        evidence: vec![Evidence::Text {
+                            text: "photos of the item before shipping".into(),
+                        }],
+                    }),
+                )
+            }
+            Action::BuyerDisputeTurn(i, turn) => {
+                let o = &orders[*i];
+                let command = match turn {
+                    Turn::AcceptOffer => DisputeCommand::AcceptOffer,
+                    Turn::Counter => {
+                        let total = placed_prices[*i].0.checked_add(placed_prices[*i].1)?;
+                        DisputeCommand::Counter {
+                            requested: Money::from_minor(
+                                (total.amount_minor() * 2 / 3).max(1),
+                                total.currency(),
+                            )?,
+                        }
+                    }
+                    Turn::Escalate => DisputeCommand::Escalate,
+                    Turn::Withdraw => DisputeCommand::Withdraw {
+                        confirm_protection_ends: true,
+                    },
+                };
+                (*i, Actor::Buyer(o.buyer.clone()), Command::Dispute(command))
+            }
+            Action::AgentDecide(i) => {
+                let o = &orders[*i];
+                let founded = o.problem.is_some() || matches!(o.fate, Fate::Lost | Fate::VeryLate);
+                let outcome = match (founded, o.problem) {
+                    (false, _) => Outcome::Rejected,
+                    (true, Some(Reason::WrongItem)) => Outcome::ReturnAndRefund,
+                    (true, _) => Outcome::RefundFull,
+                };
+                (
+                    *i,
+                    Actor::Agent("sim-agent".into()),
+                    Command::Dispute(DisputeCommand::Decide { outcome }),
+                )
+            }
+            Action::ReturnShip(i) => (
+                *i,
+                Actor::Buyer(orders[*i].buyer.clone()),
+                Command::Dispute(DisputeCommand::ReturnShipped {
+                    tracking: format!("RR{:09}CN", rng.random_range(0..1_000_000_000_u64)),
+                    shipping_cost: None,
+                }),
+            ),
+            Action::ReturnDeliver(i) => (
+                *i,
+                Actor::Carrier,
+                Command::Dispute(DisputeCommand::ReturnDelivered),
+            ),
+            Action::ReturnReceived(i) => (
+                *i,
+                Actor::Seller(orders[*i].seller.clone()),
+                Command::Dispute(DisputeCommand::ReturnReceived),
+            ),
         };
         let request = Request {
             idempotency_key: Some(format!("{}-{}", orders[idx].id, report.commands)),
@@ -377,14 +581,85 @@ pub async fn run(
                     let t = days(&mut rng, promised_days - 3.0, promised_days - 0.5);
                     push(&mut queue, t, Action::AskExtension(i));
                 }
+                if matches!(o.fate, Fate::VeryLate | Fate::Lost) && rng.random_bool(0.6) {
+                    // The parcel is not there by the promised date: open not_received.
+                    let t = days(&mut rng, promised_days + 0.2, promised_days + 4.0);
+                    push(&mut queue, t, Action::OpenDispute(i));
+                }
             }
             Action::Deliver(i) => {
-                if rng.random_bool(0.45) {
+                if o.problem.is_some() || o.unfounded {
+                    let t = days(&mut rng, 0.3, 3.0);
+                    push(&mut queue, t, Action::OpenDispute(i));
+                } else if rng.random_bool(0.45) {
                     let t = days(&mut rng, 0.2, 4.0);
                     push(&mut queue, t, Action::Confirm(i, false));
                 }
             }
-            Action::Confirm(..) | Action::Cancel(_) | Action::AskExtension(_) => {}
+            Action::OpenDispute(i) => {
+                let delay = match o.dispute_habit {
+                    DisputeHabit::Honest => Some(days(&mut rng, 0.3, 3.0)),
+                    DisputeHabit::Slow => Some(days(&mut rng, 3.5, 7.0)),
+                    DisputeHabit::Ignores => None,
+                    DisputeHabit::RejectsAll | DisputeHabit::AsksToClose => {
+                        Some(days(&mut rng, 0.5, 2.0))
+                    }
+                };
+                if let Some(t) = delay {
+                    push(&mut queue, t, Action::SellerDisputeTurn(i));
+                }
+                // Disputes the platform ends up with (by escalation, also automatic
+                // on day 15) get an agent's decision.
+                let t = days(&mut rng, 15.5, 18.0);
+                push(&mut queue, t, Action::AgentDecide(i));
+            }
+            Action::SellerDisputeTurn(i) => {
+                let next = match (o.dispute_habit, o.problem) {
+                    // "Close the dispute and I will send a new one": some buyers fall for it.
+                    (DisputeHabit::AsksToClose, _) if rng.random_bool(0.35) => Turn::Withdraw,
+                    (DisputeHabit::RejectsAll | DisputeHabit::AsksToClose, _) => Turn::Escalate,
+                    (_, Some(Reason::MissingParts)) if rng.random_bool(0.3) => Turn::Counter,
+                    _ => Turn::AcceptOffer,
+                };
+                let t = if next == Turn::Escalate {
+                    days(&mut rng, 3.2, 5.0)
+                } else {
+                    days(&mut rng, 0.2, 2.0)
+                };
+                push(&mut queue, t, Action::BuyerDisputeTurn(i, next));
+            }
+            Action::BuyerDisputeTurn(i, Turn::Counter) => {
+                let t = days(&mut rng, 0.5, 2.5);
+                push(&mut queue, t, Action::SellerDisputeTurn(i));
+            }
+            Action::BuyerDisputeTurn(i, Turn::AcceptOffer) => {
+                if matches!(o.problem, Some(Reason::WrongItem | Reason::NotAsDescribed)) {
+                    let t = days(&mut rng, 1.0, 11.0);
+                    push(&mut queue, t, Action::ReturnShip(i));
+                }
+            }
+            Action::AgentDecide(i) => {
+                // A return the agent ordered: the buyer ships it back.
+                if matches!(o.problem, Some(Reason::WrongItem)) {
+                    let t = days(&mut rng, 1.0, 8.0);
+                    push(&mut queue, t, Action::ReturnShip(i));
+                }
+            }
+            Action::ReturnShip(i) => {
+                let t = days(&mut rng, 5.0, 12.0);
+                push(&mut queue, t, Action::ReturnDeliver(i));
+            }
+            Action::ReturnDeliver(i) => {
+                if o.dispute_habit == DisputeHabit::Honest {
+                    let t = days(&mut rng, 0.5, 3.0);
+                    push(&mut queue, t, Action::ReturnReceived(i));
+                }
+            }
+            Action::Confirm(..)
+            | Action::Cancel(_)
+            | Action::AskExtension(_)
+            | Action::BuyerDisputeTurn(..)
+            | Action::ReturnReceived(_) => {}
         }
     }
     report.deadlines_fired += engine
@@ -396,13 +671,27 @@ pub async fn run(
         let Some((order, log)) = engine.order(&o.id).await? else {
             continue;
         };
-        tally(&mut report, &order, &log, o.fate);
+        tally(
+            &mut report,
+            &order,
+            &log,
+            o.fate,
+            o.dispute_habit,
+            o.unfounded,
+        );
     }
     report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)
 }
 
-fn tally(report: &mut Report, order: &Order, log: &[protection::Recorded], fate: Fate) {
+fn tally(
+    report: &mut Report,
+    order: &Order,
+    log: &[protection::Recorded],
+    fate: Fate,
+    dispute_habit: DisputeHabit,
+    unfounded: bool,
+) {
     report.events += log.len();
     for r in log {
         *report
@@ -427,6 +716,23 @@ fn tally(report: &mut Report, order: &Order, log: &[protection::Recorded], fate:
     if order.early_confirmation {
         report.early_confirmations += 1;
     }
+    if let Some(x) = &order.dispute {
+        let outcome = match x.stage {
+            Stage::Closed(o) => o.name().to_string(),
+            _ => "open".to_string(),
+        };
+        *report
+            .disputes
+            .entry((x.reason.as_str().to_string(), outcome.clone()))
+            .or_default() += 1;
+        *report
+            .dispute_outcomes_by_habit
+            .entry((dispute_habit.as_str().to_string(), outcome))
+            .or_default() += 1;
+        if unfounded {
+            report.unfounded_disputes += 1;
+        }
+    }
     let m = report.money.entry(order.currency).or_default();
     m.captured += order.captured_minor;
     m.held += order.held_minor();
@@ -434,5 +740,7 @@ fn tally(report: &mut Report, order: &Order, log: &[protection::Recorded], fate:
     m.refunded += order.refunded_minor;
     m.compensated += order.compensated_minor;
     m.paid_out += order.paid_out_minor;
+    m.clawed_back += order.clawed_back_minor;
+    m.guarantee += order.guarantee_minor;
     debug_assert!(order.status != Status::Placed || order.captured_minor == 0);
 }

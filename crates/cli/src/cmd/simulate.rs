@@ -151,12 +151,18 @@ fn money_json(report: &Report) -> Value {
                     "refunded": money(t.refunded, *c),
                     "compensated": money(t.compensated, *c),
                     "paid_out": money(t.paid_out, *c),
+                    "clawed_back": money(t.clawed_back, *c),
+                    "guarantee_fund": money(t.guarantee, *c),
+                    "back_to_buyers": money(t.back_to_buyers(), *c),
                     "captured_minor": t.captured,
                     "held_minor": t.held,
                     "released_minor": t.released,
                     "refunded_minor": t.refunded,
                     "compensated_minor": t.compensated,
                     "paid_out_minor": t.paid_out,
+                    "clawed_back_minor": t.clawed_back,
+                    "guarantee_fund_minor": t.guarantee,
+                    "back_to_buyers_minor": t.back_to_buyers(),
                 }),
             )
         })
@@ -174,6 +180,10 @@ fn to_json(config: &Config, r: &Report, v: &ledger::VerifyReport) -> Value {
         "money": money_json(r),
         "early_confirmations": r.early_confirmations,
         "cancellations_by_reason": r.cancel_reasons,
+        "sellers_by_dispute_habit": r.sellers_by_dispute_habit,
+        "disputes": r.disputes.iter().map(|((reason, outcome), n)| json!({"reason": reason, "outcome": outcome, "disputes": n})).collect::<Vec<_>>(),
+        "dispute_outcomes_by_seller_habit": r.dispute_outcomes_by_habit.iter().map(|((habit, outcome), n)| json!({"seller": habit, "outcome": outcome, "disputes": n})).collect::<Vec<_>>(),
+        "unfounded_disputes": r.unfounded_disputes,
         "outcomes": r.fates.iter().map(|((fate, status), n)| json!({"intended": fate, "status": status, "orders": n})).collect::<Vec<_>>(),
         "commands": r.commands,
         "rejected_commands": r.rejected,
@@ -208,13 +218,16 @@ fn to_text(config: &Config, r: &Report, v: &ledger::VerifyReport) -> String {
     for (c, t) in &r.money {
         let m = |x: i64| money(x, *c);
         s.push_str(&format!(
-            "  {c}: captured {}  held in escrow {}  released {}  refunded {}  compensated {}  paid out {}\n",
+            "  {c}: captured {}  held in escrow {}  released {}  refunded {}  compensated {}  paid out {}  taken back from sellers {}  guarantee fund {}  => back to buyers {}\n",
             m(t.captured),
             m(t.held),
             m(t.released),
             m(t.refunded),
             m(t.compensated),
-            m(t.paid_out)
+            m(t.paid_out),
+            m(t.clawed_back),
+            m(t.guarantee),
+            m(t.back_to_buyers())
         ));
     }
     s.push_str(&format!(
@@ -225,6 +238,19 @@ fn to_text(config: &Config, r: &Report, v: &ledger::VerifyReport) -> String {
         r.by_event.get("auto_confirmed").copied().unwrap_or(0),
         r.early_confirmations,
     ));
+    let total_disputes: usize = r.disputes.values().sum();
+    s.push_str(&format!(
+        "disputes: {total_disputes} ({} without a real problem); sellers: {}\n",
+        r.unfounded_disputes,
+        list(&r.sellers_by_dispute_habit)
+    ));
+    for ((reason, outcome), n) in &r.disputes {
+        s.push_str(&format!("  {reason:<17} -> {outcome:<18} {n}\n"));
+    }
+    s.push_str("dispute outcomes by seller habit:\n");
+    for ((habit, outcome), n) in &r.dispute_outcomes_by_habit {
+        s.push_str(&format!("  {habit:<21} -> {outcome:<18} {n}\n"));
+    }
     s.push_str("ground truth (intended parcel fate -> final order status):\n");
     for ((fate, status), n) in &r.fates {
         s.push_str(&format!("  {fate:<13} -> {status:<10} {n}\n"));
