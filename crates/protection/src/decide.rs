@@ -138,7 +138,19 @@ pub enum Command {
     /// A deadline fired; only the `system` actor sends these.
     Fire(TimerKind),
     Dispute(DisputeCommand),
+    /// The buyer's feedback on a completed order: 1 to 5 stars, optional detailed
+    /// ratings (1 to 5) and text.
+    LeaveFeedback {
+        stars: i64,
+        item_as_described: Option<i64>,
+        communication: Option<i64>,
+        shipping_speed: Option<i64>,
+        text: String,
+    },
 }
+
+/// Longest feedback text, in bytes.
+pub const FEEDBACK_TEXT_BYTES_MAX: usize = 2000;
 
 /// Terms set when an order is placed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -164,6 +176,7 @@ impl Command {
             Command::GrantExtension { .. } => "grant_extension",
             Command::Fire(_) => "fire_timer",
             Command::Dispute(c) => c.name(),
+            Command::LeaveFeedback { .. } => "leave_feedback",
         }
     }
 }
@@ -519,6 +532,59 @@ pub fn decide(
         }
         Command::Dispute(c) => {
             dispute::decide_dispute(o, &a, &mut d, c, actor, is_buyer, is_seller, now, policy)?
+        }
+        Command::LeaveFeedback {
+            stars,
+            item_as_described,
+            communication,
+            shipping_speed,
+            text,
+        } => {
+            permit(is_buyer, actor, command)?;
+            if !matches!(o.status, Status::Completed | Status::Resolved) {
+                return Err(invalid(
+                    command,
+                    o.status,
+                    ": feedback comes after completion",
+                ));
+            }
+            if o.feedback_stars.is_some() {
+                return Err(Rejection::Rule {
+                    rule: "one_feedback",
+                    why: format!("order {} has feedback already", o.id),
+                });
+            }
+            let in_range = |name: &str, v: i64| {
+                if (1..=5).contains(&v) {
+                    Ok(())
+                } else {
+                    Err(Rejection::InvalidInput(format!(
+                        "{name} {v} must be 1 to 5"
+                    )))
+                }
+            };
+            in_range("stars", *stars)?;
+            for (name, v) in [
+                ("item_as_described", item_as_described),
+                ("communication", communication),
+                ("shipping_speed", shipping_speed),
+            ] {
+                if let Some(v) = v {
+                    in_range(name, *v)?;
+                }
+            }
+            if text.len() > FEEDBACK_TEXT_BYTES_MAX {
+                return Err(Rejection::InvalidInput(format!(
+                    "feedback text is longer than {FEEDBACK_TEXT_BYTES_MAX} bytes"
+                )));
+            }
+            d.events.push(Event::FeedbackLeft {
+                stars: *stars,
+                item_as_described: *item_as_described,
+                communication: *communication,
+                shipping_speed: *shipping_speed,
+                text: text.clone(),
+            });
         }
     }
     Ok(d)

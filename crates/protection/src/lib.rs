@@ -10,7 +10,7 @@ mod policy;
 
 pub use decide::{
     decide, transfer_id, Command, Decision, OrderOptions, Rejection, ThreeDs, Timer, TimerKind,
-    TRACKING_BYTES_MAX,
+    FEEDBACK_TEXT_BYTES_MAX, TRACKING_BYTES_MAX,
 };
 pub use dispute::{
     refundable_minor, Claim, Dispute, DisputeCommand, Evidence, Outcome, Reason, Response, Stage,

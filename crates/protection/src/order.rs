@@ -236,6 +236,13 @@ pub enum Event {
         payout_ms: i64,
         warning: Option<String>,
     },
+    FeedbackLeft {
+        stars: i64,
+        item_as_described: Option<i64>,
+        communication: Option<i64>,
+        shipping_speed: Option<i64>,
+        text: String,
+    },
 }
 
 impl Event {
@@ -264,6 +271,7 @@ impl Event {
             Event::ReturnShipped { .. } => "return_shipped",
             Event::ReturnDelivered { .. } => "return_delivered",
             Event::DisputeResolved { .. } => "dispute_resolved",
+            Event::FeedbackLeft { .. } => "feedback_left",
         }
     }
 }
@@ -316,6 +324,10 @@ pub struct Order {
     /// Eligible for the 2-year EU legal guarantee.
     pub legal_guarantee: bool,
     pub dispute: Option<Dispute>,
+    pub feedback_stars: Option<i64>,
+    pub feedback_at: Option<Timestamp>,
+    /// (item as described, communication, shipping speed), each 1 to 5 when given.
+    pub feedback_detail: [Option<i64>; 3],
     pub clawed_back_minor: i64,
     pub guarantee_minor: i64,
     pub return_shipping_paid_minor: i64,
@@ -399,6 +411,9 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
             choice: *choice,
             legal_guarantee: *legal_guarantee,
             dispute: None,
+            feedback_stars: None,
+            feedback_at: None,
+            feedback_detail: [None; 3],
             clawed_back_minor: 0,
             guarantee_minor: 0,
             return_shipping_paid_minor: 0,
@@ -475,6 +490,17 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
                     o.refunded_minor += refunded_minor;
                 }
                 Event::PaidOut { amount_minor } => o.paid_out_minor += amount_minor,
+                Event::FeedbackLeft {
+                    stars,
+                    item_as_described,
+                    communication,
+                    shipping_speed,
+                    ..
+                } => {
+                    o.feedback_stars = Some(*stars);
+                    o.feedback_at = Some(at);
+                    o.feedback_detail = [*item_as_described, *communication, *shipping_speed];
+                }
                 e => apply_dispute(&mut o, e, at),
             }
             o

@@ -34,7 +34,8 @@ pub enum OrdersCommand {
     /// (confirm_protection_ends), return_shipped (tracking, shipping_cost?+currency),
     /// return_delivered, return_received, eu_withdrawal. Evidence: a list of
     /// {"type":"text","text"}, {"type":"photo","sha256","media_type"},
-    /// {"type":"tracking","number"}, {"type":"message","id"}.
+    /// {"type":"tracking","number"}, {"type":"message","id"}. Leave_feedback: stars 1-5,
+    /// item_as_described?, communication?, shipping_speed? (1-5), text?.
     Exec(ExecArgs),
     /// Show one order: state, deadlines, money and its full event log.
     Show(ShowArgs),
@@ -294,6 +295,13 @@ pub fn parse_request(line: &str) -> anyhow::Result<Request> {
                 Command::GrantExtension { days }
             }
         }
+        "leave_feedback" => Command::LeaveFeedback {
+            stars: int_field(o, "stars")?.ok_or_else(|| anyhow!("field \"stars\" is missing"))?,
+            item_as_described: int_field(o, "item_as_described")?,
+            communication: int_field(o, "communication")?,
+            shipping_speed: int_field(o, "shipping_speed")?,
+            text: opt_field(o, "text")?.unwrap_or_default().to_string(),
+        },
         other => Command::Dispute(parse_dispute(o, other)?),
     };
     Ok(Request {

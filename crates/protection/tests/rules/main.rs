@@ -617,3 +617,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn feedback_comes_once_after_completion_with_stars_1_to_5() {
+    let fb = |stars, detail: Option<i64>| Command::LeaveFeedback {
+        stars,
+        item_as_described: detail,
+        communication: None,
+        shipping_speed: None,
+        text: "fast and as described".into(),
+    };
+    let mut w = shipped();
+    deliver(&mut w, 10.0);
+    let r = w.run(&buyer(), fb(5, None), 11.0);
+    assert!(matches!(r, Err(Rejection::InvalidState { .. })), "{r:?}");
+    w.advance(22.0);
+    assert_eq!(w.status(), Status::Completed);
+    for (stars, detail, ok) in [(0, None, false), (6, None, false), (5, Some(0), false)] {
+        assert_eq!(w.run(&buyer(), fb(stars, detail), 22.0).is_ok(), ok);
+    }
+    assert!(matches!(
+        w.run(&seller(), fb(5, None), 22.0),
+        Err(Rejection::NotPermitted { .. })
+    ));
+    w.run(&buyer(), fb(4, Some(5)), 22.0).unwrap();
+    let o = w.order().unwrap();
+    assert_eq!((o.feedback_stars, o.feedback_detail[0]), (Some(4), Some(5)));
+    let again = w.run(&buyer(), fb(1, None), 23.0);
+    assert!(again.unwrap_err().to_string().contains("rule one_feedback"));
+}
