@@ -261,6 +261,36 @@ impl<'a> Accounts<'a> {
         transfer_id(self.order, what)
     }
 
+    /// Voids the escrow hold; `what` names the transfer.
+    pub(crate) fn void_hold(&self, what: &str) -> Transfer {
+        self.t(
+            what,
+            Op::VoidPending {
+                pending: self.id("hold"),
+            },
+            Code::Void,
+        )
+    }
+
+    /// Moves money out of the order's escrow (after the hold was voided).
+    pub(crate) fn from_escrow(
+        &self,
+        what: &str,
+        to: &AccountId,
+        amount: Money,
+        code: Code,
+    ) -> Transfer {
+        self.t(
+            what,
+            Op::Posted {
+                debit: self.escrow.clone(),
+                credit: to.clone(),
+                amount,
+            },
+            code,
+        )
+    }
+
     pub(crate) fn t(&self, what: &str, op: Op, code: Code) -> Transfer {
         Transfer {
             id: self.id(what),
@@ -734,24 +764,11 @@ fn release(
 fn refund_all(o: &Order, a: &Accounts<'_>, d: &mut Decision, reason: CancelReason) {
     let held = o.held_minor();
     if o.captured_minor > 0 {
-        d.transfers.push(a.t(
-            "void",
-            Op::VoidPending {
-                pending: a.id("hold"),
-            },
-            Code::Void,
-        ));
+        d.transfers.push(a.void_hold("void"));
     }
     if held > 0 {
-        d.transfers.push(a.t(
-            "refund",
-            Op::Posted {
-                debit: a.escrow.clone(),
-                credit: a.buyer.clone(),
-                amount: money(held, o),
-            },
-            Code::Refund,
-        ));
+        d.transfers
+            .push(a.from_escrow("refund", &a.buyer, money(held, o), Code::Refund));
     }
     d.events.push(Event::Cancelled {
         reason,

@@ -436,14 +436,7 @@ pub(crate) fn decide_dispute(
                 evidence: evidence.clone(),
             });
             if *response == Response::Accept {
-                let outcome = if x.requested_minor >= refundable_minor(o) {
-                    Outcome::RefundFull
-                } else {
-                    Outcome::RefundPartial {
-                        amount_minor: x.requested_minor,
-                    }
-                };
-                settle(o, a, d, outcome, now, policy, None);
+                settle(o, a, d, granted(o, x), now, policy, None);
             }
         }
         DisputeCommand::AcceptOffer => {
@@ -668,6 +661,17 @@ pub(crate) fn decide_dispute(
     Ok(())
 }
 
+/// The buyer's request as it stands, granted.
+fn granted(o: &Order, x: &Dispute) -> Outcome {
+    if x.requested_minor >= refundable_minor(o) {
+        Outcome::RefundFull
+    } else {
+        Outcome::RefundPartial {
+            amount_minor: x.requested_minor,
+        }
+    }
+}
+
 fn money(minor: i64, o: &Order) -> Money {
     Money::from_minor(minor.max(0), o.currency).expect("non-negative")
 }
@@ -800,34 +804,16 @@ pub(crate) fn settle(
     if held > 0 {
         from_escrow = refund.min(held);
         released = held - from_escrow;
-        d.transfers.push(a.t(
-            "dispute-void",
-            Op::VoidPending {
-                pending: a.id("hold"),
-            },
-            Code::Void,
-        ));
+        d.transfers.push(a.void_hold("dispute-void"));
         if from_escrow > 0 {
-            d.transfers.push(a.t(
-                "dispute-refund",
-                Op::Posted {
-                    debit: a.escrow.clone(),
-                    credit: a.buyer.clone(),
-                    amount: money(from_escrow, o),
-                },
-                Code::Refund,
-            ));
+            let m = money(from_escrow, o);
+            d.transfers
+                .push(a.from_escrow("dispute-refund", &a.buyer, m, Code::Refund));
         }
         if released > 0 {
-            d.transfers.push(a.t(
-                "dispute-release",
-                Op::Posted {
-                    debit: a.escrow.clone(),
-                    credit: a.seller_payable.clone(),
-                    amount: money(released, o),
-                },
-                Code::Release,
-            ));
+            let m = money(released, o);
+            d.transfers
+                .push(a.from_escrow("dispute-release", &a.seller_payable, m, Code::Release));
         }
     }
     let from_seller = (refund - from_escrow).min(o.released_minor - o.clawed_back_minor);
@@ -889,14 +875,7 @@ pub(crate) fn fire(
         (TimerKind::SellerResponseDue, Stage::AwaitingSeller { due }) if *due <= now => {
             // No answer in time: the buyer's request is granted.
             d.events.push(Event::SellerResponseMissed);
-            let outcome = if x.requested_minor >= refundable_minor(o) {
-                Outcome::RefundFull
-            } else {
-                Outcome::RefundPartial {
-                    amount_minor: x.requested_minor,
-                }
-            };
-            settle(o, a, d, outcome, now, policy, None);
+            settle(o, a, d, granted(o, x), now, policy, None);
         }
         (TimerKind::AutoEscalate, stage)
             if !x.escalated

@@ -344,25 +344,16 @@ fn a_seller_who_cannot_pay_is_covered_by_the_guarantee_fund_and_owes_it() {
     // EU legal guarantee: a defect found a year after delivery, long after payout; the
     // seller's available money is then taken first, the fund pays the rest.
     let mut w = World::new();
-    w.run(
-        &Actor::Platform,
-        Command::Place {
-            buyer: BuyerId::parse("b-1").unwrap(),
-            seller: SellerId::parse("s-1").unwrap(),
-            price: usd_m("19.99"),
-            shipping: usd_m("2.01"),
-            handling_days: None,
-            promised_days: 20,
-            destination_country: Some("DE".into()),
-            options: OrderOptions {
-                eu_consumer: true,
-                choice: false,
-                legal_guarantee: true,
-            },
+    place_with(
+        &mut w,
+        20,
+        Some("DE"),
+        OrderOptions {
+            eu_consumer: true,
+            choice: false,
+            legal_guarantee: true,
         },
-        0.0,
-    )
-    .unwrap();
+    );
     pay(&mut w);
     ship(&mut w, 1.0);
     deliver(&mut w, 10.0);
@@ -401,25 +392,16 @@ fn a_seller_who_cannot_pay_is_covered_by_the_guarantee_fund_and_owes_it() {
 fn the_eu_legal_guarantee_lasts_2_years_after_delivery() {
     for (at, expect) in [(739.0, "ok"), (741.0, "dispute_window")] {
         let mut w = World::new();
-        w.run(
-            &Actor::Platform,
-            Command::Place {
-                buyer: BuyerId::parse("b-1").unwrap(),
-                seller: SellerId::parse("s-1").unwrap(),
-                price: usd_m("19.99"),
-                shipping: usd_m("2.01"),
-                handling_days: None,
-                promised_days: 20,
-                destination_country: Some("FR".into()),
-                options: OrderOptions {
-                    eu_consumer: true,
-                    choice: false,
-                    legal_guarantee: true,
-                },
+        place_with(
+            &mut w,
+            20,
+            Some("FR"),
+            OrderOptions {
+                eu_consumer: true,
+                choice: false,
+                legal_guarantee: true,
             },
-            0.0,
-        )
-        .unwrap();
+        );
         pay(&mut w);
         ship(&mut w, 1.0);
         deliver(&mut w, 10.0);
@@ -453,24 +435,15 @@ fn guaranteed_genuine_refunds_price_and_shipping_times_the_multiplier() {
 #[test]
 fn choice_orders_get_return_shipping_paid_by_the_platform() {
     let mut w = World::new();
-    w.run(
-        &Actor::Platform,
-        Command::Place {
-            buyer: BuyerId::parse("b-1").unwrap(),
-            seller: SellerId::parse("s-1").unwrap(),
-            price: usd_m("19.99"),
-            shipping: usd_m("2.01"),
-            handling_days: None,
-            promised_days: 20,
-            destination_country: None,
-            options: OrderOptions {
-                choice: true,
-                ..OrderOptions::default()
-            },
+    place_with(
+        &mut w,
+        20,
+        None,
+        OrderOptions {
+            choice: true,
+            ..OrderOptions::default()
         },
-        0.0,
-    )
-    .unwrap();
+    );
     pay(&mut w);
     ship(&mut w, 1.0);
     deliver(&mut w, 10.0);
@@ -502,25 +475,16 @@ fn eu_consumers_may_withdraw_within_14_days_of_delivery() {
         (false, 12.0, "eu_withdrawal"),
     ] {
         let mut w = World::new();
-        w.run(
-            &Actor::Platform,
-            Command::Place {
-                buyer: BuyerId::parse("b-1").unwrap(),
-                seller: SellerId::parse("s-1").unwrap(),
-                price: usd_m("19.99"),
-                shipping: usd_m("2.01"),
-                handling_days: None,
-                promised_days: 30,
-                destination_country: None,
-                options: OrderOptions {
-                    eu_consumer: eu,
-                    choice: true,
-                    legal_guarantee: false,
-                },
+        place_with(
+            &mut w,
+            30,
+            None,
+            OrderOptions {
+                eu_consumer: eu,
+                choice: true,
+                legal_guarantee: false,
             },
-            0.0,
-        )
-        .unwrap();
+        );
         pay(&mut w);
         ship(&mut w, 1.0);
         deliver(&mut w, 10.0);

@@ -133,6 +133,20 @@ fn seller() -> Actor {
 }
 
 fn place(w: &mut World, promised_days: i64, country: Option<&str>) {
+    place_with(
+        w,
+        promised_days,
+        country,
+        protection::OrderOptions::default(),
+    );
+}
+
+fn place_with(
+    w: &mut World,
+    promised_days: i64,
+    country: Option<&str>,
+    options: protection::OrderOptions,
+) {
     w.run(
         &Actor::Platform,
         Command::Place {
@@ -143,7 +157,7 @@ fn place(w: &mut World, promised_days: i64, country: Option<&str>) {
             handling_days: None,
             promised_days,
             destination_country: country.map(str::to_string),
-            options: protection::OrderOptions::default(),
+            options,
         },
         0.0,
     )
