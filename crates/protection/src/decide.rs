@@ -273,7 +273,7 @@ impl<'a> Accounts<'a> {
     }
 
     /// Moves money out of the order's escrow (after the hold was voided).
-    pub(crate) fn from_escrow(
+    pub(crate) fn out_of_escrow(
         &self,
         what: &str,
         to: &AccountId,
@@ -768,7 +768,7 @@ fn refund_all(o: &Order, a: &Accounts<'_>, d: &mut Decision, reason: CancelReaso
     }
     if held > 0 {
         d.transfers
-            .push(a.from_escrow("refund", &a.buyer, money(held, o), Code::Refund));
+            .push(a.out_of_escrow("refund", &a.buyer, money(held, o), Code::Refund));
     }
     d.events.push(Event::Cancelled {
         reason,

@@ -808,12 +808,16 @@ pub(crate) fn settle(
         if from_escrow > 0 {
             let m = money(from_escrow, o);
             d.transfers
-                .push(a.from_escrow("dispute-refund", &a.buyer, m, Code::Refund));
+                .push(a.out_of_escrow("dispute-refund", &a.buyer, m, Code::Refund));
         }
         if released > 0 {
             let m = money(released, o);
-            d.transfers
-                .push(a.from_escrow("dispute-release", &a.seller_payable, m, Code::Release));
+            d.transfers.push(a.out_of_escrow(
+                "dispute-release",
+                &a.seller_payable,
+                m,
+                Code::Release,
+            ));
         }
     }
     let from_seller = (refund - from_escrow).min(o.released_minor - o.clawed_back_minor);
