@@ -31,6 +31,12 @@ pub enum Format {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the HTTP API (/v1/..., /openapi.json, /healthz, /readyz) with the timer loop
+    /// beside it; stops gracefully on Ctrl-C or SIGTERM.
+    Serve(cmd::serve::ServeArgs),
+    /// API keys for `serve`.
+    #[command(subcommand)]
+    Keys(cmd::serve::KeysCommand),
     /// Run a whole simulated marketplace through the engine and report what happened:
     /// money held, released, refunded and compensated, outcomes against the
     /// simulator's ground truth, events per second, and a ledger verification.
@@ -51,6 +57,8 @@ enum Command {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(args) => cmd::serve::serve(args),
+        Command::Keys(command) => cmd::serve::keys(command),
         Command::Simulate(args) => cmd::simulate::run(args),
         Command::Ledger(command) => cmd::ledger::run(command),
         Command::Orders(command) => cmd::orders::run(command),

@@ -242,6 +242,80 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 
+    /// Stores a new API key (its id, the hash of its secret and its role).
+    pub async fn insert_api_key(
+        &self,
+        id: &str,
+        secret_sha256: &str,
+        role: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_keys (id, secret_sha256, role, created_ms) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(secret_sha256)
+        .bind(role)
+        .bind(now.unix_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// An unrevoked API key: (secret hash, role).
+    pub async fn api_key(&self, id: &str) -> StoreResult<Option<(String, String)>> {
+        let row = sqlx::query(
+            "SELECT secret_sha256, role FROM api_keys WHERE id = $1 AND revoked_ms IS NULL",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("secret_sha256")?, r.try_get("role")?)))
+            .transpose()
+            .map_err(|e: sqlx::Error| e.into())
+    }
+
+    /// Orders, newest first, after the cursor `(placed_ms, order_id)` of the last one
+    /// seen, optionally of one buyer or seller: (order id, status, placed_ms).
+    pub async fn list_orders(
+        &self,
+        buyer: Option<&str>,
+        seller: Option<&str>,
+        after: Option<(i64, String)>,
+        limit: i64,
+    ) -> StoreResult<Vec<(String, String, i64)>> {
+        let (cursor_ms, cursor_id) = after.unwrap_or((i64::MAX, String::new()));
+        let rows = sqlx::query(
+            "SELECT order_id, status, placed_ms FROM orders \
+             WHERE ($1 = '' OR buyer_id = $1) AND ($2 = '' OR seller_id = $2) \
+             AND (placed_ms < $3 OR (placed_ms = $3 AND order_id < $4)) \
+             ORDER BY placed_ms DESC, order_id DESC LIMIT $5",
+        )
+        .bind(buyer.unwrap_or(""))
+        .bind(seller.unwrap_or(""))
+        .bind(cursor_ms)
+        .bind(cursor_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("order_id")?,
+                    r.try_get("status")?,
+                    r.try_get("placed_ms")?,
+                ))
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

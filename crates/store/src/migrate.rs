@@ -7,11 +7,18 @@ use sqlx::AnyPool;
 use crate::Backend;
 
 /// (version, name, SQL). Never edit an applied entry: add a new one.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "api_keys",
+        include_str!("../migrations/0002_api_keys.sql"),
+    ),
+];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> anyhow::Result<()> {
     sqlx::query(

@@ -5,12 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, bail, Context};
 use clap::{Args, Subcommand};
-use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp};
+use domain::{OrderId, Timestamp};
 use engine::{Engine, EngineError, Request};
-use protection::{
-    Actor, Command, DisputeCommand, Evidence, Outcome, Policy, Reason, Response, ThreeDs,
-};
-use serde_json::{json, Map, Value};
+use protection::{Actor, Policy};
+use serde_json::{json, Value};
 
 use crate::Format;
 
@@ -73,242 +71,39 @@ pub fn run(command: OrdersCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn field<'a>(o: &'a Map<String, Value>, name: &str) -> anyhow::Result<&'a str> {
-    o.get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| anyhow!("field {name:?} is missing or not a string"))
-}
-
-fn opt_field<'a>(o: &'a Map<String, Value>, name: &str) -> anyhow::Result<Option<&'a str>> {
-    match o.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => bail!("field {name:?} must be a string"),
-    }
-}
-
-fn int_field(o: &Map<String, Value>, name: &str) -> anyhow::Result<Option<i64>> {
-    match o.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_i64()
-            .map(Some)
-            .ok_or_else(|| anyhow!("field {name:?} must be a whole number")),
-    }
-}
-
-fn bool_field(o: &Map<String, Value>, name: &str) -> anyhow::Result<bool> {
-    match o.get(name) {
-        None | Some(Value::Null) => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(_) => bail!("field {name:?} must be true or false"),
-    }
-}
-
-fn evidence_field(o: &Map<String, Value>) -> anyhow::Result<Vec<Evidence>> {
-    let Some(v) = o.get("evidence") else {
-        return Ok(vec![]);
-    };
-    let items = v
-        .as_array()
-        .ok_or_else(|| anyhow!("field \"evidence\" must be a list"))?;
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let e = e
-                .as_object()
-                .ok_or_else(|| anyhow!("evidence {i} must be an object"))?;
-            let ctx = || format!("evidence {i}");
-            Ok(match field(e, "type").with_context(ctx)? {
-                "text" => Evidence::Text {
-                    text: field(e, "text").with_context(ctx)?.to_string(),
-                },
-                "photo" => Evidence::Photo {
-                    sha256: field(e, "sha256").with_context(ctx)?.to_string(),
-                    media_type: field(e, "media_type").with_context(ctx)?.to_string(),
-                },
-                "tracking" => Evidence::Tracking {
-                    number: field(e, "number").with_context(ctx)?.to_string(),
-                },
-                "message" => Evidence::Message {
-                    id: field(e, "id").with_context(ctx)?.to_string(),
-                },
-                other => {
-                    bail!("evidence {i}: type {other:?} must be text, photo, tracking or message")
-                }
-            })
-        })
-        .collect()
-}
-
-fn parse_dispute(o: &Map<String, Value>, command: &str) -> anyhow::Result<DisputeCommand> {
-    let currency = || -> anyhow::Result<Currency> {
-        Currency::parse(field(o, "currency")?).context("field \"currency\"")
-    };
-    let minor = |name: &str| -> anyhow::Result<i64> {
-        Ok(money_field(o, name, currency()?)?.amount_minor())
-    };
-    Ok(match command {
-        "open_dispute" => {
-            let reason = field(o, "reason")?;
-            DisputeCommand::Open {
-                reason: Reason::parse(reason).ok_or_else(|| {
-                    anyhow!("field \"reason\" {reason:?} must be one of not_received, not_as_described, counterfeit, damaged, wrong_item, missing_parts, other")
-                })?,
-                requested: match o.get("requested") {
-                    None | Some(Value::Null) => None,
-                    Some(_) => Some(money_field(o, "requested", currency()?)?),
-                },
-                evidence: evidence_field(o)?,
-            }
-        }
-        "eu_withdrawal" => DisputeCommand::EuWithdrawal,
-        "respond_to_dispute" => {
-            let response = match field(o, "response")? {
-                "accept" => Response::Accept,
-                "partial" => Response::Partial {
-                    amount_minor: minor("amount")?,
-                },
-                "return" => Response::Return,
-                "reject" => Response::Reject,
-                other => bail!("field \"response\" {other:?} must be accept, partial, return or reject"),
-            };
-            DisputeCommand::Respond {
-                response,
-                evidence: evidence_field(o)?,
-            }
-        }
-        "accept_offer" => DisputeCommand::AcceptOffer,
-        "counter_offer" => DisputeCommand::Counter {
-            requested: money_field(o, "requested", currency()?)?,
-        },
-        "add_evidence" => DisputeCommand::AddEvidence {
-            evidence: evidence_field(o)?,
-        },
-        "escalate" => DisputeCommand::Escalate,
-        "decide_dispute" => DisputeCommand::Decide {
-            outcome: match field(o, "outcome")? {
-                "refund_full" => Outcome::RefundFull,
-                "refund_partial" => Outcome::RefundPartial {
-                    amount_minor: minor("amount")?,
-                },
-                "return_and_refund" => Outcome::ReturnAndRefund,
-                "rejected" => Outcome::Rejected,
-                other => bail!("field \"outcome\" {other:?} must be refund_full, refund_partial, return_and_refund or rejected"),
-            },
-        },
-        "withdraw_dispute" => DisputeCommand::Withdraw {
-            confirm_protection_ends: bool_field(o, "confirm_protection_ends")?,
-        },
-        "return_shipped" => DisputeCommand::ReturnShipped {
-            tracking: field(o, "tracking")?.to_string(),
-            shipping_cost: match o.get("shipping_cost") {
-                None | Some(Value::Null) => None,
-                Some(_) => Some(money_field(o, "shipping_cost", currency()?)?),
-            },
-        },
-        "return_delivered" => DisputeCommand::ReturnDelivered,
-        "return_received" => DisputeCommand::ReturnReceived,
-        other => bail!("field \"command\": unknown command {other:?}"),
-    })
-}
-
-fn money_field(o: &Map<String, Value>, name: &str, currency: Currency) -> anyhow::Result<Money> {
-    let text = match o.get(name) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) if n.is_u64() => n.to_string(),
-        Some(_) => bail!("field {name:?} must be a decimal string such as \"19.99\""),
-        None => bail!("field {name:?} is missing"),
-    };
-    Money::parse(&text, currency).with_context(|| format!("field {name:?}"))
+/// One line of `orders exec`: who, which order, when, and the command in the API's
+/// JSON shape (`server::dto::CommandDto`).
+#[derive(Debug, serde::Deserialize)]
+struct ExecLine {
+    key: Option<String>,
+    order: String,
+    actor: String,
+    at: Option<String>,
+    #[serde(flatten)]
+    command: server::dto::CommandDto,
 }
 
 /// Parses one line of `orders exec` into an engine request.
 pub fn parse_request(line: &str) -> anyhow::Result<Request> {
-    let v: Value = serde_json::from_str(line).context("not a JSON object")?;
-    let o = v.as_object().ok_or_else(|| anyhow!("not a JSON object"))?;
-    let order = OrderId::parse(field(o, "order")?).context("field \"order\"")?;
-    let actor_text = field(o, "actor")?;
-    let actor = Actor::parse(actor_text)
+    let l: ExecLine = serde_json::from_str(line)?;
+    let order = OrderId::parse(&l.order).context("field \"order\"")?;
+    let actor = Actor::parse(&l.actor)
         .filter(|a| *a != Actor::System)
         .ok_or_else(|| {
-            anyhow!("field \"actor\" {actor_text:?} must be buyer:ID, seller:ID, platform, carrier or agent:NAME")
+            anyhow!(
+                "field \"actor\" {:?} must be buyer:ID, seller:ID, platform, carrier or agent:NAME",
+                l.actor
+            )
         })?;
-    let at = match opt_field(o, "at")? {
+    let at = match &l.at {
         Some(t) => Timestamp::parse(t).context("field \"at\"")?,
         None => domain::Clock::now(&domain::SystemClock),
     };
-    let currency = || -> anyhow::Result<Currency> {
-        Currency::parse(field(o, "currency")?).context("field \"currency\"")
-    };
-    let command = match field(o, "command")? {
-        "place" => {
-            let c = currency()?;
-            Command::Place {
-                buyer: BuyerId::parse(field(o, "buyer")?).context("field \"buyer\"")?,
-                seller: SellerId::parse(field(o, "seller")?).context("field \"seller\"")?,
-                price: money_field(o, "price", c)?,
-                shipping: match o.get("shipping") {
-                    None => Money::zero(c),
-                    Some(_) => money_field(o, "shipping", c)?,
-                },
-                handling_days: int_field(o, "handling_days")?,
-                promised_days: int_field(o, "promised_days")?
-                    .ok_or_else(|| anyhow!("field \"promised_days\" is missing"))?,
-                destination_country: opt_field(o, "destination_country")?.map(str::to_string),
-                options: protection::OrderOptions {
-                    eu_consumer: bool_field(o, "eu_consumer")?,
-                    choice: bool_field(o, "choice")?,
-                    legal_guarantee: bool_field(o, "legal_guarantee")?,
-                },
-            }
-        }
-        "pay" => {
-            let c = currency()?;
-            let three_ds = field(o, "three_ds")?;
-            Command::Pay {
-                amount: money_field(o, "amount", c)?,
-                three_ds: ThreeDs::parse(three_ds).ok_or_else(|| {
-                    anyhow!("field \"three_ds\" {three_ds:?} must be authenticated, attempted, failed, not_enrolled or exempt:REASON")
-                })?,
-            }
-        }
-        "ship" => Command::Ship {
-            tracking: field(o, "tracking")?.to_string(),
-        },
-        "deliver" => Command::Deliver {
-            country: opt_field(o, "country")?.map(str::to_string),
-        },
-        "confirm_receipt" => Command::ConfirmReceipt {
-            acknowledge_no_delivery: o
-                .get("acknowledge_no_delivery")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-        },
-        "cancel" => Command::Cancel,
-        "request_extension" | "grant_extension" => {
-            let days = int_field(o, "days")?.ok_or_else(|| anyhow!("field \"days\" is missing"))?;
-            if field(o, "command")? == "request_extension" {
-                Command::RequestExtension { days }
-            } else {
-                Command::GrantExtension { days }
-            }
-        }
-        "leave_feedback" => Command::LeaveFeedback {
-            stars: int_field(o, "stars")?.ok_or_else(|| anyhow!("field \"stars\" is missing"))?,
-            item_as_described: int_field(o, "item_as_described")?,
-            communication: int_field(o, "communication")?,
-            shipping_speed: int_field(o, "shipping_speed")?,
-            text: opt_field(o, "text")?.unwrap_or_default().to_string(),
-        },
-        other => Command::Dispute(parse_dispute(o, other)?),
-    };
     Ok(Request {
-        idempotency_key: opt_field(o, "key")?.map(str::to_string),
+        idempotency_key: l.key,
         order,
         actor,
-        command,
+        command: l.command.into_command()?,
         at,
     })
 }

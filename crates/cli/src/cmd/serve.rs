@@ -1,0 +1,114 @@
+//! `marketguard serve` and `marketguard keys`: the HTTP API with the timer loop, and
+//! the API keys it accepts.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use domain::{Clock, SystemClock};
+use engine::Engine;
+use protection::Policy;
+use server::{AppState, Role};
+
+use crate::Format;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// sqlite://FILE or postgres://USER@HOST/DB
+    #[arg(long, env = "MARKETGUARD_DATABASE_URL", default_value = super::DEFAULT_DATABASE_URL)]
+    database_url: String,
+    /// Address to listen on.
+    #[arg(long, env = "MARKETGUARD_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // JSON log lines on stderr; RUST_LOG filters them (info by default).
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .try_init();
+    let rt = super::runtime()?;
+    rt.block_on(async {
+        let store = store::Store::connect(&args.database_url).await?;
+        let listener = tokio::net::TcpListener::bind(&args.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.bind))?;
+        tracing::info!(bind = %args.bind, backend = ?store.backend(), "marketguard serving");
+        let state = AppState {
+            engine: Engine::new(store.clone(), Policy::default()),
+            clock: Arc::new(SystemClock),
+        };
+        server::serve(listener, state, shutdown_signal()).await?;
+        store.close().await;
+        tracing::info!("marketguard stopped");
+        anyhow::Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create an API key with a role (admin, agent, platform, seller:ID, buyer:ID). The
+    /// key is printed alone on the last line, once: only its hash is stored.
+    Create(CreateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[arg(long)]
+    role: String,
+    /// sqlite://FILE or postgres://USER@HOST/DB
+    #[arg(long, env = "MARKETGUARD_DATABASE_URL", default_value = super::DEFAULT_DATABASE_URL)]
+    database_url: String,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+pub fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
+    let KeysCommand::Create(args) = command;
+    let role = Role::parse(&args.role)?;
+    let rt = super::runtime()?;
+    let key = rt.block_on(async {
+        let store = store::Store::connect(&args.database_url).await?;
+        let key = server::create_key(&store, &role, SystemClock.now()).await?;
+        store.close().await;
+        anyhow::Ok(key)
+    })?;
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({ "role": role.to_string(), "key": key })
+        ),
+        Format::Text => {
+            println!("created an API key with role {role}; it is shown only this once:");
+            println!("{key}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

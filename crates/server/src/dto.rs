@@ -1,0 +1,340 @@
+//! The JSON shapes of order commands, shared by the HTTP API and `marketguard orders
+//! exec`. Amounts are decimal strings in the order's currency ("19.99"), never floats.
+
+use domain::{BuyerId, Currency, Money, SellerId};
+use protection::{
+    Command, DisputeCommand, Evidence, OrderOptions, Outcome, Reason, Response, ThreeDs,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A command on an order, tagged by `command`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum CommandDto {
+    Place {
+        buyer: String,
+        seller: String,
+        /// Item price, a decimal string in `currency`.
+        price: String,
+        /// Shipping cost; 0 when absent.
+        shipping: Option<String>,
+        /// ISO 4217 code.
+        currency: String,
+        /// Days after shipment the delivery is promised.
+        promised_days: i64,
+        /// Days the seller has to ship; the policy default (7) when absent.
+        handling_days: Option<i64>,
+        /// ISO 3166 alpha-2 code of the destination.
+        destination_country: Option<String>,
+        #[serde(default)]
+        eu_consumer: bool,
+        #[serde(default)]
+        choice: bool,
+        #[serde(default)]
+        legal_guarantee: bool,
+    },
+    Pay {
+        amount: String,
+        currency: String,
+        /// `authenticated`, `attempted`, `failed`, `not_enrolled` or `exempt:REASON`.
+        three_ds: String,
+    },
+    Ship {
+        tracking: String,
+    },
+    Deliver {
+        country: Option<String>,
+    },
+    ConfirmReceipt {
+        /// Must be true before any delivery event: confirming ends buyer protection.
+        #[serde(default)]
+        acknowledge_no_delivery: bool,
+    },
+    Cancel,
+    RequestExtension {
+        days: i64,
+    },
+    GrantExtension {
+        days: i64,
+    },
+    LeaveFeedback {
+        stars: i64,
+        item_as_described: Option<i64>,
+        communication: Option<i64>,
+        shipping_speed: Option<i64>,
+        #[serde(default)]
+        text: String,
+    },
+    OpenDispute {
+        /// not_received, not_as_described, counterfeit, damaged, wrong_item,
+        /// missing_parts or other.
+        reason: String,
+        /// A partial refund asked for; a full refund when absent.
+        requested: Option<String>,
+        currency: Option<String>,
+        #[serde(default)]
+        evidence: Vec<EvidenceDto>,
+    },
+    EuWithdrawal,
+    RespondToDispute {
+        /// accept, partial, return or reject.
+        response: String,
+        amount: Option<String>,
+        currency: Option<String>,
+        #[serde(default)]
+        evidence: Vec<EvidenceDto>,
+    },
+    AcceptOffer,
+    CounterOffer {
+        requested: String,
+        currency: String,
+    },
+    AddEvidence {
+        evidence: Vec<EvidenceDto>,
+    },
+    Escalate,
+    DecideDispute {
+        /// refund_full, refund_partial, return_and_refund or rejected.
+        outcome: String,
+        amount: Option<String>,
+        currency: Option<String>,
+    },
+    WithdrawDispute {
+        /// Must be true: a closed dispute cannot be reopened and protection ends.
+        #[serde(default)]
+        confirm_protection_ends: bool,
+    },
+    ReturnShipped {
+        tracking: String,
+        shipping_cost: Option<String>,
+        currency: Option<String>,
+    },
+    ReturnDelivered,
+    ReturnReceived,
+}
+
+/// Evidence for a dispute. Photos are referenced by SHA-256 and media type.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EvidenceDto {
+    Text { text: String },
+    Photo { sha256: String, media_type: String },
+    Tracking { number: String },
+    Message { id: String },
+}
+
+impl From<EvidenceDto> for Evidence {
+    fn from(e: EvidenceDto) -> Evidence {
+        match e {
+            EvidenceDto::Text { text } => Evidence::Text { text },
+            EvidenceDto::Photo { sha256, media_type } => Evidence::Photo { sha256, media_type },
+            EvidenceDto::Tracking { number } => Evidence::Tracking { number },
+            EvidenceDto::Message { id } => Evidence::Message { id },
+        }
+    }
+}
+
+/// Which field was wrong and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("field {field:?}: {message}")]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+fn bad(field: &'static str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field,
+        message: message.into(),
+    }
+}
+
+fn currency(field: &'static str, code: Option<&str>) -> Result<Currency, FieldError> {
+    let code = code.ok_or_else(|| bad(field, "is missing"))?;
+    Currency::parse(code).map_err(|e| bad(field, e.to_string()))
+}
+
+fn money(field: &'static str, text: &str, c: Currency) -> Result<Money, FieldError> {
+    Money::parse(text, c).map_err(|e| bad(field, e.to_string()))
+}
+
+fn evidence(list: Vec<EvidenceDto>) -> Vec<Evidence> {
+    list.into_iter().map(Evidence::from).collect()
+}
+
+impl CommandDto {
+    pub fn into_command(self) -> Result<Command, FieldError> {
+        Ok(match self {
+            CommandDto::Place {
+                buyer,
+                seller,
+                price,
+                shipping,
+                currency: code,
+                promised_days,
+                handling_days,
+                destination_country,
+                eu_consumer,
+                choice,
+                legal_guarantee,
+            } => {
+                let c = currency("currency", Some(&code))?;
+                Command::Place {
+                    buyer: BuyerId::parse(&buyer).map_err(|e| bad("buyer", e.to_string()))?,
+                    seller: SellerId::parse(&seller).map_err(|e| bad("seller", e.to_string()))?,
+                    price: money("price", &price, c)?,
+                    shipping: match shipping {
+                        Some(s) => money("shipping", &s, c)?,
+                        None => Money::zero(c),
+                    },
+                    handling_days,
+                    promised_days,
+                    destination_country,
+                    options: OrderOptions {
+                        eu_consumer,
+                        choice,
+                        legal_guarantee,
+                    },
+                }
+            }
+            CommandDto::Pay {
+                amount,
+                currency: code,
+                three_ds,
+            } => Command::Pay {
+                amount: money("amount", &amount, currency("currency", Some(&code))?)?,
+                three_ds: ThreeDs::parse(&three_ds).ok_or_else(|| {
+                    bad(
+                        "three_ds",
+                        format!("{three_ds:?} must be authenticated, attempted, failed, not_enrolled or exempt:REASON"),
+                    )
+                })?,
+            },
+            CommandDto::Ship { tracking } => Command::Ship { tracking },
+            CommandDto::Deliver { country } => Command::Deliver { country },
+            CommandDto::ConfirmReceipt {
+                acknowledge_no_delivery,
+            } => Command::ConfirmReceipt {
+                acknowledge_no_delivery,
+            },
+            CommandDto::Cancel => Command::Cancel,
+            CommandDto::RequestExtension { days } => Command::RequestExtension { days },
+            CommandDto::GrantExtension { days } => Command::GrantExtension { days },
+            CommandDto::LeaveFeedback {
+                stars,
+                item_as_described,
+                communication,
+                shipping_speed,
+                text,
+            } => Command::LeaveFeedback {
+                stars,
+                item_as_described,
+                communication,
+                shipping_speed,
+                text,
+            },
+            CommandDto::OpenDispute {
+                reason,
+                requested,
+                currency: code,
+                evidence: ev,
+            } => Command::Dispute(DisputeCommand::Open {
+                reason: Reason::parse(&reason).ok_or_else(|| {
+                    bad("reason", format!("{reason:?} must be one of not_received, not_as_described, counterfeit, damaged, wrong_item, missing_parts, other"))
+                })?,
+                requested: match requested {
+                    Some(r) => Some(money("requested", &r, currency("currency", code.as_deref())?)?),
+                    None => None,
+                },
+                evidence: evidence(ev),
+            }),
+            CommandDto::EuWithdrawal => Command::Dispute(DisputeCommand::EuWithdrawal),
+            CommandDto::RespondToDispute {
+                response,
+                amount,
+                currency: code,
+                evidence: ev,
+            } => {
+                let response = match response.as_str() {
+                    "accept" => Response::Accept,
+                    "partial" => {
+                        let amount = amount.ok_or_else(|| bad("amount", "is missing"))?;
+                        let c = currency("currency", code.as_deref())?;
+                        Response::Partial {
+                            amount_minor: money("amount", &amount, c)?.amount_minor(),
+                        }
+                    }
+                    "return" => Response::Return,
+                    "reject" => Response::Reject,
+                    other => {
+                        return Err(bad(
+                            "response",
+                            format!("{other:?} must be accept, partial, return or reject"),
+                        ))
+                    }
+                };
+                Command::Dispute(DisputeCommand::Respond {
+                    response,
+                    evidence: evidence(ev),
+                })
+            }
+            CommandDto::AcceptOffer => Command::Dispute(DisputeCommand::AcceptOffer),
+            CommandDto::CounterOffer {
+                requested,
+                currency: code,
+            } => Command::Dispute(DisputeCommand::Counter {
+                requested: money("requested", &requested, currency("currency", Some(&code))?)?,
+            }),
+            CommandDto::AddEvidence { evidence: ev } => {
+                Command::Dispute(DisputeCommand::AddEvidence {
+                    evidence: evidence(ev),
+                })
+            }
+            CommandDto::Escalate => Command::Dispute(DisputeCommand::Escalate),
+            CommandDto::DecideDispute {
+                outcome,
+                amount,
+                currency: code,
+            } => {
+                let outcome = match outcome.as_str() {
+                    "refund_full" => Outcome::RefundFull,
+                    "refund_partial" => {
+                        let amount = amount.ok_or_else(|| bad("amount", "is missing"))?;
+                        let c = currency("currency", code.as_deref())?;
+                        Outcome::RefundPartial {
+                            amount_minor: money("amount", &amount, c)?.amount_minor(),
+                        }
+                    }
+                    "return_and_refund" => Outcome::ReturnAndRefund,
+                    "rejected" => Outcome::Rejected,
+                    other => {
+                        return Err(bad(
+                            "outcome",
+                            format!("{other:?} must be refund_full, refund_partial, return_and_refund or rejected"),
+                        ))
+                    }
+                };
+                Command::Dispute(DisputeCommand::Decide { outcome })
+            }
+            CommandDto::WithdrawDispute {
+                confirm_protection_ends,
+            } => Command::Dispute(DisputeCommand::Withdraw {
+                confirm_protection_ends,
+            }),
+            CommandDto::ReturnShipped {
+                tracking,
+                shipping_cost,
+                currency: code,
+            } => Command::Dispute(DisputeCommand::ReturnShipped {
+                tracking,
+                shipping_cost: match shipping_cost {
+                    Some(s) => Some(money("shipping_cost", &s, currency("currency", code.as_deref())?)?),
+                    None => None,
+                },
+            }),
+            CommandDto::ReturnDelivered => Command::Dispute(DisputeCommand::ReturnDelivered),
+            CommandDto::ReturnReceived => Command::Dispute(DisputeCommand::ReturnReceived),
+        })
+    }
+}

@@ -1,0 +1,140 @@
+//! Errors as RFC 9457 problem details. Rule refusals say which rule; storage and other
+//! internal failures become an opaque 500, logged with their cause chain, never shown.
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use engine::EngineError;
+use protection::Rejection;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// RFC 9457 problem details.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// The rule that refused a command, when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum ApiError {
+    BadRequest(String),
+    Unauthorized(String),
+    Forbidden(String),
+    NotFound(String),
+    Conflict {
+        detail: String,
+        rule: Option<String>,
+    },
+    Unprocessable {
+        detail: String,
+        rule: Option<String>,
+    },
+    Internal(anyhow::Error),
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request", "Bad request"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            ApiError::Unprocessable { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "rule-refused",
+                "Refused by a rule",
+            ),
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
+        }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Rejected(r) => {
+                let rule = rule_of(&r);
+                match r {
+                    Rejection::UnknownOrder(_) => ApiError::NotFound(r.to_string()),
+                    Rejection::NotPermitted { .. } => ApiError::Forbidden(r.to_string()),
+                    Rejection::OrderExists(_) => ApiError::Conflict {
+                        detail: r.to_string(),
+                        rule,
+                    },
+                    _ => ApiError::Unprocessable {
+                        detail: r.to_string(),
+                        rule,
+                    },
+                }
+            }
+            EngineError::IdempotencyConflict { .. } => ApiError::Conflict {
+                detail: e.to_string(),
+                rule: Some("idempotency_key".into()),
+            },
+            EngineError::Busy(_) => ApiError::Conflict {
+                detail: e.to_string(),
+                rule: None,
+            },
+            EngineError::Ledger(_) | EngineError::Store(_) => {
+                ApiError::Internal(anyhow::Error::new(e))
+            }
+        }
+    }
+}
+
+impl From<store::StoreError> for ApiError {
+    fn from(e: store::StoreError) -> Self {
+        ApiError::Internal(anyhow::Error::new(e))
+    }
+}
+
+/// The rule's name from a rejection's text (`rule NAME: ...`).
+fn rule_of(r: &Rejection) -> Option<String> {
+    let text = r.to_string();
+    let rest = text.strip_prefix("rule ")?;
+    rest.split_once(':').map(|(name, _)| name.to_string())
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, slug, title) = self.parts();
+        let (detail, rule) = match self {
+            ApiError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "internal error");
+                ("the server failed; the error was logged".to_string(), None)
+            }
+            ApiError::Conflict { detail, rule } | ApiError::Unprocessable { detail, rule } => {
+                (detail, rule)
+            }
+            ApiError::BadRequest(d)
+            | ApiError::Unauthorized(d)
+            | ApiError::Forbidden(d)
+            | ApiError::NotFound(d) => (d, None),
+        };
+        let body = Problem {
+            kind: format!("https://marketguard.invalid/problems/{slug}"),
+            title: title.to_string(),
+            status: status.as_u16(),
+            detail,
+            rule,
+        };
+        let mut response = (status, axum::Json(body)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}

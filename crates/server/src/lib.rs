@@ -1,0 +1,515 @@
+//! The HTTP API: the only crate that knows HTTP and the API's JSON shapes. Bearer API
+//! keys with roles, RFC 9457 problem details, an `Idempotency-Key` on every POST, cursor
+//! pagination, OpenAPI 3.1 at `/openapi.json`, health and readiness probes, and the
+//! timer loop beside the server with a graceful shutdown.
+
+pub mod auth;
+pub mod dto;
+mod error;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use domain::{Clock, OrderId, Timestamp};
+use engine::{Engine, Request as EngineRequest};
+use protection::{Command, DisputeCommand, Order};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{OpenApi, ToSchema};
+
+pub use auth::Role;
+pub use error::{ApiError, Problem};
+
+/// Largest request body accepted, in bytes.
+pub const BODY_BYTES_MAX: usize = 64 * 1024;
+/// Longest `Idempotency-Key` accepted, in bytes.
+pub const IDEMPOTENCY_KEY_BYTES_MAX: usize = 100;
+/// Page sizes: the default and the most one request may ask for.
+pub const PAGE_SIZE_DEFAULT: i64 = 20;
+pub const PAGE_SIZE_MAX: i64 = 100;
+/// Deadlines the timer loop fires per batch, and its pause when nothing is due.
+pub const TIMER_BATCH_MAX: usize = 500;
+pub const TIMER_POLL_MS: u64 = 1000;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Engine,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The whole API as a router, for `serve` and for tests (`oneshot`).
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/openapi.json", get(openapi))
+        .route("/v1/orders", get(list_orders))
+        .route("/v1/orders/{order_id}", get(get_order))
+        .route("/v1/orders/{order_id}/commands", post(order_command))
+        .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
+        .layer(axum::middleware::from_fn(request_log))
+        .with_state(state)
+}
+
+static REQUEST_SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// Gives each request an id (kept from `x-request-id` when the caller sent a sane
+/// one) and logs one line per request: method, path, status and time; never headers
+/// or bodies, which hold keys and personal data.
+async fn request_log(mut req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            format!(
+                "r{:x}-{}",
+                std::process::id(),
+                REQUEST_SEQ.fetch_add(1, Ordering::Relaxed)
+            )
+        });
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let started = Instant::now();
+    let mut response = next.run(req).await;
+    tracing::info!(
+        request_id = %id,
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}
+
+#[derive(Clone)]
+struct RequestId(#[allow(dead_code)] String);
+
+/// The authenticated caller.
+pub struct Caller {
+    pub key_id: String,
+    pub role: Role,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let unauthorized = || ApiError::Unauthorized("a valid bearer API key is required".into());
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(unauthorized)?;
+        let key = header.strip_prefix("Bearer ").ok_or_else(unauthorized)?;
+        let (id, secret) = auth::split_key(key.trim()).ok_or_else(unauthorized)?;
+        let (hash, role) = state
+            .engine
+            .store()
+            .api_key(id)
+            .await?
+            .ok_or_else(unauthorized)?;
+        if !auth::same_hash(&auth::sha256_hex(secret), &hash) {
+            return Err(unauthorized());
+        }
+        let role = Role::parse(&role).map_err(|e| ApiError::Internal(e.into()))?;
+        Ok(Caller {
+            key_id: id.to_string(),
+            role,
+        })
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+struct Health {
+    status: &'static str,
+}
+
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[utoipa::path(get, path = "/readyz", responses((status = 200, body = Health), (status = 503, body = Problem)))]
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.engine.store().ping().await {
+        Ok(()) => Json(Health { status: "ready" }).into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "database not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "database unavailable",
+                }),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        ApiDoc::openapi()
+            .to_json()
+            .unwrap_or_else(|_| "{}".to_string()),
+    )
+        .into_response()
+}
+
+/// What a command did.
+#[derive(Serialize, ToSchema)]
+pub struct CommandResult {
+    order: String,
+    status: String,
+    /// Seqs of the events it appended; `seq_to < seq_from` when it changed nothing.
+    seq_from: i64,
+    seq_to: i64,
+    /// True when this answers an earlier request with the same Idempotency-Key.
+    replayed: bool,
+}
+
+fn is_carrier_command(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::Deliver { .. } | Command::Dispute(DisputeCommand::ReturnDelivered)
+    )
+}
+
+/// Run a command on an order (`place` creates it).
+#[utoipa::path(
+    post,
+    path = "/v1/orders/{order_id}/commands",
+    request_body = dto::CommandDto,
+    params(
+        ("order_id" = String, Path, description = "The marketplace's order id"),
+        ("Idempotency-Key" = String, Header, description = "Required: the same key with the same request returns the first result")
+    ),
+    responses(
+        (status = 200, body = CommandResult),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)
+    ),
+    security(("bearer" = []))
+)]
+async fn order_command(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(order_id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Json<dto::CommandDto>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<CommandResult>, ApiError> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty() && k.len() <= IDEMPOTENCY_KEY_BYTES_MAX)
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "an Idempotency-Key header of 1 to {IDEMPOTENCY_KEY_BYTES_MAX} bytes is required on every POST"
+            ))
+        })?;
+    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let order = OrderId::parse(&order_id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let command = body
+        .into_command()
+        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let actor = caller
+        .role
+        .actor(&caller.key_id, is_carrier_command(&command));
+    let request = EngineRequest {
+        // Keys are per API key: two clients cannot collide.
+        idempotency_key: Some(format!("{}:{key}", caller.key_id)),
+        order,
+        actor,
+        command,
+        at: state.clock.now(),
+    };
+    let outcome = state.engine.execute(&request).await?;
+    Ok(Json(CommandResult {
+        order: outcome.order.to_string(),
+        status: outcome.status,
+        seq_from: outcome.seq_from,
+        seq_to: outcome.seq_to,
+        replayed: outcome.replayed,
+    }))
+}
+
+fn may_read(role: &Role, o: &Order) -> bool {
+    role.reads_all()
+        || matches!(role, Role::Buyer(b) if *b == o.buyer)
+        || matches!(role, Role::Seller(s) if *s == o.seller)
+}
+
+/// An order: state, deadlines, money and its event log.
+#[derive(Serialize, ToSchema)]
+pub struct OrderView {
+    order: String,
+    status: String,
+    buyer: String,
+    seller: String,
+    currency: String,
+    total: String,
+    held: String,
+    released: String,
+    refunded: String,
+    compensated: String,
+    taken_back_from_seller: String,
+    paid_out: String,
+    deadlines: Vec<Deadline>,
+    events: Vec<EventView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Deadline {
+    name: &'static str,
+    at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventView {
+    seq: i64,
+    at: String,
+    actor: String,
+    event: &'static str,
+    #[schema(value_type = Object)]
+    detail: Value,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/orders/{order_id}",
+    params(("order_id" = String, Path, description = "The order id")),
+    responses((status = 200, body = OrderView), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+async fn get_order(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(order_id): Path<String>,
+) -> Result<Json<OrderView>, ApiError> {
+    let not_found = || ApiError::NotFound(format!("order {order_id} does not exist"));
+    let id = OrderId::parse(&order_id).map_err(|_| not_found())?;
+    let (o, log) = state.engine.order(&id).await?.ok_or_else(not_found)?;
+    // Someone else's order looks exactly like a missing one.
+    if !may_read(&caller.role, &o) {
+        return Err(not_found());
+    }
+    let m = |minor: i64| {
+        domain::Money::from_minor(minor.max(0), o.currency)
+            .map(|m| m.decimal())
+            .unwrap_or_default()
+    };
+    let deadlines = [
+        ("ship_by", o.ship_by),
+        ("promised_delivery", o.promised_at),
+        ("protection_ends", o.protection_ends_at),
+        ("guarantee_refund", o.guarantee_at),
+        ("payout", o.payout_at),
+    ]
+    .into_iter()
+    .filter_map(|(name, t)| {
+        t.map(|t| Deadline {
+            name,
+            at: t.rfc3339(),
+        })
+    })
+    .collect();
+    let events = log
+        .iter()
+        .map(|r| EventView {
+            seq: r.seq,
+            at: r.at.rfc3339(),
+            actor: r.actor.to_string(),
+            event: r.event.name(),
+            detail: serde_json::from_str(&store::event_to_json(&r.event)).unwrap_or(Value::Null),
+        })
+        .collect();
+    Ok(Json(OrderView {
+        order: o.id.to_string(),
+        status: o.status.as_str().to_string(),
+        buyer: o.buyer.to_string(),
+        seller: o.seller.to_string(),
+        currency: o.currency.code().to_string(),
+        total: o.total().decimal(),
+        held: m(o.held_minor()),
+        released: m(o.released_minor),
+        refunded: m(o.refunded_minor),
+        compensated: m(o.compensated_minor),
+        taken_back_from_seller: m(o.clawed_back_minor),
+        paid_out: m(o.paid_out_minor),
+        deadlines,
+        events,
+    }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct ListQuery {
+    /// From the previous page's `next_cursor`.
+    cursor: Option<String>,
+    /// 1 to 100; 20 when absent.
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrderSummary {
+    order: String,
+    status: String,
+    placed_at: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OrderPage {
+    items: Vec<OrderSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    next_cursor: Option<String>,
+}
+
+/// Orders, newest first: all of them for admin, agent and platform keys, a buyer's or
+/// seller's own for theirs.
+#[utoipa::path(
+    get,
+    path = "/v1/orders",
+    params(ListQuery),
+    responses((status = 200, body = OrderPage), (status = 400, body = Problem), (status = 401, body = Problem)),
+    security(("bearer" = []))
+)]
+async fn list_orders(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<OrderPage>, ApiError> {
+    let limit = q.limit.unwrap_or(PAGE_SIZE_DEFAULT);
+    if !(1..=PAGE_SIZE_MAX).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit {limit} must be 1 to {PAGE_SIZE_MAX}"
+        )));
+    }
+    let after = q
+        .cursor
+        .as_deref()
+        .map(|c| {
+            c.split_once('.')
+                .and_then(|(ms, id)| Some((ms.parse::<i64>().ok()?, id.to_string())))
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!("cursor {c:?} is not one this API gave"))
+                })
+        })
+        .transpose()?;
+    let (buyer, seller) = match &caller.role {
+        Role::Buyer(b) => (Some(b.to_string()), None),
+        Role::Seller(s) => (None, Some(s.to_string())),
+        _ => (None, None),
+    };
+    let rows = state
+        .engine
+        .store()
+        .list_orders(buyer.as_deref(), seller.as_deref(), after, limit)
+        .await?;
+    let next_cursor = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|(id, _, ms)| format!("{ms}.{id}")))
+        .flatten();
+    Ok(Json(OrderPage {
+        items: rows
+            .into_iter()
+            .map(|(order, status, ms)| OrderSummary {
+                order,
+                status,
+                placed_at: Timestamp::from_unix_ms(ms).rfc3339(),
+            })
+            .collect(),
+        next_cursor,
+    }))
+}
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "marketguard", description = "Buyer protection and scam detection for online marketplaces"),
+    paths(healthz, readyz, order_command, get_order, list_orders),
+    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+/// Creates an API key with `role` and returns the full key (to be shown once).
+pub async fn create_key(
+    store: &store::Store,
+    role: &Role,
+    now: Timestamp,
+) -> anyhow::Result<String> {
+    let key = auth::new_key();
+    store
+        .insert_api_key(&key.id, &key.secret_sha256, &role.to_string(), now)
+        .await?;
+    Ok(key.full)
+}
+
+/// Serves the API on `listener` and runs the timer loop beside it until `shutdown`
+/// completes; then stops taking requests, lets in-flight ones and the current timer
+/// batch finish, and returns.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let timers = {
+        let state = state.clone();
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            loop {
+                match state
+                    .engine
+                    .run_due_timers(state.clock.now(), TIMER_BATCH_MAX)
+                    .await
+                {
+                    Ok(n) if n == TIMER_BATCH_MAX => continue,
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = format!("{e:#}"), "timer loop"),
+                }
+                tokio::select! {
+                    _ = stop.changed() => break,
+                    _ = tokio::time::sleep(Duration::from_millis(TIMER_POLL_MS)) => {}
+                }
+            }
+        })
+    };
+    let mut stop = stop_rx;
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+            let _ = stop.changed().await;
+        })
+        .await?;
+    timers.await?;
+    Ok(())
+}

@@ -1,0 +1,373 @@
+//! The API through `app().oneshot(request)`, on SQLite and (when configured)
+//! PostgreSQL: auth, the permission matrix, idempotency, problem details, pagination.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use domain::{Clock, Timestamp};
+use engine::Engine;
+use http_body_util::BodyExt;
+use protection::Policy;
+use serde_json::{json, Value};
+use server::{app, create_key, AppState, Role};
+use tower::ServiceExt;
+
+/// A clock the test moves by hand.
+struct TestClock(Mutex<i64>);
+
+impl Clock for TestClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_unix_ms(*self.0.lock().unwrap())
+    }
+}
+
+struct Api {
+    router: axum::Router,
+    keys: std::collections::HashMap<&'static str, String>,
+    clock: Arc<TestClock>,
+    _guard: store::testing::tempfile_guard::Guard,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        who: &str,
+        method: &str,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value, String) {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(k) = self.keys.get(who) {
+            req = req.header("authorization", format!("Bearer {k}"));
+        }
+        if let Some(k) = key {
+            req = req.header("idempotency-key", k);
+        }
+        let req = match body {
+            Some(b) => req
+                .header("content-type", "application/json")
+                .body(Body::from(b.to_string())),
+            None => req.body(Body::empty()),
+        }
+        .unwrap();
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let ctype = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let v = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, v, ctype)
+    }
+
+    async fn command(&self, who: &str, order: &str, key: &str, body: Value) -> (StatusCode, Value) {
+        let (s, v, _) = self
+            .call(
+                who,
+                "POST",
+                &format!("/v1/orders/{order}/commands"),
+                Some(key),
+                Some(body),
+            )
+            .await;
+        (s, v)
+    }
+
+    fn advance_days(&self, days: i64) {
+        *self.clock.0.lock().unwrap() += days * domain::MS_PER_DAY;
+    }
+}
+
+async fn apis() -> Vec<Api> {
+    let mut out = Vec::new();
+    for (store, guard) in store::testing::stores().await.unwrap() {
+        let mut keys = std::collections::HashMap::new();
+        for (who, role) in [
+            ("admin", "admin"),
+            ("agent", "agent"),
+            ("platform", "platform"),
+            ("buyer", "buyer:b-1"),
+            ("other_buyer", "buyer:b-2"),
+            ("seller", "seller:s-1"),
+            ("other_seller", "seller:s-2"),
+        ] {
+            let key = create_key(
+                &store,
+                &Role::parse(role).unwrap(),
+                Timestamp::from_unix_ms(0),
+            )
+            .await
+            .unwrap();
+            keys.insert(who, key);
+        }
+        let clock = Arc::new(TestClock(Mutex::new(1_790_000_000_000)));
+        let state = AppState {
+            engine: Engine::new(store, Policy::default()),
+            clock: clock.clone(),
+        };
+        out.push(Api {
+            router: app(state),
+            keys,
+            clock,
+            _guard: guard,
+        });
+    }
+    out
+}
+
+fn place(buyer: &str) -> Value {
+    json!({"command": "place", "buyer": buyer, "seller": "s-1", "price": "10.00", "shipping": "0.50", "currency": "EUR", "promised_days": 20})
+}
+
+fn pay() -> Value {
+    json!({"command": "pay", "amount": "10.50", "currency": "EUR", "three_ds": "authenticated"})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_and_openapi() {
+    for api in apis().await {
+        let (s, v, _) = api.call("", "GET", "/healthz", None, None).await;
+        assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("ok")));
+        let (s, _, _) = api.call("", "GET", "/readyz", None, None).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, doc, _) = api.call("", "GET", "/openapi.json", None, None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        assert!(doc["paths"]["/v1/orders/{order_id}/commands"]["post"].is_object());
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_idempotency_and_problem_details() {
+    for api in apis().await {
+        let (s, v, ctype) = api.call("", "GET", "/v1/orders", None, None).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert_eq!(ctype, "application/problem+json");
+        assert_eq!(v["status"], 401);
+        // A forged key with a real id and a wrong secret.
+        let real = api.keys["buyer"].clone();
+        let forged = format!("{}{}", &real[..real.len() - 4], "0000");
+        let mut api2_keys = api.keys.clone();
+        api2_keys.insert("forged", forged);
+        let forged_api = Api {
+            router: api.router.clone(),
+            keys: api2_keys,
+            clock: api.clock.clone(),
+            _guard: store::testing::tempfile_guard::Guard::None,
+        };
+        let (s, _, _) = forged_api
+            .call("forged", "GET", "/v1/orders", None, None)
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+        let (s, v, _) = api
+            .call(
+                "platform",
+                "POST",
+                "/v1/orders/o-1/commands",
+                None,
+                Some(place("b-1")),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        assert!(v["detail"].as_str().unwrap().contains("Idempotency-Key"));
+
+        let (s, first) = api.command("platform", "o-1", "k1", place("b-1")).await;
+        assert_eq!(s, StatusCode::OK, "{first}");
+        let (s, again) = api.command("platform", "o-1", "k1", place("b-1")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(again["replayed"], true);
+        assert_eq!(again["seq_from"], first["seq_from"]);
+        let (s, v) = api.command("platform", "o-1", "k1", pay()).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{v}");
+        assert_eq!(v["rule"], "idempotency_key");
+
+        let (s, v) = api
+            .command("buyer", "o-1", "p1", json!({"command": "pay", "amount": "10.499", "currency": "EUR", "three_ds": "authenticated"}))
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(
+            v["detail"].as_str().unwrap().contains("field \"amount\""),
+            "{v}"
+        );
+        let (s, v) = api
+            .command("buyer", "o-1", "p2", json!({"command": "pay", "amount": "10.50", "currency": "USD", "three_ds": "authenticated"}))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(v["rule"], "currency");
+        let (s, v, _) = api
+            .call(
+                "buyer",
+                "POST",
+                "/v1/orders/o-1/commands",
+                Some("p3"),
+                Some(json!({"command": "fly"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    }
+}
+
+/// Who may do what: each row is (caller, command, expected status).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn permission_matrix() {
+    for api in apis().await {
+        assert_eq!(
+            api.command("platform", "o-1", "a", place("b-1")).await.0,
+            StatusCode::OK
+        );
+        // Buyers place their own orders only.
+        assert_eq!(
+            api.command("buyer", "o-2", "b", place("b-2")).await.0,
+            StatusCode::FORBIDDEN
+        );
+        let rows: Vec<(&str, Value, StatusCode)> = vec![
+            ("other_buyer", pay(), StatusCode::FORBIDDEN),
+            ("seller", pay(), StatusCode::FORBIDDEN),
+            ("agent", pay(), StatusCode::FORBIDDEN),
+            ("buyer", pay(), StatusCode::OK),
+            (
+                "buyer",
+                json!({"command": "ship", "tracking": "LP1"}),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "other_seller",
+                json!({"command": "ship", "tracking": "LP1"}),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "seller",
+                json!({"command": "ship", "tracking": "LP1"}),
+                StatusCode::OK,
+            ),
+            (
+                "seller",
+                json!({"command": "deliver"}),
+                StatusCode::FORBIDDEN,
+            ),
+            ("platform", json!({"command": "deliver"}), StatusCode::OK),
+            (
+                "buyer",
+                json!({"command": "open_dispute", "reason": "damaged"}),
+                StatusCode::OK,
+            ),
+            (
+                "seller",
+                json!({"command": "decide_dispute", "outcome": "rejected"}),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "buyer",
+                json!({"command": "decide_dispute", "outcome": "refund_full"}),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "other_buyer",
+                json!({"command": "escalate"}),
+                StatusCode::FORBIDDEN,
+            ),
+        ];
+        for (i, (who, body, expect)) in rows.into_iter().enumerate() {
+            let (s, v) = api
+                .command(who, "o-1", &format!("m{i}"), body.clone())
+                .await;
+            assert_eq!(s, expect, "{who} {body}: {v}");
+        }
+        // Reading: the parties and the staff see the order; nobody else does.
+        for (who, expect) in [
+            ("buyer", StatusCode::OK),
+            ("seller", StatusCode::OK),
+            ("agent", StatusCode::OK),
+            ("admin", StatusCode::OK),
+            ("other_buyer", StatusCode::NOT_FOUND),
+            ("other_seller", StatusCode::NOT_FOUND),
+        ] {
+            let (s, _, _) = api.call(who, "GET", "/v1/orders/o-1", None, None).await;
+            assert_eq!(s, expect, "{who} reads o-1");
+        }
+        // The agent decides once the dispute is escalated (after 3 days).
+        api.advance_days(4);
+        assert_eq!(
+            api.command("buyer", "o-1", "esc", json!({"command": "escalate"}))
+                .await
+                .0,
+            StatusCode::OK
+        );
+        let (s, v) = api
+            .command("agent", "o-1", "dec", json!({"command": "decide_dispute", "outcome": "refund_partial", "amount": "4.00", "currency": "EUR"}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (_, o, _) = api.call("buyer", "GET", "/v1/orders/o-1", None, None).await;
+        assert_eq!(o["status"], "resolved");
+        assert_eq!(o["refunded"], "4.00");
+        assert_eq!(o["released"], "6.50");
+        let actors: Vec<&str> = o["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["actor"].as_str().unwrap())
+            .collect();
+        assert!(actors.contains(&"carrier") && actors.iter().any(|a| a.starts_with("agent:")));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_are_listed_by_cursor_and_only_ones_own() {
+    for api in apis().await {
+        for i in 0..5 {
+            let buyer = if i % 2 == 0 { "b-1" } else { "b-2" };
+            api.advance_days(1);
+            assert_eq!(
+                api.command(
+                    "platform",
+                    &format!("o-{i}"),
+                    &format!("k{i}"),
+                    place(buyer)
+                )
+                .await
+                .0,
+                StatusCode::OK
+            );
+        }
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/v1/orders?limit=2&cursor={c}"),
+                None => "/v1/orders?limit=2".to_string(),
+            };
+            let (s, page, _) = api.call("admin", "GET", &path, None, None).await;
+            assert_eq!(s, StatusCode::OK, "{page}");
+            for item in page["items"].as_array().unwrap() {
+                seen.push(item["order"].as_str().unwrap().to_string());
+            }
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => break,
+            }
+        }
+        assert_eq!(seen, ["o-4", "o-3", "o-2", "o-1", "o-0"]);
+        let (_, page, _) = api.call("buyer", "GET", "/v1/orders", None, None).await;
+        let mine: Vec<&str> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["order"].as_str().unwrap())
+            .collect();
+        assert_eq!(mine, ["o-4", "o-2", "o-0"]);
+        let (s, _, _) = api
+            .call("admin", "GET", "/v1/orders?limit=500", None, None)
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        let (s, _, _) = api
+            .call("admin", "GET", "/v1/orders?cursor=garbage", None, None)
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+    }
+}
