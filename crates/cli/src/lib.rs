@@ -47,6 +47,9 @@ enum Command {
     /// Orders: run lifecycle commands from JSON Lines, show an order's timeline.
     #[command(subcommand)]
     Orders(cmd::orders::OrdersCommand),
+    /// Sellers: store ratings from the orders the engine holds.
+    #[command(subcommand)]
+    Sellers(cmd::sellers::SellersCommand),
     /// Deadlines: fire the ones that are due (the timer loop).
     #[command(subcommand)]
     Timers(cmd::timers::TimersCommand),
@@ -63,6 +66,7 @@ pub fn run() -> ExitCode {
         Command::Ledger(command) => cmd::ledger::run(command),
         Command::Orders(command) => cmd::orders::run(command),
         Command::Timers(command) => cmd::timers::run(command),
+        Command::Sellers(command) => cmd::sellers::run(command),
     };
     match result {
         Ok(code) => code,

@@ -393,6 +393,24 @@ impl Engine {
         Ok(fired)
     }
 
+    /// The seller's store ratings as of `now`, from the orders of the rating window.
+    pub async fn seller_ratings(
+        &self,
+        seller: &domain::SellerId,
+        now: Timestamp,
+        policy: &protection::RatingPolicy,
+    ) -> Result<protection::SellerRatings, EngineError> {
+        // Feedback in the window may belong to an order placed before it: look back a
+        // further 180 days, more than any order takes from placing to completion.
+        let since = now.plus_days(-policy.window_days - 180);
+        let logs = self.store.seller_order_logs(seller.as_str(), since).await?;
+        let orders: Vec<Order> = logs
+            .iter()
+            .filter_map(|(id, log)| Order::replay(id, log))
+            .collect();
+        Ok(protection::seller_ratings(&orders, now, policy))
+    }
+
     /// The order's current state and its full event log.
     pub async fn order(&self, id: &OrderId) -> Result<Option<(Order, Vec<Recorded>)>, EngineError> {
         let log = self.store.events(id).await?;

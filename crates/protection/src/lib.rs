@@ -7,6 +7,7 @@ mod decide;
 mod dispute;
 mod order;
 mod policy;
+mod ratings;
 
 pub use decide::{
     decide, transfer_id, Command, Decision, OrderOptions, Rejection, ThreeDs, Timer, TimerKind,
@@ -18,3 +19,4 @@ pub use dispute::{
 };
 pub use order::{apply, Actor, CancelReason, Event, Order, Recorded, Status};
 pub use policy::Policy;
+pub use ratings::{seller_ratings, Average, Rate, RatingPolicy, SellerRatings};

@@ -324,6 +324,7 @@ pub struct Order {
     /// Eligible for the 2-year EU legal guarantee.
     pub legal_guarantee: bool,
     pub dispute: Option<Dispute>,
+    pub cancel_reason: Option<CancelReason>,
     pub feedback_stars: Option<i64>,
     pub feedback_at: Option<Timestamp>,
     /// (item as described, communication, shipping speed), each 1 to 5 when given.
@@ -411,6 +412,7 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
             choice: *choice,
             legal_guarantee: *legal_guarantee,
             dispute: None,
+            cancel_reason: None,
             feedback_stars: None,
             feedback_at: None,
             feedback_detail: [None; 3],
@@ -485,8 +487,12 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
                     o.released_minor += released_minor;
                     o.payout_at = Some(ts(*payout_ms));
                 }
-                Event::Cancelled { refunded_minor, .. } => {
+                Event::Cancelled {
+                    refunded_minor,
+                    reason,
+                } => {
                     o.status = Status::Cancelled;
+                    o.cancel_reason = Some(*reason);
                     o.refunded_minor += refunded_minor;
                 }
                 Event::PaidOut { amount_minor } => o.paid_out_minor += amount_minor,

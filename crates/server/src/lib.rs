@@ -55,6 +55,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/orders", get(list_orders))
         .route("/v1/orders/{order_id}", get(get_order))
         .route("/v1/orders/{order_id}/commands", post(order_command))
+        .route("/v1/sellers/{seller_id}/profile", get(seller_profile))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(axum::middleware::from_fn(request_log))
         .with_state(state)
@@ -437,6 +438,105 @@ async fn list_orders(
     }))
 }
 
+/// A share with the counts behind it.
+#[derive(Serialize, ToSchema)]
+pub struct RateView {
+    value: Option<f64>,
+    numerator: u64,
+    denominator: u64,
+}
+
+impl From<protection::Rate> for RateView {
+    fn from(r: protection::Rate) -> Self {
+        RateView {
+            value: r.value(),
+            numerator: r.numerator,
+            denominator: r.denominator,
+        }
+    }
+}
+
+/// An average of 1-5 ratings and how many it rests on.
+#[derive(Serialize, ToSchema)]
+pub struct AverageView {
+    average: Option<f64>,
+    count: u64,
+}
+
+impl From<protection::Average> for AverageView {
+    fn from(a: protection::Average) -> Self {
+        AverageView {
+            average: a.value,
+            count: a.count,
+        }
+    }
+}
+
+/// A seller's store ratings.
+#[derive(Serialize, ToSchema)]
+pub struct SellerProfile {
+    seller: String,
+    as_of: String,
+    window_days: i64,
+    /// positive / (positive + negative); 3 stars are neutral and left out.
+    positive_feedback: RateView,
+    positive: u64,
+    neutral: u64,
+    negative: u64,
+    feedback_count: u64,
+    item_as_described: AverageView,
+    communication: AverageView,
+    shipping_speed: AverageView,
+    orders: u64,
+    buyers: u64,
+    repeat_buyers: RateView,
+    dispute_rate: RateView,
+    on_time_shipping: RateView,
+}
+
+/// A seller's store ratings as of now; readable with any valid key.
+#[utoipa::path(
+    get,
+    path = "/v1/sellers/{seller_id}/profile",
+    params(("seller_id" = String, Path, description = "The seller id")),
+    responses((status = 200, body = SellerProfile), (status = 400, body = Problem), (status = 401, body = Problem)),
+    security(("bearer" = []))
+)]
+async fn seller_profile(
+    State(state): State<AppState>,
+    _caller: Caller,
+    Path(seller_id): Path<String>,
+) -> Result<Json<SellerProfile>, ApiError> {
+    let seller =
+        domain::SellerId::parse(&seller_id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let r = state
+        .engine
+        .seller_ratings(
+            &seller,
+            state.clock.now(),
+            &protection::RatingPolicy::default(),
+        )
+        .await?;
+    Ok(Json(SellerProfile {
+        seller: seller.to_string(),
+        as_of: r.as_of.rfc3339(),
+        window_days: r.window_days,
+        positive_feedback: r.positive_share.into(),
+        positive: r.positive,
+        neutral: r.neutral,
+        negative: r.negative,
+        feedback_count: r.feedback_count,
+        item_as_described: r.item_as_described.into(),
+        communication: r.communication.into(),
+        shipping_speed: r.shipping_speed.into(),
+        orders: r.orders,
+        buyers: r.buyers,
+        repeat_buyers: r.repeat_buyers.into(),
+        dispute_rate: r.dispute_rate.into(),
+        on_time_shipping: r.on_time_shipping.into(),
+    }))
+}
+
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
@@ -453,8 +553,8 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "marketguard", description = "Buyer protection and scam detection for online marketplaces"),
-    paths(healthz, readyz, order_command, get_order, list_orders),
-    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage)),
+    paths(healthz, readyz, order_command, get_order, list_orders, seller_profile),
+    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage, SellerProfile)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

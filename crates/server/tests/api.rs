@@ -307,6 +307,12 @@ async fn permission_matrix() {
         assert_eq!(o["status"], "resolved");
         assert_eq!(o["refunded"], "4.00");
         assert_eq!(o["released"], "6.50");
+        let (s, profile, _) = api
+            .call("other_buyer", "GET", "/v1/sellers/s-1/profile", None, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{profile}");
+        assert_eq!(profile["dispute_rate"]["numerator"], 1);
+        assert_eq!(profile["orders"], 1);
         let actors: Vec<&str> = o["events"]
             .as_array()
             .unwrap()

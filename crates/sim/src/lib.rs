@@ -161,6 +161,9 @@ pub struct Report {
     pub dispute_outcomes_by_habit: BTreeMap<(String, String), usize>,
     /// Disputes the simulator knows were unfounded (no real problem).
     pub unfounded_disputes: usize,
+    /// Store ratings at the end, averaged over the sellers of each habit:
+    /// habit -> (sellers, mean positive share, mean on-time shipping, mean dispute rate).
+    pub ratings_by_habit: BTreeMap<String, (usize, f64, f64, f64)>,
 }
 
 impl Report {
@@ -203,6 +206,7 @@ enum Action {
     ReturnShip(usize),
     ReturnDeliver(usize),
     ReturnReceived(usize),
+    LeaveFeedback(usize),
 }
 
 /// What the buyer does next in a dispute.
@@ -516,6 +520,28 @@ pub async fn run(
                 Actor::Seller(orders[*i].seller.clone()),
                 Command::Dispute(DisputeCommand::ReturnReceived),
             ),
+            Action::LeaveFeedback(i) => {
+                let o = &orders[*i];
+                // Stars follow what happened, with some noise.
+                let base: i64 = match (o.fate, o.problem, o.dispute_habit) {
+                    (_, Some(_), DisputeHabit::RejectsAll | DisputeHabit::Ignores) => 1,
+                    (_, Some(_), _) => 2,
+                    (Fate::Late, None, _) => 4,
+                    _ => 5,
+                };
+                let stars = (base + rng.random_range(-1..=1)).clamp(1, 5);
+                (
+                    *i,
+                    Actor::Buyer(o.buyer.clone()),
+                    Command::LeaveFeedback {
+                        stars,
+                        item_as_described: Some(stars),
+                        communication: Some((stars + 1).min(5)),
+                        shipping_speed: Some(if o.fate == Fate::OnTime { 5 } else { 3 }),
+                        text: String::new(),
+                    },
+                )
+            }
         };
         let request = Request {
             idempotency_key: Some(format!("{}-{}", orders[idx].id, report.commands)),
@@ -595,6 +621,11 @@ pub async fn run(
                     let t = days(&mut rng, 0.2, 4.0);
                     push(&mut queue, t, Action::Confirm(i, false));
                 }
+                // Most buyers rate the store once the order is done.
+                if rng.random_bool(0.6) {
+                    let t = days(&mut rng, 25.0, 45.0);
+                    push(&mut queue, t, Action::LeaveFeedback(i));
+                }
             }
             Action::OpenDispute(i) => {
                 let delay = match o.dispute_habit {
@@ -659,7 +690,8 @@ pub async fn run(
             | Action::Cancel(_)
             | Action::AskExtension(_)
             | Action::BuyerDisputeTurn(..)
-            | Action::ReturnReceived(_) => {}
+            | Action::ReturnReceived(_)
+            | Action::LeaveFeedback(_) => {}
         }
     }
     report.deadlines_fired += engine
@@ -680,6 +712,25 @@ pub async fn run(
             o.unfounded,
         );
     }
+    let end = Timestamp::from_unix_ms(end_ms);
+    let policy = protection::RatingPolicy::default();
+    let mut sums: BTreeMap<String, (usize, f64, f64, f64)> = BTreeMap::new();
+    for (n, habit) in habits.iter().enumerate() {
+        let seller = SellerId::parse(&format!("{id_prefix}s{n}")).context("seller id")?;
+        let r = engine.seller_ratings(&seller, end, &policy).await?;
+        let e = sums.entry(habit.as_str().to_string()).or_default();
+        e.0 += 1;
+        e.1 += r.positive_share.value().unwrap_or(0.0);
+        e.2 += r.on_time_shipping.value().unwrap_or(0.0);
+        e.3 += r.dispute_rate.value().unwrap_or(0.0);
+    }
+    report.ratings_by_habit = sums
+        .into_iter()
+        .map(|(h, (n, p, o, d))| {
+            let k = n.max(1) as f64;
+            (h, (n, p / k, o / k, d / k))
+        })
+        .collect();
     report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)
 }

@@ -310,6 +310,34 @@ impl Store {
             .map_err(StoreError::from)
     }
 
+    /// The event logs of every order of a seller placed at or after `since`, in one
+    /// query: (order id, its events oldest first).
+    pub async fn seller_order_logs(
+        &self,
+        seller: &str,
+        since: Timestamp,
+    ) -> StoreResult<Vec<(OrderId, Vec<Recorded>)>> {
+        let rows = sqlx::query(
+            "SELECT e.order_id, e.seq, e.at_ms, e.actor, e.body FROM events e \
+             JOIN orders o ON o.order_id = e.order_id \
+             WHERE o.seller_id = $1 AND o.placed_ms >= $2 ORDER BY e.order_id, e.seq",
+        )
+        .bind(seller)
+        .bind(since.unix_ms())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out: Vec<(OrderId, Vec<Recorded>)> = Vec::new();
+        for r in &rows {
+            let id: String = r.try_get("order_id")?;
+            let event = codec::event_from_row(r)?;
+            match out.last_mut() {
+                Some((last, log)) if last.as_str() == id => log.push(event),
+                _ => out.push((OrderId::parse(&id).context("stored order id")?, vec![event])),
+            }
+        }
+        Ok(out)
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

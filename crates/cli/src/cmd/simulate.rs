@@ -184,6 +184,7 @@ fn to_json(config: &Config, r: &Report, v: &ledger::VerifyReport) -> Value {
         "disputes": r.disputes.iter().map(|((reason, outcome), n)| json!({"reason": reason, "outcome": outcome, "disputes": n})).collect::<Vec<_>>(),
         "dispute_outcomes_by_seller_habit": r.dispute_outcomes_by_habit.iter().map(|((habit, outcome), n)| json!({"seller": habit, "outcome": outcome, "disputes": n})).collect::<Vec<_>>(),
         "unfounded_disputes": r.unfounded_disputes,
+        "store_ratings_by_seller_habit": r.ratings_by_habit.iter().map(|(h, (n, p, o, d))| json!({"habit": h, "sellers": n, "positive_feedback": p, "on_time_shipping": o, "dispute_rate": d})).collect::<Vec<_>>(),
         "outcomes": r.fates.iter().map(|((fate, status), n)| json!({"intended": fate, "status": status, "orders": n})).collect::<Vec<_>>(),
         "commands": r.commands,
         "rejected_commands": r.rejected,
@@ -250,6 +251,15 @@ fn to_text(config: &Config, r: &Report, v: &ledger::VerifyReport) -> String {
     s.push_str("dispute outcomes by seller habit:\n");
     for ((habit, outcome), n) in &r.dispute_outcomes_by_habit {
         s.push_str(&format!("  {habit:<21} -> {outcome:<18} {n}\n"));
+    }
+    s.push_str("store ratings at the end, mean over the sellers of each habit:\n");
+    for (habit, (n, p, o, d)) in &r.ratings_by_habit {
+        s.push_str(&format!(
+            "  {habit:<11} {n:>3} sellers: positive feedback {:.1}%, shipped on time {:.1}%, dispute rate {:.1}%\n",
+            p * 100.0,
+            o * 100.0,
+            d * 100.0
+        ));
     }
     s.push_str("ground truth (intended parcel fate -> final order status):\n");
     for ((fate, status), n) in &r.fates {

@@ -2,6 +2,7 @@
 //! number and both sides of each deadline, driven through a pure in-memory harness.
 
 mod disputes;
+mod ratings;
 
 use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp, MS_PER_DAY};
 use ledger::{verify, AccountId, AccountKind, Book};
@@ -37,8 +38,12 @@ struct World {
 
 impl World {
     fn new() -> World {
+        World::with_id("o-1")
+    }
+
+    fn with_id(id: &str) -> World {
         World {
-            id: OrderId::parse("o-1").unwrap(),
+            id: OrderId::parse(id).unwrap(),
             log: vec![],
             book: Book::new(),
             timers: vec![],
