@@ -63,10 +63,12 @@ pub enum TimerKind {
     ReturnShipDeadline,
     /// 10 days after the return was delivered: refund even without the seller.
     RefundAfterReturn,
+    /// A shipped return that never arrives goes to the platform.
+    ReturnOverdue,
 }
 
 impl TimerKind {
-    pub const ALL: [TimerKind; 8] = [
+    pub const ALL: [TimerKind; 9] = [
         TimerKind::HandlingDeadline,
         TimerKind::ProtectionEnds,
         TimerKind::GuaranteeDeadline,
@@ -75,6 +77,7 @@ impl TimerKind {
         TimerKind::AutoEscalate,
         TimerKind::ReturnShipDeadline,
         TimerKind::RefundAfterReturn,
+        TimerKind::ReturnOverdue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -87,6 +90,7 @@ impl TimerKind {
             TimerKind::AutoEscalate => "auto_escalate",
             TimerKind::ReturnShipDeadline => "return_ship_deadline",
             TimerKind::RefundAfterReturn => "refund_after_return",
+            TimerKind::ReturnOverdue => "return_overdue",
         }
     }
 
@@ -823,6 +827,7 @@ fn fire(
         TimerKind::SellerResponseDue
         | TimerKind::AutoEscalate
         | TimerKind::ReturnShipDeadline
-        | TimerKind::RefundAfterReturn => dispute::fire(o, a, d, kind, now, policy),
+        | TimerKind::RefundAfterReturn
+        | TimerKind::ReturnOverdue => dispute::fire(o, a, d, kind, now, policy),
     }
 }

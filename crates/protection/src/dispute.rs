@@ -615,6 +615,10 @@ pub(crate) fn decide_dispute(
                 tracking: tracking.clone(),
                 platform_paid_minor: if platform_pays { cost } else { 0 },
             });
+            d.timers.push(Timer {
+                kind: TimerKind::ReturnOverdue,
+                due: now.plus_days(policy.return_transit_days_max),
+            });
             if platform_pays {
                 d.transfers.push(a.t(
                     "return-shipping",
@@ -898,6 +902,17 @@ pub(crate) fn fire(
         ) if *ship_by <= now => {
             // Not shipped back in time: the dispute closes for the seller.
             settle(o, a, d, Outcome::Rejected, now, policy, None);
+        }
+        (
+            TimerKind::ReturnOverdue,
+            Stage::Return {
+                shipped: true,
+                refund_due: None,
+                ..
+            },
+        ) if !x.escalated => {
+            // Shipped back but never delivered: the platform looks at the tracking.
+            d.events.push(Event::DisputeEscalated { automatic: true });
         }
         (
             TimerKind::RefundAfterReturn,

@@ -38,6 +38,9 @@ pub struct Policy {
     pub return_ship_days: i64,
     /// Days after a return is delivered when the refund is made anyway.
     pub refund_after_return_days: i64,
+    /// Days a shipped return may travel; one that has not arrived by then goes to the
+    /// platform.
+    pub return_transit_days_max: i64,
     /// Guaranteed Genuine refund of price and shipping, in basis points (10000 = 1.0).
     pub genuine_multiplier_bps: i64,
     /// EU right of withdrawal after delivery, in days.
@@ -67,6 +70,7 @@ impl Default for Policy {
             dispute_rounds_max: 10,
             return_ship_days: 10,
             refund_after_return_days: 10,
+            return_transit_days_max: 30,
             genuine_multiplier_bps: 10_000,
             eu_withdrawal_days: 14,
             legal_guarantee_days: 730,
@@ -108,6 +112,7 @@ impl Policy {
             ("dispute_rounds_max", self.dispute_rounds_max),
             ("return_ship_days", self.return_ship_days),
             ("refund_after_return_days", self.refund_after_return_days),
+            ("return_transit_days_max", self.return_transit_days_max),
             ("eu_withdrawal_days", self.eu_withdrawal_days),
             ("legal_guarantee_days", self.legal_guarantee_days),
         ];

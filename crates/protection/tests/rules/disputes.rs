@@ -666,3 +666,34 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_return_that_never_arrives_goes_to_the_platform_after_30_days() {
+    let mut w = delivered();
+    open(&mut w, Reason::WrongItem, None, 11.0).unwrap();
+    respond(&mut w, Response::Return, 11.5).unwrap();
+    w.run(&buyer(), Command::Dispute(D::AcceptOffer), 12.0)
+        .unwrap();
+    w.run(
+        &buyer(),
+        Command::Dispute(D::ReturnShipped {
+            tracking: "RR123456785CN".into(),
+            shipping_cost: None,
+        }),
+        13.0,
+    )
+    .unwrap();
+    w.advance(42.9);
+    assert!(!w.order().unwrap().dispute.unwrap().escalated);
+    w.advance(43.1);
+    assert!(w.order().unwrap().dispute.unwrap().escalated);
+    w.run(
+        &agent(),
+        Command::Dispute(D::Decide {
+            outcome: Outcome::RefundFull,
+        }),
+        44.0,
+    )
+    .unwrap();
+    assert_eq!(w.balance(AccountKind::BuyerFunding, "b-1"), 0);
+}
