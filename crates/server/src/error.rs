@@ -36,6 +36,9 @@ pub enum ApiError {
         detail: String,
         rule: Option<String>,
     },
+    TooManyRequests {
+        retry_after_seconds: u64,
+    },
     Internal(anyhow::Error),
 }
 
@@ -51,6 +54,11 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "rule-refused",
                 "Refused by a rule",
+            ),
+            ApiError::TooManyRequests { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
             ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -110,7 +118,19 @@ fn rule_of(r: &Rejection) -> Option<String> {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, slug, title) = self.parts();
+        let retry_after = match &self {
+            ApiError::TooManyRequests {
+                retry_after_seconds,
+            } => Some(*retry_after_seconds),
+            _ => None,
+        };
         let (detail, rule) = match self {
+            ApiError::TooManyRequests {
+                retry_after_seconds,
+            } => (
+                format!("this API key's rate limit is reached; retry in {retry_after_seconds} s"),
+                None,
+            ),
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
                 ("the server failed; the error was logged".to_string(), None)
@@ -135,6 +155,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(s) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(s));
+        }
         response
     }
 }

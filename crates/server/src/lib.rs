@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod dto;
 mod error;
+pub mod ops;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -44,6 +45,19 @@ pub const TIMER_POLL_MS: u64 = 1000;
 pub struct AppState {
     pub engine: Engine,
     pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<ops::Metrics>,
+    pub limiter: Arc<ops::RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(engine: Engine, clock: Arc<dyn Clock>) -> AppState {
+        AppState {
+            engine,
+            clock,
+            metrics: Arc::default(),
+            limiter: Arc::default(),
+        }
+    }
 }
 
 /// The whole API as a router, for `serve` and for tests (`oneshot`).
@@ -52,13 +66,28 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi))
+        .route("/metrics", get(metrics))
         .route("/v1/orders", get(list_orders))
         .route("/v1/orders/{order_id}", get(get_order))
         .route("/v1/orders/{order_id}/commands", post(order_command))
         .route("/v1/sellers/{seller_id}/profile", get(seller_profile))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
-        .layer(axum::middleware::from_fn(request_log))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_log,
+        ))
         .with_state(state)
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
 }
 
 static REQUEST_SEQ: AtomicU64 = AtomicU64::new(0);
@@ -66,7 +95,7 @@ static REQUEST_SEQ: AtomicU64 = AtomicU64::new(0);
 /// Gives each request an id (kept from `x-request-id` when the caller sent a sane
 /// one) and logs one line per request: method, path, status and time; never headers
 /// or bodies, which hold keys and personal data.
-async fn request_log(mut req: Request, next: Next) -> Response {
+async fn request_log(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let id = req
         .headers()
         .get("x-request-id")
@@ -82,9 +111,27 @@ async fn request_log(mut req: Request, next: Next) -> Response {
         });
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    // The route template, not the path: ids must not become metric labels.
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("unmatched".to_string(), |m| m.as_str().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
     let started = Instant::now();
     let mut response = next.run(req).await;
+    state
+        .metrics
+        .http_seconds
+        .observe(started.elapsed().as_secs_f64());
+    state
+        .metrics
+        .http_requests
+        .get_or_create(&vec![
+            ("route".to_string(), route),
+            ("method".to_string(), method.to_string()),
+            ("status".to_string(), response.status().as_u16().to_string()),
+        ])
+        .inc();
     tracing::info!(
         request_id = %id,
         method = %method,
@@ -130,6 +177,11 @@ impl FromRequestParts<AppState> for Caller {
             return Err(unauthorized());
         }
         let role = Role::parse(&role).map_err(|e| ApiError::Internal(e.into()))?;
+        if let Err(wait) = state.limiter.take(id, Instant::now()) {
+            return Err(ApiError::TooManyRequests {
+                retry_after_seconds: wait.ceil().max(1.0) as u64,
+            });
+        }
         Ok(Caller {
             key_id: id.to_string(),
             role,
@@ -241,7 +293,26 @@ async fn order_command(
         command,
         at: state.clock.now(),
     };
-    let outcome = state.engine.execute(&request).await?;
+    let name = request.command.name();
+    let result = state.engine.execute(&request).await;
+    state
+        .metrics
+        .commands
+        .get_or_create(&vec![
+            ("command".to_string(), name.to_string()),
+            (
+                "result".to_string(),
+                match &result {
+                    Ok(o) if o.replayed => "replayed",
+                    Ok(_) => "ok",
+                    Err(engine::EngineError::Rejected(_)) => "refused",
+                    Err(_) => "error",
+                }
+                .to_string(),
+            ),
+        ])
+        .inc();
+    let outcome = result?;
     Ok(Json(CommandResult {
         order: outcome.order.to_string(),
         status: outcome.status,
@@ -591,8 +662,13 @@ pub async fn serve(
                     .run_due_timers(state.clock.now(), TIMER_BATCH_MAX)
                     .await
                 {
-                    Ok(n) if n == TIMER_BATCH_MAX => continue,
-                    Ok(_) => {}
+                    Ok(n) if n == TIMER_BATCH_MAX => {
+                        state.metrics.deadlines_fired.inc_by(n as u64);
+                        continue;
+                    }
+                    Ok(n) => {
+                        state.metrics.deadlines_fired.inc_by(n as u64);
+                    }
                     Err(e) => tracing::error!(error = format!("{e:#}"), "timer loop"),
                 }
                 tokio::select! {

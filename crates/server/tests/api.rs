@@ -105,10 +105,7 @@ async fn apis() -> Vec<Api> {
             keys.insert(who, key);
         }
         let clock = Arc::new(TestClock(Mutex::new(1_790_000_000_000)));
-        let state = AppState {
-            engine: Engine::new(store, Policy::default()),
-            clock: clock.clone(),
-        };
+        let state = AppState::new(Engine::new(store, Policy::default()), clock.clone());
         out.push(Api {
             router: app(state),
             keys,
@@ -139,6 +136,26 @@ async fn probes_and_openapi() {
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         assert!(doc["paths"]["/v1/orders/{order_id}/commands"]["post"].is_object());
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+        let (s, _, ctype) = api.call("", "GET", "/metrics", None, None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(ctype.starts_with("application/openmetrics-text"));
+        let res = api
+            .router
+            .clone()
+            .oneshot(
+                Request::builder()
+                    .uri("/metrics")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let text = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
+            .unwrap();
+        assert!(
+            text.contains("marketguard_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"),
+            "{text}"
+        );
     }
 }
 

@@ -42,10 +42,10 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {}", args.bind))?;
         tracing::info!(bind = %args.bind, backend = ?store.backend(), "marketguard serving");
-        let state = AppState {
-            engine: Engine::new(store.clone(), Policy::default()),
-            clock: Arc::new(SystemClock),
-        };
+        let state = AppState::new(
+            Engine::new(store.clone(), Policy::default()),
+            Arc::new(SystemClock),
+        );
         server::serve(listener, state, shutdown_signal()).await?;
         store.close().await;
         tracing::info!("marketguard stopped");
