@@ -37,6 +37,9 @@ enum Command {
     /// API keys for `serve`.
     #[command(subcommand)]
     Keys(cmd::serve::KeysCommand),
+    /// Webhook endpoints for `serve`, and the delivery log.
+    #[command(subcommand)]
+    Webhooks(cmd::serve::WebhooksCommand),
     /// Run a whole simulated marketplace through the engine and report what happened:
     /// money held, released, refunded and compensated, outcomes against the
     /// simulator's ground truth, events per second, and a ledger verification.
@@ -62,6 +65,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => cmd::serve::serve(args),
         Command::Keys(command) => cmd::serve::keys(command),
+        Command::Webhooks(command) => cmd::serve::webhooks(command),
         Command::Simulate(args) => cmd::simulate::run(args),
         Command::Ledger(command) => cmd::ledger::run(command),
         Command::Orders(command) => cmd::orders::run(command),

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod dto;
 mod error;
 pub mod ops;
+pub mod webhooks;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -643,9 +644,9 @@ pub async fn create_key(
     Ok(key.full)
 }
 
-/// Serves the API on `listener` and runs the timer loop beside it until `shutdown`
-/// completes; then stops taking requests, lets in-flight ones and the current timer
-/// batch finish, and returns.
+/// Serves the API on `listener` and runs the timer loop and webhook delivery beside it
+/// until `shutdown` completes; then stops taking requests, lets in-flight ones, the
+/// current timer batch and the current delivery round finish, and returns.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
@@ -678,6 +679,25 @@ pub async fn serve(
             }
         })
     };
+    let deliveries = {
+        let state = state.clone();
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let client = webhooks::client();
+            loop {
+                let store = state.engine.store();
+                match webhooks::deliver_due(store, &client, state.clock.now()).await {
+                    Ok(r) if r.fanned_out as i64 == webhooks::BATCH_MAX => continue,
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = format!("{e:#}"), "webhook delivery"),
+                }
+                tokio::select! {
+                    _ = stop.changed() => break,
+                    _ = tokio::time::sleep(Duration::from_millis(TIMER_POLL_MS)) => {}
+                }
+            }
+        })
+    };
     let mut stop = stop_rx;
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async move {
@@ -687,5 +707,6 @@ pub async fn serve(
         })
         .await?;
     timers.await?;
+    deliveries.await?;
     Ok(())
 }

@@ -5,6 +5,7 @@
 mod codec;
 mod migrate;
 pub mod testing;
+mod webhooks;
 mod write;
 
 use std::str::FromStr;
@@ -18,6 +19,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 pub use codec::{actor_from_str, event_from_json, event_to_json};
+pub use webhooks::{Delivery, DeliveryLog};
 pub use write::{WriteSet, Written};
 
 /// Connections a PostgreSQL pool keeps at most. SQLite has exactly one: it allows one

@@ -18,6 +18,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "api_keys",
         include_str!("../migrations/0002_api_keys.sql"),
     ),
+    (
+        3,
+        "webhooks",
+        include_str!("../migrations/0003_webhooks.sql"),
+    ),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> anyhow::Result<()> {

@@ -316,6 +316,25 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
             Some(w.events.len() as u64),
         );
     }
+    if !w.events.is_empty() {
+        let values = b.values(w.events.len(), 3, None);
+        let binds = w
+            .events
+            .iter()
+            .flat_map(|e| {
+                [
+                    text(w.order.as_str()),
+                    Bind::Int(e.seq),
+                    Bind::Int(w.now.unix_ms()),
+                ]
+            })
+            .collect();
+        b.push(
+            format!("INSERT INTO outbox (order_id, seq, created_ms) VALUES {values}"),
+            binds,
+            Some(w.events.len() as u64),
+        );
+    }
     if let Some((order, previous)) = w.state {
         match previous {
             None => {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use domain::{Clock, SystemClock};
+use domain::{Clock, SystemClock, Timestamp};
 use engine::Engine;
 use protection::Policy;
 use server::{AppState, Role};
@@ -108,6 +108,104 @@ pub fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
         Format::Text => {
             println!("created an API key with role {role}; it is shown only this once:");
             println!("{key}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Register an endpoint that `serve` posts every event to (at least once, signed
+    /// with HMAC-SHA256: see README). Prints its id and signing secret, once.
+    Add(AddWebhookArgs),
+    /// The delivery log: attempts, last status and error of recent deliveries.
+    Log(LogArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddWebhookArgs {
+    url: String,
+    /// sqlite://FILE or postgres://USER@HOST/DB
+    #[arg(long, env = "MARKETGUARD_DATABASE_URL", default_value = super::DEFAULT_DATABASE_URL)]
+    database_url: String,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// How many deliveries to show.
+    #[arg(long, default_value_t = 50)]
+    limit: i64,
+    /// sqlite://FILE or postgres://USER@HOST/DB
+    #[arg(long, env = "MARKETGUARD_DATABASE_URL", default_value = super::DEFAULT_DATABASE_URL)]
+    database_url: String,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+pub fn webhooks(command: WebhooksCommand) -> anyhow::Result<ExitCode> {
+    let rt = super::runtime()?;
+    match command {
+        WebhooksCommand::Add(args) => {
+            let (id, secret) = rt.block_on(async {
+                let store = store::Store::connect(&args.database_url).await?;
+                let r = server::webhooks::add_endpoint(&store, &args.url, SystemClock.now()).await;
+                store.close().await;
+                r
+            })?;
+            match args.format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::json!({"id": id, "url": args.url, "secret": secret})
+                ),
+                Format::Text => {
+                    println!("webhook {id} posts every event to {}", args.url);
+                    println!("signing secret (shown once):");
+                    println!("{secret}");
+                }
+            }
+        }
+        WebhooksCommand::Log(args) => {
+            anyhow::ensure!(
+                (1..=1000).contains(&args.limit),
+                "--limit must be 1 to 1000"
+            );
+            let log = rt.block_on(async {
+                let store = store::Store::connect(&args.database_url).await?;
+                let log = store.delivery_log(args.limit).await;
+                store.close().await;
+                anyhow::Ok(log?)
+            })?;
+            let ts = |ms: Option<i64>| ms.map(|m| Timestamp::from_unix_ms(m).rfc3339());
+            for d in &log {
+                let state = if d.delivered_ms.is_some() {
+                    "delivered"
+                } else if d.failed_ms.is_some() {
+                    "given up"
+                } else {
+                    "retrying"
+                };
+                match args.format {
+                    Format::Json => println!(
+                        "{}",
+                        serde_json::json!({"endpoint": d.endpoint_id, "order": d.order_id, "seq": d.seq, "state": state,
+                            "attempts": d.attempts, "last_status": d.last_status, "last_error": d.last_error,
+                            "delivered_at": ts(d.delivered_ms), "next_attempt_at": ts(Some(d.next_attempt_ms))})
+                    ),
+                    Format::Text => println!(
+                        "{} {}:{} {state} after {} attempt(s){}",
+                        d.endpoint_id,
+                        d.order_id,
+                        d.seq,
+                        d.attempts,
+                        d.last_error
+                            .as_deref()
+                            .map(|e| format!(", last error: {e}"))
+                            .unwrap_or_default()
+                    ),
+                }
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
