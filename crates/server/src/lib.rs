@@ -200,7 +200,7 @@ async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-#[utoipa::path(get, path = "/readyz", responses((status = 200, body = Health), (status = 503, body = Problem)))]
+#[utoipa::path(get, path = "/readyz", responses((status = 200, body = Health), (status = 503, body = Problem, content_type = "application/problem+json")))]
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.engine.store().ping().await {
         Ok(()) => Json(Health { status: "ready" }).into_response(),
@@ -257,8 +257,8 @@ fn is_carrier_command(c: &Command) -> bool {
     ),
     responses(
         (status = 200, body = CommandResult),
-        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)
+        (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
 )]
@@ -368,7 +368,7 @@ pub struct EventView {
     get,
     path = "/v1/orders/{order_id}",
     params(("order_id" = String, Path, description = "The order id")),
-    responses((status = 200, body = OrderView), (status = 401, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = OrderView), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 async fn get_order(
@@ -459,7 +459,7 @@ pub struct OrderPage {
     get,
     path = "/v1/orders",
     params(ListQuery),
-    responses((status = 200, body = OrderPage), (status = 400, body = Problem), (status = 401, body = Problem)),
+    responses((status = 200, body = OrderPage), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 async fn list_orders(
@@ -571,7 +571,7 @@ pub struct SellerProfile {
     get,
     path = "/v1/sellers/{seller_id}/profile",
     params(("seller_id" = String, Path, description = "The seller id")),
-    responses((status = 200, body = SellerProfile), (status = 400, body = Problem), (status = 401, body = Problem)),
+    responses((status = 200, body = SellerProfile), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 async fn seller_profile(
