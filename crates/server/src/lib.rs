@@ -72,6 +72,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/orders/{order_id}", get(get_order))
         .route("/v1/orders/{order_id}/commands", post(order_command))
         .route("/v1/sellers/{seller_id}/profile", get(seller_profile))
+        .route("/v1/orders/{order_id}/money", get(order_money))
+        .route("/v1/ledger/verify", get(ledger_verify))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -609,6 +611,100 @@ async fn seller_profile(
     }))
 }
 
+/// One ledger transfer of an order.
+#[derive(Serialize, ToSchema)]
+pub struct TransferView {
+    id: String,
+    /// posted, pending, post_pending or void_pending.
+    op: String,
+    /// capture, hold, release, refund, compensation, payout, void, clawback, ...
+    code: String,
+    debit: String,
+    credit: String,
+    amount: String,
+    currency: String,
+    at: String,
+}
+
+/// Every transfer that moved this order's money.
+#[utoipa::path(
+    get,
+    path = "/v1/orders/{order_id}/money",
+    params(("order_id" = String, Path, description = "The order id")),
+    responses((status = 200, body = [TransferView]), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+async fn order_money(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(order_id): Path<String>,
+) -> Result<Json<Vec<TransferView>>, ApiError> {
+    let not_found = || ApiError::NotFound(format!("order {order_id} does not exist"));
+    let id = OrderId::parse(&order_id).map_err(|_| not_found())?;
+    let (o, _) = state.engine.order(&id).await?.ok_or_else(not_found)?;
+    if !may_read(&caller.role, &o) {
+        return Err(not_found());
+    }
+    let transfers = state.engine.store().order_transfers(&id).await?;
+    Ok(Json(
+        transfers
+            .into_iter()
+            .map(|(r, at)| TransferView {
+                id: r.transfer.id.to_string(),
+                op: match r.transfer.op {
+                    ledger::Op::Posted { .. } => "posted",
+                    ledger::Op::Pending { .. } => "pending",
+                    ledger::Op::PostPending { .. } => "post_pending",
+                    ledger::Op::VoidPending { .. } => "void_pending",
+                }
+                .to_string(),
+                code: r.transfer.code.as_str().to_string(),
+                debit: r.debit.to_string(),
+                credit: r.credit.to_string(),
+                amount: r.amount.decimal(),
+                currency: r.amount.currency().code().to_string(),
+                at: Timestamp::from_unix_ms(at).rfc3339(),
+            })
+            .collect(),
+    ))
+}
+
+/// The ledger's invariants, checked now.
+#[derive(Serialize, ToSchema)]
+pub struct LedgerCheck {
+    ok: bool,
+    accounts: usize,
+    transfers: usize,
+    /// Each broken invariant in words; empty when the ledger is sound.
+    broken: Vec<String>,
+}
+
+/// Verifies every ledger invariant (admin and agent keys).
+#[utoipa::path(
+    get,
+    path = "/v1/ledger/verify",
+    responses((status = 200, body = LedgerCheck), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+async fn ledger_verify(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<LedgerCheck>, ApiError> {
+    if !matches!(caller.role, Role::Admin | Role::Agent) {
+        return Err(ApiError::Forbidden(
+            "the whole ledger is for admin and agent keys".into(),
+        ));
+    }
+    let book = state.engine.store().load_ledger().await?;
+    let report = ledger::verify(book.accounts(), book.recorded());
+    Ok(Json(LedgerCheck {
+        ok: report.ok(),
+        accounts: report.accounts,
+        transfers: report.transfers,
+        broken: report.broken,
+    }))
+}
+
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
@@ -625,8 +721,8 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "marketguard", description = "Buyer protection and scam detection for online marketplaces"),
-    paths(healthz, readyz, order_command, get_order, list_orders, seller_profile),
-    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage, SellerProfile)),
+    paths(healthz, readyz, order_command, get_order, list_orders, seller_profile, order_money, ledger_verify),
+    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage, SellerProfile, TransferView, LedgerCheck)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

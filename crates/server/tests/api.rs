@@ -324,6 +324,44 @@ async fn permission_matrix() {
         assert_eq!(o["status"], "resolved");
         assert_eq!(o["refunded"], "4.00");
         assert_eq!(o["released"], "6.50");
+        let (s, money, _) = api
+            .call("seller", "GET", "/v1/orders/o-1/money", None, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{money}");
+        let mut codes: Vec<&str> = money
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["code"].as_str().unwrap())
+            .collect();
+        codes.sort();
+        assert_eq!(codes, ["capture", "hold", "refund", "release", "void"]);
+        let amounts: Vec<&str> = money
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["amount"].as_str().unwrap())
+            .collect();
+        assert!(
+            amounts.contains(&"4.00") && amounts.contains(&"6.50"),
+            "{amounts:?}"
+        );
+        assert_eq!(
+            api.call("other_seller", "GET", "/v1/orders/o-1/money", None, None)
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        let (s, check, _) = api
+            .call("agent", "GET", "/v1/ledger/verify", None, None)
+            .await;
+        assert_eq!((s, check["ok"].as_bool()), (StatusCode::OK, Some(true)));
+        assert_eq!(
+            api.call("buyer", "GET", "/v1/ledger/verify", None, None)
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
         let (s, profile, _) = api
             .call("other_buyer", "GET", "/v1/sellers/s-1/profile", None, None)
             .await;

@@ -212,6 +212,28 @@ impl Store {
         Ok(book)
     }
 
+    /// The transfers of one order, oldest first.
+    pub async fn order_transfers(
+        &self,
+        order: &OrderId,
+    ) -> StoreResult<Vec<(ledger::Recorded, i64)>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.op, t.code, t.debit_account, t.credit_account, t.amount_minor, \
+             t.currency, t.pending_id, t.order_id, r.resolved_by, t.at_ms \
+             FROM transfers t LEFT JOIN pending_resolutions r ON r.pending_id = t.id \
+             WHERE t.order_id = $1 ORDER BY t.at_ms, t.id",
+        )
+        .bind(order.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let (recorded, _) = codec::transfer_from_row(r)?;
+                Ok((recorded, r.try_get("at_ms")?))
+            })
+            .collect()
+    }
+
     /// Count of orders per status.
     pub async fn order_counts(&self) -> StoreResult<Vec<(String, i64)>> {
         let rows =
