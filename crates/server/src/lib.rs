@@ -259,7 +259,7 @@ fn is_carrier_command(c: &Command) -> bool {
     ),
     responses(
         (status = 200, body = CommandResult),
-        (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")
     ),
     security(("bearer" = []))
@@ -370,7 +370,7 @@ pub struct EventView {
     get,
     path = "/v1/orders/{order_id}",
     params(("order_id" = String, Path, description = "The order id")),
-    responses((status = 200, body = OrderView), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = OrderView), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 async fn get_order(
@@ -461,7 +461,7 @@ pub struct OrderPage {
     get,
     path = "/v1/orders",
     params(ListQuery),
-    responses((status = 200, body = OrderPage), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = OrderPage), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 async fn list_orders(
@@ -573,7 +573,7 @@ pub struct SellerProfile {
     get,
     path = "/v1/sellers/{seller_id}/profile",
     params(("seller_id" = String, Path, description = "The seller id")),
-    responses((status = 200, body = SellerProfile), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = SellerProfile), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 async fn seller_profile(
@@ -631,7 +631,7 @@ pub struct TransferView {
     get,
     path = "/v1/orders/{order_id}/money",
     params(("order_id" = String, Path, description = "The order id")),
-    responses((status = 200, body = [TransferView]), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = [TransferView]), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 async fn order_money(
@@ -683,7 +683,7 @@ pub struct LedgerCheck {
 #[utoipa::path(
     get,
     path = "/v1/ledger/verify",
-    responses((status = 200, body = LedgerCheck), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = LedgerCheck), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = []))
 )]
 async fn ledger_verify(
