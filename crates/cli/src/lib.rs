@@ -2,7 +2,7 @@
 //! library crates. Each command lives in its own module under `cmd`.
 
 mod cmd;
-#[allow(dead_code)] // the scan and assess commands use it; they land next
+mod config;
 mod report;
 
 use std::process::ExitCode;
@@ -15,6 +15,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "marketguard", version, about, long_about)]
 pub struct Cli {
+    /// TOML file with the policy's numbers (`[policy]`); MARKETGUARD_POLICY_<FIELD>
+    /// variables override it.
+    #[arg(long, global = true, env = "MARKETGUARD_CONFIG", value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -62,15 +66,23 @@ enum Command {
 /// for bad input and 1 for a failed check.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    let policy = match config::load_policy(cli.config.as_deref(), &|name| std::env::var(name).ok())
+    {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
-        Command::Serve(args) => cmd::serve::serve(args),
+        Command::Serve(args) => cmd::serve::serve(args, policy),
         Command::Keys(command) => cmd::serve::keys(command),
         Command::Webhooks(command) => cmd::serve::webhooks(command),
-        Command::Simulate(args) => cmd::simulate::run(args),
+        Command::Simulate(args) => cmd::simulate::run(args, policy),
         Command::Ledger(command) => cmd::ledger::run(command),
-        Command::Orders(command) => cmd::orders::run(command),
-        Command::Timers(command) => cmd::timers::run(command),
-        Command::Sellers(command) => cmd::sellers::run(command),
+        Command::Orders(command) => cmd::orders::run(command, policy),
+        Command::Timers(command) => cmd::timers::run(command, policy),
+        Command::Sellers(command) => cmd::sellers::run(command, policy),
     };
     match result {
         Ok(code) => code,

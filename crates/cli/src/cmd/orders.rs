@@ -64,10 +64,10 @@ pub struct ShowArgs {
     format: Format,
 }
 
-pub fn run(command: OrdersCommand) -> anyhow::Result<ExitCode> {
+pub fn run(command: OrdersCommand, policy: Policy) -> anyhow::Result<ExitCode> {
     match command {
-        OrdersCommand::Exec(args) => exec(args),
-        OrdersCommand::Show(args) => show(args),
+        OrdersCommand::Exec(args) => exec(args, policy),
+        OrdersCommand::Show(args) => show(args, policy),
     }
 }
 
@@ -108,7 +108,7 @@ pub fn parse_request(line: &str) -> anyhow::Result<Request> {
     })
 }
 
-fn exec(args: ExecArgs) -> anyhow::Result<ExitCode> {
+fn exec(args: ExecArgs, policy: Policy) -> anyhow::Result<ExitCode> {
     let input: Box<dyn BufRead> = if args.input == "-" {
         Box::new(std::io::stdin().lock())
     } else {
@@ -120,7 +120,7 @@ fn exec(args: ExecArgs) -> anyhow::Result<ExitCode> {
     let rt = super::runtime()?;
     rt.block_on(async {
         let store = store::Store::connect(&args.database_url).await?;
-        let engine = Engine::new(store.clone(), Policy::default());
+        let engine = Engine::new(store.clone(), policy.clone());
         let mut out = std::io::stdout().lock();
         let mut refused = 0;
         for (n, line) in input.lines().enumerate() {
@@ -173,12 +173,12 @@ fn exec(args: ExecArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
+fn show(args: ShowArgs, policy: Policy) -> anyhow::Result<ExitCode> {
     let id = OrderId::parse(&args.order)?;
     let rt = super::runtime()?;
     rt.block_on(async {
         let store = store::Store::connect(&args.database_url).await?;
-        let engine = Engine::new(store.clone(), Policy::default());
+        let engine = Engine::new(store.clone(), policy.clone());
         let Some((o, log)) = engine.order(&id).await? else {
             bail!("order {id} does not exist");
         };

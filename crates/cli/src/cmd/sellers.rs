@@ -32,7 +32,7 @@ pub struct ProfileArgs {
     format: Format,
 }
 
-pub fn run(command: SellersCommand) -> anyhow::Result<ExitCode> {
+pub fn run(command: SellersCommand, policy: Policy) -> anyhow::Result<ExitCode> {
     let SellersCommand::Profile(args) = command;
     let seller = SellerId::parse(&args.seller)?;
     let now = match &args.as_of {
@@ -42,7 +42,7 @@ pub fn run(command: SellersCommand) -> anyhow::Result<ExitCode> {
     let rt = super::runtime()?;
     let r = rt.block_on(async {
         let store = store::Store::connect(&args.database_url).await?;
-        let engine = Engine::new(store.clone(), Policy::default());
+        let engine = Engine::new(store.clone(), policy.clone());
         let r = engine
             .seller_ratings(&seller, now, &RatingPolicy::default())
             .await?;

@@ -25,7 +25,7 @@ pub struct ServeArgs {
     format: Format,
 }
 
-pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+pub fn serve(args: ServeArgs, policy: Policy) -> anyhow::Result<ExitCode> {
     // JSON log lines on stderr; RUST_LOG filters them (info by default).
     let _ = tracing_subscriber::fmt()
         .json()
@@ -43,7 +43,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot listen on {}", args.bind))?;
         tracing::info!(bind = %args.bind, backend = ?store.backend(), "marketguard serving");
         let state = AppState::new(
-            Engine::new(store.clone(), Policy::default()),
+            Engine::new(store.clone(), policy.clone()),
             Arc::new(SystemClock),
         );
         server::serve(listener, state, shutdown_signal()).await?;

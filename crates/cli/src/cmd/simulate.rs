@@ -38,7 +38,7 @@ pub struct SimulateArgs {
     format: Format,
 }
 
-pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: SimulateArgs, policy: Policy) -> anyhow::Result<ExitCode> {
     let config = Config {
         sellers: args.sellers,
         buyers: args.buyers,
@@ -63,7 +63,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         } else {
             format!("r{existing}-")
         };
-        let engine = Engine::new(store.clone(), Policy::default());
+        let engine = Engine::new(store.clone(), policy.clone());
         let bar = Progress::new(u64::from(config.days));
         let report = sim::run(&engine, &config, &prefix, |d, _| bar.set(u64::from(d))).await?;
         bar.finish();

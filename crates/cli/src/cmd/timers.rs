@@ -41,7 +41,7 @@ pub struct RunArgs {
     format: Format,
 }
 
-pub fn run(command: TimersCommand) -> anyhow::Result<ExitCode> {
+pub fn run(command: TimersCommand, policy: Policy) -> anyhow::Result<ExitCode> {
     let TimersCommand::Run(args) = command;
     let until = args
         .until
@@ -52,7 +52,7 @@ pub fn run(command: TimersCommand) -> anyhow::Result<ExitCode> {
     let rt = super::runtime()?;
     let fired = rt.block_on(async {
         let store = store::Store::connect(&args.database_url).await?;
-        let engine = Engine::new(store.clone(), Policy::default());
+        let engine = Engine::new(store.clone(), policy.clone());
         let mut total = 0;
         loop {
             let now = until.unwrap_or_else(|| SystemClock.now());

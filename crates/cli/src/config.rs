@@ -1,0 +1,143 @@
+//! Configuration: built-in defaults, then a TOML file (`--config` or
+//! `MARKETGUARD_CONFIG`), then the environment (`MARKETGUARD_POLICY_<FIELD>`), then
+//! flags (the database URL and bind address have their own flags and variables).
+//! Only the rules' numbers live here; secrets never do.
+
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use protection::Policy;
+use serde::Deserialize;
+
+/// Largest configuration file read, in bytes.
+pub const CONFIG_BYTES_MAX: u64 = 1 << 20;
+
+macro_rules! policy_fields {
+    ($($field:ident),* $(,)?) => {
+        /// `[policy]` in the file: any subset of the fields of `protection::Policy`.
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct PolicyFile {
+            $($field: Option<i64>,)*
+            allowed_3ds_exemptions: Option<Vec<String>>,
+            delivery_cap_days_by_country: Option<std::collections::BTreeMap<String, i64>>,
+        }
+
+        fn apply_file(p: &mut Policy, f: PolicyFile) {
+            $(if let Some(v) = f.$field { p.$field = v; })*
+            if let Some(v) = f.allowed_3ds_exemptions { p.allowed_3ds_exemptions = v; }
+            if let Some(v) = f.delivery_cap_days_by_country { p.delivery_cap_days_by_country = v; }
+        }
+
+        fn apply_env(p: &mut Policy, get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+            $(
+                let name = format!("MARKETGUARD_POLICY_{}", stringify!($field).to_ascii_uppercase());
+                if let Some(v) = get(&name) {
+                    p.$field = v.trim().parse().with_context(|| format!("{name}={v:?} is not a whole number"))?;
+                }
+            )*
+            Ok(())
+        }
+    };
+}
+
+policy_fields!(
+    handling_days_default,
+    delivery_cap_days,
+    post_completion_window_days,
+    not_delivered_grace_days,
+    late_compensation_hundredths,
+    inspection_days_after_late_delivery,
+    extension_days_max,
+    extension_days_total_max,
+    seller_response_days,
+    escalation_after_days,
+    auto_escalate_days,
+    dispute_rounds_max,
+    return_ship_days,
+    refund_after_return_days,
+    return_transit_days_max,
+    genuine_multiplier_bps,
+    eu_withdrawal_days,
+    legal_guarantee_days,
+);
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    policy: Option<PolicyFile>,
+}
+
+/// The policy in force: defaults, the file, then the environment; checked.
+pub fn load_policy(
+    file: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<Policy> {
+    let mut policy = Policy::default();
+    if let Some(path) = file {
+        let meta = std::fs::metadata(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        if meta.len() > CONFIG_BYTES_MAX {
+            bail!("config file {} is larger than 1 MiB", path.display());
+        }
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config file {}", path.display()))?;
+        let parsed: FileConfig =
+            toml::from_str(&text).with_context(|| format!("config file {}", path.display()))?;
+        if let Some(p) = parsed.policy {
+            apply_file(&mut policy, p);
+        }
+    }
+    apply_env(&mut policy, env)?;
+    policy
+        .check()
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    Ok(policy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment_override_the_defaults() {
+        let dir = std::env::temp_dir().join(format!("mg-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("marketguard.toml");
+        std::fs::write(
+            &path,
+            "[policy]\nseller_response_days = 7\nauto_escalate_days = 20\nallowed_3ds_exemptions = []\n",
+        )
+        .unwrap();
+        let env = |name: &str| {
+            (name == "MARKETGUARD_POLICY_AUTO_ESCALATE_DAYS").then(|| "21".to_string())
+        };
+        let p = load_policy(Some(&path), &env).unwrap();
+        assert_eq!(p.seller_response_days, 7);
+        assert_eq!(
+            p.auto_escalate_days, 21,
+            "the environment wins over the file"
+        );
+        assert!(p.allowed_3ds_exemptions.is_empty());
+        assert_eq!(
+            p.handling_days_default, 7,
+            "untouched fields keep their defaults"
+        );
+
+        std::fs::write(&path, "[policy]\nseller_respons_days = 7\n").unwrap();
+        let err = load_policy(Some(&path), &|_| None).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("seller_respons_days"),
+            "{err:#}"
+        );
+        std::fs::write(&path, "[policy]\nhandling_days_default = -1\n").unwrap();
+        assert!(load_policy(Some(&path), &|_| None).is_err());
+        let bad_env =
+            |name: &str| (name == "MARKETGUARD_POLICY_RETURN_SHIP_DAYS").then(|| "ten".to_string());
+        let err = load_policy(None, &bad_env).unwrap_err();
+        assert!(err
+            .to_string()
+            .contains("MARKETGUARD_POLICY_RETURN_SHIP_DAYS"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
