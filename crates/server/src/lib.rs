@@ -4,6 +4,7 @@
 //! timer loop beside the server with a graceful shutdown.
 
 pub mod auth;
+mod console;
 pub mod dto;
 mod error;
 pub mod ops;
@@ -74,6 +75,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/sellers/{seller_id}/profile", get(seller_profile))
         .route("/v1/orders/{order_id}/money", get(order_money))
         .route("/v1/ledger/verify", get(ledger_verify))
+        .merge(console::routes())
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -3,6 +3,7 @@
 //! few differences (row locks, connection settings) are switched on [`Backend`].
 
 mod codec;
+mod console;
 mod migrate;
 pub mod testing;
 mod webhooks;
@@ -19,6 +20,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 pub use codec::{actor_from_str, event_from_json, event_to_json};
+pub use console::DueTimer;
 pub use webhooks::{Delivery, DeliveryLog};
 pub use write::{WriteSet, Written};
 

@@ -1,0 +1,211 @@
+//! The console through `app().oneshot`: sign-in opens an HttpOnly SameSite session,
+//! pages need it, and a decision needs the session's CSRF token.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use domain::{Clock, SystemClock, Timestamp};
+use engine::Engine;
+use http_body_util::BodyExt;
+use protection::Policy;
+use serde_json::json;
+use server::{app, create_key, AppState, Role};
+use tower::ServiceExt;
+
+async fn send(
+    router: &axum::Router,
+    req: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body =
+        String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    (status, headers, body)
+}
+
+fn form(path: &str, cookie: Option<&str>, body: String) -> Request<Body> {
+    let mut r =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        r = r.header(header::COOKIE, c);
+    }
+    r.body(Body::from(body)).unwrap()
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut r = Request::get(path);
+    if let Some(c) = cookie {
+        r = r.header(header::COOKIE, c);
+    }
+    r.body(Body::empty()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_then_decide_an_escalated_dispute_with_csrf() {
+    for (store, _g) in store::testing::stores().await.unwrap() {
+        let agent = create_key(&store, &Role::Agent, Timestamp::from_unix_ms(0))
+            .await
+            .unwrap();
+        let buyer = create_key(
+            &store,
+            &Role::parse("buyer:b-1").unwrap(),
+            Timestamp::from_unix_ms(0),
+        )
+        .await
+        .unwrap();
+        let router = app(AppState::new(
+            Engine::new(store.clone(), Policy::default()),
+            Arc::new(SystemClock),
+        ));
+
+        // An escalated dispute, driven through the engine at times in the past (the
+        // console runs on the real clock, and escalation waits 3 days).
+        let engine = Engine::new(store.clone(), Policy::default());
+        let now = SystemClock.now();
+        let days = |d: i64| now.plus_days(d - 10);
+        let cmd = |actor: &str, body: serde_json::Value, at: Timestamp| {
+            let mut line = body;
+            line["order"] = json!("c-1");
+            line["actor"] = json!(actor);
+            line["at"] = json!(at.rfc3339());
+            line
+        };
+        for (actor, body, at) in [
+            (
+                "platform",
+                json!({"command": "place", "buyer": "b-1", "seller": "s-1", "price": "30.00", "currency": "EUR", "promised_days": 20}),
+                days(0),
+            ),
+            (
+                "buyer:b-1",
+                json!({"command": "pay", "amount": "30.00", "currency": "EUR", "three_ds": "authenticated"}),
+                days(0),
+            ),
+            (
+                "seller:s-1",
+                json!({"command": "ship", "tracking": "LP1"}),
+                days(1),
+            ),
+            ("carrier", json!({"command": "deliver"}), days(3)),
+            (
+                "buyer:b-1",
+                json!({"command": "open_dispute", "reason": "damaged"}),
+                days(4),
+            ),
+            ("buyer:b-1", json!({"command": "escalate"}), days(8)),
+        ] {
+            let line = cmd(actor, body, at);
+            let dto: server::dto::CommandDto = serde_json::from_value(line.clone()).unwrap();
+            engine
+                .execute(&engine::Request {
+                    idempotency_key: None,
+                    order: domain::OrderId::parse("c-1").unwrap(),
+                    actor: protection::Actor::parse(actor).unwrap(),
+                    command: dto.into_command().unwrap(),
+                    at,
+                })
+                .await
+                .unwrap();
+        }
+
+        // No session: to the sign-in page.
+        let (s, h, _) = send(&router, get("/console", None)).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(h[header::LOCATION], "/console/login");
+        // A buyer's key or a wrong key does not open the console.
+        for key in [
+            buyer.as_str(),
+            "mgk_0000000000000000_000000000000000000000000000000000000000000000000",
+        ] {
+            let (s, h, _) = send(&router, form("/console/login", None, format!("key={key}"))).await;
+            assert_eq!(
+                (s, h[header::LOCATION].to_str().unwrap()),
+                (StatusCode::SEE_OTHER, "/console/login?error=1")
+            );
+            assert!(h.get(header::SET_COOKIE).is_none());
+        }
+        let (s, h, _) = send(
+            &router,
+            form("/console/login", None, format!("key={agent}")),
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let set = h[header::SET_COOKIE].to_str().unwrap().to_string();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+            "{set}"
+        );
+        let cookie = set.split(';').next().unwrap().to_string();
+
+        let (s, _, html) = send(&router, get("/console", Some(&cookie))).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            html.contains("held in escrow") && html.contains("c-1"),
+            "dashboard"
+        );
+        let (s, _, html) = send(&router, get("/console/disputes", Some(&cookie))).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("escalated"));
+        let (s, _, html) = send(&router, get("/console/orders/c-1", Some(&cookie))).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("dispute opened") && html.contains("Decide"));
+        let csrf = html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+
+        // Without the CSRF token nothing happens.
+        let (s, _, _) = send(
+            &router,
+            form(
+                "/console/orders/c-1/decide",
+                Some(&cookie),
+                "csrf=forged&outcome=refund_full".into(),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (o, _) = engine
+            .order(&domain::OrderId::parse("c-1").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.status.as_str(), "disputed");
+        let (s, _, _) = send(
+            &router,
+            form(
+                "/console/orders/c-1/decide",
+                Some(&cookie),
+                format!("csrf={csrf}&outcome=refund_partial&amount=12.50"),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (o, log) = engine
+            .order(&domain::OrderId::parse("c-1").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.status.as_str(), "resolved");
+        assert_eq!(o.refunded_minor, 1250);
+        assert!(log
+            .iter()
+            .any(|r| r.actor.to_string().starts_with("agent:")));
+
+        // Signing out ends the session.
+        let (s, _, _) = send(
+            &router,
+            form("/console/logout", Some(&cookie), format!("csrf={csrf}")),
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (s, _, _) = send(&router, get("/console", Some(&cookie))).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+    }
+}

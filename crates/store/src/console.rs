@@ -1,0 +1,118 @@
+//! Queries for the console: sessions, and the overview figures of the dashboard.
+
+use domain::Timestamp;
+use sqlx::Row;
+
+use crate::{Store, StoreError, StoreResult};
+
+/// A due deadline, for "due soon".
+#[derive(Debug, Clone)]
+pub struct DueTimer {
+    pub order_id: String,
+    pub kind: String,
+    pub due_ms: i64,
+}
+
+impl Store {
+    pub async fn create_session(
+        &self,
+        id_sha256: &str,
+        key_id: &str,
+        csrf: &str,
+        expires: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO console_sessions (id_sha256, key_id, csrf, expires_ms) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id_sha256)
+        .bind(key_id)
+        .bind(csrf)
+        .bind(expires.unix_ms())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A live session: (key id, role, CSRF token).
+    pub async fn session(
+        &self,
+        id_sha256: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<(String, String, String)>> {
+        let row = sqlx::query(
+            "SELECT s.key_id, k.role, s.csrf FROM console_sessions s \
+             JOIN api_keys k ON k.id = s.key_id \
+             WHERE s.id_sha256 = $1 AND s.expires_ms > $2 AND k.revoked_ms IS NULL",
+        )
+        .bind(id_sha256)
+        .bind(now.unix_ms())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| Ok((r.try_get("key_id")?, r.try_get("role")?, r.try_get("csrf")?)))
+            .transpose()
+            .map_err(|e: sqlx::Error| e.into())
+    }
+
+    pub async fn end_session(&self, id_sha256: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM console_sessions WHERE id_sha256 = $1")
+            .bind(id_sha256)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Money held in escrow per currency, in minor units.
+    pub async fn escrow_held(&self) -> StoreResult<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT currency, CAST(SUM(credits_posted - debits_posted) AS BIGINT) AS held \
+             FROM accounts WHERE kind = 'order_escrow' GROUP BY currency ORDER BY currency",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("currency")?, r.try_get("held")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Deadlines not yet fired, soonest first, due before `until`.
+    pub async fn due_soon(&self, until: Timestamp, limit: i64) -> StoreResult<Vec<DueTimer>> {
+        let rows = sqlx::query(
+            "SELECT order_id, kind, due_ms FROM timers WHERE fired_ms IS NULL AND due_ms <= $1 \
+             ORDER BY due_ms LIMIT $2",
+        )
+        .bind(until.unix_ms())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DueTimer {
+                    order_id: r.try_get("order_id")?,
+                    kind: r.try_get("kind")?,
+                    due_ms: r.try_get("due_ms")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Orders in one status, oldest change first: (order id, updated_ms).
+    pub async fn orders_in_status(
+        &self,
+        status: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        let rows = sqlx::query(
+            "SELECT order_id, updated_ms FROM orders WHERE status = $1 ORDER BY updated_ms LIMIT $2",
+        )
+        .bind(status)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("order_id")?, r.try_get("updated_ms")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+}
