@@ -327,6 +327,22 @@ async fn order_command(
     }))
 }
 
+/// The order and its log if the caller may read it; someone else's order answers
+/// exactly like a missing one.
+async fn readable_order(
+    state: &AppState,
+    caller: &Caller,
+    order_id: &str,
+) -> Result<(Order, Vec<protection::Recorded>), ApiError> {
+    let not_found = || ApiError::NotFound(format!("order {order_id} does not exist"));
+    let id = OrderId::parse(order_id).map_err(|_| not_found())?;
+    let (o, log) = state.engine.order(&id).await?.ok_or_else(not_found)?;
+    if !may_read(&caller.role, &o) {
+        return Err(not_found());
+    }
+    Ok((o, log))
+}
+
 fn may_read(role: &Role, o: &Order) -> bool {
     role.reads_all()
         || matches!(role, Role::Buyer(b) if *b == o.buyer)
@@ -380,13 +396,7 @@ async fn get_order(
     caller: Caller,
     Path(order_id): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
-    let not_found = || ApiError::NotFound(format!("order {order_id} does not exist"));
-    let id = OrderId::parse(&order_id).map_err(|_| not_found())?;
-    let (o, log) = state.engine.order(&id).await?.ok_or_else(not_found)?;
-    // Someone else's order looks exactly like a missing one.
-    if !may_read(&caller.role, &o) {
-        return Err(not_found());
-    }
+    let (o, log) = readable_order(&state, &caller, &order_id).await?;
     let m = |minor: i64| {
         domain::Money::from_minor(minor.max(0), o.currency)
             .map(|m| m.decimal())
@@ -641,13 +651,8 @@ async fn order_money(
     caller: Caller,
     Path(order_id): Path<String>,
 ) -> Result<Json<Vec<TransferView>>, ApiError> {
-    let not_found = || ApiError::NotFound(format!("order {order_id} does not exist"));
-    let id = OrderId::parse(&order_id).map_err(|_| not_found())?;
-    let (o, _) = state.engine.order(&id).await?.ok_or_else(not_found)?;
-    if !may_read(&caller.role, &o) {
-        return Err(not_found());
-    }
-    let transfers = state.engine.store().order_transfers(&id).await?;
+    let (o, _) = readable_order(&state, &caller, &order_id).await?;
+    let transfers = state.engine.store().order_transfers(&o.id).await?;
     Ok(Json(
         transfers
             .into_iter()

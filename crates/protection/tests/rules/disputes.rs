@@ -37,6 +37,25 @@ fn respond(w: &mut World, response: Response, at: f64) -> Result<(), Rejection> 
     )
 }
 
+/// The seller offers a return on day 11.5 and the buyer takes it on day 12.
+fn agree_return(w: &mut World) {
+    respond(w, Response::Return, 11.5).unwrap();
+    w.run(&buyer(), Command::Dispute(D::AcceptOffer), 12.0)
+        .unwrap();
+}
+
+fn ship_return(w: &mut World, cost: Option<&str>, at: f64) {
+    w.run(
+        &buyer(),
+        Command::Dispute(D::ReturnShipped {
+            tracking: "RR123456785CN".into(),
+            shipping_cost: cost.map(usd_m),
+        }),
+        at,
+    )
+    .unwrap();
+}
+
 /// Shipped day 1, delivered day 10, promised day 21: the hold is still in escrow.
 fn delivered() -> World {
     let mut w = shipped();
@@ -233,9 +252,7 @@ fn return_must_ship_within_10_days_and_is_refunded_10_days_after_delivery() {
     // Not shipped back in time: the dispute closes for the seller.
     let mut w = delivered();
     open(&mut w, Reason::WrongItem, None, 11.0).unwrap();
-    respond(&mut w, Response::Return, 11.5).unwrap();
-    w.run(&buyer(), Command::Dispute(D::AcceptOffer), 12.0)
-        .unwrap();
+    agree_return(&mut w);
     w.advance(21.9);
     assert_eq!(w.status(), Status::Disputed);
     w.advance(22.1);
@@ -245,18 +262,8 @@ fn return_must_ship_within_10_days_and_is_refunded_10_days_after_delivery() {
     // Shipped and delivered: refunded 10 days later without the seller.
     let mut w = delivered();
     open(&mut w, Reason::WrongItem, None, 11.0).unwrap();
-    respond(&mut w, Response::Return, 11.5).unwrap();
-    w.run(&buyer(), Command::Dispute(D::AcceptOffer), 12.0)
-        .unwrap();
-    w.run(
-        &buyer(),
-        Command::Dispute(D::ReturnShipped {
-            tracking: "RR123456785CN".into(),
-            shipping_cost: Some(usd_m("4.00")),
-        }),
-        21.0,
-    )
-    .unwrap();
+    agree_return(&mut w);
+    ship_return(&mut w, Some("4.00"), 21.0);
     w.run(&Actor::Carrier, Command::Dispute(D::ReturnDelivered), 30.0)
         .unwrap();
     w.advance(39.9);
@@ -272,21 +279,11 @@ fn return_must_ship_within_10_days_and_is_refunded_10_days_after_delivery() {
 fn seller_confirming_the_return_refunds_at_once() {
     let mut w = delivered();
     open(&mut w, Reason::Damaged, None, 11.0).unwrap();
-    respond(&mut w, Response::Return, 11.5).unwrap();
-    w.run(&buyer(), Command::Dispute(D::AcceptOffer), 12.0)
-        .unwrap();
+    agree_return(&mut w);
     assert!(w
         .run(&seller(), Command::Dispute(D::ReturnReceived), 12.5)
         .is_err());
-    w.run(
-        &buyer(),
-        Command::Dispute(D::ReturnShipped {
-            tracking: "RR123456785CN".into(),
-            shipping_cost: None,
-        }),
-        13.0,
-    )
-    .unwrap();
+    ship_return(&mut w, None, 13.0);
     w.run(&seller(), Command::Dispute(D::ReturnReceived), 18.0)
         .unwrap();
     assert_eq!(resolved_outcome(&w), Some(Outcome::ReturnAndRefund));
@@ -448,18 +445,8 @@ fn choice_orders_get_return_shipping_paid_by_the_platform() {
     ship(&mut w, 1.0);
     deliver(&mut w, 10.0);
     open(&mut w, Reason::WrongItem, None, 11.0).unwrap();
-    respond(&mut w, Response::Return, 11.5).unwrap();
-    w.run(&buyer(), Command::Dispute(D::AcceptOffer), 12.0)
-        .unwrap();
-    w.run(
-        &buyer(),
-        Command::Dispute(D::ReturnShipped {
-            tracking: "RR123456785CN".into(),
-            shipping_cost: Some(usd_m("4.00")),
-        }),
-        13.0,
-    )
-    .unwrap();
+    agree_return(&mut w);
+    ship_return(&mut w, Some("4.00"), 13.0);
     assert_eq!(
         w.balance(AccountKind::ReturnShippingExpense, "platform"),
         -400
@@ -671,18 +658,8 @@ proptest! {
 fn a_return_that_never_arrives_goes_to_the_platform_after_30_days() {
     let mut w = delivered();
     open(&mut w, Reason::WrongItem, None, 11.0).unwrap();
-    respond(&mut w, Response::Return, 11.5).unwrap();
-    w.run(&buyer(), Command::Dispute(D::AcceptOffer), 12.0)
-        .unwrap();
-    w.run(
-        &buyer(),
-        Command::Dispute(D::ReturnShipped {
-            tracking: "RR123456785CN".into(),
-            shipping_cost: None,
-        }),
-        13.0,
-    )
-    .unwrap();
+    agree_return(&mut w);
+    ship_return(&mut w, None, 13.0);
     w.advance(42.9);
     assert!(!w.order().unwrap().dispute.unwrap().escalated);
     w.advance(43.1);
