@@ -89,7 +89,7 @@ header{background:#fff;border-bottom:1px solid var(--line);padding:.6rem 1.2rem;
 header b{font-size:1.05rem}header nav a{color:var(--muted);text-decoration:none;margin-right:1rem}header nav a:hover{color:var(--accent)}
 header form{margin-left:auto}main{max-width:72rem;margin:1.5rem auto;padding:0 1rem}
 h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:1.6rem 0 .6rem}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(13rem,1fr));gap:1rem}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(10rem,1fr));gap:1rem}
 .card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1rem}.card .n{font-size:1.6rem;font-weight:600}.card .l{color:var(--muted);font-size:.85rem}
 table{width:100%;border-collapse:collapse;background:#fff;border:1px solid var(--line);border-radius:8px;overflow:hidden}
 th,td{text-align:left;padding:.5rem .75rem;border-bottom:1px solid var(--line);vertical-align:top}th{background:#fafbfd;font-weight:600;font-size:.85rem;color:var(--muted)}

@@ -1,0 +1,94 @@
+// Browser test of the console in Debian's Chromium (playwright-core, no downloaded
+// browser): sign in with an agent key, open the disputes queue, decide an escalated
+// dispute, check the order is resolved, and save screenshots of the main pages.
+//
+// Usage: BASE_URL=http://127.0.0.1:PORT AGENT_KEY=mgk_... SHOTS=dir node console.mjs
+// Prints "N passed, N failed" and exits 1 on any failure.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+
+const base = process.env.BASE_URL;
+const key = process.env.AGENT_KEY;
+const shots = process.env.SHOTS ?? "ci-artifacts/screenshots";
+if (!base || !key) {
+  console.error("BASE_URL and AGENT_KEY are required");
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = "") {
+  if (ok) {
+    passed += 1;
+    console.log(`ok   ${name}`);
+  } else {
+    failed += 1;
+    console.log(`FAIL ${name} ${detail}`);
+  }
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(`${base}/console`);
+  check("an unsigned visitor lands on the sign-in page", page.url().endsWith("/console/login"), page.url());
+  await page.screenshot({ path: `${shots}/sign-in.png`, fullPage: true });
+
+  await page.fill("#key", "mgk_0000000000000000_000000000000000000000000000000000000000000000000");
+  await page.click("button[type=submit]");
+  check("a wrong key is refused", (await page.content()).includes("not accepted"));
+
+  await page.fill("#key", key);
+  await page.click("button[type=submit]");
+  await page.waitForURL(`${base}/console`);
+  check("the agent signs in to the dashboard", (await page.textContent("h1")) === "Dashboard");
+  check("the dashboard shows money held in escrow", (await page.content()).includes("held in escrow"));
+  await page.screenshot({ path: `${shots}/dashboard.png`, fullPage: true });
+
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === "mg_session");
+  check("the session cookie is HttpOnly and SameSite=Strict", session && session.httpOnly && session.sameSite === "Strict");
+
+  await page.click("text=Disputes");
+  await page.waitForURL(`${base}/console/disputes`);
+  await page.screenshot({ path: `${shots}/disputes.png`, fullPage: true });
+  const row = page.locator("tr", { has: page.locator("span.pill", { hasText: "escalated" }) }).first();
+  check("the queue lists an escalated dispute", (await row.count()) === 1);
+  const link = row.locator("a").first();
+  const order = (await link.textContent()).trim();
+  await link.click();
+  await page.waitForURL(`${base}/console/orders/${order}`);
+  await page.screenshot({ path: `${shots}/order-before-decision.png`, fullPage: true });
+
+  await page.selectOption("#outcome", "refund_full");
+  await page.click("button:has-text('Decide')");
+  await page.waitForURL(`${base}/console/orders/${order}`);
+  const status = (await page.textContent("h1 .pill")).trim();
+  check(`deciding refunds order ${order} and resolves it`, status === "resolved", status);
+  check("the timeline records the agent's decision", (await page.content()).includes("dispute decided"));
+  await page.screenshot({ path: `${shots}/order-after-decision.png`, fullPage: true });
+
+  await page.click("text=Orders");
+  await page.waitForURL(`${base}/console/orders`);
+  await page.screenshot({ path: `${shots}/orders.png`, fullPage: true });
+
+  await page.setViewportSize({ width: 420, height: 900 });
+  await page.goto(`${base}/console`);
+  await page.screenshot({ path: `${shots}/dashboard-phone.png`, fullPage: true });
+
+  await page.click("text=Sign out");
+  await page.goto(`${base}/console`);
+  check("signing out ends the session", page.url().endsWith("/console/login"), page.url());
+} catch (e) {
+  failed += 1;
+  console.log(`FAIL unexpected error: ${e.stack ?? e}`);
+} finally {
+  await browser.close();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
