@@ -73,6 +73,14 @@ try {
   check("the timeline records the agent's decision", (await page.content()).includes("dispute decided"));
   await page.screenshot({ path: `${shots}/order-after-decision.png`, fullPage: true });
 
+  await page.click("p.muted a");
+  // The simulated marketplace lived in early 2026: look at the ratings as of then.
+  await page.fill("#as_of", "2026-03-01");
+  await page.click("button:has-text('Show')");
+  check("the seller page shows the rating chart", (await page.locator("svg[aria-label='feedback by stars']").count()) === 1);
+  check("the seller has counted feedback as of 2026-03-01", !(await page.textContent(".card .n")).includes("n/a"));
+  await page.screenshot({ path: `${shots}/seller.png`, fullPage: true });
+
   await page.click("text=Orders");
   await page.waitForURL(`${base}/console/orders`);
   await page.screenshot({ path: `${shots}/orders.png`, fullPage: true });

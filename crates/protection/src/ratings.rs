@@ -81,6 +81,8 @@ pub struct SellerRatings {
     pub positive: u64,
     pub neutral: u64,
     pub negative: u64,
+    /// Counted feedback by stars: `stars[0]` is 1 star, `stars[4]` 5 stars.
+    pub stars: [u64; 5],
     /// positive / (positive + negative); None without counted feedback.
     pub positive_share: Rate,
     /// All feedback in the window, before de-duplication and the amount floor.
@@ -122,6 +124,7 @@ pub fn seller_ratings(orders: &[Order], now: Timestamp, policy: &RatingPolicy) -
         .collect();
     feedback.sort_by_key(|o| (o.buyer.clone(), o.feedback_at));
     let (mut positive, mut neutral, mut negative) = (0, 0, 0);
+    let mut stars = [0_u64; 5];
     let mut last_counted: HashMap<&str, Timestamp> = HashMap::new();
     for o in &feedback {
         let at = o.feedback_at.expect("filtered");
@@ -139,7 +142,9 @@ pub fn seller_ratings(orders: &[Order], now: Timestamp, policy: &RatingPolicy) -
             }
         }
         last_counted.insert(o.buyer.as_str(), at);
-        match o.feedback_stars.expect("filtered") {
+        let given = o.feedback_stars.expect("filtered");
+        stars[(given.clamp(1, 5) - 1) as usize] += 1;
+        match given {
             4..=5 => positive += 1,
             3 => neutral += 1,
             _ => negative += 1,
@@ -176,6 +181,7 @@ pub fn seller_ratings(orders: &[Order], now: Timestamp, policy: &RatingPolicy) -
         positive,
         neutral,
         negative,
+        stars,
         positive_share: Rate {
             numerator: positive,
             denominator: positive + negative,

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/orders/{order_id}", get(order_page))
         .route("/console/orders/{order_id}/decide", post(decide))
         .route("/console/disputes", get(disputes))
+        .route("/console/sellers/{seller_id}", get(seller_page))
 }
 
 /// A signed-in console user.
@@ -427,7 +428,7 @@ async fn order_page(
         Some(&user),
         html! {
             h1 { "Order " (o.id) " " span class={ "pill " (o.status.as_str()) } { (o.status.as_str()) } }
-            p.muted { "Buyer " (o.buyer) " · seller " (o.seller) " · total " (o.total()) }
+            p.muted { "Buyer " (o.buyer) " · seller " a href={ "/console/sellers/" (o.seller) } { (o.seller) } " · total " (o.total()) }
             div.cards {
                 div.card { div.n { (money(o.held_minor(), c)) } div.l { "held in escrow" } }
                 div.card { div.n { (money(o.released_minor - o.clawed_back_minor, c)) } div.l { "to the seller" } }
@@ -558,6 +559,101 @@ async fn disputes(State(state): State<AppState>, user: User) -> Response {
             h1 { "Disputes" }
             p.muted { "Escalated disputes first: they wait for an agent's decision." }
             (dispute_table(&state, &rows).await)
+        },
+    )
+    .into_response()
+}
+
+fn pct(r: protection::Rate) -> String {
+    r.value()
+        .map_or("n/a".to_string(), |v| format!("{:.1}%", v * 100.0))
+}
+
+/// Horizontal bars of counted feedback by stars, 5 stars on top; plain SVG so it
+/// needs no script.
+fn star_chart(stars: &[u64; 5]) -> Markup {
+    let max = stars.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let total: u64 = stars.iter().sum();
+    html! {
+        svg width="100%" style="max-width:30rem" viewBox="0 0 420 150" role="img" aria-label="feedback by stars" {
+            @for (row, n) in (1..=5).rev().enumerate() {
+                @let count = stars[n - 1];
+                @let y = row * 28 + 6;
+                @let w = (count as f64 / max * 300.0).round();
+                @let share = if total > 0 { count as f64 * 100.0 / total as f64 } else { 0.0 };
+                text x="0" y=(y + 15) font-size="13" fill="#5d6678" { (n) " ★" }
+                rect x="40" y=(y) width="300" height="20" rx="4" fill="#eef1f8" {}
+                rect x="40" y=(y) width=(w) height="20" rx="4" fill=(if n >= 4 { "#1b7a43" } else if n == 3 { "#9a6200" } else { "#b3261e" }) {}
+                text x="348" y=(y + 15) font-size="13" fill="#1c2230" { (count) " (" (format!("{share:.0}")) "%)" }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AsOf {
+    /// View the ratings as they were on this date (YYYY-MM-DD or RFC 3339).
+    as_of: Option<String>,
+}
+
+async fn seller_page(
+    State(state): State<AppState>,
+    user: User,
+    Path(seller_id): Path<String>,
+    Query(q): Query<AsOf>,
+) -> Response {
+    let Ok(seller) = domain::SellerId::parse(&seller_id) else {
+        return (StatusCode::NOT_FOUND, "no such seller").into_response();
+    };
+    let as_of = match q
+        .as_of
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(Timestamp::parse)
+    {
+        None => state.clock.now(),
+        Some(Ok(t)) => t,
+        Some(Err(e)) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    let r = match state
+        .engine
+        .seller_ratings(&seller, as_of, &protection::RatingPolicy::default())
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => return internal(e),
+    };
+    let avg = |a: protection::Average| {
+        a.value.map_or("n/a".to_string(), |v| {
+            format!("{v:.1} ({} ratings)", a.count)
+        })
+    };
+    page(
+        &format!("Seller {seller}"),
+        Some(&user),
+        html! {
+            h1 { "Seller " (seller) }
+            form method="get" {
+                span.muted { "Store ratings over the " (r.window_days) " days before " (when(r.as_of.unix_ms())) ", as buyers see them. " }
+                label for="as_of" { "As of " }
+                input id="as_of" name="as_of" type="date";
+                " "
+                button.quiet type="submit" { "Show" }
+            }
+            div.cards {
+                div.card { div.n { (pct(r.positive_share)) } div.l { "positive feedback (" (r.positive) " positive, " (r.negative) " negative, " (r.neutral) " neutral left out)" } }
+                div.card { div.n { (pct(r.on_time_shipping)) } div.l { "shipped on time (" (r.on_time_shipping.numerator) " of " (r.on_time_shipping.denominator) ")" } }
+                div.card { div.n { (pct(r.dispute_rate)) } div.l { "dispute rate (" (r.dispute_rate.numerator) " of " (r.dispute_rate.denominator) " paid orders)" } }
+                div.card { div.n { (pct(r.repeat_buyers)) } div.l { "repeat buyers (" (r.buyers) " buyers, " (r.orders) " orders)" } }
+            }
+            h2 { "Feedback by stars" }
+            div.card { (star_chart(&r.stars)) }
+            h2 { "Detailed ratings" }
+            table {
+                tr { td { "Item as described" } td.num { (avg(r.item_as_described)) } }
+                tr { td { "Communication" } td.num { (avg(r.communication)) } }
+                tr { td { "Shipping speed" } td.num { (avg(r.shipping_speed)) } }
+            }
         },
     )
     .into_response()

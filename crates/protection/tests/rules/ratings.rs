@@ -98,6 +98,7 @@ fn one_buyer_counts_once_per_10_days_and_neutral_is_left_out() {
         let r = seller_ratings(&orders, day(NOW), &RatingPolicy::default());
         assert_eq!(r.negative, expect_negative, "gap {gap}");
         assert_eq!((r.positive, r.neutral), (1, 1));
+        assert_eq!(r.stars, [expect_negative, 0, 1, 0, 1]);
         assert_eq!(r.feedback_count, 4);
         assert_eq!(r.positive_share.denominator, 1 + expect_negative);
         assert_eq!(
