@@ -288,16 +288,7 @@ impl Book {
                         pending_amount: p.amount,
                     });
                 }
-                let (held, posted) = (p.amount.amount_minor(), amount.amount_minor());
-                let mut d = self.account(&p.debit);
-                let mut c = self.account(&p.credit);
-                d.debits_pending -= held;
-                c.credits_pending -= held;
-                d.debits_posted += posted;
-                c.credits_posted += posted;
-                self.accounts.insert(p.debit.clone(), d);
-                self.accounts.insert(p.credit.clone(), c);
-                self.resolved.insert(pending.clone(), t.id.clone());
+                self.resolve(t, pending, &p, amount.amount_minor());
                 Recorded {
                     transfer: t.clone(),
                     debit: p.debit,
@@ -307,14 +298,7 @@ impl Book {
             }
             Op::VoidPending { pending } => {
                 let p = self.unresolved_pending(t, pending)?;
-                let held = p.amount.amount_minor();
-                let mut d = self.account(&p.debit);
-                let mut c = self.account(&p.credit);
-                d.debits_pending -= held;
-                c.credits_pending -= held;
-                self.accounts.insert(p.debit.clone(), d);
-                self.accounts.insert(p.credit.clone(), c);
-                self.resolved.insert(pending.clone(), t.id.clone());
+                self.resolve(t, pending, &p, 0);
                 Recorded {
                     transfer: t.clone(),
                     debit: p.debit,
@@ -325,6 +309,21 @@ impl Book {
         };
         self.transfers.insert(t.id.clone(), recorded.clone());
         Ok(Applied::New(recorded))
+    }
+
+    /// Releases the pending amounts of `p`, posts `posted_minor` of it (0 voids it)
+    /// and records that `t` resolved it.
+    fn resolve(&mut self, t: &Transfer, pending: &TransferId, p: &Recorded, posted_minor: i64) {
+        let held = p.amount.amount_minor();
+        let mut d = self.account(&p.debit);
+        let mut c = self.account(&p.credit);
+        d.debits_pending -= held;
+        c.credits_pending -= held;
+        d.debits_posted += posted_minor;
+        c.credits_posted += posted_minor;
+        self.accounts.insert(p.debit.clone(), d);
+        self.accounts.insert(p.credit.clone(), c);
+        self.resolved.insert(pending.clone(), t.id.clone());
     }
 
     fn check_pair(
