@@ -182,7 +182,13 @@ impl FromRequestParts<AppState> for Caller {
             return Err(unauthorized());
         }
         let role = Role::parse(&role).map_err(|e| ApiError::Internal(e.into()))?;
-        if let Err(wait) = state.limiter.take(id, Instant::now()) {
+        let (rate, burst) = match role {
+            Role::Platform | Role::Admin => {
+                (ops::PLATFORM_RATE_PER_SECOND, ops::PLATFORM_RATE_BURST)
+            }
+            _ => (ops::RATE_PER_SECOND, ops::RATE_BURST),
+        };
+        if let Err(wait) = state.limiter.take(id, rate, burst, Instant::now()) {
             return Err(ApiError::TooManyRequests {
                 retry_after_seconds: wait.ceil().max(1.0) as u64,
             });

@@ -12,10 +12,14 @@ use prometheus_client::registry::Registry;
 
 type Labels = Vec<(String, String)>;
 
-/// Requests each API key may make per second, sustained.
+/// Requests a buyer, seller or agent key may make per second, sustained, and at once
+/// before the rate applies.
 pub const RATE_PER_SECOND: f64 = 200.0;
-/// Requests a key may make at once before the rate applies.
 pub const RATE_BURST: f64 = 400.0;
+/// The same for platform and admin keys: the marketplace's backend speaks for all of
+/// its users through them.
+pub const PLATFORM_RATE_PER_SECOND: f64 = 10_000.0;
+pub const PLATFORM_RATE_BURST: f64 = 20_000.0;
 /// Keys the limiter remembers; past this it starts over (all buckets full).
 pub const RATE_KEYS_MAX: usize = 100_000;
 
@@ -85,24 +89,25 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
-    /// Takes one token for `key`; on refusal, the seconds until one is back.
-    pub fn take(&self, key: &str, now: Instant) -> Result<(), f64> {
+    /// Takes one token for `key`, which may make `rate` requests per second with
+    /// bursts of `burst`; on refusal, the seconds until a token is back.
+    pub fn take(&self, key: &str, rate: f64, burst: f64, now: Instant) -> Result<(), f64> {
         let mut buckets = self.buckets.lock().expect("rate limiter lock");
         if buckets.len() >= RATE_KEYS_MAX && !buckets.contains_key(key) {
             buckets.clear();
         }
         let b = buckets.entry(key.to_string()).or_insert(Bucket {
-            tokens: RATE_BURST,
+            tokens: burst,
             at: now,
         });
         let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
-        b.tokens = (b.tokens + elapsed * RATE_PER_SECOND).min(RATE_BURST);
+        b.tokens = (b.tokens + elapsed * rate).min(burst);
         b.at = now;
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;
             Ok(())
         } else {
-            Err((1.0 - b.tokens) / RATE_PER_SECOND)
+            Err((1.0 - b.tokens) / rate)
         }
     }
 }
@@ -115,13 +120,14 @@ mod tests {
     fn the_bucket_refills_at_the_rate() {
         let l = RateLimiter::default();
         let t0 = Instant::now();
+        let take = |k: &str, t: Instant| l.take(k, RATE_PER_SECOND, RATE_BURST, t);
         for _ in 0..RATE_BURST as usize {
-            assert!(l.take("k", t0).is_ok());
+            assert!(take("k", t0).is_ok());
         }
-        let wait = l.take("k", t0).unwrap_err();
+        let wait = take("k", t0).unwrap_err();
         assert!(wait > 0.0 && wait <= 1.0 / RATE_PER_SECOND + 1e-9);
-        assert!(l.take("other", t0).is_ok(), "keys have their own buckets");
+        assert!(take("other", t0).is_ok(), "keys have their own buckets");
         let later = t0 + std::time::Duration::from_secs_f64(2.0 / RATE_PER_SECOND);
-        assert!(l.take("k", later).is_ok());
+        assert!(take("k", later).is_ok());
     }
 }
