@@ -9,7 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// marketguard: buyer protection and scam detection for online marketplaces.
+/// marketguard: buyer protection (escrow, disputes, guarantees) for online
+/// marketplaces; scam detection comes next.
 ///
 /// Run `marketguard COMMAND --help` for the details of each command.
 #[derive(Debug, Parser)]
@@ -35,8 +36,9 @@ pub enum Format {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the HTTP API (/v1/..., /openapi.json, /healthz, /readyz) with the timer loop
-    /// beside it; stops gracefully on Ctrl-C or SIGTERM.
+    /// Run the HTTP API (/v1/..., /openapi.json, /healthz, /readyz, /metrics) and the
+    /// console (/console), with the timer loop and webhook delivery beside them; stops
+    /// gracefully on Ctrl-C or SIGTERM.
     Serve(cmd::serve::ServeArgs),
     /// API keys for `serve`.
     #[command(subcommand)]
@@ -45,8 +47,9 @@ enum Command {
     #[command(subcommand)]
     Webhooks(cmd::serve::WebhooksCommand),
     /// Run a whole simulated marketplace through the engine and report what happened:
-    /// money held, released, refunded and compensated, outcomes against the
-    /// simulator's ground truth, events per second, and a ledger verification.
+    /// money held, released, refunded, compensated and taken back, disputes by reason
+    /// and outcome, store ratings by seller habit, outcomes against the simulator's
+    /// ground truth, events per second, and a ledger verification.
     Simulate(cmd::simulate::SimulateArgs),
     /// The escrow ledger.
     #[command(subcommand)]
