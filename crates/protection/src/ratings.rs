@@ -125,6 +125,8 @@ pub fn seller_ratings(orders: &[Order], now: Timestamp, policy: &RatingPolicy) -
     feedback.sort_by_key(|o| (o.buyer.clone(), o.feedback_at));
     let (mut positive, mut neutral, mut negative) = (0, 0, 0);
     let mut stars = [0_u64; 5];
+    // Detailed ratings average the same feedback the positive % counts.
+    let mut counted: Vec<&Order> = Vec::new();
     let mut last_counted: HashMap<&str, Timestamp> = HashMap::new();
     for o in &feedback {
         let at = o.feedback_at.expect("filtered");
@@ -142,6 +144,7 @@ pub fn seller_ratings(orders: &[Order], now: Timestamp, policy: &RatingPolicy) -
             }
         }
         last_counted.insert(o.buyer.as_str(), at);
+        counted.push(*o);
         let given = o.feedback_stars.expect("filtered");
         stars[(given.clamp(1, 5) - 1) as usize] += 1;
         match given {
@@ -150,7 +153,7 @@ pub fn seller_ratings(orders: &[Order], now: Timestamp, policy: &RatingPolicy) -
             _ => negative += 1,
         }
     }
-    let detail = |i: usize| average(feedback.iter().filter_map(|o| o.feedback_detail[i]));
+    let detail = |i: usize| average(counted.iter().filter_map(|o| o.feedback_detail[i]));
 
     let placed: Vec<&Order> = orders.iter().filter(|o| in_window(o.placed_at)).collect();
     let mut per_buyer: HashMap<&str, u64> = HashMap::new();

@@ -99,6 +99,8 @@ fn one_buyer_counts_once_per_10_days_and_neutral_is_left_out() {
         assert_eq!(r.negative, expect_negative, "gap {gap}");
         assert_eq!((r.positive, r.neutral), (1, 1));
         assert_eq!(r.stars, [expect_negative, 0, 1, 0, 1]);
+        // Detailed ratings rest on the same counted feedback.
+        assert_eq!(r.item_as_described.count, 2 + expect_negative);
         assert_eq!(r.feedback_count, 4);
         assert_eq!(r.positive_share.denominator, 1 + expect_negative);
         assert_eq!(
