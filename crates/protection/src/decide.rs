@@ -322,13 +322,14 @@ fn invalid(command: &Command, status: Status, hint: &'static str) -> Rejection {
     }
 }
 
-fn permit(ok: bool, actor: &Actor, command: &Command) -> Result<(), Rejection> {
+/// Refuses `command` for `actor` unless `ok`.
+pub(crate) fn permit(ok: bool, actor: &Actor, command: &'static str) -> Result<(), Rejection> {
     if ok {
         Ok(())
     } else {
         Err(Rejection::NotPermitted {
             actor: actor.to_string(),
-            command: command.name(),
+            command,
         })
     }
 }
@@ -356,7 +357,7 @@ pub fn decide(
     match command {
         Command::Place { .. } => unreachable!("handled above"),
         Command::Pay { amount, three_ds } => {
-            permit(is_buyer, actor, command)?;
+            permit(is_buyer, actor, command.name())?;
             if o.status != Status::Placed {
                 return Err(invalid(command, o.status, ": it was paid already"));
             }
@@ -410,7 +411,7 @@ pub fn decide(
             });
         }
         Command::Ship { tracking } => {
-            permit(is_seller, actor, command)?;
+            permit(is_seller, actor, command.name())?;
             if o.status != Status::Paid {
                 let hint = if o.status == Status::Placed {
                     ": wait until it is paid"
@@ -450,7 +451,7 @@ pub fn decide(
             permit(
                 matches!(actor, Actor::Carrier | Actor::Platform),
                 actor,
-                command,
+                command.name(),
             )?;
             if o.status != Status::Shipped {
                 return Err(invalid(command, o.status, ""));
@@ -502,7 +503,7 @@ pub fn decide(
         Command::ConfirmReceipt {
             acknowledge_no_delivery,
         } => {
-            permit(is_buyer, actor, command)?;
+            permit(is_buyer, actor, command.name())?;
             let early = match o.status {
                 Status::Delivered => false,
                 Status::Shipped | Status::Paid => true,
@@ -521,7 +522,7 @@ pub fn decide(
                 Actor::Buyer(_) if is_buyer => CancelReason::BuyerRequest,
                 Actor::Seller(_) if is_seller => CancelReason::SellerRequest,
                 Actor::Platform => CancelReason::PlatformRequest,
-                _ => return permit(false, actor, command).map(|_| d),
+                _ => return permit(false, actor, command.name()).map(|_| d),
             };
             if !matches!(o.status, Status::Placed | Status::Paid) {
                 return Err(invalid(
@@ -533,12 +534,12 @@ pub fn decide(
             refund_all(o, &a, &mut d, reason);
         }
         Command::RequestExtension { days } => {
-            permit(is_buyer, actor, command)?;
+            permit(is_buyer, actor, command.name())?;
             check_extension(o, *days, policy, command)?;
             d.events.push(Event::ExtensionRequested { days: *days });
         }
         Command::GrantExtension { days } => {
-            permit(is_seller, actor, command)?;
+            permit(is_seller, actor, command.name())?;
             check_extension(o, *days, policy, command)?;
             let ends = o
                 .protection_ends_at
@@ -561,7 +562,7 @@ pub fn decide(
             });
         }
         Command::Fire(kind) => {
-            permit(*actor == Actor::System, actor, command)?;
+            permit(*actor == Actor::System, actor, command.name())?;
             fire(o, &a, &mut d, *kind, now, policy);
         }
         Command::Dispute(c) => {
@@ -574,7 +575,7 @@ pub fn decide(
             shipping_speed,
             text,
         } => {
-            permit(is_buyer, actor, command)?;
+            permit(is_buyer, actor, command.name())?;
             if !matches!(o.status, Status::Completed | Status::Resolved) {
                 return Err(invalid(
                     command,
@@ -646,7 +647,7 @@ fn place(
     permit(
         *actor == Actor::Platform || *actor == Actor::Buyer(buyer.clone()),
         actor,
-        command,
+        command.name(),
     )?;
     if price.currency() != shipping.currency() {
         return Err(Rejection::WrongCurrency {

@@ -311,16 +311,7 @@ pub(crate) fn decide_dispute(
     now: Timestamp,
     policy: &Policy,
 ) -> Result<(), Rejection> {
-    let permit = |ok: bool| {
-        if ok {
-            Ok(())
-        } else {
-            Err(Rejection::NotPermitted {
-                actor: actor.to_string(),
-                command: command.name(),
-            })
-        }
-    };
+    let permit = |ok: bool| crate::decide::permit(ok, actor, command.name());
     let open = o.dispute.as_ref().filter(|x| x.is_open());
     let need_open = || {
         open.ok_or_else(|| {
