@@ -1,5 +1,12 @@
 //! Scam detectors and risk scoring. Pure code: data in, signals out; no IO, no clock.
 
+mod entities;
+pub mod fold;
+pub mod lexicon;
+pub mod link;
+pub mod message;
 mod signal;
 
+pub use link::{LinkReport, LinkScanner};
+pub use message::{Context, Message, MessageReport, MessageScanner, Sender, MAX_MESSAGE_BYTES};
 pub use signal::{Assessment, Kind, Severity, Signal, Thresholds, Verdict, EXCERPT_BYTES_MAX};

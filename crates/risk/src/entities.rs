@@ -1,0 +1,575 @@
+//! Things in a message that are not words: phone numbers, e-mail addresses (also
+//! spelt out), social handles, card numbers, IBANs, money amounts and links.
+//! Every finder returns byte spans into the original text.
+
+use std::ops::Range;
+
+use linkify::{LinkFinder, LinkKind};
+
+/// A payment card number: 13 to 19 digits, Luhn-valid, with the prefix of a card
+/// network (ISO/IEC 7812 issuer identification numbers of Visa, Mastercard, American
+/// Express, Discover, JCB, UnionPay, Mir, Maestro).
+pub fn cards(text: &str) -> Vec<Range<usize>> {
+    digit_groups(text, 13, 19, &[' ', '-'])
+        .into_iter()
+        .filter(|(_, digits)| luhn(digits) && card_network(digits))
+        .map(|(span, _)| span)
+        .collect()
+}
+
+fn card_network(digits: &[u8]) -> bool {
+    let prefix = |n: usize| -> u32 {
+        digits[..n]
+            .iter()
+            .fold(0, |acc, d| acc * 10 + u32::from(*d))
+    };
+    let len = digits.len();
+    match digits[0] {
+        4 => matches!(len, 13 | 16 | 19),
+        5 => (51..=55).contains(&prefix(2)) && len == 16 || prefix(2) >= 56 && len >= 12,
+        2 => (2221..=2720).contains(&prefix(4)) && len == 16 || (2200..=2204).contains(&prefix(4)),
+        3 => matches!(prefix(2), 34 | 37) && len == 15 || (3528..=3589).contains(&prefix(4)),
+        6 => prefix(4) == 6011 || prefix(2) == 65 || prefix(2) == 62 || prefix(2) == 67,
+        _ => false,
+    }
+}
+
+/// The Luhn check (ISO/IEC 7812-1 annex B).
+pub fn luhn(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            let d = u32::from(d);
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// Runs of digits (with single separators from `seps` between them) holding between
+/// `min` and `max` digits; returns the span and the digits.
+fn digit_groups(text: &str, min: usize, max: usize, seps: &[char]) -> Vec<(Range<usize>, Vec<u8>)> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut digits = Vec::new();
+        let mut end = i;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_digit() {
+                digits.push(b - b'0');
+                i += 1;
+                end = i;
+            } else if seps.contains(&(b as char))
+                && i + 1 < bytes.len()
+                && bytes[i + 1].is_ascii_digit()
+            {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let glued = end < bytes.len() && bytes[end].is_ascii_alphabetic();
+        if !glued && (min..=max).contains(&digits.len()) {
+            out.push((start..end, digits));
+        }
+        i = end.max(start + 1);
+    }
+    out
+}
+
+/// IBANs (ISO 13616) with a valid mod-97 check, written with or without spaces.
+pub fn ibans(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 4 <= bytes.len() {
+        let starts = bytes[i].is_ascii_alphabetic()
+            && bytes[i + 1].is_ascii_alphabetic()
+            && bytes[i + 2].is_ascii_digit()
+            && bytes[i + 3].is_ascii_digit()
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut chars = Vec::with_capacity(34);
+        let mut j = i;
+        let mut end = i;
+        while j < bytes.len() && chars.len() < 34 {
+            let b = bytes[j];
+            if b.is_ascii_alphanumeric() {
+                chars.push(b.to_ascii_uppercase());
+                j += 1;
+                end = j;
+            } else if b == b' ' && j + 1 < bytes.len() && bytes[j + 1].is_ascii_alphanumeric() {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        // Spaces may also separate the IBAN from the next word: try the longest
+        // prefix that passes the check.
+        let mut found = None;
+        for len in (15..=chars.len()).rev() {
+            if iban_valid(&chars[..len]) {
+                found = Some(len);
+                break;
+            }
+        }
+        if let Some(len) = found {
+            let mut seen = 0;
+            let mut k = i;
+            while seen < len {
+                if bytes[k].is_ascii_alphanumeric() {
+                    seen += 1;
+                }
+                k += 1;
+            }
+            out.push(i..k);
+            i = k;
+        } else {
+            i = end.max(i + 1);
+        }
+    }
+    out
+}
+
+fn iban_valid(chars: &[u8]) -> bool {
+    if chars.len() < 15 || !chars[2].is_ascii_digit() || !chars[3].is_ascii_digit() {
+        return false;
+    }
+    let mut rem: u32 = 0;
+    for &c in chars[4..].iter().chain(&chars[..4]) {
+        let value = if c.is_ascii_digit() {
+            u32::from(c - b'0')
+        } else {
+            u32::from(c - b'A') + 10
+        };
+        rem = if value >= 10 {
+            (rem * 100 + value) % 97
+        } else {
+            (rem * 10 + value) % 97
+        };
+    }
+    rem == 1
+}
+
+/// A phone number found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phone {
+    pub span: Range<usize>,
+    /// E.164 form.
+    pub number: String,
+}
+
+/// Phone numbers: a `+` or `00` international number that `phonenumber` validates,
+/// or a national number valid in the region of `lang` when it is written like a
+/// phone number (with separators) or `context_cue` says a number is being given.
+/// Runs of digits glued to letters (tracking numbers) and runs of more than 15
+/// digits (order numbers) are never phones.
+pub fn phones(text: &str, lang: Option<&str>, context_cue: bool) -> Vec<Phone> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let plus = b == b'+' && bytes.get(i + 1).is_some_and(|n| n.is_ascii_digit() || *n == b' ');
+        let begins = (b.is_ascii_digit() || plus || (b == b'(' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)))
+            && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'/'));
+        if !begins {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut digits = String::new();
+        let mut separators = 0;
+        let mut end = i;
+        let mut j = i;
+        if plus {
+            j += 1;
+        }
+        while j < bytes.len() {
+            let c = bytes[j];
+            if c.is_ascii_digit() {
+                digits.push(c as char);
+                j += 1;
+                end = j;
+            } else if matches!(c, b' ' | b'-' | b'.' | b'(' | b')' | b'/')
+                && bytes
+                    .get(j + 1)
+                    .is_some_and(|n| n.is_ascii_digit() || *n == b'(' || (*n == b' ' && c == b')'))
+            {
+                separators += 1;
+                j += 1;
+            } else if c == b')' {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let glued = end < bytes.len() && (bytes[end].is_ascii_alphabetic());
+        let n = digits.len();
+        if !glued && (7..=15).contains(&n) {
+            let international = plus || digits.starts_with("00");
+            let candidate = if plus {
+                Some(format!("+{digits}"))
+            } else if let Some(rest) = digits.strip_prefix("00") {
+                Some(format!("+{rest}"))
+            } else {
+                None
+            };
+            let parsed = if let Some(intl) = candidate {
+                phonenumber::parse(None, &intl)
+                    .ok()
+                    .filter(phonenumber::is_valid)
+            } else if separators > 0 || context_cue {
+                regions(lang).iter().find_map(|r| {
+                    phonenumber::parse(Some(*r), &digits)
+                        .ok()
+                        .filter(phonenumber::is_valid)
+                })
+            } else {
+                None
+            };
+            if let Some(p) = parsed {
+                let _ = international;
+                out.push(Phone {
+                    span: start..end,
+                    number: p.format().mode(phonenumber::Mode::E164).to_string(),
+                });
+            }
+        }
+        i = end.max(i + 1);
+    }
+    out
+}
+
+fn regions(lang: Option<&str>) -> &'static [phonenumber::country::Id] {
+    use phonenumber::country::Id::*;
+    match lang.map(|l| l.get(..2).unwrap_or(l)) {
+        Some("en") => &[US, GB, IN, AU],
+        Some("es") => &[ES, MX, AR, CO],
+        Some("pt") => &[BR, PT],
+        Some("fr") => &[FR, BE, CA],
+        Some("de") => &[DE, AT, CH],
+        Some("ru") => &[RU, UA, BY, KZ],
+        _ => &[US, GB, ES, MX, BR, PT, FR, DE, RU],
+    }
+}
+
+/// Money amounts: a number with a currency sign or code next to it ("25 USD", "$25",
+/// "25$", "R$ 30", "500 руб").
+pub fn amounts(text: &str) -> Vec<Range<usize>> {
+    const MARKS: &[&str] = &[
+        "usd", "us$", "$", "eur", "€", "euro", "gbp", "£", "dollar", "dólar", "dolar", "r$",
+        "brl", "reais", "real", "rub", "руб", "₽", "mxn", "ars", "cop", "pln", "zł", "chf",
+        "bucks", "доллар", "евро",
+    ];
+    let lower = text.to_lowercase();
+    if lower.len() != text.len() {
+        return amounts_unmapped(text);
+    }
+    let bytes = lower.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() || (i > 0 && bytes[i - 1].is_ascii_alphabetic()) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && (bytes[i].is_ascii_digit() || (matches!(bytes[i], b'.' | b',') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))) {
+            i += 1;
+        }
+        let end = i;
+        let after = lower[end..].trim_start();
+        let before = lower[..start].trim_end();
+        let is_money = MARKS.iter().any(|m| after.starts_with(m) || before.ends_with(m));
+        if is_money && end - start <= 9 {
+            out.push(start..end);
+        }
+    }
+    out
+}
+
+fn amounts_unmapped(text: &str) -> Vec<Range<usize>> {
+    // Lower-casing changed byte lengths (rare letters): look on the original with a
+    // case-insensitive comparison of ASCII marks and the exact non-ASCII ones.
+    let mut out = Vec::new();
+    for (start, _) in text.match_indices(|c: char| c.is_ascii_digit()) {
+        if start > 0 && text.as_bytes()[start - 1].is_ascii_digit() {
+            continue;
+        }
+        let end = text[start..]
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+            .map_or(text.len(), |e| start + e);
+        let after = text[end..].trim_start().to_lowercase();
+        let before = text[..start].trim_end().to_lowercase();
+        if ["usd", "$", "eur", "€", "руб", "₽", "dollar", "reais", "доллар", "евро"]
+            .iter()
+            .any(|m| after.starts_with(m) || before.ends_with(m))
+        {
+            out.push(start..end);
+        }
+    }
+    out
+}
+
+/// Social handles such as `@shop_deals88` (an `@` not preceded by a letter or digit,
+/// so not an e-mail address, then 3 to 30 letters, digits, `_` or `.`, at least one
+/// of them a letter).
+pub fn handles(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices('@') {
+        if at > 0 && (bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'.') {
+            continue;
+        }
+        let mut end = at + 1;
+        while end < bytes.len()
+            && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_' || bytes[end] == b'.')
+        {
+            end += 1;
+        }
+        while end > at + 1 && bytes[end - 1] == b'.' {
+            end -= 1;
+        }
+        let name = &text[at + 1..end];
+        if (3..=30).contains(&name.len())
+            && name.bytes().any(|b| b.is_ascii_alphabetic())
+            && !(end < bytes.len() && bytes[end] == b'@')
+        {
+            out.push(at..end);
+        }
+    }
+    out
+}
+
+/// E-mail addresses spelt out to get past filters: "name at gmail dot com",
+/// "name (at) mail [dot] ru", "nombre arroba gmail punto com", "имя собака mail точка ru".
+pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
+    const AT: &[&str] = &["at", "(at)", "[at]", "{at}", "arroba", "собака", "@"];
+    const DOT: &[&str] = &[
+        "dot", "(dot)", "[dot]", "{dot}", "punto", "ponto", "point", "punkt", "точка", ".",
+    ];
+    let words: Vec<(usize, &str)> = text
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
+        .collect();
+    let mut out = Vec::new();
+    let is_name = |w: &str| {
+        w.chars().count() >= 2
+            && w
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'))
+    };
+    let tld = |w: &str| {
+        let w = w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+        (2..=6).contains(&w.len()) && w.chars().all(|c| c.is_ascii_alphabetic())
+    };
+    for k in 0..words.len().saturating_sub(4) {
+        let (start, name) = words[k];
+        let at = words[k + 1].1.to_lowercase();
+        let (_, domain) = words[k + 2];
+        let dot = words[k + 3].1.to_lowercase();
+        let (tld_at, tld_word) = words[k + 4];
+        if is_name(name)
+            && AT.contains(&at.as_str())
+            && is_name(domain)
+            && DOT.contains(&dot.as_str())
+            && tld(tld_word)
+        {
+            let end = tld_at + tld_word.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).len();
+            out.push(start..end);
+        }
+    }
+    out
+}
+
+/// A link or e-mail address found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// Bytes of the original text.
+    pub span: Range<usize>,
+    /// The link as written, defanging undone ("hxxp" → "http", "[.]" → ".").
+    pub text: String,
+    pub email: bool,
+}
+
+/// Links (with or without a scheme) and e-mail addresses, also when defanged.
+pub fn links(text: &str) -> Vec<Found> {
+    let refanged = Refanged::new(text);
+    let mut finder = LinkFinder::new();
+    finder.url_must_have_scheme(false);
+    finder.kinds(&[LinkKind::Url, LinkKind::Email]);
+    finder
+        .links(&refanged.text)
+        .filter_map(|link| {
+            let email = *link.kind() == LinkKind::Email;
+            let s = link.as_str();
+            if !email && !s.contains("://") && !plausible_bare_domain(s) {
+                return None;
+            }
+            Some(Found {
+                span: refanged.original(link.start()..link.end()),
+                text: s.to_string(),
+                email,
+            })
+        })
+        .collect()
+}
+
+/// A bare "word.word" is a link only when it ends in a known public suffix and is
+/// not a number ("1.5kg") or an abbreviation.
+fn plausible_bare_domain(s: &str) -> bool {
+    let host = s.split(['/', '?', '#', ':']).next().unwrap_or(s);
+    if host.len() < 4 || !host.contains('.') || host.starts_with('.') {
+        return false;
+    }
+    let lower = host.to_ascii_lowercase();
+    psl::suffix(lower.as_bytes()).is_some_and(|suffix| suffix.is_known())
+        && psl::domain(lower.as_bytes()).is_some()
+}
+
+/// Defanged links made clickable again, with a map back to the original bytes.
+struct Refanged {
+    text: String,
+    /// Original byte offset for each byte of `text`, plus one for the end.
+    origin: Vec<usize>,
+}
+
+impl Refanged {
+    fn new(text: &str) -> Refanged {
+        let lower = text.to_ascii_lowercase();
+        let defanged = lower.contains("hxxp")
+            || lower.contains("[.]")
+            || lower.contains("(.)")
+            || lower.contains("[dot]")
+            || lower.contains("(dot)")
+            || lower.contains("{.}")
+            || lower.contains("[:]");
+        if !defanged {
+            return Refanged {
+                text: text.to_string(),
+                origin: (0..=text.len()).collect(),
+            };
+        }
+        const SWAPS: &[(&str, &str)] = &[
+            ("hxxps", "https"),
+            ("hxxp", "http"),
+            ("[.]", "."),
+            ("(.)", "."),
+            ("{.}", "."),
+            ("[dot]", "."),
+            ("(dot)", "."),
+            ("[:]", ":"),
+        ];
+        let mut out = String::with_capacity(text.len());
+        let mut origin = Vec::with_capacity(text.len() + 1);
+        let mut i = 0;
+        'outer: while i < text.len() {
+            for (from, to) in SWAPS {
+                if lower[i..].starts_with(from) && text.is_char_boundary(i + from.len()) {
+                    for _ in 0..to.len() {
+                        origin.push(i);
+                    }
+                    out.push_str(to);
+                    i += from.len();
+                    continue 'outer;
+                }
+            }
+            let c = text[i..].chars().next().expect("in bounds");
+            for _ in 0..c.len_utf8() {
+                origin.push(i);
+            }
+            out.push(c);
+            i += c.len_utf8();
+        }
+        origin.push(text.len());
+        Refanged { text: out, origin }
+    }
+
+    fn original(&self, range: Range<usize>) -> Range<usize> {
+        let start = self.origin[range.start];
+        // The end maps to the byte after the last original character used.
+        let last = self.origin[range.end - 1];
+        let end = self.origin[range.end].max(last + 1);
+        start..end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cards_need_luhn_and_a_network_prefix() {
+        let text = "card 4111 1111 1111 1111 and order 8123456789012345";
+        let found = cards(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&text[found[0].clone()], "4111 1111 1111 1111");
+        assert!(cards("4111 1111 1111 1112").is_empty());
+    }
+
+    #[test]
+    fn ibans_need_a_valid_checksum() {
+        let text = "IBAN: DE89 3704 0044 0532 0130 00 thanks";
+        let found = ibans(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&text[found[0].clone()], "DE89 3704 0044 0532 0130 00");
+        assert!(ibans("DE88 3704 0044 0532 0130 00").is_empty());
+        assert_eq!(ibans("GB82WEST12345698765432").len(), 1);
+    }
+
+    #[test]
+    fn phones_and_not_order_or_tracking_numbers() {
+        let text = "call +34 612-345-678 about order 8123456789012345, tracking LP00123456789012";
+        let found = phones(text, None, false);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(&text[found[0].span.clone()], "+34 612-345-678");
+        assert_eq!(found[0].number, "+34612345678");
+        let ru = "мой номер +7 (916) 123-45-67";
+        let found = phones(ru, Some("ru"), true);
+        assert_eq!(&ru[found[0].span.clone()], "+7 (916) 123-45-67");
+        assert!(phones("RB123456785GB", None, true).is_empty());
+    }
+
+    #[test]
+    fn spelt_and_defanged() {
+        let text = "mail me: shop.deals at gmail dot com";
+        let found = spelt_emails(text);
+        assert_eq!(&text[found[0].clone()], "shop.deals at gmail dot com");
+        let text = "go to hxxp://aliexpress-refund[.]com/claim now";
+        let found = links(text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].text, "http://aliexpress-refund.com/claim");
+        assert_eq!(&text[found[0].span.clone()], "hxxp://aliexpress-refund[.]com/claim");
+        let found = links("see aliexpress.com/item/1.html or 1.5kg");
+        assert_eq!(found.len(), 1);
+        assert_eq!(handles("add @shop_deals88 on insta, mail a@b.com"), vec![4..17]);
+    }
+
+    #[test]
+    fn amounts_have_a_currency() {
+        let text = "pay 25 USD or $30 or 500 руб, size 42";
+        assert_eq!(amounts(text).len(), 3);
+    }
+}

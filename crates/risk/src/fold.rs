@@ -1,0 +1,304 @@
+//! Folding: the text as the lexicons see it, with a map back to the original bytes.
+//!
+//! Scammers write "W h a t s A p p", "wh4tsapp", "WhatsАpp" (a Cyrillic А),
+//! "Ｗｈａｔｓａｐｐ" or "What\u{200b}sApp" to get past word filters. Folding undoes
+//! that, one token at a time:
+//! - invisible characters (zero-width spaces and joiners, soft hyphens, bidi marks)
+//!   are dropped without splitting the word;
+//! - compatibility forms (full-width, mathematical letters, ligatures) become their
+//!   plain letters, accents are dropped, everything is lower case;
+//! - in a token that mixes Latin with another script, the other script's letters are
+//!   replaced by their Unicode TR39 confusable skeleton (`unicode-security`);
+//! - in a token with at least as many letters as digits, leetspeak digits and
+//!   symbols become letters (`4` a, `3` e, `0` o, `1` l, `5` s, `7` t, `@` a, `$` s);
+//! - punctuation and spaces are squeezed out, and the word boundaries are kept
+//!   beside the folded bytes, so that "w.h.a.t.s.a.p.p" and "whats app" fold to one
+//!   run "whatsapp" that starts and ends on a boundary, while "what's appropriate"
+//!   ends inside a word and does not match.
+//!
+//! Each folded byte remembers the original bytes of the character it came from, so
+//! every match becomes a span in the text the user sent.
+
+use std::ops::Range;
+
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+
+/// A folded text: letters and digits only, lower case, with boundaries and a map
+/// from each folded byte to the original character's bytes.
+#[derive(Debug, Default, Clone)]
+pub struct Folded {
+    /// Folded letters and digits, without separators.
+    pub text: String,
+    /// For each byte of `text`: the original byte range of the character it came from.
+    origin: Vec<(u32, u32)>,
+    /// For each byte position 0..=len of `text`: whether a word boundary is there.
+    boundary: Vec<bool>,
+    /// For each byte of `text`: the index of the word it belongs to.
+    word: Vec<u32>,
+}
+
+impl Folded {
+    /// The original byte range of folded bytes `range` (which must not be empty).
+    pub fn original(&self, range: Range<usize>) -> Range<usize> {
+        let start = self.origin[range.start].0 as usize;
+        let end = self.origin[range.end - 1].1 as usize;
+        start..end
+    }
+
+    /// Whether a word starts or ends at folded byte position `at`.
+    pub fn is_boundary(&self, at: usize) -> bool {
+        self.boundary.get(at).copied().unwrap_or(false)
+    }
+
+    /// The index of the word that folded byte `at` belongs to.
+    pub fn word_of(&self, at: usize) -> usize {
+        self.word[at] as usize
+    }
+
+    /// The index of the word at or after original byte `at`.
+    pub fn word_at(&self, at: usize) -> usize {
+        let i = self.origin.partition_point(|o| (o.0 as usize) < at);
+        if i < self.word.len() {
+            self.word[i] as usize
+        } else {
+            self.words()
+        }
+    }
+
+    /// How many words the text has.
+    pub fn words(&self) -> usize {
+        self.word.last().map_or(0, |w| *w as usize + 1)
+    }
+}
+
+/// Characters that render as nothing and are used to break up words.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// Folds one character alone (a cue in a lexicon, a domain label): the same rules as
+/// [`fold`] without the per-word ones.
+pub fn fold_char(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
+    decompose_compatible(c, |d| {
+        if !is_combining_mark(d) {
+            for l in d.to_lowercase() {
+                out.push(match l {
+                    'ё' => 'е',
+                    'ß' => 's',
+                    other => other,
+                });
+                if l == 'ß' {
+                    out.push('s');
+                }
+            }
+        }
+    });
+}
+
+#[derive(Clone, Copy)]
+struct Piece {
+    c: char,
+    start: u32,
+    end: u32,
+}
+
+/// Folds `text` as described in the module documentation.
+pub fn fold(text: &str) -> Folded {
+    let mut folded = Folded {
+        text: String::with_capacity(text.len()),
+        origin: Vec::with_capacity(text.len()),
+        boundary: Vec::with_capacity(text.len() + 1),
+        word: Vec::with_capacity(text.len()),
+    };
+    let mut words: Vec<Vec<Piece>> = Vec::new();
+    let mut word: Vec<Piece> = Vec::with_capacity(16);
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let end = (at + c.len_utf8()) as u32;
+        let piece = Piece {
+            c,
+            start: at as u32,
+            end,
+        };
+        if is_invisible(c) {
+            continue;
+        }
+        let in_word = c.is_alphanumeric()
+            || (matches!(c, '@' | '$' | '|' | '€')
+                && !word.is_empty()
+                && chars.peek().is_some_and(|(_, n)| n.is_alphabetic()));
+        if in_word {
+            word.push(piece);
+        } else if !word.is_empty() {
+            words.push(std::mem::take(&mut word));
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    // A letter spelt alone among single Latin letters ("W h a t s А p p") takes the
+    // script of its neighbours.
+    let single_latin = |w: Option<&Vec<Piece>>| w.is_some_and(|w| w.len() == 1 && is_latin(w[0].c));
+    for (i, w) in words.iter().enumerate() {
+        let alone_among_latin = w.len() == 1
+            && !is_latin(w[0].c)
+            && (single_latin(i.checked_sub(1).and_then(|j| words.get(j))) || single_latin(words.get(i + 1)));
+        emit_word(&mut folded, w, i as u32, alone_among_latin);
+    }
+    folded.boundary.push(true);
+    folded
+}
+
+fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool) {
+    let mut latin = false;
+    let mut other_script = false;
+    let mut letters = 0usize;
+    let mut digits = 0usize;
+    for p in word {
+        if p.c.is_ascii_digit() {
+            digits += 1;
+        } else if p.c.is_alphabetic() {
+            letters += 1;
+            if p.c.is_ascii_alphabetic() || ('\u{00C0}'..='\u{024F}').contains(&p.c) {
+                latin = true;
+            } else if ('\u{FF21}'..='\u{FF5A}').contains(&p.c)
+                || ('\u{1D400}'..='\u{1D7FF}').contains(&p.c)
+            {
+                latin = true;
+            } else {
+                other_script = true;
+            }
+        }
+    }
+    let mixed = (latin && other_script) || force_latin;
+    let leet = letters > 0 && letters >= digits;
+    let mut buf = String::with_capacity(8);
+    for (i, p) in word.iter().enumerate() {
+        buf.clear();
+        let c = p.c;
+        if leet {
+            if let Some(l) = leet_letter(c) {
+                buf.push(l);
+            }
+        }
+        if buf.is_empty() && mixed && !c.is_ascii() && !is_latin(c) {
+            let skeleton: String = unicode_security::confusable_detection::skeleton(
+                c.encode_utf8(&mut [0; 4]),
+            )
+            .collect();
+            if !skeleton.is_empty() && skeleton.chars().all(|s| s.is_ascii_alphanumeric()) {
+                for s in skeleton.chars() {
+                    buf.push(s.to_ascii_lowercase());
+                }
+            }
+        }
+        if buf.is_empty() {
+            fold_char(c, &mut buf);
+        }
+        for (j, b) in buf.bytes().enumerate() {
+            folded.boundary.push(i == 0 && j == 0);
+            folded.origin.push((p.start, p.end));
+            folded.word.push(index);
+            let _ = b;
+        }
+        folded.text.push_str(&buf);
+    }
+}
+
+fn is_latin(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || ('\u{00C0}'..='\u{024F}').contains(&c)
+        || ('\u{FF21}'..='\u{FF5A}').contains(&c)
+        || ('\u{1D400}'..='\u{1D7FF}').contains(&c)
+}
+
+fn leet_letter(c: char) -> Option<char> {
+    Some(match c {
+        '0' => 'o',
+        '1' | '|' => 'l',
+        '3' => 'e',
+        '4' | '@' => 'a',
+        '5' | '$' => 's',
+        '7' => 't',
+        '€' => 'e',
+        _ => return None,
+    })
+}
+
+/// Folds a lexicon cue: the cue is folded like a text and its word boundaries are
+/// dropped, so that it matches however the text splits it.
+pub fn fold_cue(cue: &str) -> String {
+    fold(cue).text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folded(text: &str) -> String {
+        fold(text).text
+    }
+
+    #[test]
+    fn disguises_fold_to_the_plain_word() {
+        for disguised in [
+            "WhatsApp",
+            "W h a t s A p p",
+            "w.h.a.t.s.a.p.p",
+            "wh4tsapp",
+            "Whats\u{200b}App",
+            "ＷｈａｔｓＡｐｐ",
+            "Whats\u{0410}pp",
+            "whats-app",
+            "wh@tsapp",
+        ] {
+            assert_eq!(folded(disguised), "whatsapp", "{disguised:?}");
+        }
+    }
+
+    #[test]
+    fn spans_map_back_to_original_characters() {
+        let text = "add me: W h a t s А p p now";
+        let f = fold(text);
+        let at = f.text.find("whatsapp").unwrap();
+        let span = f.original(at..at + "whatsapp".len());
+        assert_eq!(&text[span], "W h a t s А p p");
+        assert!(f.is_boundary(at) && f.is_boundary(at + 8));
+    }
+
+    #[test]
+    fn cyrillic_words_stay_cyrillic_and_accents_go() {
+        assert_eq!(folded("Пиши в ТЕЛЕГУ"), "пишивтелегу");
+        assert_eq!(folded("Dirección, ÉTÉ, Straße"), "direccionetestrasse");
+        assert_eq!(folded("ёлка"), "елка");
+    }
+
+    #[test]
+    fn numbers_stay_numbers() {
+        assert_eq!(folded("LP00123456789CN 25 USD"), "lp00123456789cn25usd");
+        assert_eq!(folded("+7 (916) 123-45-67"), "79161234567");
+    }
+}

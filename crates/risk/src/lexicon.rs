@@ -1,0 +1,262 @@
+//! The message lexicons (`data/lexicon/*.txt`): cues by concept, compiled into one
+//! Aho-Corasick automaton over folded text.
+
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use crate::fold::{fold_cue, Folded};
+
+macro_rules! concepts {
+    ($($variant:ident = $name:literal),* $(,)?) => {
+        /// What a cue stands for; the rules in `message.rs` combine them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Concept { $($variant),* }
+
+        impl Concept {
+            pub const ALL: &'static [Concept] = &[$(Concept::$variant),*];
+            pub fn name(self) -> &'static str {
+                match self { $(Concept::$variant => $name),* }
+            }
+            fn parse(name: &str) -> Option<Concept> {
+                match name { $($name => Some(Concept::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+concepts! {
+    App = "app",
+    AppShort = "app_short",
+    ContactVerb = "contact_verb",
+    Feature = "feature",
+    Direct = "direct",
+    PayMethodStrong = "pay_method_strong",
+    PayMethodWeak = "pay_method_weak",
+    PayVerb = "pay_verb",
+    Discount = "discount",
+    Fee = "fee",
+    FeeCovered = "fee_covered",
+    Demand = "demand",
+    Hedge = "hedge",
+    MoneyWord = "money_word",
+    Dispute = "dispute",
+    CloseVerb = "close_verb",
+    Negation = "negation",
+    Promise = "promise",
+    Confirm = "confirm",
+    Receipt = "receipt",
+    PressureNow = "pressure_now",
+    Review = "review",
+    Incentive = "incentive",
+    Change = "change",
+    NegativeReview = "negative_review",
+    UrgencyStrong = "urgency_strong",
+    TimeLimit = "time_limit",
+    Threat = "threat",
+    Brand = "brand",
+    Staff = "staff",
+    Account = "account",
+    AskVerb = "ask_verb",
+    Credential = "credential",
+    PasswordShared = "password_shared",
+    CardWord = "card_word",
+    OrderWord = "order_word",
+}
+
+/// The lexicon files shipped with marketguard, by language.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("en", include_str!("../data/lexicon/en.txt")),
+    ("es", include_str!("../data/lexicon/es.txt")),
+    ("pt", include_str!("../data/lexicon/pt.txt")),
+    ("fr", include_str!("../data/lexicon/fr.txt")),
+    ("de", include_str!("../data/lexicon/de.txt")),
+    ("ru", include_str!("../data/lexicon/ru.txt")),
+];
+
+#[derive(Debug, Clone)]
+struct Cue {
+    concept: Concept,
+    /// The cue may end inside a word.
+    stem: bool,
+    /// The cue must be exactly one whole word (short cues such as "tg").
+    whole_word: bool,
+}
+
+/// A cue found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub concept: Concept,
+    /// First and last word of the match (word indexes of the folded text).
+    pub words: Range<usize>,
+    /// Bytes of the original text.
+    pub span: Range<usize>,
+}
+
+/// A compiled set of lexicons.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    automaton: AhoCorasick,
+    cues: Vec<Cue>,
+    /// Folded cue strings, kept for the baseline benchmark.
+    patterns: Vec<String>,
+}
+
+/// A line of a lexicon file that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("lexicon {file}, line {line}: {problem}")]
+pub struct LexiconError {
+    pub file: String,
+    pub line: usize,
+    pub problem: String,
+}
+
+impl Lexicon {
+    /// The lexicons shipped with marketguard.
+    pub fn builtin() -> Lexicon {
+        Lexicon::parse(BUILTIN).expect("the built-in lexicons are valid (tested)")
+    }
+
+    /// Compiles lexicon files given as `(name, contents)`.
+    pub fn parse(files: &[(&str, &str)]) -> Result<Lexicon, LexiconError> {
+        let mut cues = Vec::new();
+        let mut patterns = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (file, contents) in files {
+            let mut concept = None;
+            for (n, raw) in contents.lines().enumerate() {
+                let line = raw.trim();
+                let error = |problem: String| LexiconError {
+                    file: file.to_string(),
+                    line: n + 1,
+                    problem,
+                };
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                    concept = Some(
+                        Concept::parse(name)
+                            .ok_or_else(|| error(format!("unknown concept [{name}]")))?,
+                    );
+                    continue;
+                }
+                let concept =
+                    concept.ok_or_else(|| error("a cue before the first [concept]".into()))?;
+                let (cue, stem) = match line.strip_suffix('*') {
+                    Some(stem) => (stem, true),
+                    None => (line, false),
+                };
+                let folded = fold_cue(cue);
+                if folded.is_empty() {
+                    return Err(error(format!("cue {line:?} has no letters or digits")));
+                }
+                if !seen.insert((folded.clone(), concept, stem)) {
+                    continue;
+                }
+                let whole_word = !stem && folded.chars().count() <= 3;
+                cues.push(Cue {
+                    concept,
+                    stem,
+                    whole_word,
+                });
+                patterns.push(folded);
+            }
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .map_err(|e| LexiconError {
+                file: "(all)".into(),
+                line: 0,
+                problem: e.to_string(),
+            })?;
+        Ok(Lexicon {
+            automaton,
+            cues,
+            patterns,
+        })
+    }
+
+    /// The folded cues, in pattern order.
+    pub fn patterns(&self) -> &[String] {
+        &self.patterns
+    }
+
+    /// Every cue that occurs in `folded` with its word boundaries respected.
+    pub fn find(&self, folded: &Folded) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for m in self.automaton.find_overlapping_iter(&folded.text) {
+            let cue = &self.cues[m.pattern().as_usize()];
+            let (start, end) = (m.start(), m.end());
+            if !folded.is_boundary(start) {
+                continue;
+            }
+            if !cue.stem && !folded.is_boundary(end) {
+                continue;
+            }
+            let first = folded.word_of(start);
+            let last = folded.word_of(end - 1);
+            if (cue.whole_word || cue.stem && end - start <= 3) && first != last {
+                continue;
+            }
+            if cue.whole_word && !folded.is_boundary(end) {
+                continue;
+            }
+            hits.push(Hit {
+                concept: cue.concept,
+                words: first..last + 1,
+                span: folded.original(start..end),
+            });
+        }
+        hits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fold::fold;
+
+    fn concepts(text: &str) -> Vec<&'static str> {
+        let lexicon = Lexicon::builtin();
+        let mut names: Vec<_> = lexicon
+            .find(&fold(text))
+            .into_iter()
+            .map(|h| h.concept.name())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    #[test]
+    fn builtin_lexicons_compile_and_every_concept_has_cues() {
+        let lexicon = Lexicon::builtin();
+        for concept in Concept::ALL {
+            assert!(
+                lexicon.cues.iter().any(|c| c.concept == *concept),
+                "no cue for {}",
+                concept.name()
+            );
+        }
+    }
+
+    #[test]
+    fn cues_respect_word_boundaries() {
+        assert!(concepts("add me on W h a t s A p p").contains(&"app"));
+        assert!(!concepts("that's appropriate").contains(&"app"));
+        assert!(concepts("message me on tg").contains(&"app_short"));
+        assert!(!concepts("the tgv train").contains(&"app_short"));
+        assert!(concepts("transferred the money").contains(&"pay_verb"));
+    }
+
+    #[test]
+    fn bad_lexicon_lines_are_reported_with_their_place() {
+        let err = Lexicon::parse(&[("x", "[app]\nok\n[nope]\n")]).unwrap_err();
+        assert_eq!((err.line, err.file.as_str()), (3, "x"));
+        assert!(err.to_string().contains("unknown concept"));
+        let err = Lexicon::parse(&[("x", "cue\n")]).unwrap_err();
+        assert_eq!(err.line, 1);
+    }
+}

@@ -1,0 +1,631 @@
+//! The message scanner: chat messages in, signals with spans out.
+//!
+//! A message is folded (`fold.rs`), the lexicons' cues are found in one Aho-Corasick
+//! pass (`lexicon.rs`), the things that are not words are found on the original text
+//! (`entities.rs`: phones, e-mails, handles, cards, IBANs, amounts, links), and the
+//! rules below combine them with who sent the message and where the order stands.
+//! Every signal's span points into the text as it was sent.
+
+use std::ops::Range;
+
+use crate::entities;
+use crate::fold::fold;
+use crate::lexicon::{Concept, Hit, Lexicon};
+use crate::link::LinkScanner;
+use crate::{Assessment, Kind, Severity, Signal, Thresholds};
+
+/// Longest text scanned, in bytes; the rest of a longer message is not read, and the
+/// scan says so. Chat messages are far shorter; the limit keeps one huge input from
+/// holding a worker.
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+
+/// Who wrote the message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sender {
+    Seller,
+    Buyer,
+    #[default]
+    Unknown,
+}
+
+impl Sender {
+    pub fn parse(s: &str) -> Option<Sender> {
+        Some(match s {
+            "seller" => Sender::Seller,
+            "buyer" => Sender::Buyer,
+            "unknown" => Sender::Unknown,
+            _ => return None,
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sender::Seller => "seller",
+            Sender::Buyer => "buyer",
+            Sender::Unknown => "unknown",
+        }
+    }
+}
+
+/// Where the order stood when the message was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Context {
+    PreOrder,
+    InTransit,
+    Delivered,
+    DisputeOpen,
+    #[default]
+    Unknown,
+}
+
+impl Context {
+    pub fn parse(s: &str) -> Option<Context> {
+        Some(match s {
+            "pre_order" => Context::PreOrder,
+            "in_transit" => Context::InTransit,
+            "delivered" => Context::Delivered,
+            "dispute_open" => Context::DisputeOpen,
+            "unknown" => Context::Unknown,
+            _ => return None,
+        })
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Context::PreOrder => "pre_order",
+            Context::InTransit => "in_transit",
+            Context::Delivered => "delivered",
+            Context::DisputeOpen => "dispute_open",
+            Context::Unknown => "unknown",
+        }
+    }
+}
+
+/// One message to scan.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Message<'a> {
+    pub text: &'a str,
+    pub sender: Sender,
+    pub context: Context,
+    /// ISO 639-1 code when known; it picks the regions tried for national phone
+    /// numbers. Every language's cues are always looked for.
+    pub lang: Option<&'a str>,
+}
+
+/// The result of scanning one message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageReport {
+    pub assessment: Assessment,
+    /// Bytes read; less than the text's length when it was cut at
+    /// [`MAX_MESSAGE_BYTES`].
+    pub scanned_bytes: usize,
+    pub truncated: bool,
+}
+
+/// The message scanner: lexicons, link scanner and thresholds, built once.
+#[derive(Debug, Clone)]
+pub struct MessageScanner {
+    lexicon: Lexicon,
+    links: LinkScanner,
+    thresholds: Thresholds,
+}
+
+impl Default for MessageScanner {
+    fn default() -> Self {
+        MessageScanner::new(Lexicon::builtin(), LinkScanner::default(), Thresholds::default())
+    }
+}
+
+/// The cues found in one message, by concept.
+struct Cues {
+    by: Vec<Vec<Hit>>,
+}
+
+impl Cues {
+    fn new(hits: Vec<Hit>) -> Cues {
+        let mut by = vec![Vec::new(); Concept::ALL.len()];
+        for h in hits {
+            by[h.concept as usize].push(h);
+        }
+        Cues { by }
+    }
+    fn get(&self, c: Concept) -> &[Hit] {
+        &self.by[c as usize]
+    }
+    fn has(&self, c: Concept) -> bool {
+        !self.by[c as usize].is_empty()
+    }
+    fn any(&self, cs: &[Concept]) -> bool {
+        cs.iter().any(|c| self.has(*c))
+    }
+    /// Whether a cue of `c` ends within `words` words before `hit` starts.
+    fn before(&self, c: Concept, hit: &Hit, words: usize) -> bool {
+        self.get(c)
+            .iter()
+            .any(|h| h.words.end <= hit.words.start && hit.words.start - h.words.end < words)
+    }
+    /// Whether a cue of `c` lies within `words` words of `hit` on either side.
+    fn near(&self, c: Concept, hit: &Hit, words: usize) -> bool {
+        self.get(c).iter().any(|h| {
+            h.words.start < hit.words.end + words && hit.words.start < h.words.end + words
+        })
+    }
+    fn first(&self, c: Concept) -> Option<&Hit> {
+        self.get(c).first()
+    }
+}
+
+impl MessageScanner {
+    pub fn new(lexicon: Lexicon, links: LinkScanner, thresholds: Thresholds) -> MessageScanner {
+        MessageScanner {
+            lexicon,
+            links,
+            thresholds,
+        }
+    }
+
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    pub fn links(&self) -> &LinkScanner {
+        &self.links
+    }
+
+    /// Scans one message.
+    pub fn scan(&self, message: &Message<'_>) -> MessageReport {
+        let mut end = message.text.len().min(MAX_MESSAGE_BYTES);
+        while !message.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let text = &message.text[..end];
+        let signals = self.signals(text, message);
+        MessageReport {
+            assessment: Assessment::combine(signals, &self.thresholds),
+            scanned_bytes: end,
+            truncated: end < message.text.len(),
+        }
+    }
+
+    fn signals(&self, text: &str, m: &Message<'_>) -> Vec<Signal> {
+        let folded = fold(text);
+        let cues = Cues::new(self.lexicon.find(&folded));
+        let mut out = Vec::new();
+        let seller_side = m.sender != Sender::Buyer;
+        let sig = |kind, severity, score, span: Range<usize>, why: &str| {
+            Signal::in_text(kind, severity, score, text, span, why)
+        };
+
+        // Links first: they are evidence for several kinds.
+        let mut messenger_link = false;
+        let mut link_spans: Vec<Range<usize>> = Vec::new();
+        let mut emails = Vec::new();
+        for found in entities::links(text) {
+            link_spans.push(found.span.clone());
+            if found.email {
+                emails.push(found);
+                continue;
+            }
+            let report = self.links.scan(&found.text);
+            if report.messenger {
+                messenger_link = true;
+                out.push(sig(
+                    Kind::OffsiteContact,
+                    Severity::High,
+                    0.9,
+                    found.span,
+                    "a chat-app contact link: talks there are outside buyer protection",
+                ));
+            } else if let Some(top) = report
+                .assessment
+                .signals()
+                .iter()
+                .find(|s| s.kind() == Kind::PhishingLink)
+            {
+                let score = f64::from(report.assessment.risk()) / 100.0;
+                if report.assessment.risk() >= self.thresholds.warn {
+                    out.push(sig(
+                        Kind::PhishingLink,
+                        top.severity(),
+                        score.max(top.score()),
+                        found.span,
+                        top.explanation(),
+                    ));
+                }
+            }
+        }
+        let inside_link = |span: &Range<usize>| {
+            link_spans
+                .iter()
+                .any(|l| l.start <= span.start && span.end <= l.end)
+        };
+
+        // Off-site contact: apps in a contact context, numbers, e-mails, handles.
+        let contact = cues.has(Concept::ContactVerb);
+        let feature = cues.has(Concept::Feature);
+        let phone_cue = contact || cues.any(&[Concept::App, Concept::AppShort]);
+        let phones: Vec<_> = entities::phones(text, m.lang, phone_cue)
+            .into_iter()
+            .filter(|p| !inside_link(&p.span))
+            .filter(|p| !order_number_near(&cues, folded.word_at(p.span.start)))
+            .collect();
+        let spelt = entities::spelt_emails(text);
+        let handles: Vec<_> = entities::handles(text)
+            .into_iter()
+            .filter(|h| !inside_link(h))
+            .collect();
+        let has_channel = !phones.is_empty() || !emails.is_empty() || !spelt.is_empty() || !handles.is_empty();
+        for app in cues.get(Concept::App).iter().chain(cues.get(Concept::AppShort)) {
+            if inside_link(&app.span) {
+                continue;
+            }
+            let short = app.concept == Concept::AppShort;
+            let product_talk = feature && !contact && !has_channel;
+            if product_talk || (short && !contact && !has_channel) {
+                continue;
+            }
+            let asked = contact || has_channel || messenger_link;
+            out.push(sig(
+                Kind::OffsiteContact,
+                if asked { Severity::High } else { Severity::Medium },
+                if asked { 0.9 } else { 0.6 },
+                app.span.clone(),
+                "names a chat app to move the conversation off the platform, where buyer protection cannot see it",
+            ));
+        }
+        for p in &phones {
+            out.push(sig(
+                Kind::OffsiteContact,
+                Severity::High,
+                0.85,
+                p.span.clone(),
+                "a phone number: contact outside the platform",
+            ));
+        }
+        for e in &emails {
+            if self.is_official_email(&e.text) {
+                continue;
+            }
+            out.push(sig(
+                Kind::OffsiteContact,
+                Severity::High,
+                0.8,
+                e.span.clone(),
+                "an e-mail address: contact outside the platform",
+            ));
+        }
+        for s in &spelt {
+            out.push(sig(
+                Kind::OffsiteContact,
+                Severity::High,
+                0.9,
+                s.clone(),
+                "an e-mail address spelt out to get past filters",
+            ));
+        }
+        for h in &handles {
+            let asked = contact || cues.any(&[Concept::App, Concept::AppShort]);
+            out.push(sig(
+                Kind::OffsiteContact,
+                if asked { Severity::High } else { Severity::Medium },
+                if asked { 0.85 } else { 0.55 },
+                h.clone(),
+                "a social-media handle: contact outside the platform",
+            ));
+        }
+
+        // Off-site payment.
+        let pay_context = cues.any(&[Concept::PayVerb, Concept::Direct, Concept::Discount, Concept::Demand]);
+        for hit in cues.get(Concept::PayMethodStrong) {
+            if cues.before(Concept::Negation, hit, 3) {
+                continue;
+            }
+            out.push(sig(
+                Kind::OffsitePayment,
+                Severity::High,
+                0.9,
+                hit.span.clone(),
+                "asks for a payment method outside the platform's escrow: money sent this way cannot be refunded",
+            ));
+        }
+        for hit in cues.get(Concept::PayMethodWeak) {
+            if !pay_context || cues.before(Concept::Negation, hit, 3) {
+                continue;
+            }
+            out.push(sig(
+                Kind::OffsitePayment,
+                Severity::High,
+                0.8,
+                hit.span.clone(),
+                "asks you to pay by transfer outside the platform's escrow",
+            ));
+        }
+        for hit in cues.get(Concept::Direct) {
+            if cues.any(&[Concept::PayVerb, Concept::Discount]) && !cues.before(Concept::Negation, hit, 3) {
+                out.push(sig(
+                    Kind::OffsitePayment,
+                    Severity::High,
+                    0.85,
+                    hit.span.clone(),
+                    "offers a deal for paying directly, outside buyer protection",
+                ));
+            }
+        }
+
+        // Card numbers, IBANs and passwords in the chat.
+        let ibans = entities::ibans(text);
+        for span in entities::cards(text) {
+            if inside_link(&span) || ibans.iter().any(|i| i.start <= span.start && span.end <= i.end) {
+                continue;
+            }
+            out.push(sig(
+                Kind::SensitiveDataShared,
+                Severity::Critical,
+                0.95,
+                span,
+                "a payment card number (it passes the Luhn check): anyone who reads the chat can use it",
+            ));
+        }
+        for span in &ibans {
+            out.push(sig(
+                Kind::SensitiveDataShared,
+                Severity::High,
+                0.85,
+                span.clone(),
+                "a bank account number (IBAN with a valid checksum) in the chat",
+            ));
+            if seller_side {
+                out.push(sig(
+                    Kind::OffsitePayment,
+                    Severity::High,
+                    0.9,
+                    span.clone(),
+                    "gives a bank account to pay into, outside the platform's escrow",
+                ));
+            }
+        }
+        for hit in cues.get(Concept::PasswordShared) {
+            let after = &text[hit.span.end..];
+            let value = after.trim_start_matches([' ', ':', '-', '=', '"', '\'']);
+            let word_len = value.find(char::is_whitespace).unwrap_or(value.len());
+            if word_len >= 4 {
+                let start = text.len() - value.len();
+                out.push(sig(
+                    Kind::SensitiveDataShared,
+                    Severity::Critical,
+                    0.9,
+                    hit.span.start..start + word_len,
+                    "a password written in the chat",
+                ));
+            }
+        }
+
+        // Credential requests.
+        if cues.has(Concept::AskVerb) {
+            for hit in cues.get(Concept::Credential) {
+                if cues.before(Concept::Negation, hit, 5) {
+                    continue;
+                }
+                let asked = cues.get(Concept::AskVerb).iter().any(|a| {
+                    !cues.before(Concept::Negation, a, 3)
+                        && a.words.start < hit.words.end + 8
+                        && hit.words.start < a.words.end + 8
+                });
+                if asked {
+                    out.push(sig(
+                        Kind::CredentialRequest,
+                        Severity::Critical,
+                        0.9,
+                        hit.span.clone(),
+                        "asks for a password, code or card details: no seller or platform staff ever needs them",
+                    ));
+                }
+            }
+        }
+
+        // Extra charges demanded after the order.
+        if seller_side && !cues.has(Concept::FeeCovered) {
+            let amounts = entities::amounts(text);
+            let demanded = cues.has(Concept::Demand) || !amounts.is_empty();
+            for hit in cues.get(Concept::Fee) {
+                if !demanded || cues.near(Concept::Hedge, hit, 6) || cues.before(Concept::Negation, hit, 3) {
+                    continue;
+                }
+                let strong = !amounts.is_empty() && cues.has(Concept::Demand);
+                out.push(sig(
+                    Kind::ExtraCharge,
+                    Severity::High,
+                    if strong { 0.9 } else { 0.8 },
+                    hit.span.clone(),
+                    "demands an extra payment after the order (customs, shipping, release fee): the platform's price already covers delivery",
+                ));
+                break;
+            }
+        }
+
+        // Pressure to close a dispute.
+        if seller_side && cues.has(Concept::Dispute) {
+            for hit in cues.get(Concept::CloseVerb) {
+                if cues.before(Concept::Negation, hit, 3) || !cues.near(Concept::Dispute, hit, 6) {
+                    continue;
+                }
+                let promise = cues.has(Concept::Promise);
+                out.push(sig(
+                    Kind::DisputeClosurePressure,
+                    Severity::High,
+                    if promise { 0.9 } else { 0.7 },
+                    hit.span.clone(),
+                    "asks you to close or cancel your dispute: a closed dispute cannot be reopened, keep it open until you have your money or the item",
+                ));
+                break;
+            }
+        }
+
+        // Pressure to confirm receipt before delivery.
+        if seller_side && !matches!(m.context, Context::Delivered | Context::DisputeOpen) {
+            for hit in cues.get(Concept::Confirm) {
+                if cues.before(Concept::Negation, hit, 3) {
+                    continue;
+                }
+                let about_receipt = cues.near(Concept::Receipt, hit, 5);
+                let before_delivery = matches!(m.context, Context::PreOrder | Context::InTransit);
+                if about_receipt && (before_delivery || cues.has(Concept::PressureNow)) {
+                    out.push(sig(
+                        Kind::ConfirmReceiptPressure,
+                        Severity::High,
+                        if before_delivery { 0.85 } else { 0.7 },
+                        hit.span.clone(),
+                        "asks you to confirm receipt before the item has arrived: that releases your money to the seller and ends your protection",
+                    ));
+                    break;
+                }
+            }
+        }
+
+        // Review manipulation.
+        if seller_side {
+            for hit in cues.get(Concept::Review) {
+                let paid = cues.near(Concept::Incentive, hit, 10);
+                let changed = cues.near(Concept::Change, hit, 6)
+                    && (cues.has(Concept::NegativeReview) || cues.near(Concept::Review, hit, 6));
+                if paid || changed {
+                    out.push(sig(
+                        Kind::ReviewManipulation,
+                        Severity::Medium,
+                        0.8,
+                        hit.span.clone(),
+                        if changed {
+                            "asks you to change or remove your review: reviews must say what you found"
+                        } else {
+                            "offers something in return for a review: paid reviews mislead other buyers"
+                        },
+                    ));
+                    break;
+                }
+            }
+        }
+
+        // Urgency and threats.
+        if seller_side {
+            let threat = cues.first(Concept::Threat);
+            let strong = cues.first(Concept::UrgencyStrong);
+            let limit = cues.first(Concept::TimeLimit);
+            let hit = match (strong, limit, threat) {
+                (Some(s), _, _) if threat.is_some() || limit.is_some() || cues.any(&[Concept::PayVerb, Concept::Demand, Concept::Confirm, Concept::Credential, Concept::ContactVerb]) || !out.is_empty() => Some(s),
+                (_, Some(l), Some(_)) => Some(l),
+                (_, _, Some(t)) if cues.any(&[Concept::Account, Concept::Brand]) || !out.is_empty() => Some(t),
+                _ => None,
+            };
+            if let Some(hit) = hit {
+                out.push(sig(
+                    Kind::UrgencyPressure,
+                    Severity::Medium,
+                    0.7,
+                    hit.span.clone(),
+                    "a false deadline or a threat to make you act before you think",
+                ));
+            }
+        }
+
+        // Posing as the platform.
+        if seller_side {
+            for hit in cues.get(Concept::Brand) {
+                let staff = cues.near(Concept::Staff, hit, 3);
+                let official_tone = cues.any(&[Concept::Account, Concept::Threat, Concept::Credential])
+                    || m.sender == Sender::Unknown
+                    || out.iter().any(|s| s.kind() == Kind::PhishingLink);
+                if staff && official_tone {
+                    out.push(sig(
+                        Kind::PlatformImpersonation,
+                        Severity::High,
+                        0.85,
+                        hit.span.clone(),
+                        "claims to be the platform's staff: the platform writes only through its own notifications, never in a seller chat",
+                    ));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    fn is_official_email(&self, email: &str) -> bool {
+        let domain = email.rsplit('@').next().unwrap_or("");
+        let report = self.links.scan(domain);
+        report.official && !domain.ends_with("gmail.com") && !domain.ends_with("icloud.com")
+    }
+}
+
+/// Whether an "order" or "tracking" word stands just before word `word`.
+fn order_number_near(cues: &Cues, word: usize) -> bool {
+    cues.get(Concept::OrderWord)
+        .iter()
+        .any(|h| h.words.end <= word + 1 && word < h.words.end + 3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str, sender: Sender, context: Context) -> Vec<&'static str> {
+        let scanner = MessageScanner::default();
+        let report = scanner.scan(&Message {
+            text,
+            sender,
+            context,
+            lang: None,
+        });
+        let mut kinds: Vec<_> = report
+            .assessment
+            .signals()
+            .iter()
+            .map(|s| s.kind().as_str())
+            .collect();
+        kinds.sort();
+        kinds.dedup();
+        kinds
+    }
+
+    #[test]
+    fn context_decides_confirm_receipt() {
+        let text = "please confirm receipt so I get paid";
+        assert_eq!(kinds(text, Sender::Seller, Context::InTransit), ["confirm_receipt_pressure"]);
+        assert!(kinds(text, Sender::Seller, Context::Delivered).is_empty());
+    }
+
+    #[test]
+    fn customs_information_is_not_a_demand() {
+        assert!(kinds("customs may take a week", Sender::Seller, Context::InTransit).is_empty());
+        assert_eq!(
+            kinds("pay 25 USD customs to release your parcel", Sender::Seller, Context::InTransit),
+            ["extra_charge"]
+        );
+    }
+
+    #[test]
+    fn product_features_are_not_contact_requests() {
+        assert!(kinds("does the watch support WhatsApp notifications?", Sender::Buyer, Context::PreOrder).is_empty());
+        assert_eq!(
+            kinds("add me on W h a t s A p p for a better price", Sender::Seller, Context::PreOrder),
+            ["offsite_contact"]
+        );
+    }
+
+    #[test]
+    fn spans_point_into_the_original_text() {
+        let text = "Ｗｈａｔｓａｐｐ me: +34 612-345-678";
+        let scanner = MessageScanner::default();
+        let report = scanner.scan(&Message { text, ..Default::default() });
+        for s in report.assessment.signals() {
+            let span = s.span().unwrap();
+            assert_eq!(&text[span], s.excerpt());
+        }
+        assert!(report.assessment.signals().len() >= 2);
+    }
+
+    #[test]
+    fn long_input_is_cut_with_a_note() {
+        let text = "hello ".repeat(5000);
+        let report = MessageScanner::default().scan(&Message { text: &text, ..Default::default() });
+        assert!(report.truncated);
+        assert_eq!(report.scanned_bytes, MAX_MESSAGE_BYTES);
+    }
+}
