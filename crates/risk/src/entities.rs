@@ -152,8 +152,93 @@ pub fn ibans(text: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// IBAN lengths by country, from the SWIFT IBAN registry (ISO 13616).
+const IBAN_LENGTHS: &[(&[u8; 2], usize)] = &[
+    (b"AD", 24),
+    (b"AE", 23),
+    (b"AL", 28),
+    (b"AT", 20),
+    (b"AZ", 28),
+    (b"BA", 20),
+    (b"BE", 16),
+    (b"BG", 22),
+    (b"BH", 22),
+    (b"BR", 29),
+    (b"BY", 28),
+    (b"CH", 21),
+    (b"CR", 22),
+    (b"CY", 28),
+    (b"CZ", 24),
+    (b"DE", 22),
+    (b"DK", 18),
+    (b"DO", 28),
+    (b"EE", 20),
+    (b"EG", 29),
+    (b"ES", 24),
+    (b"FI", 18),
+    (b"FO", 18),
+    (b"FR", 27),
+    (b"GB", 22),
+    (b"GE", 22),
+    (b"GI", 23),
+    (b"GL", 18),
+    (b"GR", 27),
+    (b"GT", 28),
+    (b"HR", 21),
+    (b"HU", 28),
+    (b"IE", 22),
+    (b"IL", 23),
+    (b"IQ", 23),
+    (b"IS", 26),
+    (b"IT", 27),
+    (b"JO", 30),
+    (b"KW", 30),
+    (b"KZ", 20),
+    (b"LB", 28),
+    (b"LC", 32),
+    (b"LI", 21),
+    (b"LT", 20),
+    (b"LU", 20),
+    (b"LV", 21),
+    (b"MC", 27),
+    (b"MD", 24),
+    (b"ME", 22),
+    (b"MK", 19),
+    (b"MR", 27),
+    (b"MT", 31),
+    (b"MU", 30),
+    (b"NL", 18),
+    (b"NO", 15),
+    (b"PK", 24),
+    (b"PL", 28),
+    (b"PS", 29),
+    (b"PT", 25),
+    (b"QA", 29),
+    (b"RO", 24),
+    (b"RS", 22),
+    (b"SA", 24),
+    (b"SC", 31),
+    (b"SE", 24),
+    (b"SI", 19),
+    (b"SK", 24),
+    (b"SM", 27),
+    (b"ST", 25),
+    (b"SV", 28),
+    (b"TL", 23),
+    (b"TN", 24),
+    (b"TR", 26),
+    (b"UA", 29),
+    (b"VA", 22),
+    (b"VG", 24),
+    (b"XK", 20),
+];
+
 fn iban_valid(chars: &[u8]) -> bool {
-    if chars.len() < 15 || !chars[2].is_ascii_digit() || !chars[3].is_ascii_digit() {
+    let length = IBAN_LENGTHS
+        .iter()
+        .find(|(cc, _)| cc[..] == chars[..2])
+        .map(|(_, len)| *len);
+    if length != Some(chars.len()) || !chars[2].is_ascii_digit() || !chars[3].is_ascii_digit() {
         return false;
     }
     let mut rem: u32 = 0;
@@ -191,8 +276,13 @@ pub fn phones(text: &str, lang: Option<&str>, context_cue: bool) -> Vec<Phone> {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        let plus = b == b'+' && bytes.get(i + 1).is_some_and(|n| n.is_ascii_digit() || *n == b' ');
-        let begins = (b.is_ascii_digit() || plus || (b == b'(' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)))
+        let plus = b == b'+'
+            && bytes
+                .get(i + 1)
+                .is_some_and(|n| n.is_ascii_digit() || *n == b' ');
+        let begins = (b.is_ascii_digit()
+            || plus
+            || (b == b'(' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)))
             && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'/'));
         if !begins {
             i += 1;
@@ -279,9 +369,33 @@ fn regions(lang: Option<&str>) -> &'static [phonenumber::country::Id] {
 /// "25$", "R$ 30", "500 руб").
 pub fn amounts(text: &str) -> Vec<Range<usize>> {
     const MARKS: &[&str] = &[
-        "usd", "us$", "$", "eur", "€", "euro", "gbp", "£", "dollar", "dólar", "dolar", "r$",
-        "brl", "reais", "real", "rub", "руб", "₽", "mxn", "ars", "cop", "pln", "zł", "chf",
-        "bucks", "доллар", "евро",
+        "usd",
+        "us$",
+        "$",
+        "eur",
+        "€",
+        "euro",
+        "gbp",
+        "£",
+        "dollar",
+        "dólar",
+        "dolar",
+        "r$",
+        "brl",
+        "reais",
+        "real",
+        "rub",
+        "руб",
+        "₽",
+        "mxn",
+        "ars",
+        "cop",
+        "pln",
+        "zł",
+        "chf",
+        "bucks",
+        "доллар",
+        "евро",
     ];
     let lower = text.to_lowercase();
     if lower.len() != text.len() {
@@ -296,13 +410,19 @@ pub fn amounts(text: &str) -> Vec<Range<usize>> {
             continue;
         }
         let start = i;
-        while i < bytes.len() && (bytes[i].is_ascii_digit() || (matches!(bytes[i], b'.' | b',') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))) {
+        while i < bytes.len()
+            && (bytes[i].is_ascii_digit()
+                || (matches!(bytes[i], b'.' | b',')
+                    && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)))
+        {
             i += 1;
         }
         let end = i;
         let after = lower[end..].trim_start();
         let before = lower[..start].trim_end();
-        let is_money = MARKS.iter().any(|m| after.starts_with(m) || before.ends_with(m));
+        let is_money = MARKS
+            .iter()
+            .any(|m| after.starts_with(m) || before.ends_with(m));
         if is_money && end - start <= 9 {
             out.push(start..end);
         }
@@ -323,9 +443,20 @@ fn amounts_unmapped(text: &str) -> Vec<Range<usize>> {
             .map_or(text.len(), |e| start + e);
         let after = text[end..].trim_start().to_lowercase();
         let before = text[..start].trim_end().to_lowercase();
-        if ["usd", "$", "eur", "€", "руб", "₽", "dollar", "reais", "доллар", "евро"]
-            .iter()
-            .any(|m| after.starts_with(m) || before.ends_with(m))
+        if [
+            "usd",
+            "$",
+            "eur",
+            "€",
+            "руб",
+            "₽",
+            "dollar",
+            "reais",
+            "доллар",
+            "евро",
+        ]
+        .iter()
+        .any(|m| after.starts_with(m) || before.ends_with(m))
         {
             out.push(start..end);
         }
@@ -366,9 +497,30 @@ pub fn handles(text: &str) -> Vec<Range<usize>> {
 /// E-mail addresses spelt out to get past filters: "name at gmail dot com",
 /// "name (at) mail [dot] ru", "nombre arroba gmail punto com", "имя собака mail точка ru".
 pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
-    const AT: &[&str] = &["at", "(at)", "[at]", "{at}", "arroba", "собака", "@"];
+    const AT: &[&str] = &[
+        "at",
+        "(at)",
+        "[at]",
+        "{at}",
+        "arroba",
+        "[arroba]",
+        "arobase",
+        "собака",
+        "@",
+    ];
     const DOT: &[&str] = &[
-        "dot", "(dot)", "[dot]", "{dot}", "punto", "ponto", "point", "punkt", "точка", ".",
+        "dot",
+        "(dot)",
+        "[dot]",
+        "{dot}",
+        "punto",
+        "ponto",
+        "[ponto]",
+        "[punto]",
+        "point",
+        "punkt",
+        "точка",
+        ".",
     ];
     let words: Vec<(usize, &str)> = text
         .split_whitespace()
@@ -377,8 +529,7 @@ pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let is_name = |w: &str| {
         w.chars().count() >= 2
-            && w
-                .chars()
+            && w.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'))
     };
     let tld = |w: &str| {
@@ -397,11 +548,48 @@ pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
             && DOT.contains(&dot.as_str())
             && tld(tld_word)
         {
-            let end = tld_at + tld_word.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).len();
+            let end = tld_at
+                + tld_word
+                    .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                    .len();
             out.push(start..end);
         }
     }
     out
+}
+
+/// E-mail addresses typed one letter at a time ("m a r i . t i e n d a @ g m a i l .
+/// c o m"): the spaces are taken out and the result searched again.
+pub fn spaced_out_emails(text: &str) -> Vec<Range<usize>> {
+    let singles = text
+        .split_whitespace()
+        .filter(|w| w.chars().count() == 1)
+        .count();
+    if singles < 8 || !text.contains(['@', '.']) {
+        return Vec::new();
+    }
+    let mut squeezed = String::with_capacity(text.len());
+    let mut origin = Vec::with_capacity(text.len() + 1);
+    for (at, c) in text.char_indices() {
+        if c.is_whitespace() {
+            continue;
+        }
+        for _ in 0..c.len_utf8() {
+            origin.push(at);
+        }
+        squeezed.push(c);
+    }
+    origin.push(text.len());
+    let mut finder = LinkFinder::new();
+    finder.kinds(&[LinkKind::Email]);
+    finder
+        .links(&squeezed)
+        .map(|l| {
+            let last = origin[l.end() - 1];
+            let end = last + text[last..].chars().next().map_or(1, char::len_utf8);
+            origin[l.start()]..end
+        })
+        .collect()
 }
 
 /// A link or e-mail address found in a text.
@@ -465,7 +653,10 @@ impl Refanged {
             || lower.contains("[dot]")
             || lower.contains("(dot)")
             || lower.contains("{.}")
-            || lower.contains("[:]");
+            || lower.contains("[:]")
+            || lower.contains("[at]")
+            || lower.contains("(at)")
+            || lower.contains("[arroba]");
         if !defanged {
             return Refanged {
                 text: text.to_string(),
@@ -481,6 +672,12 @@ impl Refanged {
             ("[dot]", "."),
             ("(dot)", "."),
             ("[:]", ":"),
+            ("[at]", "@"),
+            ("(at)", "@"),
+            ("{at}", "@"),
+            ("[arroba]", "@"),
+            ("[ponto]", "."),
+            ("[punto]", "."),
         ];
         let mut out = String::with_capacity(text.len());
         let mut origin = Vec::with_capacity(text.len() + 1);
@@ -561,10 +758,16 @@ mod tests {
         let found = links(text);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].text, "http://aliexpress-refund.com/claim");
-        assert_eq!(&text[found[0].span.clone()], "hxxp://aliexpress-refund[.]com/claim");
+        assert_eq!(
+            &text[found[0].span.clone()],
+            "hxxp://aliexpress-refund[.]com/claim"
+        );
         let found = links("see aliexpress.com/item/1.html or 1.5kg");
         assert_eq!(found.len(), 1);
-        assert_eq!(handles("add @shop_deals88 on insta, mail a@b.com"), vec![4..17]);
+        assert_eq!(
+            handles("add @shop_deals88 on insta, mail a@b.com"),
+            vec![4..17]
+        );
     }
 
     #[test]

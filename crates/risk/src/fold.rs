@@ -10,7 +10,8 @@
 //! - in a token that mixes Latin with another script, the other script's letters are
 //!   replaced by their Unicode TR39 confusable skeleton (`unicode-security`);
 //! - in a token with at least as many letters as digits, leetspeak digits and
-//!   symbols become letters (`4` a, `3` e, `0` o, `1` l, `5` s, `7` t, `@` a, `$` s);
+//!   symbols become letters (`4` a, `3` e, `0` o, `1` i, `5` s, `7` t, `@` a, `$` s),
+//!   and `l`, `I` and `1`, which pass for one another, all fold to `i`;
 //! - punctuation and spaces are squeezed out, and the word boundaries are kept
 //!   beside the folded bytes, so that "w.h.a.t.s.a.p.p" and "whats app" fold to one
 //!   run "whatsapp" that starts and ends on a boundary, while "what's appropriate"
@@ -99,7 +100,12 @@ pub fn is_invisible(c: char) -> bool {
 /// [`fold`] without the per-word ones.
 pub fn fold_char(c: char, out: &mut String) {
     if c.is_ascii() {
-        out.push(c.to_ascii_lowercase());
+        out.push(match c.to_ascii_lowercase() {
+            // "l", "I" and "1" pass for one another ("AIiExpress", "te1egram"): the
+            // lexicons see them as one letter.
+            'l' => 'i',
+            other => other,
+        });
         return;
     }
     decompose_compatible(c, |d| {
@@ -147,7 +153,7 @@ pub fn fold(text: &str) -> Folded {
             continue;
         }
         let in_word = c.is_alphanumeric()
-            || (matches!(c, '@' | '$' | '|' | '€')
+            || (matches!(c, '@' | '$' | '|' | '€' | '!')
                 && !word.is_empty()
                 && chars.peek().is_some_and(|(_, n)| n.is_alphabetic()));
         if in_word {
@@ -165,7 +171,8 @@ pub fn fold(text: &str) -> Folded {
     for (i, w) in words.iter().enumerate() {
         let alone_among_latin = w.len() == 1
             && !is_latin(w[0].c)
-            && (single_latin(i.checked_sub(1).and_then(|j| words.get(j))) || single_latin(words.get(i + 1)));
+            && (single_latin(i.checked_sub(1).and_then(|j| words.get(j)))
+                || single_latin(words.get(i + 1)));
         emit_word(&mut folded, w, i as u32, alone_among_latin);
     }
     folded.boundary.push(true);
@@ -205,10 +212,9 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool)
             }
         }
         if buf.is_empty() && mixed && !c.is_ascii() && !is_latin(c) {
-            let skeleton: String = unicode_security::confusable_detection::skeleton(
-                c.encode_utf8(&mut [0; 4]),
-            )
-            .collect();
+            let skeleton: String =
+                unicode_security::confusable_detection::skeleton(c.encode_utf8(&mut [0; 4]))
+                    .collect();
             if !skeleton.is_empty() && skeleton.chars().all(|s| s.is_ascii_alphanumeric()) {
                 for s in skeleton.chars() {
                     buf.push(s.to_ascii_lowercase());
@@ -238,7 +244,7 @@ fn is_latin(c: char) -> bool {
 fn leet_letter(c: char) -> Option<char> {
     Some(match c {
         '0' => 'o',
-        '1' | '|' => 'l',
+        '1' | '|' | '!' => 'i',
         '3' => 'e',
         '4' | '@' => 'a',
         '5' | '$' => 's',
@@ -277,6 +283,9 @@ mod tests {
         ] {
             assert_eq!(folded(disguised), "whatsapp", "{disguised:?}");
         }
+        for disguised in ["Telegram", "te1egram", "TELEGRAM", "t e l e g r a m"] {
+            assert_eq!(folded(disguised), "teiegram", "{disguised:?}");
+        }
     }
 
     #[test]
@@ -293,12 +302,14 @@ mod tests {
     fn cyrillic_words_stay_cyrillic_and_accents_go() {
         assert_eq!(folded("Пиши в ТЕЛЕГУ"), "пишивтелегу");
         assert_eq!(folded("Dirección, ÉTÉ, Straße"), "direccionetestrasse");
+        assert_eq!(folded("AIiExpress"), folded("aliexpress"));
+        assert_eq!(folded("te1egram"), folded("telegram"));
         assert_eq!(folded("ёлка"), "елка");
     }
 
     #[test]
     fn numbers_stay_numbers() {
-        assert_eq!(folded("LP00123456789CN 25 USD"), "lp00123456789cn25usd");
+        assert_eq!(folded("LP00123456789CN 25 USD"), "ip00123456789cn25usd");
         assert_eq!(folded("+7 (916) 123-45-67"), "79161234567");
     }
 }

@@ -62,6 +62,12 @@ concepts! {
     PasswordShared = "password_shared",
     CardWord = "card_word",
     OrderWord = "order_word",
+    OnPlatform = "on_platform",
+    Conditional = "conditional",
+    Prize = "prize",
+    Relay = "relay",
+    AfterReceipt = "after_receipt",
+    Countdown = "countdown",
 }
 
 /// The lexicon files shipped with marketguard, by language.

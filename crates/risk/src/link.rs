@@ -23,6 +23,15 @@ use crate::{Assessment, Kind, Severity, Signal, Thresholds};
 pub struct Brand {
     pub name: String,
     pub domains: Vec<String>,
+    /// Whether one-letter typos of the name count as look-alikes; off for names
+    /// that are everyday words ("wish", "visa", "apple"), whose typos are other
+    /// words and other companies.
+    #[serde(default = "yes")]
+    pub typos: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,18 +62,67 @@ const MESSENGERS: &[&str] = &[
 ];
 /// Words that scammers put beside a brand's name.
 const LURE_WORDS: &[&str] = &[
-    "support", "refund", "secure", "security", "login", "signin", "verify", "verification",
-    "account", "help", "helpdesk", "service", "services", "pay", "payment", "order", "orders",
-    "delivery", "shipping", "track", "tracking", "official", "center", "centre", "club", "gift",
-    "promo", "bonus", "prize", "claim", "update", "confirm", "customer", "care", "online",
-    "store", "shop", "sale", "deals", "app", "id", "auth", "wallet", "reembolso", "soporte",
-    "suporte", "remboursement", "erstattung", "vozvrat", "team", "dispute", "cashback",
+    "support",
+    "refund",
+    "secure",
+    "security",
+    "login",
+    "signin",
+    "verify",
+    "verification",
+    "account",
+    "help",
+    "helpdesk",
+    "service",
+    "services",
+    "pay",
+    "payment",
+    "order",
+    "orders",
+    "delivery",
+    "shipping",
+    "track",
+    "tracking",
+    "official",
+    "center",
+    "centre",
+    "club",
+    "gift",
+    "promo",
+    "bonus",
+    "prize",
+    "claim",
+    "update",
+    "confirm",
+    "customer",
+    "care",
+    "online",
+    "store",
+    "shop",
+    "sale",
+    "deals",
+    "app",
+    "id",
+    "auth",
+    "wallet",
+    "reembolso",
+    "soporte",
+    "suporte",
+    "remboursement",
+    "erstattung",
+    "vozvrat",
+    "team",
+    "dispute",
+    "cashback",
 ];
 
 /// What the link scanner needs: the protected brands and the verdict thresholds.
 #[derive(Debug, Clone)]
 pub struct LinkScanner {
     brands: Vec<Brand>,
+    /// For each brand: its name and the names of its official domains (five
+    /// letters or more), the words a look-alike is made from.
+    names: Vec<Vec<String>>,
     /// Every official registrable domain → brand index.
     official: std::collections::HashMap<String, usize>,
     shorteners: HashSet<&'static str>,
@@ -114,7 +172,26 @@ impl LinkScanner {
                 official.insert(d.to_ascii_lowercase(), i);
             }
         }
+        let names = file
+            .brand
+            .iter()
+            .map(|brand| {
+                let mut names = vec![brand.name.to_ascii_lowercase()];
+                for d in &brand.domains {
+                    let d = d.to_ascii_lowercase();
+                    let suffix = psl::suffix_str(&d).unwrap_or("");
+                    let label = d.strip_suffix(suffix).unwrap_or(&d).trim_end_matches('.');
+                    let label = label.rsplit('.').next().unwrap_or(label);
+                    if label.len() >= 5 && !label.contains('-') && !names.iter().any(|n| n == label)
+                    {
+                        names.push(label.to_string());
+                    }
+                }
+                names
+            })
+            .collect();
         Ok(LinkScanner {
+            names,
             brands: file.brand,
             official,
             shorteners: SHORTENERS
@@ -153,7 +230,9 @@ impl LinkScanner {
         let host = match url.host() {
             Some(url::Host::Domain(d)) => d.trim_end_matches('.').to_ascii_lowercase(),
             Some(url::Host::Ipv4(_)) | Some(url::Host::Ipv6(_)) => {
-                let brand = self.brand_in_text(url.path());
+                let brand = self
+                    .brand_in_text(url.username())
+                    .or_else(|| self.brand_in_text(url.path()));
                 signals.push(Signal::new(
                     Kind::PhishingLink,
                     if brand.is_some() { Severity::Critical } else { Severity::High },
@@ -212,14 +291,18 @@ impl LinkScanner {
         }
 
         if MESSENGERS.contains(&host.as_str())
-            || registrable.as_deref().is_some_and(|r| MESSENGERS.contains(&r) && r != "whatsapp.com")
+            || registrable
+                .as_deref()
+                .is_some_and(|r| MESSENGERS.contains(&r) && r != "whatsapp.com")
         {
             signals.push(Signal::new(
                 Kind::OffsiteContact,
                 Severity::High,
                 0.85,
                 raw,
-                format!("a chat-app contact link ({host}): talks there are outside buyer protection"),
+                format!(
+                    "a chat-app contact link ({host}): talks there are outside buyer protection"
+                ),
             ));
             let mut report = LinkReport {
                 assessment: Assessment::combine(signals, &self.thresholds),
@@ -270,7 +353,9 @@ impl LinkScanner {
         }
 
         if official.is_none() {
-            if let Some((b, technique)) = self.look_alike(&host, &unicode_host, registrable.as_deref(), suffix) {
+            if let Some((b, technique)) =
+                self.look_alike(&host, &unicode_host, registrable.as_deref(), suffix)
+            {
                 impersonates = Some(b);
                 let brand = &self.brands[b];
                 signals.push(Signal::new(
@@ -312,6 +397,13 @@ impl LinkScanner {
         suffix: &str,
     ) -> Option<(usize, Technique)> {
         let registrable = registrable?;
+        // Government, education and military names are not for sale.
+        if suffix
+            .split('.')
+            .any(|part| matches!(part, "gov" | "edu" | "mil" | "gob" | "gouv"))
+        {
+            return None;
+        }
         let label_ascii = registrable
             .strip_suffix(suffix)
             .map(|l| l.trim_end_matches('.'))
@@ -329,7 +421,10 @@ impl LinkScanner {
             .strip_suffix(registrable)
             .map(|s| s.trim_end_matches('.'))
             .unwrap_or("");
-        let sub_labels: Vec<&str> = subdomain.split(['.', '-']).filter(|s| !s.is_empty()).collect();
+        let sub_labels: Vec<&str> = subdomain
+            .split(['.', '-'])
+            .filter(|s| !s.is_empty())
+            .collect();
         let words: Vec<String> = label_ascii
             .split(['-', '_'])
             .filter(|w| !w.is_empty())
@@ -344,52 +439,87 @@ impl LinkScanner {
             }
         };
         for (b, brand) in self.brands.iter().enumerate() {
-            let name = brand.name.as_str();
-            let n = name.chars().count();
-            if label_ascii == name || plain == name && label_ascii.contains('-') {
-                consider(b, if label_ascii == name { Technique::TldSwap } else { Technique::Hyphenation });
-                continue;
-            }
-            if looks == name && unicode_registrable != name {
-                consider(b, Technique::Homoglyph);
-                continue;
-            }
-            // The brand's name as a subdomain of another site.
-            if sub_labels.contains(&name)
-                || (n >= 5 && sub_labels.iter().any(|l| l.contains(name)))
-                || brand.domains.iter().any(|d| subdomain.contains(d.as_str()))
-            {
-                consider(b, Technique::BrandSubdomain);
-                continue;
-            }
-            // The brand with words around it.
-            let has_word = words.len() > 1 && words.contains(&name);
-            let glued = n >= 5 && (plain.contains(name) && plain != name || looks.contains(name) && looks != name);
-            let glued_short = n >= 3
-                && plain.len() > n
-                && (plain.starts_with(name) && LURE_WORDS.contains(&&plain[n..])
-                    || plain.ends_with(name) && LURE_WORDS.contains(&&plain[..plain.len() - n]));
-            if has_word && (n >= 4 || words.iter().any(|w| LURE_WORDS.contains(w)))
-                || glued
-                || glued_short
-            {
-                consider(b, Technique::BrandWords);
-                continue;
-            }
-            if n < 4 {
-                continue;
-            }
-            // One or two edits away.
-            if let Some(t) = edit(&plain, name) {
-                if n >= 5 || matches!(t, Technique::Transposition | Technique::Homoglyph) {
-                    consider(b, t);
+            for name in self.names[b].iter().map(String::as_str) {
+                let n = name.chars().count();
+                if label_ascii == name || plain == name && label_ascii.contains('-') {
+                    consider(
+                        b,
+                        if label_ascii == name {
+                            Technique::TldSwap
+                        } else {
+                            Technique::Hyphenation
+                        },
+                    );
                     continue;
                 }
-            }
-            if looks != plain {
-                if let Some(t) = edit(&looks, name) {
-                    if n >= 5 {
+                if looks == name && unicode_registrable != name {
+                    consider(b, Technique::Homoglyph);
+                    continue;
+                }
+                // The brand's name as a subdomain of another site.
+                if sub_labels.contains(&name)
+                    || (n >= 5 && sub_labels.iter().any(|l| l.contains(name)))
+                    || brand.domains.iter().any(|d| subdomain.contains(d.as_str()))
+                {
+                    consider(b, Technique::BrandSubdomain);
+                    continue;
+                }
+                // The brand with words around it.
+                let has_word = words.len() > 1 && words.contains(&name);
+                let glued = n >= 5
+                    && [&plain, &looks].iter().any(|l| {
+                        l.find(name).is_some_and(|at| {
+                            let rest = format!("{}{}", &l[..at], &l[at + name.len()..]);
+                            !rest.is_empty()
+                                && (n >= 7
+                                    || LURE_WORDS.contains(&rest.as_str())
+                                    || rest.chars().all(|c| c.is_ascii_digit()))
+                        })
+                    });
+                let glued_short = n >= 3
+                    && plain.len() > n
+                    && (plain.starts_with(name) && LURE_WORDS.contains(&&plain[n..])
+                        || plain.ends_with(name)
+                            && LURE_WORDS.contains(&&plain[..plain.len() - n]));
+                if has_word || glued || glued_short {
+                    consider(b, Technique::BrandWords);
+                    continue;
+                }
+                // A misspelt brand with words around it ("aliexpres-refund").
+                if n >= 5 && words.len() > 1 && words.iter().any(|w| edit(w, name).is_some()) {
+                    consider(b, Technique::BrandWords);
+                    continue;
+                }
+                if n < 4 {
+                    continue;
+                }
+                // Letters of another script that TR39 does not map ("т" for "t").
+                let (l, r): (Vec<char>, Vec<char>) = (
+                    unicode_registrable.chars().collect(),
+                    name.chars().collect(),
+                );
+                if l.len() == r.len()
+                    && l != r
+                    && l.iter().zip(&r).all(|(a, b)| a == b || !a.is_ascii())
+                {
+                    consider(b, Technique::Homoglyph);
+                    continue;
+                }
+                if !brand.typos {
+                    continue;
+                }
+                // One or two edits away.
+                if let Some(t) = edit(&plain, name) {
+                    if n >= 4 {
                         consider(b, t);
+                        continue;
+                    }
+                }
+                if looks != plain {
+                    if let Some(t) = edit(&looks, name) {
+                        if n >= 5 {
+                            consider(b, t);
+                        }
                     }
                 }
             }
@@ -439,8 +569,12 @@ impl Technique {
                 format!("look-alike letters or digits spell \"{brand}\"")
             }
             Technique::Hyphenation => format!("\"{brand}\" split by a hyphen"),
-            Technique::TldSwap => format!("\"{brand}\" under a domain ending the brand does not use"),
-            Technique::BrandWords => format!("\"{brand}\" with extra words, a site the brand does not own"),
+            Technique::TldSwap => {
+                format!("\"{brand}\" under a domain ending the brand does not use")
+            }
+            Technique::BrandWords => {
+                format!("\"{brand}\" with extra words, a site the brand does not own")
+            }
             Technique::BrandSubdomain => {
                 format!("\"{brand}\" is only a subdomain of another site")
             }
@@ -499,7 +633,11 @@ fn edit(label: &str, name: &str) -> Option<Technique> {
             let removed = without.remove(i);
             if without == b {
                 let repeated = (i > 0 && a[i - 1] == removed) || a.get(i + 1) == Some(&removed);
-                return Some(if repeated { Technique::Repetition } else { Technique::Addition });
+                return Some(if repeated {
+                    Technique::Repetition
+                } else {
+                    Technique::Addition
+                });
             }
         }
     } else if a.len() + 1 == b.len() {
@@ -529,7 +667,7 @@ fn edit(label: &str, name: &str) -> Option<Technique> {
             _ => {}
         }
     }
-    if b.len() >= 8 && damerau(&a, &b) <= 2 {
+    if b.len() >= 8 && a.len().abs_diff(b.len()) <= 1 && damerau(&a, &b) <= 2 {
         return Some(Technique::TwoEdits);
     }
     None
@@ -550,7 +688,9 @@ fn damerau(a: &[char], b: &[char]) -> usize {
     for i in 1..=n {
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
             }
@@ -572,7 +712,14 @@ pub fn refang(s: &str) -> String {
     } else {
         s.to_string()
     };
-    for (from, to) in [("[.]", "."), ("(.)", "."), ("{.}", "."), ("[dot]", "."), ("(dot)", "."), ("[:]", ":")] {
+    for (from, to) in [
+        ("[.]", "."),
+        ("(.)", "."),
+        ("{.}", "."),
+        ("[dot]", "."),
+        ("(dot)", "."),
+        ("[:]", ":"),
+    ] {
         out = out.replace(from, to);
     }
     out
@@ -637,7 +784,11 @@ mod tests {
         let r = scan("https://wa.me/34612345678");
         assert!(r.messenger);
         assert_eq!(r.assessment.signals()[0].kind(), Kind::OffsiteContact);
-        for url in ["https://en.wikipedia.org/wiki/Escrow", "github.com/rust-lang", "bbc.co.uk/news"] {
+        for url in [
+            "https://en.wikipedia.org/wiki/Escrow",
+            "github.com/rust-lang",
+            "bbc.co.uk/news",
+        ] {
             assert_eq!(scan(url).assessment.risk(), 0, "{url}");
         }
     }

@@ -110,7 +110,11 @@ pub struct MessageScanner {
 
 impl Default for MessageScanner {
     fn default() -> Self {
-        MessageScanner::new(Lexicon::builtin(), LinkScanner::default(), Thresholds::default())
+        MessageScanner::new(
+            Lexicon::builtin(),
+            LinkScanner::default(),
+            Thresholds::default(),
+        )
     }
 }
 
@@ -144,9 +148,38 @@ impl Cues {
     }
     /// Whether a cue of `c` lies within `words` words of `hit` on either side.
     fn near(&self, c: Concept, hit: &Hit, words: usize) -> bool {
-        self.get(c).iter().any(|h| {
-            h.words.start < hit.words.end + words && hit.words.start < h.words.end + words
+        self.get(c)
+            .iter()
+            .any(|h| h.words.start < hit.words.end + words && hit.words.start < h.words.end + words)
+    }
+    /// Whether `hit` is negated: a negation right before it ("don't close", "no
+    /// cierres"), unless the negation is itself conditional ("if you don't confirm
+    /// today...", which is pressure).
+    fn negated(&self, hit: &Hit) -> bool {
+        self.get(Concept::Negation)
+            .iter()
+            .any(|n| n.words.end == hit.words.start && !self.before(Concept::Conditional, n, 3))
+    }
+    /// Like [`Cues::negated`] for a name (a payment method, an app), before which a
+    /// bare "no" is as often the Portuguese "in the" ("no pix") as a negation; and a
+    /// strong negation ("never", "nunca", "никогда") a few words before counts.
+    fn name_negated(&self, hit: &Hit, text: &str) -> bool {
+        self.get(Concept::Negation).iter().any(|n| {
+            let word = text[n.span.clone()].to_lowercase();
+            let strong = matches!(
+                word.as_str(),
+                "never" | "nunca" | "никогда" | "jamais" | "nie" | "not"
+            );
+            n.words.end <= hit.words.start
+                && (hit.words.start - n.words.end == 0 && word != "no"
+                    || strong && hit.words.start - n.words.end < 5)
         })
+    }
+    /// Whether `hit` overlaps a cue of `c` in the original text.
+    fn overlaps(&self, c: Concept, hit: &Hit) -> bool {
+        self.get(c)
+            .iter()
+            .any(|h| h.span.start < hit.span.end && hit.span.start < h.span.end)
     }
     fn first(&self, c: Concept) -> Option<&Hit> {
         self.get(c).first()
@@ -239,7 +272,13 @@ impl MessageScanner {
         };
 
         // Off-site contact: apps in a contact context, numbers, e-mails, handles.
-        let contact = cues.has(Concept::ContactVerb);
+        // "Give me your WhatsApp" asks for contact as much as "write me on it".
+        let contact = cues.has(Concept::ContactVerb)
+            || cues.get(Concept::AskVerb).iter().any(|a| {
+                cues.get(Concept::App)
+                    .iter()
+                    .any(|app| app.words.start >= a.words.end && app.words.start < a.words.end + 3)
+            });
         let feature = cues.has(Concept::Feature);
         let phone_cue = contact || cues.any(&[Concept::App, Concept::AppShort]);
         let phones: Vec<_> = entities::phones(text, m.lang, phone_cue)
@@ -247,18 +286,24 @@ impl MessageScanner {
             .filter(|p| !inside_link(&p.span))
             .filter(|p| !order_number_near(&cues, folded.word_at(p.span.start)))
             .collect();
-        let spelt = entities::spelt_emails(text);
+        let mut spelt = entities::spelt_emails(text);
+        spelt.extend(entities::spaced_out_emails(text));
         let handles: Vec<_> = entities::handles(text)
             .into_iter()
             .filter(|h| !inside_link(h))
             .collect();
-        let has_channel = !phones.is_empty() || !emails.is_empty() || !spelt.is_empty() || !handles.is_empty();
-        for app in cues.get(Concept::App).iter().chain(cues.get(Concept::AppShort)) {
+        let has_channel =
+            !phones.is_empty() || !emails.is_empty() || !spelt.is_empty() || !handles.is_empty();
+        for app in cues
+            .get(Concept::App)
+            .iter()
+            .chain(cues.get(Concept::AppShort))
+        {
             if inside_link(&app.span) {
                 continue;
             }
             let short = app.concept == Concept::AppShort;
-            let product_talk = feature && !contact && !has_channel;
+            let product_talk = (feature || m.sender == Sender::Buyer) && !contact && !has_channel;
             if product_talk || (short && !contact && !has_channel) {
                 continue;
             }
@@ -305,19 +350,47 @@ impl MessageScanner {
             let asked = contact || cues.any(&[Concept::App, Concept::AppShort]);
             out.push(sig(
                 Kind::OffsiteContact,
-                if asked { Severity::High } else { Severity::Medium },
+                if asked {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                },
                 if asked { 0.85 } else { 0.55 },
                 h.clone(),
                 "a social-media handle: contact outside the platform",
             ));
         }
 
-        // Off-site payment.
-        let pay_context = cues.any(&[Concept::PayVerb, Concept::Direct, Concept::Discount, Concept::Demand]);
+        // Off-site payment. A buyer's message counts when it offers a direct payment
+        // or reports the seller's request ("the seller wants a transfer, is that ok?").
+        let on_platform = cues.has(Concept::OnPlatform);
+        let relayed = cues.has(Concept::Relay);
+        let pay_context = !on_platform
+            && if seller_side {
+                cues.any(&[
+                    Concept::PayVerb,
+                    Concept::Direct,
+                    Concept::Discount,
+                    Concept::Demand,
+                    Concept::Promise,
+                    Concept::Incentive,
+                    Concept::AskVerb,
+                ])
+            } else {
+                relayed || cues.has(Concept::Direct)
+            };
+        let not_a_method = |hit: &Hit| {
+            inside_link(&hit.span)
+                || cues.name_negated(hit, text)
+                || cues.overlaps(Concept::Credential, hit)
+                || cues.has(Concept::Prize)
+        };
+        let mut paid_off_site = false;
         for hit in cues.get(Concept::PayMethodStrong) {
-            if cues.before(Concept::Negation, hit, 3) {
+            if not_a_method(hit) || on_platform && !seller_side {
                 continue;
             }
+            paid_off_site = true;
             out.push(sig(
                 Kind::OffsitePayment,
                 Severity::High,
@@ -325,21 +398,28 @@ impl MessageScanner {
                 hit.span.clone(),
                 "asks for a payment method outside the platform's escrow: money sent this way cannot be refunded",
             ));
+            break;
         }
         for hit in cues.get(Concept::PayMethodWeak) {
-            if !pay_context || cues.before(Concept::Negation, hit, 3) {
+            if paid_off_site || !pay_context || not_a_method(hit) {
                 continue;
             }
+            paid_off_site = true;
             out.push(sig(
                 Kind::OffsitePayment,
                 Severity::High,
                 0.8,
                 hit.span.clone(),
-                "asks you to pay by transfer outside the platform's escrow",
+                "money to move outside the platform's escrow (a transfer, a card, a payment app): it cannot be refunded if something goes wrong",
             ));
+            break;
         }
         for hit in cues.get(Concept::Direct) {
-            if cues.any(&[Concept::PayVerb, Concept::Discount]) && !cues.before(Concept::Negation, hit, 3) {
+            if paid_off_site || on_platform || cues.name_negated(hit, text) {
+                continue;
+            }
+            let offer = cues.any(&[Concept::PayVerb, Concept::Discount]);
+            if offer && (seller_side || relayed || cues.has(Concept::PayMethodWeak)) {
                 out.push(sig(
                     Kind::OffsitePayment,
                     Severity::High,
@@ -347,13 +427,18 @@ impl MessageScanner {
                     hit.span.clone(),
                     "offers a deal for paying directly, outside buyer protection",
                 ));
+                break;
             }
         }
 
         // Card numbers, IBANs and passwords in the chat.
         let ibans = entities::ibans(text);
         for span in entities::cards(text) {
-            if inside_link(&span) || ibans.iter().any(|i| i.start <= span.start && span.end <= i.end) {
+            if inside_link(&span)
+                || ibans
+                    .iter()
+                    .any(|i| i.start <= span.start && span.end <= i.end)
+            {
                 continue;
             }
             out.push(sig(
@@ -383,29 +468,28 @@ impl MessageScanner {
             }
         }
         for hit in cues.get(Concept::PasswordShared) {
-            let after = &text[hit.span.end..];
-            let value = after.trim_start_matches([' ', ':', '-', '=', '"', '\'']);
-            let word_len = value.find(char::is_whitespace).unwrap_or(value.len());
-            if word_len >= 4 {
-                let start = text.len() - value.len();
+            if let Some(value) = password_after(text, hit.span.end) {
                 out.push(sig(
                     Kind::SensitiveDataShared,
                     Severity::Critical,
                     0.9,
-                    hit.span.start..start + word_len,
-                    "a password written in the chat",
+                    hit.span.start..value.end,
+                    "a password written in the chat: change it now, nobody needs it to help you",
                 ));
+                break;
             }
         }
 
-        // Credential requests.
-        if cues.has(Concept::AskVerb) {
+        // Credential requests (a buyer's message counts when it reports one).
+        if cues.has(Concept::AskVerb) && (seller_side || relayed) {
             for hit in cues.get(Concept::Credential) {
-                if cues.before(Concept::Negation, hit, 5) {
+                if cues.negated(hit)
+                    || cues.before(Concept::Negation, hit, 5) && !cues.has(Concept::Conditional)
+                {
                     continue;
                 }
                 let asked = cues.get(Concept::AskVerb).iter().any(|a| {
-                    !cues.before(Concept::Negation, a, 3)
+                    !cues.negated(a)
                         && a.words.start < hit.words.end + 8
                         && hit.words.start < a.words.end + 8
                 });
@@ -421,12 +505,18 @@ impl MessageScanner {
             }
         }
 
-        // Extra charges demanded after the order.
-        if seller_side && !cues.has(Concept::FeeCovered) {
+        // Extra charges demanded after the order (before it, a price is a quote).
+        if seller_side && m.context != Context::PreOrder && !cues.has(Concept::FeeCovered) {
             let amounts = entities::amounts(text);
             let demanded = cues.has(Concept::Demand) || !amounts.is_empty();
+            let mut found = false;
             for hit in cues.get(Concept::Fee) {
-                if !demanded || cues.near(Concept::Hedge, hit, 6) || cues.before(Concept::Negation, hit, 3) {
+                if !demanded
+                    || cues.near(Concept::Hedge, hit, 6)
+                    || cues.negated(hit)
+                    || cues.near(Concept::Promise, hit, 4)
+                    || cues.near(Concept::Incentive, hit, 4)
+                {
                     continue;
                 }
                 let strong = !amounts.is_empty() && cues.has(Concept::Demand);
@@ -437,14 +527,33 @@ impl MessageScanner {
                     hit.span.clone(),
                     "demands an extra payment after the order (customs, shipping, release fee): the platform's price already covers delivery",
                 ));
+                found = true;
                 break;
+            }
+            // "Pay 1.99 EUR on this site": money asked for after the order, with no
+            // promise of a refund in sight.
+            if !found
+                && !amounts.is_empty()
+                && cues.has(Concept::PayVerb)
+                && cues.has(Concept::Demand)
+                && !cues.any(&[Concept::Promise, Concept::Incentive, Concept::Hedge])
+            {
+                out.push(sig(
+                    Kind::ExtraCharge,
+                    Severity::High,
+                    0.8,
+                    amounts[0].clone(),
+                    "asks for money after the order: the platform's price already covers delivery",
+                ));
             }
         }
 
         // Pressure to close a dispute.
         if seller_side && cues.has(Concept::Dispute) {
             for hit in cues.get(Concept::CloseVerb) {
-                if cues.before(Concept::Negation, hit, 3) || !cues.near(Concept::Dispute, hit, 6) {
+                let near =
+                    cues.near(Concept::Dispute, hit, 12) || m.context == Context::DisputeOpen;
+                if cues.negated(hit) || !near {
                     continue;
                 }
                 let promise = cues.has(Concept::Promise);
@@ -462,12 +571,13 @@ impl MessageScanner {
         // Pressure to confirm receipt before delivery.
         if seller_side && !matches!(m.context, Context::Delivered | Context::DisputeOpen) {
             for hit in cues.get(Concept::Confirm) {
-                if cues.before(Concept::Negation, hit, 3) {
+                if cues.negated(hit) {
                     continue;
                 }
                 let about_receipt = cues.near(Concept::Receipt, hit, 5);
                 let before_delivery = matches!(m.context, Context::PreOrder | Context::InTransit);
-                if about_receipt && (before_delivery || cues.has(Concept::PressureNow)) {
+                let waits = cues.has(Concept::AfterReceipt);
+                if about_receipt && !waits && (before_delivery || cues.has(Concept::PressureNow)) {
                     out.push(sig(
                         Kind::ConfirmReceiptPressure,
                         Severity::High,
@@ -508,11 +618,40 @@ impl MessageScanner {
             let threat = cues.first(Concept::Threat);
             let strong = cues.first(Concept::UrgencyStrong);
             let limit = cues.first(Concept::TimeLimit);
+            let scam_so_far = out.iter().any(|s| {
+                matches!(
+                    s.kind(),
+                    Kind::ExtraCharge
+                        | Kind::PhishingLink
+                        | Kind::CredentialRequest
+                        | Kind::ConfirmReceiptPressure
+                        | Kind::OffsitePayment
+                        | Kind::DisputeClosurePressure
+                )
+            });
+            let demand = cues.any(&[Concept::Demand, Concept::PayVerb, Concept::Confirm]);
             let hit = match (strong, limit, threat) {
-                (Some(s), _, _) if threat.is_some() || limit.is_some() || cues.any(&[Concept::PayVerb, Concept::Demand, Concept::Confirm, Concept::Credential, Concept::ContactVerb]) || !out.is_empty() => Some(s),
-                (_, Some(l), Some(_)) => Some(l),
-                (_, _, Some(t)) if cues.any(&[Concept::Account, Concept::Brand]) || !out.is_empty() => Some(t),
-                _ => None,
+                (Some(s), _, _)
+                    if !cues.has(Concept::OnPlatform)
+                        && (threat.is_some() || demand || scam_so_far) =>
+                {
+                    Some(s)
+                }
+                (_, Some(l), _)
+                    if threat.is_some()
+                        || cues.has(Concept::Prize)
+                        || out.iter().any(|s| {
+                            matches!(s.kind(), Kind::PhishingLink | Kind::ExtraCharge)
+                        }) =>
+                {
+                    Some(l)
+                }
+                _ => match (cues.first(Concept::Countdown), threat) {
+                    (Some(c), _) if demand || threat.is_some() || cues.has(Concept::Prize) => {
+                        Some(c)
+                    }
+                    _ => None,
+                },
             };
             if let Some(hit) = hit {
                 out.push(sig(
@@ -527,18 +666,26 @@ impl MessageScanner {
 
         // Posing as the platform.
         if seller_side {
+            let official_tone = cues.any(&[Concept::Account, Concept::Threat, Concept::Credential])
+                || m.sender == Sender::Unknown
+                || out.iter().any(|s| s.kind() == Kind::PhishingLink);
             for hit in cues.get(Concept::Brand) {
+                if inside_link(&hit.span) {
+                    continue;
+                }
                 let staff = cues.near(Concept::Staff, hit, 3);
-                let official_tone = cues.any(&[Concept::Account, Concept::Threat, Concept::Credential])
-                    || m.sender == Sender::Unknown
-                    || out.iter().any(|s| s.kind() == Kind::PhishingLink);
-                if staff && official_tone {
+                let prize = cues.has(Concept::Prize);
+                // "AliExpress: your order is suspended..." from no known sender.
+                let header = hit.words.start <= 1
+                    && m.sender == Sender::Unknown
+                    && (!out.is_empty() || cues.any(&[Concept::Account, Concept::Threat]));
+                if (staff || prize) && official_tone || header {
                     out.push(sig(
                         Kind::PlatformImpersonation,
                         Severity::High,
                         0.85,
                         hit.span.clone(),
-                        "claims to be the platform's staff: the platform writes only through its own notifications, never in a seller chat",
+                        "claims to be the platform or its staff: the platform writes only through its own notifications, never in a chat, and never asks for codes or payments",
                     ));
                     break;
                 }
@@ -552,6 +699,30 @@ impl MessageScanner {
         let report = self.links.scan(domain);
         report.official && !domain.ends_with("gmail.com") && !domain.ends_with("icloud.com")
     }
+}
+
+/// A password-like word (six characters or more, letters with digits or symbols)
+/// within a few words after byte `from`: the password someone just gave away.
+fn password_after(text: &str, from: usize) -> Option<Range<usize>> {
+    let rest = &text[from..];
+    let mut offset = from;
+    for (i, word) in rest.split_whitespace().enumerate() {
+        if i >= 5 {
+            break;
+        }
+        let at = text[offset..].find(word).map_or(offset, |p| offset + p);
+        offset = at + word.len();
+        let word = word.trim_end_matches([',', '.', ';', ')']);
+        let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+        let other = word
+            .chars()
+            .filter(|c| c.is_ascii_digit() || c.is_ascii_punctuation())
+            .count();
+        if word.chars().count() >= 6 && letters > 0 && other > 0 && !word.contains("://") {
+            return Some(at..at + word.len());
+        }
+    }
+    None
 }
 
 /// Whether an "order" or "tracking" word stands just before word `word`.
@@ -587,24 +758,45 @@ mod tests {
     #[test]
     fn context_decides_confirm_receipt() {
         let text = "please confirm receipt so I get paid";
-        assert_eq!(kinds(text, Sender::Seller, Context::InTransit), ["confirm_receipt_pressure"]);
+        assert_eq!(
+            kinds(text, Sender::Seller, Context::InTransit),
+            ["confirm_receipt_pressure"]
+        );
         assert!(kinds(text, Sender::Seller, Context::Delivered).is_empty());
     }
 
     #[test]
     fn customs_information_is_not_a_demand() {
-        assert!(kinds("customs may take a week", Sender::Seller, Context::InTransit).is_empty());
+        assert!(kinds(
+            "customs may take a week",
+            Sender::Seller,
+            Context::InTransit
+        )
+        .is_empty());
         assert_eq!(
-            kinds("pay 25 USD customs to release your parcel", Sender::Seller, Context::InTransit),
+            kinds(
+                "pay 25 USD customs to release your parcel",
+                Sender::Seller,
+                Context::InTransit
+            ),
             ["extra_charge"]
         );
     }
 
     #[test]
     fn product_features_are_not_contact_requests() {
-        assert!(kinds("does the watch support WhatsApp notifications?", Sender::Buyer, Context::PreOrder).is_empty());
+        assert!(kinds(
+            "does the watch support WhatsApp notifications?",
+            Sender::Buyer,
+            Context::PreOrder
+        )
+        .is_empty());
         assert_eq!(
-            kinds("add me on W h a t s A p p for a better price", Sender::Seller, Context::PreOrder),
+            kinds(
+                "add me on W h a t s A p p for a better price",
+                Sender::Seller,
+                Context::PreOrder
+            ),
             ["offsite_contact"]
         );
     }
@@ -613,7 +805,10 @@ mod tests {
     fn spans_point_into_the_original_text() {
         let text = "Ｗｈａｔｓａｐｐ me: +34 612-345-678";
         let scanner = MessageScanner::default();
-        let report = scanner.scan(&Message { text, ..Default::default() });
+        let report = scanner.scan(&Message {
+            text,
+            ..Default::default()
+        });
         for s in report.assessment.signals() {
             let span = s.span().unwrap();
             assert_eq!(&text[span], s.excerpt());
@@ -624,7 +819,10 @@ mod tests {
     #[test]
     fn long_input_is_cut_with_a_note() {
         let text = "hello ".repeat(5000);
-        let report = MessageScanner::default().scan(&Message { text: &text, ..Default::default() });
+        let report = MessageScanner::default().scan(&Message {
+            text: &text,
+            ..Default::default()
+        });
         assert!(report.truncated);
         assert_eq!(report.scanned_bytes, MAX_MESSAGE_BYTES);
     }

@@ -1,0 +1,262 @@
+//! Quality on the labelled corpus in `tests/corpus/`: precision and recall per signal
+//! kind for messages, and for links, with the floors issue #4 sets.
+//!
+//! `cargo test -p risk --test corpus -- --nocapture` prints the tables and every miss.
+
+use std::collections::BTreeMap;
+
+use risk::{Context, Kind, LinkScanner, Message, MessageScanner, Sender, Verdict};
+use serde_json::Value;
+
+const MESSAGE_KINDS: [Kind; 11] = [
+    Kind::OffsiteContact,
+    Kind::OffsitePayment,
+    Kind::PhishingLink,
+    Kind::CredentialRequest,
+    Kind::SensitiveDataShared,
+    Kind::ExtraCharge,
+    Kind::DisputeClosurePressure,
+    Kind::ConfirmReceiptPressure,
+    Kind::ReviewManipulation,
+    Kind::UrgencyPressure,
+    Kind::PlatformImpersonation,
+];
+
+fn lines(path: &str) -> Vec<Value> {
+    let full = format!("{}/tests/corpus/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&full)
+        .unwrap_or_else(|e| panic!("{full}: {e}"))
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| serde_json::from_str(l).unwrap_or_else(|e| panic!("{path}:{}: {e}", n + 1)))
+        .collect()
+}
+
+#[derive(Default, Debug, Clone, Copy)]
+struct Counts {
+    tp: usize,
+    fp: usize,
+    fn_: usize,
+}
+
+impl Counts {
+    fn precision(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fp)
+    }
+    fn recall(&self) -> f64 {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+    fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        1.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+#[test]
+fn message_corpus_meets_the_floors() {
+    let scanner = MessageScanner::default();
+    let corpus = lines("messages.jsonl");
+    let mut per_kind: BTreeMap<&str, Counts> = BTreeMap::new();
+    let mut languages: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut pos, mut neg, mut caught, mut false_alarms) = (0, 0, 0, 0);
+    let mut misses = Vec::new();
+    for m in &corpus {
+        let text = m["text"].as_str().expect("text");
+        let lang = m["lang"].as_str();
+        *languages
+            .entry(lang.unwrap_or("?").to_string())
+            .or_default() += 1;
+        let message = Message {
+            text,
+            sender: m["sender"]
+                .as_str()
+                .and_then(Sender::parse)
+                .unwrap_or_default(),
+            context: m["context"]
+                .as_str()
+                .and_then(Context::parse)
+                .unwrap_or_default(),
+            lang,
+        };
+        let report = scanner.scan(&message);
+        for s in report.assessment.signals() {
+            let span = s.span().expect("message signals have spans");
+            assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+        }
+        let expected: Vec<&str> = m["kinds"]
+            .as_array()
+            .expect("kinds")
+            .iter()
+            .map(|k| k.as_str().expect("kind name"))
+            .collect();
+        let found: Vec<&str> = report
+            .assessment
+            .signals()
+            .iter()
+            .map(|s| s.kind().as_str())
+            .collect();
+        let flagged = report.assessment.verdict() != Verdict::Allow;
+        if expected.is_empty() {
+            neg += 1;
+            if flagged {
+                false_alarms += 1;
+            }
+        } else {
+            pos += 1;
+            if flagged {
+                caught += 1;
+            }
+        }
+        for kind in MESSAGE_KINDS {
+            let k = kind.as_str();
+            let e = expected.contains(&k);
+            let f = found.contains(&k);
+            let c = per_kind.entry(k).or_default();
+            match (e, f) {
+                (true, true) => c.tp += 1,
+                (false, true) => c.fp += 1,
+                (true, false) => c.fn_ += 1,
+                _ => {}
+            }
+            if e != f {
+                misses.push(format!(
+                    "{} {}: {} {k} [{}/{}]: {text}",
+                    m["id"].as_str().unwrap_or("?"),
+                    lang.unwrap_or("?"),
+                    if e { "MISSED" } else { "FALSE" },
+                    message.sender.as_str(),
+                    message.context.as_str(),
+                ));
+            }
+        }
+    }
+    let recall = ratio(caught, pos);
+    let fpr = ratio(false_alarms, neg);
+    println!(
+        "messages: {} ({} with a scam, {} clean); languages {languages:?}",
+        corpus.len(),
+        pos,
+        neg
+    );
+    println!(
+        "message level: recall {recall:.3}, false-positive rate {fpr:.3} ({false_alarms} of {neg})"
+    );
+    println!(
+        "{:<26} {:>5} {:>5} {:>5} {:>9} {:>7} {:>6}",
+        "kind", "tp", "fp", "fn", "precision", "recall", "f1"
+    );
+    for (k, c) in &per_kind {
+        println!(
+            "{k:<26} {:>5} {:>5} {:>5} {:>9.3} {:>7.3} {:>6.3}",
+            c.tp,
+            c.fp,
+            c.fn_,
+            c.precision(),
+            c.recall(),
+            c.f1()
+        );
+    }
+    for miss in &misses {
+        println!("  {miss}");
+    }
+    assert!(
+        corpus.len() >= 500,
+        "the corpus needs at least 500 messages"
+    );
+    assert!(neg * 10 >= corpus.len() * 4, "at least 40% clean messages");
+    assert!(languages.len() >= 6, "six languages: {languages:?}");
+    assert!(recall >= 0.95, "message-level recall {recall:.3} < 0.95");
+    assert!(fpr <= 0.02, "false-positive rate {fpr:.3} > 0.02");
+    for (k, c) in &per_kind {
+        assert!(c.f1() >= 0.85, "{k}: F1 {:.3} < 0.85 ({c:?})", c.f1());
+    }
+}
+
+#[test]
+fn link_corpus_meets_the_floors() {
+    let scanner = LinkScanner::default();
+    let corpus = lines("links.jsonl");
+    let mut counts = Counts::default();
+    let mut by_technique: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut brand_right = 0;
+    let mut brand_total = 0;
+    let mut misses = Vec::new();
+    for l in &corpus {
+        let url = l["url"].as_str().expect("url");
+        let malicious = l["malicious"].as_bool().expect("malicious");
+        let technique = l["technique"].as_str().unwrap_or("?").to_string();
+        let report = scanner.scan(url);
+        let flagged = report.assessment.verdict() != Verdict::Allow;
+        let t = by_technique.entry(technique.clone()).or_default();
+        t.1 += 1;
+        if flagged == malicious {
+            t.0 += 1;
+        }
+        match (malicious, flagged) {
+            (true, true) => counts.tp += 1,
+            (false, true) => counts.fp += 1,
+            (true, false) => counts.fn_ += 1,
+            _ => {}
+        }
+        if flagged != malicious {
+            misses.push(format!(
+                "{} {technique}: {url} -> risk {} {:?}",
+                if malicious { "MISSED" } else { "FALSE" },
+                report.assessment.risk(),
+                report.impersonates
+            ));
+        }
+        if let Some(brand) = l["impersonates"].as_str() {
+            brand_total += 1;
+            if report.impersonates.as_deref() == Some(brand) {
+                brand_right += 1;
+            } else {
+                misses.push(format!(
+                    "BRAND {technique}: {url} -> {:?}, expected {brand}",
+                    report.impersonates
+                ));
+            }
+        }
+    }
+    println!(
+        "links: {}; precision {:.3}, recall {:.3}, F1 {:.3}; brand named right {brand_right} of {brand_total}",
+        corpus.len(),
+        counts.precision(),
+        counts.recall(),
+        counts.f1()
+    );
+    for (t, (right, total)) in &by_technique {
+        println!("  {t:<16} {right:>4} of {total:>4} right");
+    }
+    for miss in &misses {
+        println!("  {miss}");
+    }
+    assert!(corpus.len() >= 400, "the corpus needs at least 400 URLs");
+    assert!(
+        counts.recall() >= 0.95,
+        "link recall {:.3}",
+        counts.recall()
+    );
+    assert!(
+        counts.precision() >= 0.95,
+        "link precision {:.3}",
+        counts.precision()
+    );
+    assert!(
+        ratio(brand_right, brand_total) >= 0.9,
+        "impersonated brand named right {brand_right} of {brand_total}"
+    );
+}
