@@ -271,6 +271,7 @@ pub struct Phone {
 /// Runs of digits glued to letters (tracking numbers) and runs of more than 15
 /// digits (order numbers) are never phones.
 pub fn phones(text: &str, lang: Option<&str>, context_cue: bool) -> Vec<Phone> {
+    enlarge_phone_regex_cache();
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -350,6 +351,19 @@ pub fn phones(text: &str, lang: Option<&str>, context_cue: bool) -> Vec<Phone> {
         i = end.max(i + 1);
     }
     out
+}
+
+/// `phonenumber` compiles its metadata's patterns on first use into a shared cache of
+/// 100; the regions of six languages and the countries of international numbers need
+/// a few thousand, and a cache that small recompiles them over and over (most of the
+/// scan time). Enlarged once, every pattern is compiled once per process.
+fn enlarge_phone_regex_cache() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let cache = phonenumber::metadata::DATABASE.cache();
+        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+        *cache = regex_cache::RegexCache::new(16_384);
+    });
 }
 
 fn regions(lang: Option<&str>) -> &'static [phonenumber::country::Id] {
@@ -538,9 +552,14 @@ pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
     };
     for k in 0..words.len().saturating_sub(4) {
         let (start, name) = words[k];
-        let at = words[k + 1].1.to_lowercase();
+        let bare = |w: &str| {
+            w.to_lowercase()
+                .trim_matches(|c| matches!(c, '(' | ')' | '[' | ']' | '{' | '}'))
+                .to_string()
+        };
+        let at = bare(words[k + 1].1);
         let (_, domain) = words[k + 2];
-        let dot = words[k + 3].1.to_lowercase();
+        let dot = bare(words[k + 3].1);
         let (tld_at, tld_word) = words[k + 4];
         if is_name(name)
             && AT.contains(&at.as_str())

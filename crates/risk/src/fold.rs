@@ -114,6 +114,7 @@ pub fn fold_char(c: char, out: &mut String) {
                 out.push(match l {
                     'ё' => 'е',
                     'ß' => 's',
+                    'l' => 'i',
                     other => other,
                 });
                 if l == 'ß' {
@@ -200,6 +201,29 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool)
             }
         }
     }
+    let cyrillic = word
+        .iter()
+        .filter(|p| ('\u{0400}'..='\u{04FF}').contains(&p.c))
+        .count();
+    // "к@рту", "оплaти" (a Latin a): a Russian word with Latin or leet letters in it
+    // takes the Cyrillic letters they pass for.
+    if cyrillic > 0 && cyrillic * 2 >= letters && !force_latin {
+        let mut buf = String::with_capacity(4);
+        for (i, p) in word.iter().enumerate() {
+            buf.clear();
+            match latin_to_cyrillic(p.c) {
+                Some(c) => buf.push(c),
+                None => fold_char(p.c, &mut buf),
+            }
+            for j in 0..buf.len() {
+                folded.boundary.push(i == 0 && j == 0);
+                folded.origin.push((p.start, p.end));
+                folded.word.push(index);
+            }
+            folded.text.push_str(&buf);
+        }
+        return;
+    }
     let mixed = (latin && other_script) || force_latin;
     let leet = letters > 0 && letters >= digits;
     let mut buf = String::with_capacity(8);
@@ -232,6 +256,24 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool)
         }
         folded.text.push_str(&buf);
     }
+}
+
+fn latin_to_cyrillic(c: char) -> Option<char> {
+    Some(match c.to_ascii_lowercase() {
+        'a' | '@' | '4' => 'а',
+        'o' | '0' => 'о',
+        'e' | '3' => 'е',
+        'p' => 'р',
+        'c' => 'с',
+        'x' => 'х',
+        'y' => 'у',
+        'k' => 'к',
+        'm' => 'м',
+        't' => 'т',
+        'h' => 'н',
+        'b' => 'в',
+        _ => return None,
+    })
 }
 
 fn is_latin(c: char) -> bool {
@@ -305,6 +347,8 @@ mod tests {
         assert_eq!(folded("AIiExpress"), folded("aliexpress"));
         assert_eq!(folded("te1egram"), folded("telegram"));
         assert_eq!(folded("ёлка"), "елка");
+        assert_eq!(folded("переведи на к@рту"), folded("переведи на карту"));
+        assert_eq!(folded("oплатитe"), folded("оплатите"));
     }
 
     #[test]

@@ -68,6 +68,7 @@ concepts! {
     Relay = "relay",
     AfterReceipt = "after_receipt",
     Countdown = "countdown",
+    Warning = "warning",
 }
 
 /// The lexicon files shipped with marketguard, by language.

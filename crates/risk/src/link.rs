@@ -329,7 +329,11 @@ impl LinkScanner {
         }
 
         // Names in other scripts: punycode and mixed scripts.
-        let (unicode_host, _) = idna::domain_to_unicode(&host);
+        let unicode_host = if host.contains("xn--") {
+            idna::domain_to_unicode(&host).0
+        } else {
+            host.clone()
+        };
         let punycode = host.split('.').any(|l| l.starts_with("xn--"));
         let mixed = unicode_host
             .split('.')
@@ -457,9 +461,10 @@ impl LinkScanner {
                     continue;
                 }
                 // The brand's name as a subdomain of another site.
-                if sub_labels.contains(&name)
-                    || (n >= 5 && sub_labels.iter().any(|l| l.contains(name)))
-                    || brand.domains.iter().any(|d| subdomain.contains(d.as_str()))
+                if !subdomain.is_empty()
+                    && (sub_labels.contains(&name)
+                        || (n >= 5 && sub_labels.iter().any(|l| l.contains(name)))
+                        || brand.domains.iter().any(|d| subdomain.contains(d.as_str())))
                 {
                     consider(b, Technique::BrandSubdomain);
                     continue;
@@ -467,6 +472,7 @@ impl LinkScanner {
                 // The brand with words around it.
                 let has_word = words.len() > 1 && words.contains(&name);
                 let glued = n >= 5
+                    && (plain.len() > n || looks.len() > n)
                     && [&plain, &looks].iter().any(|l| {
                         l.find(name).is_some_and(|at| {
                             let rest = format!("{}{}", &l[..at], &l[at + name.len()..]);
@@ -486,7 +492,12 @@ impl LinkScanner {
                     continue;
                 }
                 // A misspelt brand with words around it ("aliexpres-refund").
-                if n >= 5 && words.len() > 1 && words.iter().any(|w| edit(w, name).is_some()) {
+                if n >= 5
+                    && words.len() > 1
+                    && words
+                        .iter()
+                        .any(|w| w.len().abs_diff(n) <= 2 && edit(w, name).is_some())
+                {
                     consider(b, Technique::BrandWords);
                     continue;
                 }
@@ -494,13 +505,12 @@ impl LinkScanner {
                     continue;
                 }
                 // Letters of another script that TR39 does not map ("т" for "t").
-                let (l, r): (Vec<char>, Vec<char>) = (
-                    unicode_registrable.chars().collect(),
-                    name.chars().collect(),
-                );
-                if l.len() == r.len()
-                    && l != r
-                    && l.iter().zip(&r).all(|(a, b)| a == b || !a.is_ascii())
+                if !unicode_registrable.is_ascii()
+                    && unicode_registrable.chars().count() == n
+                    && unicode_registrable
+                        .chars()
+                        .zip(name.chars())
+                        .all(|(a, b)| a == b || !a.is_ascii())
                 {
                     consider(b, Technique::Homoglyph);
                     continue;
@@ -621,59 +631,67 @@ fn visual(label: &str) -> String {
 
 /// The single edit (or two, for long names) that turns `name` into `label`.
 fn edit(label: &str, name: &str) -> Option<Technique> {
-    let a: Vec<char> = label.chars().collect();
-    let b: Vec<char> = name.chars().collect();
-    if a == b {
+    if label.len().abs_diff(name.len()) > 2 || label == name {
         return None;
     }
-    let vowel = |c: char| "aeiouy".contains(c);
+    if label.is_ascii() && name.is_ascii() {
+        let widen = |s: &str| s.bytes().map(u32::from).collect::<Vec<u32>>();
+        // Domain labels are short: the copies cost less than the comparisons.
+        return edit_units(&widen(label), &widen(name));
+    }
+    let a: Vec<u32> = label.chars().map(u32::from).collect();
+    let b: Vec<u32> = name.chars().map(u32::from).collect();
+    edit_units(&a, &b)
+}
+
+fn edit_units(a: &[u32], b: &[u32]) -> Option<Technique> {
+    let vowel = |c: u32| char::from_u32(c).is_some_and(|c| "aeiouy".contains(c));
+    let first_diff = a
+        .iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
     if a.len() == b.len() + 1 {
-        for i in 0..a.len() {
-            let mut without = a.clone();
-            let removed = without.remove(i);
-            if without == b {
-                let repeated = (i > 0 && a[i - 1] == removed) || a.get(i + 1) == Some(&removed);
-                return Some(if repeated {
-                    Technique::Repetition
-                } else {
-                    Technique::Addition
-                });
-            }
+        let i = first_diff;
+        if a[i + 1..] == b[i..] {
+            let removed = a[i];
+            let repeated = (i > 0 && a[i - 1] == removed) || a.get(i + 1) == Some(&removed);
+            return Some(if repeated {
+                Technique::Repetition
+            } else {
+                Technique::Addition
+            });
         }
     } else if a.len() + 1 == b.len() {
-        for i in 0..b.len() {
-            let mut without = b.clone();
-            without.remove(i);
-            if without == a {
-                return Some(Technique::Omission);
-            }
+        let i = first_diff;
+        if a[i..] == b[i + 1..] {
+            return Some(Technique::Omission);
         }
     } else if a.len() == b.len() {
-        let diffs: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
-        match diffs.as_slice() {
-            [i] => {
-                let (x, y) = (a[*i], b[*i]);
+        let i = first_diff;
+        if i < a.len() {
+            if a[i + 1..] == b[i + 1..] {
+                let (x, y) = (a[i], b[i]);
                 return Some(if vowel(x) && vowel(y) {
                     Technique::VowelSwap
-                } else if x.is_ascii() && y.is_ascii() && (x as u8 ^ y as u8).count_ones() == 1 {
+                } else if x < 128 && y < 128 && (x ^ y).count_ones() == 1 {
                     Technique::BitFlip
                 } else {
                     Technique::Replacement
                 });
             }
-            [i, j] if *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i] => {
-                return Some(Technique::Transposition)
+            if i + 1 < a.len() && a[i] == b[i + 1] && a[i + 1] == b[i] && a[i + 2..] == b[i + 2..] {
+                return Some(Technique::Transposition);
             }
-            _ => {}
         }
     }
-    if b.len() >= 8 && a.len().abs_diff(b.len()) <= 1 && damerau(&a, &b) <= 2 {
+    if b.len() >= 8 && a.len().abs_diff(b.len()) <= 1 && damerau(a, b) <= 2 {
         return Some(Technique::TwoEdits);
     }
     None
 }
 
-fn damerau(a: &[char], b: &[char]) -> usize {
+fn damerau(a: &[u32], b: &[u32]) -> usize {
     let (n, m) = (a.len(), b.len());
     if n.abs_diff(m) > 2 {
         return 3;

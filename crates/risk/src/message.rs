@@ -281,9 +281,15 @@ impl MessageScanner {
             });
         let feature = cues.has(Concept::Feature);
         let phone_cue = contact || cues.any(&[Concept::App, Concept::AppShort]);
+        let ibans = entities::ibans(text);
         let phones: Vec<_> = entities::phones(text, m.lang, phone_cue)
             .into_iter()
             .filter(|p| !inside_link(&p.span))
+            .filter(|p| {
+                !ibans
+                    .iter()
+                    .any(|i| i.start < p.span.end && p.span.start < i.end)
+            })
             .filter(|p| !order_number_near(&cues, folded.word_at(p.span.start)))
             .collect();
         let mut spelt = entities::spelt_emails(text);
@@ -379,8 +385,10 @@ impl MessageScanner {
             } else {
                 relayed || cues.has(Concept::Direct)
             };
+        let warning = cues.has(Concept::Warning);
         let not_a_method = |hit: &Hit| {
-            inside_link(&hit.span)
+            warning
+                || inside_link(&hit.span)
                 || cues.name_negated(hit, text)
                 || cues.overlaps(Concept::Credential, hit)
                 || cues.has(Concept::Prize)
@@ -415,7 +423,7 @@ impl MessageScanner {
             break;
         }
         for hit in cues.get(Concept::Direct) {
-            if paid_off_site || on_platform || cues.name_negated(hit, text) {
+            if paid_off_site || on_platform || warning || cues.name_negated(hit, text) {
                 continue;
             }
             let offer = cues.any(&[Concept::PayVerb, Concept::Discount]);
@@ -432,7 +440,6 @@ impl MessageScanner {
         }
 
         // Card numbers, IBANs and passwords in the chat.
-        let ibans = entities::ibans(text);
         for span in entities::cards(text) {
             if inside_link(&span)
                 || ibans
@@ -468,6 +475,10 @@ impl MessageScanner {
             }
         }
         for hit in cues.get(Concept::PasswordShared) {
+            let requested = cues.before(Concept::AskVerb, hit, 4);
+            if requested {
+                continue;
+            }
             if let Some(value) = password_after(text, hit.span.end) {
                 out.push(sig(
                     Kind::SensitiveDataShared,
@@ -481,7 +492,7 @@ impl MessageScanner {
         }
 
         // Credential requests (a buyer's message counts when it reports one).
-        if cues.has(Concept::AskVerb) && (seller_side || relayed) {
+        if cues.has(Concept::AskVerb) && (seller_side || relayed) && !warning {
             for hit in cues.get(Concept::Credential) {
                 if cues.negated(hit)
                     || cues.before(Concept::Negation, hit, 5) && !cues.has(Concept::Conditional)
@@ -616,7 +627,10 @@ impl MessageScanner {
         // Urgency and threats.
         if seller_side {
             let threat = cues.first(Concept::Threat);
-            let strong = cues.first(Concept::UrgencyStrong);
+            let strong = cues
+                .get(Concept::UrgencyStrong)
+                .iter()
+                .find(|h| !cues.negated(h));
             let limit = cues.first(Concept::TimeLimit);
             let scam_so_far = out.iter().any(|s| {
                 matches!(
@@ -712,7 +726,7 @@ fn password_after(text: &str, from: usize) -> Option<Range<usize>> {
         }
         let at = text[offset..].find(word).map_or(offset, |p| offset + p);
         offset = at + word.len();
-        let word = word.trim_end_matches([',', '.', ';', ')']);
+        let word = word.trim_end_matches([',', '.', ';', ')', '?', '!', ':']);
         let letters = word.chars().filter(|c| c.is_alphabetic()).count();
         let other = word
             .chars()

@@ -8,6 +8,17 @@ use std::collections::BTreeMap;
 use risk::{Context, Kind, LinkScanner, Message, MessageScanner, Sender, Verdict};
 use serde_json::Value;
 
+/// Floors for the second corpus (`holdout.jsonl`). Its author wrote it blind, without
+/// the rules or lexicons; measured blind, the scanner had message-level recall 0.918
+/// and a false-positive rate of 0.049 on it. Its misses were then studied and the
+/// gaps they showed fixed in general form (card re-entry requests, passwords given
+/// in any wording, deadlines such as "tomorrow" and "48 hours", scam warnings from
+/// honest sellers, Latin letters in Russian words), so it is no longer blind: the
+/// floors below keep those fixes from regressing. A fresh blind set is the way to
+/// measure generalisation again.
+const HOLDOUT_RECALL: f64 = 0.95;
+const HOLDOUT_FPR: f64 = 0.02;
+
 const MESSAGE_KINDS: [Kind; 11] = [
     Kind::OffsiteContact,
     Kind::OffsitePayment,
@@ -65,10 +76,18 @@ fn ratio(a: usize, b: usize) -> f64 {
     }
 }
 
-#[test]
-fn message_corpus_meets_the_floors() {
+struct MessageScore {
+    total: usize,
+    clean: usize,
+    languages: usize,
+    recall: f64,
+    fpr: f64,
+    per_kind: BTreeMap<&'static str, Counts>,
+}
+
+fn score_messages(file: &str) -> MessageScore {
     let scanner = MessageScanner::default();
-    let corpus = lines("messages.jsonl");
+    let corpus = lines(file);
     let mut per_kind: BTreeMap<&str, Counts> = BTreeMap::new();
     let mut languages: BTreeMap<String, usize> = BTreeMap::new();
     let (mut pos, mut neg, mut caught, mut false_alarms) = (0, 0, 0, 0);
@@ -146,7 +165,7 @@ fn message_corpus_meets_the_floors() {
     let recall = ratio(caught, pos);
     let fpr = ratio(false_alarms, neg);
     println!(
-        "messages: {} ({} with a scam, {} clean); languages {languages:?}",
+        "{file}: {} messages ({} with a scam, {} clean); languages {languages:?}",
         corpus.len(),
         pos,
         neg
@@ -172,17 +191,49 @@ fn message_corpus_meets_the_floors() {
     for miss in &misses {
         println!("  {miss}");
     }
+    MessageScore {
+        total: corpus.len(),
+        clean: neg,
+        languages: languages.len(),
+        recall,
+        fpr,
+        per_kind,
+    }
+}
+
+/// The corpus the rules were written against: issue #4's floors.
+#[test]
+fn message_corpus_meets_the_floors() {
+    let s = score_messages("messages.jsonl");
+    assert!(s.total >= 500, "the corpus needs at least 500 messages");
+    assert!(s.clean * 10 >= s.total * 4, "at least 40% clean messages");
+    assert!(s.languages >= 6, "six languages");
     assert!(
-        corpus.len() >= 500,
-        "the corpus needs at least 500 messages"
+        s.recall >= 0.95,
+        "message-level recall {:.3} < 0.95",
+        s.recall
     );
-    assert!(neg * 10 >= corpus.len() * 4, "at least 40% clean messages");
-    assert!(languages.len() >= 6, "six languages: {languages:?}");
-    assert!(recall >= 0.95, "message-level recall {recall:.3} < 0.95");
-    assert!(fpr <= 0.02, "false-positive rate {fpr:.3} > 0.02");
-    for (k, c) in &per_kind {
+    assert!(s.fpr <= 0.02, "false-positive rate {:.3} > 0.02", s.fpr);
+    for (k, c) in &s.per_kind {
         assert!(c.f1() >= 0.85, "{k}: F1 {:.3} < 0.85 ({c:?})", c.f1());
     }
+}
+
+/// A second corpus, written blind by another author (see `HOLDOUT_RECALL`).
+#[test]
+fn held_out_corpus_generalises() {
+    let s = score_messages("holdout.jsonl");
+    assert!(s.total >= 300 && s.languages >= 6);
+    assert!(
+        s.recall >= HOLDOUT_RECALL,
+        "held-out recall {:.3}",
+        s.recall
+    );
+    assert!(
+        s.fpr <= HOLDOUT_FPR,
+        "held-out false-positive rate {:.3}",
+        s.fpr
+    );
 }
 
 #[test]
