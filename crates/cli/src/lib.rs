@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// marketguard: buyer protection (escrow, disputes, guarantees) for online
-/// marketplaces; scam detection comes next.
+/// marketguard: buyer protection (escrow, disputes, guarantees) and scam detection
+/// (chat messages, links) for online marketplaces.
 ///
 /// Run `marketguard COMMAND --help` for the details of each command.
 #[derive(Debug, Parser)]
@@ -60,6 +60,9 @@ enum Command {
     /// Sellers: store ratings from the orders the engine holds.
     #[command(subcommand)]
     Sellers(cmd::sellers::SellersCommand),
+    /// Scam scanners for chat messages and links.
+    #[command(subcommand)]
+    Scan(cmd::scan::ScanCommand),
     /// Deadlines: fire the ones that are due (the timer loop).
     #[command(subcommand)]
     Timers(cmd::timers::TimersCommand),
@@ -86,6 +89,7 @@ pub fn run() -> ExitCode {
         Command::Orders(command) => cmd::orders::run(command, policy),
         Command::Timers(command) => cmd::timers::run(command, policy),
         Command::Sellers(command) => cmd::sellers::run(command, policy),
+        Command::Scan(command) => cmd::scan::run(command),
     };
     match result {
         Ok(code) => code,

@@ -9,34 +9,15 @@ pub fn money(minor: i64, currency: domain::Currency) -> String {
     format!("{sign}{}", abs.decimal())
 }
 
-/// One signal as the contract's JSON object: kind, severity, score, span (when the
-/// signal points into a text), excerpt and explanation.
-pub fn signal_json(signal: &risk::Signal) -> serde_json::Value {
-    let mut object = serde_json::Map::new();
-    object.insert("kind".into(), signal.kind().as_str().into());
-    object.insert("severity".into(), signal.severity().as_str().into());
-    object.insert("score".into(), round3(signal.score()).into());
-    if let Some(span) = signal.span() {
-        object.insert("span".into(), serde_json::json!([span.start, span.end]));
-    }
-    object.insert("excerpt".into(), signal.excerpt().into());
-    object.insert("explanation".into(), signal.explanation().into());
-    serde_json::Value::Object(object)
-}
-
-/// `risk`, `verdict` and `signals` of an assessment, to put at the top level of a
-/// command's JSON output beside the command's own fields.
+/// `risk`, `verdict` and `signals` of an assessment (design.md section 5), to put at
+/// the top level of a command's JSON output beside the command's own fields.
 pub fn assessment_fields(
     assessment: &risk::Assessment,
 ) -> serde_json::Map<String, serde_json::Value> {
-    let mut object = serde_json::Map::new();
-    object.insert("risk".into(), assessment.risk().into());
-    object.insert("verdict".into(), assessment.verdict().as_str().into());
-    object.insert(
-        "signals".into(),
-        assessment.signals().iter().map(signal_json).collect(),
-    );
-    object
+    match serde_json::to_value(server::scan::AssessmentOut::from(assessment)) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => unreachable!("an assessment serialises to an object"),
+    }
 }
 
 /// A person's reading of an assessment: the verdict first, then one line a reason.
@@ -60,9 +41,33 @@ pub fn assessment_text(assessment: &risk::Assessment) -> String {
         }
         out.push('\n');
     }
+    let mut kinds: Vec<risk::Kind> = assessment.signals().iter().map(|s| s.kind()).collect();
+    kinds.dedup();
+    let mut seen = Vec::new();
+    for kind in kinds {
+        if !seen.contains(&kind) {
+            seen.push(kind);
+            let _ = writeln!(out, "  what to do: {}", advice(kind));
+        }
+    }
     out
 }
 
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
+/// What a shopper should do about a signal of this kind.
+pub fn advice(kind: risk::Kind) -> &'static str {
+    use risk::Kind::*;
+    match kind {
+        OffsiteContact => "keep the conversation in the platform's chat: off it, nobody can see what was promised",
+        OffsitePayment => "pay only through the platform's checkout: money sent any other way cannot be refunded",
+        PhishingLink => "do not open the link or sign in through it; open the app or type the address yourself",
+        CredentialRequest => "never give a password, code or card details in a chat; the platform never asks",
+        SensitiveDataShared => "change that password or call your bank now, and delete the message if you can",
+        ExtraCharge => "do not pay: the price you paid covers delivery; report the demand to the platform",
+        DisputeClosurePressure => "keep your dispute open until you have your refund or the item: a closed dispute cannot be reopened",
+        ConfirmReceiptPressure => "confirm receipt only when the item is in your hands and works",
+        ReviewManipulation => "write the review you would have written anyway, and report the offer",
+        UrgencyPressure => "take your time: real deadlines are shown in your order page, not in a chat",
+        PlatformImpersonation => "the platform writes only through its own notifications: report the message",
+        _ => "check it before you act",
+    }
 }

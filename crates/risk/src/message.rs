@@ -210,7 +210,25 @@ impl MessageScanner {
             end -= 1;
         }
         let text = &message.text[..end];
-        let signals = self.signals(text, message);
+        let mut signals = self.signals(text, message);
+        // One signal per piece of evidence: a cue found inside a longer one of the
+        // same kind ("W h a t s A p" inside "W h a t s A p p") adds nothing.
+        let spans: Vec<_> = signals.iter().map(|s| (s.kind(), s.span())).collect();
+        let mut i = 0;
+        signals.retain(|s| {
+            let me = i;
+            i += 1;
+            let Some(span) = s.span() else { return true };
+            !spans.iter().enumerate().any(|(j, (kind, other))| {
+                j != me
+                    && *kind == s.kind()
+                    && other.as_ref().is_some_and(|o| {
+                        o.start <= span.start
+                            && span.end <= o.end
+                            && (o.len() > span.len() || j < me)
+                    })
+            })
+        });
         MessageReport {
             assessment: Assessment::combine(signals, &self.thresholds),
             scanned_bytes: end,

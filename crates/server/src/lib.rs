@@ -8,6 +8,7 @@ mod console;
 pub mod dto;
 mod error;
 pub mod ops;
+pub mod scan;
 pub mod webhooks;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -2,6 +2,7 @@
 
 pub mod ledger;
 pub mod orders;
+pub mod scan;
 pub mod sellers;
 pub mod serve;
 pub mod simulate;
@@ -20,4 +21,15 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("failed to start the async runtime")
+}
+
+/// A line reader over FILE, or standard input for `-`.
+pub fn open_input(path: &str) -> anyhow::Result<Box<dyn std::io::BufRead>> {
+    Ok(if path == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?,
+        ))
+    })
 }

@@ -109,14 +109,7 @@ pub fn parse_request(line: &str) -> anyhow::Result<Request> {
 }
 
 fn exec(args: ExecArgs, policy: Policy) -> anyhow::Result<ExitCode> {
-    let input: Box<dyn BufRead> = if args.input == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(std::io::BufReader::new(
-            std::fs::File::open(&args.input)
-                .with_context(|| format!("cannot open {}", args.input))?,
-        ))
-    };
+    let input = super::open_input(&args.input)?;
     let rt = super::runtime()?;
     rt.block_on(async {
         let store = store::Store::connect(&args.database_url).await?;

@@ -1,0 +1,182 @@
+//! `marketguard scan messages|links`: the scam scanners on what a shopper or a
+//! marketplace has, JSON Lines or plain lines in, one result a line out.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use risk::{LinkScanner, MessageScanner, Thresholds};
+use server::scan::{ScanLinkIn, ScanLinkOut, ScanMessageIn, ScanMessageOut};
+
+use crate::Format;
+
+#[derive(Debug, Subcommand)]
+pub enum ScanCommand {
+    /// Scan chat messages for off-site contact and payment, phishing links, requests
+    /// for passwords or codes, extra charges, pressure to close a dispute or confirm
+    /// receipt early, paid reviews, false deadlines and fake platform staff, in
+    /// English, Spanish, Portuguese, French, German and Russian, however disguised.
+    /// Input: JSON Lines `{"id", "text", "sender": seller|buyer|unknown, "context":
+    /// pre_order|in_transit|delivered|dispute_open, "lang"}` (only `text` needed).
+    /// Output: one result a line, same order (`--format json`: JSON Lines with risk,
+    /// verdict and signals whose spans are byte offsets into the text). A line that
+    /// cannot be read gives `{"line": N, "error": ...}` in its place and exit code 2.
+    Messages(ScanArgs),
+    /// Scan links: look-alikes of marketplace, payment and carrier brands (typos,
+    /// look-alike letters, punycode, brand plus words, brand as a subdomain, another
+    /// TLD), user-info tricks, IP hosts, URL shorteners, chat-app links. Input: one
+    /// URL a line, or JSON Lines with `url`. Output adds `registrable_domain` and
+    /// `impersonates`.
+    Links(ScanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// FILE, or - for standard input.
+    #[arg(default_value = "-")]
+    input: String,
+    /// A brand list replacing the built-in one (TOML: [[brand]] name, domains,
+    /// typos).
+    #[arg(long, value_name = "FILE")]
+    brands: Option<std::path::PathBuf>,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+}
+
+pub fn run(command: ScanCommand) -> anyhow::Result<ExitCode> {
+    let (args, messages) = match command {
+        ScanCommand::Messages(a) => (a, true),
+        ScanCommand::Links(a) => (a, false),
+    };
+    let links = match &args.brands {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            LinkScanner::new(&text, Thresholds::default())
+                .with_context(|| format!("{}", path.display()))?
+        }
+        None => LinkScanner::default(),
+    };
+    let scanner = MessageScanner::new(
+        risk::lexicon::Lexicon::builtin(),
+        links,
+        Thresholds::default(),
+    );
+    let input = super::open_input(&args.input)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut bad = 0usize;
+    let mut flagged = 0usize;
+    let mut total = 0usize;
+    for (n, line) in input.lines().enumerate() {
+        let line = line.with_context(|| format!("{}: line {}", args.input, n + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        total += 1;
+        let result = if messages {
+            scan_message(&scanner, &line, args.format)
+        } else {
+            scan_link(scanner.links(), &line, args.format)
+        };
+        match result {
+            Ok((text, risky)) => {
+                flagged += usize::from(risky);
+                writeln!(out, "{text}")?;
+            }
+            Err(e) => {
+                bad += 1;
+                eprintln!("error: {}: line {}: {e}", args.input, n + 1);
+                match args.format {
+                    Format::Json => writeln!(
+                        out,
+                        "{}",
+                        serde_json::json!({"line": n + 1, "error": e.to_string()})
+                    )?,
+                    Format::Text => writeln!(out, "line {}: not scanned: {e}\n", n + 1)?,
+                }
+            }
+        }
+    }
+    out.flush()?;
+    if args.format == Format::Text && total > 1 {
+        println!("{total} scanned, {flagged} to look at, {bad} unreadable");
+    }
+    Ok(if bad > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn scan_message(
+    scanner: &MessageScanner,
+    line: &str,
+    format: Format,
+) -> anyhow::Result<(String, bool)> {
+    let input: ScanMessageIn =
+        serde_json::from_str(line).context("not a JSON object with a \"text\" field")?;
+    let message = input.message()?;
+    let report = scanner.scan(&message);
+    let risky = report.assessment.verdict() != risk::Verdict::Allow;
+    let text = match format {
+        Format::Json => serde_json::to_string(&ScanMessageOut::new(input.id.clone(), &report))?,
+        Format::Text => {
+            let id = input
+                .id
+                .as_ref()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .unwrap_or_default();
+            let mut text = format!(
+                "{}{}",
+                if id.is_empty() {
+                    String::new()
+                } else {
+                    format!("{id}: ")
+                },
+                crate::report::assessment_text(&report.assessment)
+            );
+            if report.truncated {
+                text.push_str(&format!(
+                    "  note: only the first {} bytes were scanned\n",
+                    report.scanned_bytes
+                ));
+            }
+            text
+        }
+    };
+    Ok((text, risky))
+}
+
+fn scan_link(scanner: &LinkScanner, line: &str, format: Format) -> anyhow::Result<(String, bool)> {
+    let url = if line.trim_start().starts_with('{') {
+        serde_json::from_str::<ScanLinkIn>(line)
+            .context("not a JSON object with a \"url\" field")?
+            .url
+    } else {
+        line.trim().to_string()
+    };
+    let report = scanner.scan(&url);
+    let risky = report.assessment.verdict() != risk::Verdict::Allow;
+    let text = match format {
+        Format::Json => serde_json::to_string(&ScanLinkOut::new(url, &report))?,
+        Format::Text => {
+            let mut text = format!(
+                "{url}\n  {}",
+                crate::report::assessment_text(&report.assessment)
+            );
+            if let Some(d) = &report.registrable_domain {
+                text.push_str(&format!("  domain: {d}"));
+                if report.official {
+                    text.push_str(" (official)");
+                }
+                text.push('\n');
+            }
+            if let Some(brand) = &report.impersonates {
+                text.push_str(&format!("  poses as: {brand}\n"));
+            }
+            text
+        }
+    };
+    Ok((text, risky))
+}
