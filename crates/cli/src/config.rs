@@ -21,12 +21,16 @@ macro_rules! policy_fields {
             $($field: Option<i64>,)*
             allowed_3ds_exemptions: Option<Vec<String>>,
             delivery_cap_days_by_country: Option<std::collections::BTreeMap<String, i64>>,
+            case_kinds: Option<Vec<String>>,
+            hold_blocked_messages: Option<bool>,
         }
 
         fn apply_file(p: &mut Policy, f: PolicyFile) {
             $(if let Some(v) = f.$field { p.$field = v; })*
             if let Some(v) = f.allowed_3ds_exemptions { p.allowed_3ds_exemptions = v; }
             if let Some(v) = f.delivery_cap_days_by_country { p.delivery_cap_days_by_country = v; }
+            if let Some(v) = f.case_kinds { p.case_kinds = v; }
+            if let Some(v) = f.hold_blocked_messages { p.hold_blocked_messages = v; }
         }
 
         fn apply_env(p: &mut Policy, get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<()> {
@@ -36,6 +40,14 @@ macro_rules! policy_fields {
                     p.$field = v.trim().parse().with_context(|| format!("{name}={v:?} is not a whole number"))?;
                 }
             )*
+            if let Some(v) = get("MARKETGUARD_POLICY_HOLD_BLOCKED_MESSAGES") {
+                p.hold_blocked_messages = v.trim().parse().with_context(|| {
+                    format!("MARKETGUARD_POLICY_HOLD_BLOCKED_MESSAGES={v:?} is not true or false")
+                })?;
+            }
+            if let Some(v) = get("MARKETGUARD_POLICY_CASE_KINDS") {
+                p.case_kinds = v.split(',').map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();
+            }
             Ok(())
         }
     };
@@ -89,6 +101,13 @@ pub fn load_policy(
         }
     }
     apply_env(&mut policy, env)?;
+    if let Some(k) = policy
+        .case_kinds
+        .iter()
+        .find(|k| risk::Kind::parse(k).is_none())
+    {
+        bail!("configuration: case_kinds: {k:?} is not a signal kind (see design.md section 1)");
+    }
     policy
         .check()
         .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;

@@ -35,6 +35,18 @@ impl Request {
     }
 }
 
+/// Where an order stands, as the message scanner's context.
+fn message_context(order: Option<&Order>) -> risk::Context {
+    use protection::Status::*;
+    match order.map(|o| o.status) {
+        Some(Placed | Paid) => risk::Context::PreOrder,
+        Some(Shipped) => risk::Context::InTransit,
+        Some(Delivered | Completed) => risk::Context::Delivered,
+        Some(Disputed) => risk::Context::DisputeOpen,
+        Some(Cancelled | Resolved) | None => risk::Context::Unknown,
+    }
+}
+
 /// What a command did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
@@ -80,6 +92,8 @@ pub struct Engine {
     /// stale entry (another process moved the order on) fails the version check of
     /// the write or gets a rule refusal, and the command is retried from the log.
     cache: Arc<Mutex<HashMap<OrderId, Order>>>,
+    /// Scans messages posted on orders before the rules see them.
+    scanner: Arc<risk::MessageScanner>,
 }
 
 enum Attempt {
@@ -96,7 +110,78 @@ impl Engine {
             store,
             policy,
             cache: Arc::default(),
+            scanner: Arc::new(risk::MessageScanner::default()),
         }
+    }
+
+    /// The message scanner the engine uses (built once; the API scans with it too).
+    pub fn scanner(&self) -> &risk::MessageScanner {
+        &self.scanner
+    }
+
+    /// Fills in the scan of a posted message, with the sender and the order's stage
+    /// as context; other commands pass through.
+    fn with_scan<'c>(
+        &self,
+        command: &'c Command,
+        actor: &Actor,
+        order: Option<&Order>,
+        scanned: &'c mut Option<Command>,
+    ) -> &'c Command {
+        let Command::PostMessage {
+            id,
+            from,
+            text,
+            scan: None,
+        } = command
+        else {
+            return command;
+        };
+        let sender = match (from, actor) {
+            (Some(protection::Party::Seller), _) | (None, Actor::Seller(_)) => risk::Sender::Seller,
+            (Some(protection::Party::Buyer), _) | (None, Actor::Buyer(_)) => risk::Sender::Buyer,
+            _ => risk::Sender::Unknown,
+        };
+        let report = self.scanner.scan(&risk::Message {
+            text,
+            sender,
+            context: message_context(order),
+            lang: None,
+        });
+        let a = &report.assessment;
+        let signals: Vec<serde_json::Value> = a
+            .signals()
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "kind": s.kind().as_str(),
+                    "severity": s.severity().as_str(),
+                    "score": (s.score() * 1000.0).round() / 1000.0,
+                    "span": s.span().map(|r| [r.start, r.end]),
+                    "excerpt": s.excerpt(),
+                    "explanation": s.explanation(),
+                })
+            })
+            .collect();
+        let mut kinds: Vec<String> = Vec::new();
+        for s in a.signals() {
+            let k = s.kind().as_str().to_string();
+            if !kinds.contains(&k) {
+                kinds.push(k);
+            }
+        }
+        *scanned = Some(Command::PostMessage {
+            id: id.clone(),
+            from: *from,
+            text: text.clone(),
+            scan: Some(protection::MessageScan {
+                risk: a.risk(),
+                verdict: a.verdict().as_str().to_string(),
+                kinds,
+                signals: serde_json::Value::from(signals).to_string(),
+            }),
+        });
+        scanned.as_ref().expect("just set")
     }
 
     fn cached(&self, order: &OrderId) -> Option<Order> {
@@ -243,10 +328,17 @@ impl Engine {
             }
         };
         let version = before.as_ref().map(|o| o.version);
+        let mut scanned = None;
+        let command = self.with_scan(
+            &request.command,
+            &request.actor,
+            before.as_ref(),
+            &mut scanned,
+        );
         let decision = decide(
             before.as_ref(),
             &request.order,
-            &request.command,
+            command,
             &request.actor,
             request.at,
             &self.policy,

@@ -142,6 +142,21 @@ pub enum Command {
     /// A deadline fired; only the `system` actor sends these.
     Fire(TimerKind),
     Dispute(DisputeCommand),
+    /// A chat message on the order. `from` is needed when the platform posts for a
+    /// party; buyers and sellers post as themselves. `scan` is filled by the engine
+    /// (the `risk` crate's message scanner) before the rules see the command.
+    PostMessage {
+        id: String,
+        from: Option<crate::Party>,
+        text: String,
+        scan: Option<crate::MessageScan>,
+    },
+    /// An agent closes a case with a finding: the message was a scam or a false alarm.
+    CloseCase {
+        case_id: String,
+        label: crate::CaseLabel,
+        note: String,
+    },
     /// The buyer's feedback on a completed order: 1 to 5 stars, optional detailed
     /// ratings (1 to 5) and text.
     LeaveFeedback {
@@ -181,6 +196,8 @@ impl Command {
             Command::Fire(_) => "fire_timer",
             Command::Dispute(c) => c.name(),
             Command::LeaveFeedback { .. } => "leave_feedback",
+            Command::PostMessage { .. } => "post_message",
+            Command::CloseCase { .. } => "close_case",
         }
     }
 }
@@ -567,6 +584,21 @@ pub fn decide(
         }
         Command::Dispute(c) => {
             dispute::decide_dispute(o, &a, &mut d, c, actor, is_buyer, is_seller, now, policy)?
+        }
+        Command::PostMessage {
+            id,
+            from,
+            text,
+            scan,
+        } => {
+            return crate::messages::post(o, actor, id, *from, text, scan.as_ref(), policy);
+        }
+        Command::CloseCase {
+            case_id,
+            label,
+            note,
+        } => {
+            return crate::messages::close_case(o, actor, case_id, *label, note);
         }
         Command::LeaveFeedback {
             stars,

@@ -5,6 +5,7 @@
 
 mod decide;
 mod dispute;
+mod messages;
 mod order;
 mod policy;
 mod ratings;
@@ -16,6 +17,9 @@ pub use decide::{
 pub use dispute::{
     refundable_minor, Claim, Dispute, DisputeCommand, Evidence, Outcome, Reason, Response, Stage,
     EVIDENCE_PER_DISPUTE_MAX, EVIDENCE_TEXT_BYTES_MAX,
+};
+pub use messages::{
+    case_id, Label as CaseLabel, Party, Scan as MessageScan, CASE_NOTE_BYTES_MAX, MESSAGE_BYTES_MAX,
 };
 pub use order::{apply, Actor, CancelReason, Event, Order, Recorded, Status};
 pub use policy::Policy;

@@ -243,6 +243,38 @@ pub enum Event {
         shipping_speed: Option<i64>,
         text: String,
     },
+    /// A chat message with what the scanner found in it; `held` when policy kept it
+    /// from the buyer.
+    MessagePosted {
+        id: String,
+        from: crate::Party,
+        text: String,
+        risk: u8,
+        verdict: String,
+        kinds: Vec<String>,
+        /// The signals as JSON, the evidence agents see.
+        signals: String,
+        held: bool,
+    },
+    /// A message opened a case for the trust-and-safety agents.
+    CaseOpened {
+        case_id: String,
+        message_id: String,
+        kinds: Vec<String>,
+        risk: u8,
+    },
+    /// The buyer was told what a message tried.
+    BuyerWarned {
+        message_id: String,
+        kinds: Vec<String>,
+        warning: String,
+    },
+    /// An agent closed a case with a finding.
+    CaseClosed {
+        case_id: String,
+        label: crate::CaseLabel,
+        note: String,
+    },
 }
 
 impl Event {
@@ -272,6 +304,10 @@ impl Event {
             Event::ReturnDelivered { .. } => "return_delivered",
             Event::DisputeResolved { .. } => "dispute_resolved",
             Event::FeedbackLeft { .. } => "feedback_left",
+            Event::MessagePosted { .. } => "message_posted",
+            Event::CaseOpened { .. } => "case_opened",
+            Event::BuyerWarned { .. } => "buyer_warned",
+            Event::CaseClosed { .. } => "case_closed",
         }
     }
 }
@@ -329,6 +365,10 @@ pub struct Order {
     pub feedback_at: Option<Timestamp>,
     /// (item as described, communication, shipping speed), each 1 to 5 when given.
     pub feedback_detail: [Option<i64>; 3],
+    /// Ids of the messages posted on the order.
+    pub message_ids: Vec<String>,
+    /// Cases opened by messages and not closed yet.
+    pub open_cases: Vec<String>,
     pub clawed_back_minor: i64,
     pub guarantee_minor: i64,
     pub return_shipping_paid_minor: i64,
@@ -416,6 +456,8 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
             feedback_stars: None,
             feedback_at: None,
             feedback_detail: [None; 3],
+            message_ids: Vec::new(),
+            open_cases: Vec::new(),
             clawed_back_minor: 0,
             guarantee_minor: 0,
             return_shipping_paid_minor: 0,
@@ -507,6 +549,10 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
                     o.feedback_at = Some(at);
                     o.feedback_detail = [*item_as_described, *communication, *shipping_speed];
                 }
+                Event::MessagePosted { id, .. } => o.message_ids.push(id.clone()),
+                Event::CaseOpened { case_id, .. } => o.open_cases.push(case_id.clone()),
+                Event::CaseClosed { case_id, .. } => o.open_cases.retain(|c| c != case_id),
+                Event::BuyerWarned { .. } => {}
                 e => apply_dispute(&mut o, e, at),
             }
             o

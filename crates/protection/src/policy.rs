@@ -47,6 +47,12 @@ pub struct Policy {
     pub eu_withdrawal_days: i64,
     /// EU legal guarantee after delivery, in days (2 years).
     pub legal_guarantee_days: i64,
+    /// Signal kinds that, in a message from a seller (or an unknown sender), open a
+    /// case for agents and warn the buyer.
+    pub case_kinds: Vec<String>,
+    /// Hold messages whose scan verdict is `block`: they are recorded, never shown
+    /// to the buyer.
+    pub hold_blocked_messages: bool,
 }
 
 impl Default for Policy {
@@ -74,6 +80,14 @@ impl Default for Policy {
             genuine_multiplier_bps: 10_000,
             eu_withdrawal_days: 14,
             legal_guarantee_days: 730,
+            case_kinds: [
+                "offsite_payment",
+                "phishing_link",
+                "dispute_closure_pressure",
+            ]
+            .map(String::from)
+            .to_vec(),
+            hold_blocked_messages: true,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! PostgreSQL through one `sqlx::Any` pool and one set of portable statements; the
 //! few differences (row locks, connection settings) are switched on [`Backend`].
 
+mod cases;
 mod codec;
 mod console;
 mod migrate;
@@ -19,6 +20,7 @@ use protection::{Recorded, Timer, TimerKind};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
+pub use cases::CaseRow;
 pub use codec::{actor_from_str, event_from_json, event_to_json};
 pub use console::DueTimer;
 pub use webhooks::{Delivery, DeliveryLog};

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "console_sessions",
         include_str!("../migrations/0004_console_sessions.sql"),
     ),
+    (5, "cases", include_str!("../migrations/0005_cases.sql")),
 ];
 
 pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@
 use domain::{OrderId, Timestamp};
 use futures_util::TryStreamExt;
 use ledger::{AccountId, Applied, Book, Op, Recorded as RecordedTransfer};
-use protection::{Order, Recorded, Timer};
+use protection::{Event, Order, Recorded, Timer};
 use sqlx::Row;
 
 use crate::{codec, event_to_json, Backend, StoreError, StoreResult, StoredOutcome, Tx};
@@ -381,6 +381,67 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
                     Some(1),
                 );
             }
+        }
+    }
+    // The cases queue: a projection of case_opened and case_closed.
+    for e in w.events {
+        match &e.event {
+            Event::CaseOpened {
+                case_id,
+                message_id,
+                kinds,
+                risk,
+            } => {
+                let Some((order, _)) = w.state else { continue };
+                let message_seq = w
+                    .events
+                    .iter()
+                    .find(
+                        |m| matches!(&m.event, Event::MessagePosted { id, .. } if id == message_id),
+                    )
+                    .map_or(e.seq, |m| m.seq);
+                let values = b.values(1, 9, None);
+                b.push(
+                    format!(
+                        "INSERT INTO cases (case_id, order_id, message_seq, seller_id, buyer_id, \
+                         kinds, risk, status, opened_ms) VALUES {values}"
+                    ),
+                    vec![
+                        text(case_id.as_str()),
+                        text(w.order.as_str()),
+                        Bind::Int(message_seq),
+                        text(order.seller.as_str()),
+                        text(order.buyer.as_str()),
+                        text(kinds.join(",")),
+                        Bind::Int(i64::from(*risk)),
+                        text("open"),
+                        Bind::Int(e.at.unix_ms()),
+                    ],
+                    Some(1),
+                );
+            }
+            Event::CaseClosed { case_id, label, .. } => {
+                let n = b.next;
+                b.next += 4;
+                b.push(
+                    format!(
+                        "UPDATE cases SET status = 'closed', label = ${}, closed_ms = ${}, \
+                         closed_by = ${} WHERE case_id = ${} AND status = 'open'",
+                        n,
+                        n + 1,
+                        n + 2,
+                        n + 3
+                    ),
+                    vec![
+                        text(label.as_str()),
+                        Bind::Int(e.at.unix_ms()),
+                        text(e.actor.to_string()),
+                        text(case_id.as_str()),
+                    ],
+                    Some(1),
+                );
+            }
+            _ => {}
         }
     }
     if !w.timers.is_empty() {
