@@ -63,6 +63,9 @@ enum Command {
     /// Deadlines: fire the ones that are due (the timer loop).
     #[command(subcommand)]
     Timers(cmd::timers::TimersCommand),
+    /// A shopper's checks: a seller's store figures, a listing, tracking numbers.
+    #[command(subcommand)]
+    Assess(cmd::assess::AssessCommand),
 }
 
 /// Parses the command line and runs the command; errors go to stderr with exit code 2
@@ -86,6 +89,7 @@ pub fn run() -> ExitCode {
         Command::Orders(command) => cmd::orders::run(command, policy),
         Command::Timers(command) => cmd::timers::run(command, policy),
         Command::Sellers(command) => cmd::sellers::run(command, policy),
+        Command::Assess(command) => cmd::assess::run(command),
     };
     match result {
         Ok(code) => code,

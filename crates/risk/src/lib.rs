@@ -3,3 +3,7 @@
 mod signal;
 
 pub use signal::{Assessment, Kind, Severity, Signal, Thresholds, Verdict, EXCERPT_BYTES_MAX};
+
+pub mod listing;
+pub mod seller;
+pub mod tracking;
