@@ -91,6 +91,52 @@ impl Problem {
     }
 }
 
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+impl std::error::Error for Problem {}
+
+/// A tracking number that passed [`validate`], kept as carriers print it. The way in
+/// for code that stores or compares numbers (the engine's reuse check).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TrackingNumber {
+    normalized: String,
+    carrier: Carrier,
+    origin_country: Option<[u8; 2]>,
+}
+
+impl TrackingNumber {
+    pub fn parse(number: &str) -> Result<TrackingNumber, Problem> {
+        let check = validate(number);
+        match (check.carrier, check.problem) {
+            (Some(carrier), None) => Ok(TrackingNumber {
+                normalized: normalize(number),
+                carrier,
+                origin_country: check.origin_country,
+            }),
+            (_, problem) => Err(problem.unwrap_or(Problem::UnknownFormat)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.normalized
+    }
+
+    pub fn carrier(&self) -> Carrier {
+        self.carrier
+    }
+
+    /// For S10 numbers, the country whose post issued the number.
+    pub fn origin_country(&self) -> Option<&str> {
+        self.origin_country
+            .as_ref()
+            .and_then(|c| std::str::from_utf8(c).ok())
+    }
+}
+
 /// The result of [`validate`]. `carrier` is set only for a valid number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TrackingCheck {

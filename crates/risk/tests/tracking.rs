@@ -178,6 +178,22 @@ fn carrier_shapes_table() {
 }
 
 #[test]
+fn parsed_numbers_are_normalised_and_keep_their_carrier() {
+    let n = tracking::TrackingNumber::parse("rb 1234 5678 5 gb").unwrap();
+    assert_eq!(n.as_str(), "RB123456785GB");
+    assert_eq!(n.carrier(), Carrier::UpuS10);
+    assert_eq!(n.origin_country(), Some("GB"));
+    assert_eq!(
+        tracking::TrackingNumber::parse("RB123456784GB"),
+        Err(Problem::CheckDigit(Carrier::UpuS10))
+    );
+    assert_eq!(
+        tracking::TrackingNumber::parse("nope"),
+        Err(Problem::UnknownFormat)
+    );
+}
+
+#[test]
 fn too_long_input_is_refused_without_work() {
     let n = "1".repeat(10_000);
     assert_eq!(tracking::validate(&n).problem, Some(Problem::TooLong));

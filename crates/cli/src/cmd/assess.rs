@@ -295,16 +295,30 @@ fn seller_cmd(args: SellerArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Verdict line, context line, reasons, then what to do.
+/// Most reasons shown in a text report: it must read in ten seconds.
+pub const REASONS_SHOWN_MAX: usize = 6;
+
+/// Verdict line, context line, the strongest reasons, then what to do.
 fn report(a: &Assessment, context: &str, advice: &[String]) -> String {
     let text = assessment_text(a);
     let (verdict, reasons) = text.split_once('\n').unwrap_or((&text, ""));
     let mut out = format!("{verdict}\n{context}\n");
-    if reasons.trim().is_empty() {
+    let reasons: Vec<&str> = reasons.lines().filter(|l| !l.trim().is_empty()).collect();
+    if reasons.is_empty() {
         out.push_str("No warning signs found.\n");
     } else {
         out.push_str("Why:\n");
-        out.push_str(reasons);
+        // Signals come sorted by severity, so the cut keeps the strongest.
+        for line in reasons.iter().take(REASONS_SHOWN_MAX) {
+            out.push_str(line);
+            out.push('\n');
+        }
+        if reasons.len() > REASONS_SHOWN_MAX {
+            out.push_str(&format!(
+                "  ... and {} more (--format json lists all)\n",
+                reasons.len() - REASONS_SHOWN_MAX
+            ));
+        }
     }
     out.push_str("What to do:\n");
     for line in advice {
