@@ -189,6 +189,29 @@ fn on_word_boundaries(text: &str, start: usize, end: usize) -> bool {
     !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
 }
 
+/// Words that, right before a brand name, make it a statement of fit ("case for
+/// iPhone 15", "compatible with Apple Watch", "funda para Samsung"), not a claim to be
+/// the brand's product. Only the word right before counts: "shoes for men Nike" is a
+/// claim.
+const COMPATIBILITY_MARKERS: [&str; 13] = [
+    "for", "with", "fits", "fit", "para", "pour", "für", "fur", "для", "con", "avec", "mit", "com",
+];
+
+/// Bytes before a brand name searched for the word before it.
+const COMPATIBILITY_WINDOW_BYTES: usize = 32;
+
+/// Whether the word right before `start` is a compatibility marker.
+fn for_compatibility(lowered: &str, start: usize) -> bool {
+    let mut from = start.saturating_sub(COMPATIBILITY_WINDOW_BYTES);
+    while !lowered.is_char_boundary(from) {
+        from += 1;
+    }
+    lowered[from..start]
+        .split(|c: char| !c.is_alphanumeric())
+        .rfind(|w| !w.is_empty())
+        .is_some_and(|w| COMPATIBILITY_MARKERS.contains(&w))
+}
+
 /// What the word lists found in a listing's text.
 #[derive(Default)]
 struct Found {
@@ -201,13 +224,24 @@ struct Found {
 
 fn scan(lowered: &str, found: &mut Found) {
     let lex = &*LEXICON;
+    // End of the last brand named for fit: a brand right after it ("for Samsung
+    // Galaxy S24") is part of the same statement of fit.
+    let mut fit_end: Option<usize> = None;
     for m in lex.automaton.find_iter(lowered) {
         if !on_word_boundaries(lowered, m.start(), m.end()) {
             continue;
         }
         let term = lex.terms[m.pattern().as_usize()];
         match lex.entries[m.pattern().as_usize()] {
-            Entry::Brand { luxury } => push_new(&mut found.brands, (term, luxury)),
+            Entry::Brand { luxury } => {
+                let continues_fit =
+                    fit_end.is_some_and(|end| lowered[end..m.start()].trim().is_empty());
+                if continues_fit || for_compatibility(lowered, m.start()) {
+                    fit_end = Some(m.end());
+                } else {
+                    push_new(&mut found.brands, (term, luxury))
+                }
+            }
             Entry::Counterfeit(TermClass::Replica) => push_new(&mut found.replica, term),
             Entry::Counterfeit(TermClass::Original) => push_new(&mut found.original, term),
             Entry::Regulated(class) => push_new(&mut found.regulated, class),

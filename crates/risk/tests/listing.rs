@@ -158,6 +158,30 @@ fn brands_under_peer_price_and_luxury_floor() {
     }
 }
 
+/// Regression: brand names that name what an accessory fits, and words that share a
+/// brand's name, are not brand claims.
+#[test]
+fn compatibility_and_ordinary_words_are_not_brand_claims() {
+    let table = [
+        ("Silicone case for iPhone 15 Pro", None),
+        ("Strap compatible with Apple Watch 45mm", None),
+        ("Funda para Samsung Galaxy S24", None),
+        ("Armband für Apple Watch", None),
+        ("Чехол для iPhone 15", None),
+        ("Omega-3 fish oil capsules", None),
+        ("Diesel engine glow plug", None),
+        ("Fossil shark tooth necklace", None),
+        ("iPhone 15 Pro Max 256GB", Some(Severity::High)),
+        ("Running shoes for men Nike Air Max", Some(Severity::High)),
+    ];
+    for (title, expect) in table {
+        let mut l = plain();
+        l.title = title.into();
+        l.price = usd("2.00");
+        assert_eq!(check(&l, Kind::CounterfeitRisk), expect, "{title}");
+    }
+}
+
 #[test]
 fn authenticity_claims_with_a_big_discount() {
     let table = [
