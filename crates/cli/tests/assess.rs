@@ -208,3 +208,43 @@ fn bad_input_exits_2_naming_the_field() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 1: days_since_last_event"));
 }
+
+#[test]
+fn seller_from_the_store_s_own_orders() {
+    let dir = std::env::temp_dir().join(format!("mg-assess-store-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}/m.db", dir.display());
+    let out = run(
+        &[
+            "assess",
+            "seller",
+            "--store",
+            "s-1",
+            "--opened",
+            "2026-11-01",
+            "--as-of",
+            AS_OF,
+            "--database-url",
+            &url,
+            "--format",
+            "json",
+        ],
+        "",
+    );
+    let o = json_of(&out);
+    assert_assessment(&o);
+    assert_eq!(o["name"], "s-1");
+    // A new store without orders: nothing vouches for it.
+    assert!(o["trust_score"].as_u64().unwrap() < 40, "{o}");
+    assert_ne!(o["verdict"], "allow", "{o}");
+    let out = run(
+        &["assess", "seller", "--store", "s-1", "--database-url", &url],
+        "",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--opened is required with --store"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -46,7 +46,18 @@ pub enum AssessCommand {
 #[derive(Debug, Args)]
 pub struct SellerArgs {
     /// JSON file with the store's figures (see examples/seller.json).
-    file: PathBuf,
+    #[arg(required_unless_present = "store")]
+    file: Option<PathBuf>,
+    /// Instead of a file: the seller id of a store whose orders the engine holds
+    /// (its ratings as `sellers profile` computes them).
+    #[arg(long, conflicts_with = "file", requires = "opened")]
+    store: Option<String>,
+    /// With --store: the date the store opened (YYYY-MM-DD), which orders cannot tell.
+    #[arg(long)]
+    opened: Option<String>,
+    /// With --store: sqlite://FILE or postgres://USER@HOST/DB
+    #[arg(long, env = "MARKETGUARD_DATABASE_URL", default_value = super::DEFAULT_DATABASE_URL)]
+    database_url: String,
     /// Assess as of this date (RFC 3339 or YYYY-MM-DD) instead of now.
     #[arg(long)]
     as_of: Option<String>,
@@ -245,11 +256,69 @@ impl SellerInput {
     }
 }
 
+/// A store's profile from the ratings the engine computes over its orders. Orders
+/// stand in for items sold: the engine does not count quantities.
+fn profile_from_ratings(opened: Timestamp, r: &protection::SellerRatings) -> SellerProfile {
+    let pct = |rate: protection::Rate| rate.value().map(|v| v * 100.0);
+    let rating = |a: protection::Average| {
+        a.value.map(|average| Rating {
+            average,
+            count: a.count,
+        })
+    };
+    let mut p = SellerProfile::new(
+        opened,
+        pct(r.positive_share).unwrap_or(0.0),
+        r.positive + r.negative,
+        r.orders,
+    );
+    p.orders = Some(r.orders);
+    p.repeat_buyers_pct = pct(r.repeat_buyers);
+    p.item_as_described = rating(r.item_as_described);
+    p.communication = rating(r.communication);
+    p.shipping_speed = rating(r.shipping_speed);
+    p.dispute_rate_pct = pct(r.dispute_rate);
+    p.on_time_pct = pct(r.on_time_shipping);
+    p
+}
+
+fn store_profile(
+    seller: &str,
+    opened: &str,
+    database_url: &str,
+    now: Timestamp,
+) -> anyhow::Result<SellerProfile> {
+    let seller = domain::SellerId::parse(seller).context("--store")?;
+    let opened = date("--opened", opened)?;
+    let rt = super::runtime()?;
+    let ratings = rt.block_on(async {
+        let store = store::Store::connect(database_url).await?;
+        let engine = engine::Engine::new(store.clone(), protection::Policy::default());
+        let r = engine
+            .seller_ratings(&seller, now, &protection::RatingPolicy::default())
+            .await?;
+        store.close().await;
+        anyhow::Ok(r)
+    })?;
+    Ok(profile_from_ratings(opened, &ratings))
+}
+
 fn seller_cmd(args: SellerArgs) -> anyhow::Result<ExitCode> {
     let now = now(args.as_of.as_deref())?;
-    let input: SellerInput = read_json(&args.file)?;
-    let name = input.name.clone();
-    let (profile, config) = input.parse("")?;
+    let (name, profile, config) = match (&args.file, &args.store) {
+        (Some(file), _) => {
+            let input: SellerInput = read_json(file)?;
+            let name = input.name.clone();
+            let (profile, config) = input.parse("")?;
+            (name, profile, config)
+        }
+        (None, Some(seller)) => {
+            let opened = args.opened.as_deref().unwrap_or_default();
+            let profile = store_profile(seller, opened, &args.database_url, now)?;
+            (Some(seller.clone()), profile, SellerConfig::default())
+        }
+        (None, None) => bail!("give a FILE or --store SELLER_ID"),
+    };
     let a = seller::assess(&profile, now, &config).map_err(field_error)?;
     match args.format {
         Format::Json => {
@@ -275,12 +344,19 @@ fn seller_cmd(args: SellerArgs) -> anyhow::Result<ExitCode> {
                 Some(n) => format!("seller {n:?}"),
                 None => "this seller".to_string(),
             };
+            let evidence = if profile.feedback_count == 0 {
+                "no ratings yet".to_string()
+            } else {
+                format!(
+                    "at least {:.0}% positive with 95% confidence from {} ratings",
+                    a.positive_lower_bound * 100.0,
+                    profile.feedback_count
+                )
+            };
             let context = format!(
-                "{subject}: trust {}/100 ({}); at least {:.0}% positive with 95% confidence from {} ratings",
+                "{subject}: trust {}/100 ({}); {evidence}",
                 a.trust_score,
                 a.tier.as_str().replace('_', " "),
-                a.positive_lower_bound * 100.0,
-                profile.feedback_count
             );
             print!(
                 "{}",
