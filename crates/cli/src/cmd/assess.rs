@@ -40,6 +40,8 @@ pub enum AssessCommand {
     /// and optional order context (order_id, order_country, order_postal_code,
     /// ship_from, delivered_country, delivered_postal_code, other_orders,
     /// days_since_last_event, stale_after_days, carrier_weight_g, expected_weight_g).
+    /// A number given for several order_ids of the input counts as reused. JSON Lines
+    /// out with `--format json`, one a number, in input order.
     Tracking(TrackingArgs),
 }
 
