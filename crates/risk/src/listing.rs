@@ -104,6 +104,7 @@ fn data_lines(text: &'static str) -> impl Iterator<Item = &'static str> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TermClass {
     Replica,
+    Copy,
     Original,
 }
 
@@ -145,10 +146,10 @@ static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
             continue;
         };
         terms.push(term);
-        entries.push(Entry::Counterfeit(if class == "replica" {
-            TermClass::Replica
-        } else {
-            TermClass::Original
+        entries.push(Entry::Counterfeit(match class {
+            "replica" => TermClass::Replica,
+            "copy" => TermClass::Copy,
+            _ => TermClass::Original,
         }));
     }
     for l in data_lines(include_str!("../data/regulated.txt")) {
@@ -217,6 +218,7 @@ fn for_compatibility(lowered: &str, start: usize) -> bool {
 struct Found {
     brands: Vec<(&'static str, bool)>,
     replica: Vec<&'static str>,
+    copy: Vec<&'static str>,
     original: Vec<&'static str>,
     regulated: Vec<&'static str>,
     materials: Vec<(&'static str, i64)>,
@@ -242,7 +244,12 @@ fn scan(lowered: &str, found: &mut Found) {
                     push_new(&mut found.brands, (term, luxury))
                 }
             }
-            Entry::Counterfeit(TermClass::Replica) => push_new(&mut found.replica, term),
+            Entry::Counterfeit(TermClass::Replica) => {
+                if !battery_size(lowered, term, m.end()) {
+                    push_new(&mut found.replica, term)
+                }
+            }
+            Entry::Counterfeit(TermClass::Copy) => push_new(&mut found.copy, term),
             Entry::Counterfeit(TermClass::Original) => push_new(&mut found.original, term),
             Entry::Regulated(class) => push_new(&mut found.regulated, class),
             Entry::Material { floor_usd_cents } => {
@@ -250,6 +257,24 @@ fn scan(lowered: &str, found: &mut Found) {
             }
         }
     }
+}
+
+/// "AAA" before a battery word is a battery size, not a grade of copy.
+fn battery_size(lowered: &str, term: &str, end: usize) -> bool {
+    const AFTER: [&str; 8] = [
+        "batter",
+        "size",
+        "cell",
+        "alkaline",
+        "rechargeable",
+        "akku",
+        "pil",
+        "батар",
+    ];
+    term.starts_with("aaa")
+        && AFTER
+            .iter()
+            .any(|w| lowered[end..].trim_start_matches([' ', '-']).starts_with(w))
 }
 
 fn push_new<T: PartialEq>(v: &mut Vec<T>, x: T) {
@@ -440,7 +465,9 @@ fn counterfeit(
     config: &ListingConfig,
 ) {
     let brand = found.brands.first().map(|b| b.0);
-    if let Some(&term) = found.replica.first() {
+    // Words with honest uses ("fake plants") count only beside a brand name.
+    let copy_of_brand = found.copy.first().filter(|_| brand.is_some());
+    if let Some(&term) = found.replica.first().or(copy_of_brand) {
         let (severity, score) = if brand.is_some() {
             (Severity::Critical, 0.95)
         } else {

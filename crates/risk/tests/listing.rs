@@ -122,6 +122,14 @@ fn counterfeit_words_in_six_languages() {
         ("Watch AAA quality", true),
         ("Replicate your garden with seeds", false), // a word containing a term
         ("Copyright-free poster", false),
+        // Regression: honest uses of "copy" words, and battery sizes.
+        ("Fake plants for home decor", false),
+        ("Imitation pearl necklace", false),
+        ("AAA batteries 1.5V alkaline 24 pack", false),
+        ("Rechargeable AA/AAA battery charger", false),
+        ("Fake Gucci belt", true),
+        ("Copia Nike zapatillas", true),
+        ("Копия Chanel сумка", true),
     ];
     for (title, fires) in table {
         let mut l = plain();
