@@ -193,6 +193,26 @@ fn parsed_numbers_are_normalised_and_keep_their_carrier() {
     );
 }
 
+/// The GS1 mod-10 check digit (weights 3 and 1) catches every single-digit error, so
+/// every corruption of a USPS number must be rejected.
+#[test]
+fn every_single_digit_corruption_of_a_usps_number_is_rejected() {
+    for n in ["9405511899223197428490", "93612898787003176339"] {
+        assert!(tracking::validate(n).format_valid, "{n}");
+        for pos in 0..n.len() {
+            for d in b'0'..=b'9' {
+                let mut bytes = n.as_bytes().to_vec();
+                if bytes[pos] == d {
+                    continue;
+                }
+                bytes[pos] = d;
+                let bad = String::from_utf8(bytes).unwrap();
+                assert!(!tracking::validate(&bad).format_valid, "{bad} (from {n})");
+            }
+        }
+    }
+}
+
 #[test]
 fn too_long_input_is_refused_without_work() {
     let n = "1".repeat(10_000);
