@@ -324,6 +324,9 @@ fn median_sorted(v: &[f64]) -> f64 {
     }
 }
 
+/// Smallest spread assumed among peers, as a share of their median.
+const MAD_FLOOR_OF_MEDIAN: f64 = 0.05;
+
 /// Median and median absolute deviation of `values` (at least one).
 pub fn median_mad(values: &[i64]) -> (f64, f64) {
     let mut v: Vec<f64> = values.iter().map(|&x| x as f64).collect();
@@ -390,10 +393,11 @@ pub fn assess(
             peer_median = Money::from_minor(median.round() as i64, price.currency()).ok();
             let x = price.amount_minor() as f64;
             let ratio = if median > 0.0 { x / median } else { 1.0 };
-            let z = if mad > 0.0 {
-                0.6745 * (x - median) / mad
-            } else if x < median {
-                f64::NEG_INFINITY
+            // A floor under the spread: identical peers (MAD 0) would make a cent's
+            // difference an outlier.
+            let scale = mad.max(median * MAD_FLOOR_OF_MEDIAN);
+            let z = if scale > 0.0 {
+                0.6745 * (x - median) / scale
             } else {
                 0.0
             };

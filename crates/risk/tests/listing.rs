@@ -101,6 +101,9 @@ fn price_anomaly_table() {
     // Identical peers (MAD 0) still catch a price far under them.
     l.peer_prices = vec![usd("9.00"); 6];
     assert_eq!(check(&l, Kind::PriceAnomaly), Some(Severity::High));
+    // ... but not a cent under them.
+    l.price = usd("8.99");
+    assert_eq!(check(&l, Kind::PriceAnomaly), None);
 }
 
 #[test]
