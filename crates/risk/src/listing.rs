@@ -284,8 +284,11 @@ fn push_new<T: PartialEq>(v: &mut Vec<T>, x: T) {
 }
 
 impl Listing {
-    /// Refuses input that cannot be scored: peers in another currency.
+    /// Refuses input that cannot be scored: no title, amounts in another currency.
     pub fn check(&self) -> Result<(), InputError> {
+        if self.title.trim().is_empty() {
+            return Err(InputError::new("title", "must not be empty"));
+        }
         for (i, p) in self.peer_prices.iter().enumerate() {
             if p.currency() != self.price.currency() {
                 return Err(InputError::new(

@@ -398,6 +398,10 @@ fn bad_input_names_the_field() {
     });
     let e = listing::assess(&l, None, now(), &ListingConfig::default()).unwrap_err();
     assert_eq!(e.field, "shipping.cost");
+    let mut l = plain();
+    l.title = "  ".into();
+    let e = listing::assess(&l, None, now(), &ListingConfig::default()).unwrap_err();
+    assert_eq!(e.field, "title");
     let mut bad = SellerProfile::new(now().plus_days(-20), 130.0, 3, 3);
     bad.on_time_pct = None;
     let e = listing::assess(&plain(), Some(&bad), now(), &ListingConfig::default()).unwrap_err();
@@ -413,7 +417,7 @@ proptest! {
         peers in proptest::collection::vec(0i64..10_000_000, 0..20),
     ) {
         let mut l = plain();
-        l.title = title;
+        l.title = format!("x {title}");
         l.description = description;
         l.price = Money::from_minor(price, cur("USD")).unwrap();
         l.peer_prices = peers.into_iter().map(|p| Money::from_minor(p, cur("USD")).unwrap()).collect();
