@@ -66,6 +66,9 @@ enum Command {
     /// Deadlines: fire the ones that are due (the timer loop).
     #[command(subcommand)]
     Timers(cmd::timers::TimersCommand),
+    /// A shopper's checks: a seller's store figures, a listing, tracking numbers.
+    #[command(subcommand)]
+    Assess(cmd::assess::AssessCommand),
 }
 
 /// Parses the command line and runs the command; errors go to stderr with exit code 2
@@ -90,6 +93,7 @@ pub fn run() -> ExitCode {
         Command::Timers(command) => cmd::timers::run(command, policy),
         Command::Sellers(command) => cmd::sellers::run(command, policy),
         Command::Scan(command) => cmd::scan::run(command),
+        Command::Assess(command) => cmd::assess::run(command),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod assess;
 pub mod ledger;
 pub mod orders;
 pub mod scan;

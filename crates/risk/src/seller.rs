@@ -1,0 +1,449 @@
+//! Seller assessment from a store's profile figures: a trust score 0-100 that does not
+//! take small samples at face value, a tier, and `seller_risk` signals with reasons.
+
+use domain::{Money, Timestamp};
+
+use crate::{Assessment, Kind, Severity, Signal, Thresholds};
+
+/// A bad input field, named so that a person can fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct InputError {
+    pub field: String,
+    pub problem: String,
+}
+
+impl InputError {
+    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> InputError {
+        InputError {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// An average of 1-5 star ratings and how many ratings it rests on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rating {
+    pub average: f64,
+    pub count: u64,
+}
+
+/// A store's figures as a store page shows them or the marketplace computes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SellerProfile {
+    pub opened: Timestamp,
+    /// Positive feedback in percent of all counted feedback (0-100).
+    pub positive_feedback_pct: f64,
+    pub feedback_count: u64,
+    pub items_sold: u64,
+    pub orders: Option<u64>,
+    pub repeat_buyers_pct: Option<f64>,
+    pub item_as_described: Option<Rating>,
+    pub communication: Option<Rating>,
+    pub shipping_speed: Option<Rating>,
+    pub dispute_rate_pct: Option<f64>,
+    pub on_time_pct: Option<f64>,
+    pub listings: Option<u64>,
+    pub badges: Vec<String>,
+    /// The dearest item the store lists.
+    pub price_max: Option<Money>,
+}
+
+impl SellerProfile {
+    /// A profile with only the required figures; the rest unknown.
+    pub fn new(
+        opened: Timestamp,
+        positive_feedback_pct: f64,
+        feedback_count: u64,
+        items_sold: u64,
+    ) -> SellerProfile {
+        SellerProfile {
+            opened,
+            positive_feedback_pct,
+            feedback_count,
+            items_sold,
+            orders: None,
+            repeat_buyers_pct: None,
+            item_as_described: None,
+            communication: None,
+            shipping_speed: None,
+            dispute_rate_pct: None,
+            on_time_pct: None,
+            listings: None,
+            badges: Vec::new(),
+            price_max: None,
+        }
+    }
+
+    /// Refuses impossible values instead of scoring them.
+    pub fn check(&self, now: Timestamp) -> Result<(), InputError> {
+        if self.opened > now {
+            return Err(InputError::new(
+                "opened",
+                format!("{} is in the future", self.opened.rfc3339()),
+            ));
+        }
+        percent("positive_feedback_pct", self.positive_feedback_pct)?;
+        for (field, v) in [
+            ("repeat_buyers_pct", self.repeat_buyers_pct),
+            ("dispute_rate_pct", self.dispute_rate_pct),
+            ("on_time_pct", self.on_time_pct),
+        ] {
+            if let Some(v) = v {
+                percent(field, v)?;
+            }
+        }
+        for (field, r) in [
+            ("detailed_ratings.item_as_described", self.item_as_described),
+            ("detailed_ratings.communication", self.communication),
+            ("detailed_ratings.shipping_speed", self.shipping_speed),
+        ] {
+            if let Some(r) = r {
+                if !(r.average.is_finite() && (1.0..=5.0).contains(&r.average)) {
+                    return Err(InputError::new(
+                        format!("{field}.average"),
+                        format!("must be between 1 and 5 stars, got {}", r.average),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn age_days(&self, now: Timestamp) -> i64 {
+        self.opened.days_until(now).max(0)
+    }
+}
+
+fn percent(field: &str, v: f64) -> Result<(), InputError> {
+    if v.is_finite() && (0.0..=100.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(InputError::new(
+            field,
+            format!("must be a percentage between 0 and 100, got {v}"),
+        ))
+    }
+}
+
+/// Numbers of the seller rules; defaults from what marketplaces show buyers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SellerConfig {
+    /// A store younger than this is young.
+    pub young_store_days: i64,
+    /// Fewer items sold than this is "no sales".
+    pub few_sales: u64,
+    /// From this price (in US cents, converted with the rough price levels of
+    /// `listing::usd_cents_in`) a listing is expensive, unless `expensive_from` is set.
+    pub expensive_usd_cents: i64,
+    /// An explicit "expensive" price in the listing's currency.
+    pub expensive_from: Option<Money>,
+    pub thresholds: Thresholds,
+}
+
+impl Default for SellerConfig {
+    fn default() -> Self {
+        SellerConfig {
+            young_store_days: 90,
+            few_sales: 10,
+            expensive_usd_cents: 15_000,
+            expensive_from: None,
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+/// Trust tiers, from the trust score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Tier {
+    VeryLow,
+    Low,
+    Medium,
+    High,
+}
+
+impl Tier {
+    pub fn from_trust(trust: u8) -> Tier {
+        match trust {
+            80.. => Tier::High,
+            60..=79 => Tier::Medium,
+            40..=59 => Tier::Low,
+            _ => Tier::VeryLow,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::VeryLow => "very_low",
+            Tier::Low => "low",
+            Tier::Medium => "medium",
+            Tier::High => "high",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SellerAssessment {
+    pub trust_score: u8,
+    pub tier: Tier,
+    /// The positive share that 95% of the evidence supports at least (Wilson bound).
+    pub positive_lower_bound: f64,
+    pub assessment: Assessment,
+}
+
+/// Wilson score lower bound of a proportion (z = 1.96: 95% confidence). With no
+/// observations there is no evidence: 0.
+pub fn wilson_lower_bound(successes: f64, n: f64) -> f64 {
+    if n <= 0.0 {
+        return 0.0;
+    }
+    const Z: f64 = 1.96;
+    let p = (successes / n).clamp(0.0, 1.0);
+    let z2 = Z * Z;
+    let centre = p + z2 / (2.0 * n);
+    let margin = Z * ((p * (1.0 - p) + z2 / (4.0 * n)) / n).sqrt();
+    ((centre - margin) / (1.0 + z2 / n)).clamp(0.0, 1.0)
+}
+
+/// A detailed rating pulled towards 4 stars by ten phantom ratings, so that a 5.0 from
+/// two buyers is not a 5.0.
+fn shrunk(r: Option<Rating>) -> Option<f64> {
+    const PRIOR: f64 = 4.0;
+    const PRIOR_WEIGHT: f64 = 10.0;
+    r.map(|r| {
+        let n = r.count as f64;
+        (r.average * n + PRIOR * PRIOR_WEIGHT) / (n + PRIOR_WEIGHT)
+    })
+}
+
+fn ramp(x: f64, zero_at: f64, one_at: f64) -> f64 {
+    ((x - zero_at) / (one_at - zero_at)).clamp(0.0, 1.0)
+}
+
+/// The trust score 0-100 of a checked profile. Each part can only fall when the
+/// evidence against the seller grows: more negative feedback, more disputes, lower
+/// ratings or on-time shipping never raise it.
+pub fn trust_score(p: &SellerProfile, now: Timestamp) -> u8 {
+    let n = p.feedback_count as f64;
+    let positive = p.positive_feedback_pct / 100.0 * n;
+    // Feedback (40): the Wilson bound, where 80% positive counts nothing.
+    let feedback = ramp(wilson_lower_bound(positive, n), 0.80, 1.0);
+    // Detailed ratings (15): shrunk averages, 4.0 stars counts nothing; unknown: nothing.
+    let detailed = [p.item_as_described, p.communication, p.shipping_speed]
+        .into_iter()
+        .map(|r| shrunk(r).map_or(0.0, |a| ramp(a, 4.0, 4.9)))
+        .sum::<f64>()
+        / 3.0;
+    // Volume (15 + 5): sales on a log scale, and positive feedback received.
+    let sold = ((1.0 + p.items_sold as f64).log10() / 4.0).min(1.0);
+    let praised = ((1.0 + positive).log10() / 3.0).min(1.0);
+    // Age (15): two years open counts in full.
+    let age = (p.age_days(now) as f64 / 730.0).min(1.0);
+    // Disputes and on-time shipping (5 each): unknown counts half.
+    let disputes = p.dispute_rate_pct.map_or(0.5, |d| 1.0 - ramp(d, 0.0, 5.0));
+    let on_time = p.on_time_pct.map_or(0.5, |o| ramp(o, 80.0, 100.0));
+    let score = 40.0 * feedback
+        + 15.0 * detailed
+        + 15.0 * sold
+        + 5.0 * praised
+        + 15.0 * age
+        + 5.0 * disputes
+        + 5.0 * on_time;
+    score.round().clamp(0.0, 100.0) as u8
+}
+
+/// Assesses a seller: checks the input, scores trust, raises `seller_risk` signals.
+pub fn assess(
+    p: &SellerProfile,
+    now: Timestamp,
+    config: &SellerConfig,
+) -> Result<SellerAssessment, InputError> {
+    p.check(now)?;
+    let trust = trust_score(p, now);
+    let n = p.feedback_count as f64;
+    let lower = wilson_lower_bound(p.positive_feedback_pct / 100.0 * n, n);
+    let signals = signals(p, now, config, trust, lower);
+    Ok(SellerAssessment {
+        trust_score: trust,
+        tier: Tier::from_trust(trust),
+        positive_lower_bound: lower,
+        assessment: Assessment::combine(signals, &config.thresholds),
+    })
+}
+
+/// Whether `price` is expensive for the "young store, no sales, expensive items" rule.
+fn expensive(price: Money, config: &SellerConfig) -> bool {
+    if let Some(from) = config.expensive_from {
+        if from.currency() == price.currency() {
+            return price.amount_minor() >= from.amount_minor();
+        }
+    }
+    crate::listing::usd_cents_in(price.currency(), config.expensive_usd_cents)
+        .is_some_and(|floor| price.amount_minor() >= floor)
+}
+
+fn signals(
+    p: &SellerProfile,
+    now: Timestamp,
+    config: &SellerConfig,
+    trust: u8,
+    lower: f64,
+) -> Vec<Signal> {
+    let mut out = Vec::new();
+    let mut push = |severity, score, excerpt: String, explanation: String| {
+        out.push(Signal::new(
+            Kind::SellerRisk,
+            severity,
+            score,
+            excerpt,
+            explanation,
+        ))
+    };
+    let age = p.age_days(now);
+    let young = age < config.young_store_days;
+    let no_sales = p.items_sold < config.few_sales;
+    let dear = p.price_max.filter(|&m| expensive(m, config));
+    match (young, no_sales, dear) {
+        (true, true, Some(price)) => push(
+            Severity::High,
+            0.9,
+            format!("{age} days, {} sold, up to {}", p.items_sold, price.decimal()),
+            format!(
+                "store opened {age} days ago, has sold {} items and lists items up to {} {}: the pattern of fake stores that take payments and never ship",
+                p.items_sold,
+                price.decimal(),
+                price.currency()
+            ),
+        ),
+        (true, true, None) => push(
+            Severity::Medium,
+            0.55,
+            format!("{age} days, {} sold", p.items_sold),
+            format!("store opened {age} days ago and has sold {} items: nothing vouches for it yet", p.items_sold),
+        ),
+        (true, false, _) => push(
+            Severity::Low,
+            0.4,
+            format!("{age} days"),
+            format!("store opened only {age} days ago"),
+        ),
+        _ => {}
+    }
+    let pct = p.positive_feedback_pct;
+    if p.feedback_count < 30 && pct >= 95.0 && lower < 0.9 {
+        push(
+            Severity::Low,
+            0.45,
+            format!("{pct}% of {}", p.feedback_count),
+            format!(
+                "{pct}% positive from only {} ratings is weak evidence: at least {:.0}% with 95% confidence",
+                p.feedback_count,
+                lower * 100.0
+            ),
+        );
+    }
+    if p.feedback_count >= 10 && pct < 92.0 {
+        let (severity, score) = if pct < 85.0 {
+            (Severity::High, 0.8)
+        } else {
+            (Severity::Medium, 0.55)
+        };
+        push(
+            severity,
+            score,
+            format!("{pct}% positive"),
+            format!(
+                "only {pct}% positive feedback: one buyer in {:.0} was unhappy",
+                100.0 / (100.0 - pct).max(1.0)
+            ),
+        );
+    }
+    if p.feedback_count > p.items_sold || p.orders.is_some_and(|o| p.feedback_count > o) {
+        push(
+            Severity::High,
+            0.8,
+            format!("{} feedback, {} sold", p.feedback_count, p.items_sold),
+            "more feedback than items sold or orders: the ratings do not come from real orders"
+                .into(),
+        );
+    }
+    for (name, r) in [
+        ("item as described", p.item_as_described),
+        ("communication", p.communication),
+        ("shipping speed", p.shipping_speed),
+    ] {
+        let (Some(r), Some(avg)) = (r, shrunk(r)) else {
+            continue;
+        };
+        if r.count >= 10 && avg < 4.5 {
+            let (severity, score) = if avg < 4.0 {
+                (Severity::High, 0.7)
+            } else {
+                (Severity::Medium, 0.5)
+            };
+            push(
+                severity,
+                score,
+                format!("{name} {:.1}", r.average),
+                format!(
+                    "\"{name}\" rated {:.1} of 5 by {} buyers: below the 4.5 of reliable stores",
+                    r.average, r.count
+                ),
+            );
+        }
+    }
+    if let Some(d) = p.dispute_rate_pct.filter(|&d| d >= 2.0) {
+        let (severity, score) = if d >= 5.0 {
+            (Severity::High, 0.8)
+        } else {
+            (Severity::Medium, 0.55)
+        };
+        push(
+            severity,
+            score,
+            format!("{d}% disputes"),
+            format!("{d}% of orders end in a dispute"),
+        );
+    }
+    if let Some(o) = p.on_time_pct.filter(|&o| o < 85.0) {
+        let (severity, score) = if o < 70.0 {
+            (Severity::High, 0.65)
+        } else {
+            (Severity::Medium, 0.45)
+        };
+        push(
+            severity,
+            score,
+            format!("{o}% on time"),
+            format!("only {o}% of orders ship on time"),
+        );
+    }
+    if let (Some(r), Some(orders)) = (p.repeat_buyers_pct, p.orders) {
+        if r < 5.0 && orders >= 200 {
+            push(
+                Severity::Low,
+                0.35,
+                format!("{r}% repeat buyers"),
+                format!("only {r}% of buyers come back after {orders} orders"),
+            );
+        }
+    }
+    if let Some(l) = p.listings.filter(|&l| l >= 1000 && age < 30) {
+        push(
+            Severity::Low,
+            0.35,
+            format!("{l} listings in {age} days"),
+            format!("{l} listings in a store {age} days old: a copied catalogue"),
+        );
+    }
+    if trust < 40 {
+        push(
+            Severity::Medium,
+            f64::from(40 - trust) / 40.0,
+            format!("trust {trust}/100"),
+            format!("trust score {trust}/100: too little good evidence about this store"),
+        );
+    }
+    out
+}
