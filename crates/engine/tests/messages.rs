@@ -1,0 +1,281 @@
+//! Messages on orders: scanned with the order's stage as context, recorded with their
+//! signals; a seller's off-site payment, phishing link or dispute-closure pressure
+//! opens a case and warns the buyer; a blocked message is held. Both backends.
+
+use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp, MS_PER_DAY};
+use engine::{Engine, EngineError, Request};
+use protection::{Actor, CaseLabel, Command, Event, Party, Policy, Rejection, ThreeDs};
+use store::testing::stores;
+
+const T0: i64 = 1_790_000_000_000;
+
+fn req(order: &str, actor: Actor, command: Command, days: f64) -> Request {
+    Request {
+        idempotency_key: None,
+        order: OrderId::parse(order).unwrap(),
+        actor,
+        command,
+        at: Timestamp::from_unix_ms(T0 + (days * MS_PER_DAY as f64) as i64),
+    }
+}
+
+fn buyer() -> Actor {
+    Actor::Buyer(BuyerId::parse("b-1").unwrap())
+}
+fn seller() -> Actor {
+    Actor::Seller(SellerId::parse("s-1").unwrap())
+}
+
+fn message(id: &str, text: &str) -> Command {
+    Command::PostMessage {
+        id: id.into(),
+        from: None,
+        text: text.into(),
+        scan: None,
+    }
+}
+
+async fn paid_order(engine: &Engine, order: &str) {
+    let usd = |s: &str| Money::parse(s, Currency::parse("USD").unwrap()).unwrap();
+    engine
+        .execute(&req(
+            order,
+            Actor::Platform,
+            Command::Place {
+                buyer: BuyerId::parse("b-1").unwrap(),
+                seller: SellerId::parse("s-1").unwrap(),
+                price: usd("10.00"),
+                shipping: usd("0.50"),
+                handling_days: None,
+                promised_days: 20,
+                destination_country: None,
+                options: protection::OrderOptions::default(),
+            },
+            0.0,
+        ))
+        .await
+        .unwrap();
+    engine
+        .execute(&req(
+            order,
+            buyer(),
+            Command::Pay {
+                amount: usd("10.50"),
+                three_ds: ThreeDs::Authenticated,
+            },
+            0.0,
+        ))
+        .await
+        .unwrap();
+}
+
+async fn events(engine: &Engine, order: &str) -> Vec<Event> {
+    engine
+        .store()
+        .events(&OrderId::parse(order).unwrap())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.event)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sellers_offsite_payment_opens_a_case_warns_the_buyer_and_is_held() {
+    for (store, _guard) in stores().await.unwrap() {
+        let engine = Engine::new(store.clone(), Policy::default());
+        paid_order(&engine, "o-1").await;
+        engine
+            .execute(&req(
+                "o-1",
+                buyer(),
+                message("m1", "hi, when do you ship?"),
+                0.1,
+            ))
+            .await
+            .unwrap();
+        engine
+            .execute(&req(
+                "o-1",
+                seller(),
+                message(
+                    "m2",
+                    "pay me by western union and I give 10% discount, add me on w h a t s a p p +34 612 345 678",
+                ),
+                0.2,
+            ))
+            .await
+            .unwrap();
+        let log = events(&engine, "o-1").await;
+        let posted: Vec<_> = log
+            .iter()
+            .filter_map(|e| match e {
+                Event::MessagePosted {
+                    id,
+                    from,
+                    held,
+                    kinds,
+                    verdict,
+                    signals,
+                    ..
+                } => Some((
+                    id.clone(),
+                    *from,
+                    *held,
+                    kinds.clone(),
+                    verdict.clone(),
+                    signals.clone(),
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(posted.len(), 2);
+        assert_eq!(
+            (posted[0].1, posted[0].2, posted[0].4.as_str()),
+            (Party::Buyer, false, "allow")
+        );
+        let (_, from, held, kinds, verdict, signals) = &posted[1];
+        assert_eq!(
+            (*from, *held, verdict.as_str()),
+            (Party::Seller, true, "block")
+        );
+        assert!(
+            kinds.contains(&"offsite_payment".to_string())
+                && kinds.contains(&"offsite_contact".to_string())
+        );
+        let signals: serde_json::Value = serde_json::from_str(signals).unwrap();
+        assert!(signals[0]["span"].is_array());
+        assert!(log
+            .iter()
+            .any(|e| matches!(e, Event::CaseOpened { case_id, kinds, .. }
+            if case_id == "o-1:m2" && kinds == &vec!["offsite_payment".to_string()])));
+        assert!(log.iter().any(
+            |e| matches!(e, Event::BuyerWarned { warning, .. } if warning.contains("held back"))
+        ));
+
+        let queue = store.list_cases("open", None, 10).await.unwrap();
+        assert_eq!(queue.len(), 1);
+        assert_eq!(queue[0].case_id, "o-1:m2");
+        assert_eq!(
+            (queue[0].seller_id.as_str(), queue[0].buyer_id.as_str()),
+            ("s-1", "b-1")
+        );
+        assert!(queue[0].risk >= 85);
+
+        // An agent closes it with a finding; a second close is refused.
+        let close = Command::CloseCase {
+            case_id: "o-1:m2".into(),
+            label: CaseLabel::Scam,
+            note: "western union".into(),
+        };
+        let err = engine
+            .execute(&req("o-1", seller(), close.clone(), 0.3))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, EngineError::Rejected(Rejection::NotPermitted { .. })),
+            "{err}"
+        );
+        engine
+            .execute(&req("o-1", Actor::Agent("ann".into()), close.clone(), 0.3))
+            .await
+            .unwrap();
+        let err = engine
+            .execute(&req("o-1", Actor::Agent("ann".into()), close, 0.4))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("case_open"), "{err}");
+        let closed = store.case("o-1:m2").await.unwrap().unwrap();
+        assert_eq!(
+            (closed.status.as_str(), closed.label.as_deref()),
+            ("closed", Some("scam"))
+        );
+        assert_eq!(closed.closed_by.as_deref(), Some("agent:ann"));
+        assert!(store.list_cases("open", None, 10).await.unwrap().is_empty());
+        assert_eq!(store.case_counts().await.unwrap(), (0, 1, 0));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn context_and_sender_decide_and_bad_messages_change_nothing() {
+    for (store, _guard) in stores().await.unwrap() {
+        let engine = Engine::new(store.clone(), Policy::default());
+        paid_order(&engine, "o-2").await;
+        // Before delivery, asking to confirm receipt is pressure (no case: not a case
+        // kind by default, but recorded).
+        engine
+            .execute(&req(
+                "o-2",
+                seller(),
+                message("m1", "please confirm receipt now so I get paid"),
+                0.1,
+            ))
+            .await
+            .unwrap();
+        // A buyer's message never opens a case.
+        engine
+            .execute(&req(
+                "o-2",
+                buyer(),
+                message("m2", "seller wants western union, ok?"),
+                0.2,
+            ))
+            .await
+            .unwrap();
+        let log = events(&engine, "o-2").await;
+        let kinds: Vec<Vec<String>> = log
+            .iter()
+            .filter_map(|e| match e {
+                Event::MessagePosted { kinds, .. } => Some(kinds.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(kinds[0], vec!["confirm_receipt_pressure".to_string()]);
+        assert!(!log.iter().any(|e| matches!(e, Event::CaseOpened { .. })));
+        let before = log.len();
+        for (actor, command, rule) in [
+            (seller(), message("m1", "again"), "message_id_unique"),
+            (seller(), message("bad id!", "x"), "message id"),
+            (seller(), message("m3", "   "), "empty"),
+            (
+                Actor::Seller(SellerId::parse("s-9").unwrap()),
+                message("m4", "hi"),
+                "may not",
+            ),
+            (Actor::Platform, message("m5", "hi"), "give from"),
+            (
+                buyer(),
+                Command::PostMessage {
+                    id: "m6".into(),
+                    from: Some(Party::Seller),
+                    text: "x".into(),
+                    scan: None,
+                },
+                "own side",
+            ),
+        ] {
+            let err = engine
+                .execute(&req("o-2", actor, command, 0.3))
+                .await
+                .unwrap_err();
+            assert!(err.to_string().contains(rule), "{rule}: {err}");
+        }
+        assert_eq!(events(&engine, "o-2").await.len(), before);
+        // The platform relays a notice from an unknown sender: phishing opens a case.
+        engine
+            .execute(&req(
+                "o-2",
+                Actor::Platform,
+                Command::PostMessage {
+                    id: "m7".into(),
+                    from: Some(Party::Unknown),
+                    text: "AliExpress Security: verify your account at hxxps://aliexpress-verify[.]com/login".into(),
+                    scan: None,
+                },
+                0.4,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(store.list_cases("open", None, 10).await.unwrap().len(), 1);
+    }
+}
