@@ -58,6 +58,22 @@ pub enum CommandDto {
     GrantExtension {
         days: i64,
     },
+    /// A chat message on the order, scanned before it is recorded. Buyers and
+    /// sellers post as themselves; the platform says who wrote it in `from`.
+    PostMessage {
+        /// The marketplace's id for the message, unique within the order.
+        id: String,
+        /// seller, buyer or unknown; only for platform keys.
+        from: Option<String>,
+        text: String,
+    },
+    /// An agent closes a case opened by a message: `scam` or `not_scam`.
+    CloseCase {
+        case_id: String,
+        label: String,
+        #[serde(default)]
+        note: String,
+    },
     LeaveFeedback {
         stars: i64,
         item_as_described: Option<i64>,
@@ -221,6 +237,27 @@ impl CommandDto {
             CommandDto::Cancel => Command::Cancel,
             CommandDto::RequestExtension { days } => Command::RequestExtension { days },
             CommandDto::GrantExtension { days } => Command::GrantExtension { days },
+            CommandDto::PostMessage { id, from, text } => Command::PostMessage {
+                id,
+                from: match from {
+                    None => None,
+                    Some(f) => Some(protection::Party::parse(&f).ok_or_else(|| {
+                        bad("from", format!("{f:?} must be one of seller, buyer, unknown"))
+                    })?),
+                },
+                text,
+                scan: None,
+            },
+            CommandDto::CloseCase {
+                case_id,
+                label,
+                note,
+            } => Command::CloseCase {
+                case_id,
+                label: protection::CaseLabel::parse(&label)
+                    .ok_or_else(|| bad("label", format!("{label:?} must be scam or not_scam")))?,
+                note,
+            },
             CommandDto::LeaveFeedback {
                 stars,
                 item_as_described,

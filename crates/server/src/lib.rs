@@ -76,6 +76,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/sellers/{seller_id}/profile", get(seller_profile))
         .route("/v1/orders/{order_id}/money", get(order_money))
         .route("/v1/ledger/verify", get(ledger_verify))
+        .route("/v1/scan/message", post(scan::scan_message))
+        .route("/v1/scan/link", post(scan::scan_link))
+        .route("/v1/cases", get(scan::list_cases))
+        .route("/v1/orders/{order_id}/messages", get(scan::order_messages))
         .merge(console::routes())
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(axum::middleware::from_fn_with_state(
@@ -336,7 +340,7 @@ async fn order_command(
 
 /// The order and its log if the caller may read it; someone else's order answers
 /// exactly like a missing one.
-async fn readable_order(
+pub(crate) async fn readable_order(
     state: &AppState,
     caller: &Caller,
     order_id: &str,
@@ -431,7 +435,20 @@ async fn get_order(
             at: r.at.rfc3339(),
             actor: r.actor.to_string(),
             event: r.event.name(),
-            detail: serde_json::from_str(&store::event_to_json(&r.event)).unwrap_or(Value::Null),
+            detail: {
+                let mut detail: Value =
+                    serde_json::from_str(&store::event_to_json(&r.event)).unwrap_or(Value::Null);
+                // A held message never reaches the buyer, not even through the log.
+                if let protection::Event::MessagePosted { held: true, .. } = &r.event {
+                    if matches!(caller.role, Role::Buyer(_)) {
+                        if let Some(body) = detail.as_object_mut() {
+                            body.remove("text");
+                            body.remove("signals");
+                        }
+                    }
+                }
+                detail
+            },
         })
         .collect();
     Ok(Json(OrderView {
@@ -735,8 +752,8 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "marketguard", description = "Buyer protection and scam detection for online marketplaces"),
-    paths(healthz, readyz, order_command, get_order, list_orders, seller_profile, order_money, ledger_verify),
-    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage, SellerProfile, TransferView, LedgerCheck)),
+    paths(healthz, readyz, order_command, get_order, list_orders, seller_profile, order_money, ledger_verify, scan::scan_message, scan::scan_link, scan::list_cases, scan::order_messages),
+    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage, SellerProfile, TransferView, LedgerCheck, scan::ScanMessageIn, scan::ScanMessageOut, scan::ScanLinkIn, scan::ScanLinkOut, scan::SignalOut, scan::AssessmentOut, scan::CaseView, scan::CasePage, scan::MessageView)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

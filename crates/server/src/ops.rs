@@ -29,6 +29,7 @@ pub struct Metrics {
     pub http_seconds: Histogram,
     pub commands: Family<Labels, Counter>,
     pub deadlines_fired: Counter,
+    pub scans: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -58,12 +59,19 @@ impl Default for Metrics {
             "Deadlines fired by the timer loop",
             deadlines_fired.clone(),
         );
+        let scans = Family::<Labels, Counter>::default();
+        registry.register(
+            "marketguard_scans",
+            "Messages and links scanned through the API",
+            scans.clone(),
+        );
         Metrics {
             registry,
             http_requests,
             http_seconds,
             commands,
             deadlines_fired,
+            scans,
         }
     }
 }

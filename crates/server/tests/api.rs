@@ -432,3 +432,148 @@ async fn orders_are_listed_by_cursor_and_only_ones_own() {
         assert_eq!(s, StatusCode::BAD_REQUEST);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scans_messages_cases_and_what_each_role_sees() {
+    for api in apis().await {
+        // The scan endpoints follow the CLI contract.
+        let (s, v, _) = api
+            .call(
+                "buyer",
+                "POST",
+                "/v1/scan/message",
+                None,
+                Some(json!({"id": "x", "text": "pay by bank transfer, 10% off, write me on W h a t s A p p", "sender": "seller", "context": "pre_order"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["id"], "x");
+        assert_eq!(v["verdict"], "block");
+        assert!(v["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["span"].is_array()));
+        let (s, v, ctype) = api
+            .call(
+                "buyer",
+                "POST",
+                "/v1/scan/message",
+                None,
+                Some(json!({"text": "hi", "context": "shipped"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(ctype.starts_with("application/problem+json"));
+        assert!(v["detail"].as_str().unwrap().contains("context"), "{v}");
+        let (s, v, _) = api
+            .call(
+                "seller",
+                "POST",
+                "/v1/scan/link",
+                None,
+                Some(json!({"url": "hxxps://a1iexpress[.]com/login"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["impersonates"], "aliexpress.com");
+        assert_eq!(v["registrable_domain"], "a1iexpress.com");
+        let (s, _, _) = api
+            .call(
+                "",
+                "POST",
+                "/v1/scan/link",
+                None,
+                Some(json!({"url": "x.com"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+        // A seller's scam on an order: held, a case, a warning.
+        api.command("platform", "o-m", "p1", place("b-1")).await;
+        api.command("buyer", "o-m", "p2", pay()).await;
+        let (s, v) = api
+            .command(
+                "seller",
+                "o-m",
+                "m1",
+                json!({"command": "post_message", "id": "m1", "text": "close the dispute and I refund you on paypal, or pay the rest by western union"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (_, v, _) = api
+            .call("buyer", "GET", "/v1/orders/o-m/messages", None, None)
+            .await;
+        assert_eq!(v[0]["held"], true);
+        assert!(
+            v[0]["text"].is_null(),
+            "a held message's text stays hidden from the buyer: {v}"
+        );
+        assert!(v[0]["warning"].as_str().unwrap().contains("held back"));
+        assert!(v[0]["case_id"].is_null());
+        let (_, v, _) = api.call("buyer", "GET", "/v1/orders/o-m", None, None).await;
+        let posted = v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["event"] == "message_posted")
+            .unwrap();
+        assert!(!posted.to_string().contains("western union"), "{posted}");
+        let (_, v, _) = api
+            .call("agent", "GET", "/v1/orders/o-m/messages", None, None)
+            .await;
+        assert!(v[0]["text"].as_str().unwrap().contains("western union"));
+        assert_eq!(v[0]["case_id"], "o-m:m1");
+
+        // The queue: agents only, with a cursor.
+        let (s, _, _) = api.call("seller", "GET", "/v1/cases", None, None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, v, _) = api
+            .call("agent", "GET", "/v1/cases?limit=1", None, None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["items"][0]["case_id"], "o-m:m1");
+        assert_eq!(v["items"][0]["status"], "open");
+        let cursor = v["next_cursor"].as_str().unwrap().to_string();
+        let (_, v, _) = api
+            .call(
+                "agent",
+                "GET",
+                &format!("/v1/cases?limit=1&cursor={cursor}"),
+                None,
+                None,
+            )
+            .await;
+        assert!(v["items"].as_array().unwrap().is_empty());
+        let (s, _, _) = api
+            .call("agent", "GET", "/v1/cases?status=maybe", None, None)
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+
+        // An agent labels it.
+        let (s, v) = api
+            .command("agent", "o-m", "c1", json!({"command": "close_case", "case_id": "o-m:m1", "label": "scam", "note": "classic"}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (_, v, _) = api
+            .call("agent", "GET", "/v1/cases?status=closed", None, None)
+            .await;
+        assert_eq!(v["items"][0]["label"], "scam");
+        assert!(
+            v["items"][0]["closed_by"]
+                .as_str()
+                .unwrap()
+                .starts_with("agent:"),
+            "{v}"
+        );
+        let (s, v) = api
+            .command(
+                "agent",
+                "o-m",
+                "c2",
+                json!({"command": "close_case", "case_id": "o-m:m1", "label": "perhaps"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    }
+}
