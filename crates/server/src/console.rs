@@ -16,6 +16,8 @@ use serde::Deserialize;
 use crate::auth::{self, Role};
 use crate::{may_read, AppState};
 
+mod cases;
+
 const COOKIE: &str = "mg_session";
 /// How long a console session lasts, in hours.
 pub const SESSION_HOURS: i64 = 12;
@@ -32,6 +34,10 @@ pub fn routes() -> Router<AppState> {
         .route("/console/orders/{order_id}/decide", post(decide))
         .route("/console/disputes", get(disputes))
         .route("/console/sellers/{seller_id}", get(seller_page))
+        .route("/console/cases", get(cases::queue))
+        .route("/console/cases/{case_id}", get(cases::case_page))
+        .route("/console/cases/{case_id}/label", post(cases::label))
+        .route("/console/scan", get(cases::playground))
 }
 
 /// A signed-in console user.
@@ -100,7 +106,12 @@ tr:last-child td{border-bottom:0}td.num{text-align:right;font-variant-numeric:ta
 form.inline{display:inline}button,input,select{font:inherit;padding:.4rem .7rem;border:1px solid var(--line);border-radius:6px;background:#fff}
 button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:pointer}button.quiet{background:#fff;color:var(--ink)}
 .login{max-width:26rem;margin:12vh auto;background:#fff;border:1px solid var(--line);border-radius:10px;padding:1.6rem}
-.login input{width:100%;margin:.4rem 0 1rem}.muted{color:var(--muted)}.err{color:var(--bad)}
+.login input{width:100%;margin:.4rem 0 1rem}
+p.message{background:#fff;border:1px solid var(--line);border-radius:8px;padding:.8rem 1rem;white-space:pre-wrap;font-size:1.05rem}
+mark{background:#ffe08a;border-radius:3px;padding:0 .1rem}mark.offsite_payment,mark.phishing_link,mark.credential_request,mark.sensitive_data_shared{background:#ffc9c4}
+mark.offsite_contact,mark.platform_impersonation{background:#ffd9a8}mark.dispute_closure_pressure,mark.confirm_receipt_pressure,mark.urgency_pressure{background:#e9d5ff}
+.pill.kind{background:#fff0e0;color:#8a4b00}.pill.verdict.block,.pill.verdict.review{background:#fde8e6;color:var(--bad)}.pill.verdict.warn{background:#fff4dc;color:var(--warn)}.pill.verdict.allow,.pill.open{background:#e3f4ea;color:var(--ok)}
+.msg{margin-bottom:.6rem}textarea{font:inherit;padding:.5rem;border:1px solid var(--line);border-radius:6px}.muted{color:var(--muted)}.err{color:var(--bad)}
 @media (max-width:640px){th:nth-child(n+4),td:nth-child(n+4){display:none}}
 "#;
 
@@ -123,6 +134,8 @@ fn page(title: &str, user: Option<&User>, body: Markup) -> Html<String> {
                                 a href="/console" { "Dashboard" }
                                 a href="/console/orders" { "Orders" }
                                 a href="/console/disputes" { "Disputes" }
+                                a href="/console/cases" { "Cases" }
+                                a href="/console/scan" { "Scan" }
                             }
                             form.inline method="post" action="/console/logout" {
                                 span.muted { (u.role.to_string()) " " }
@@ -455,6 +468,7 @@ async fn order_page(
                     }
                 }
             }
+            (cases::messages_section(&log, &user.role))
             h2 { "Deadlines" }
             table {
                 @for (name, t) in deadlines {

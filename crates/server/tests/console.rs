@@ -212,3 +212,125 @@ async fn sign_in_then_decide_an_escalated_dispute_with_csrf() {
         assert_eq!(s, StatusCode::SEE_OTHER);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_queue_highlights_the_words_and_takes_a_label() {
+    for (store, _g) in store::testing::stores().await.unwrap() {
+        let agent = create_key(&store, &Role::Agent, Timestamp::from_unix_ms(0))
+            .await
+            .unwrap();
+        let router = app(AppState::new(
+            Engine::new(store.clone(), Policy::default()),
+            Arc::new(SystemClock),
+        ));
+        let engine = Engine::new(store.clone(), Policy::default());
+        let now = SystemClock.now();
+        let text = "Ｗｈａｔｓａｐｐ me <b>now</b>: pay by western union for 10% off";
+        for (actor, body) in [
+            (
+                "platform",
+                json!({"command": "place", "buyer": "b-1", "seller": "s-1", "price": "30.00", "currency": "EUR", "promised_days": 20}),
+            ),
+            (
+                "buyer:b-1",
+                json!({"command": "pay", "amount": "30.00", "currency": "EUR", "three_ds": "authenticated"}),
+            ),
+            (
+                "seller:s-1",
+                json!({"command": "post_message", "id": "m1", "text": text}),
+            ),
+        ] {
+            let dto: server::dto::CommandDto = serde_json::from_value(body).unwrap();
+            engine
+                .execute(&engine::Request {
+                    idempotency_key: None,
+                    order: domain::OrderId::parse("k-1").unwrap(),
+                    actor: protection::Actor::parse(actor).unwrap(),
+                    command: dto.into_command().unwrap(),
+                    at: now,
+                })
+                .await
+                .unwrap();
+        }
+        let (_, h, _) = send(
+            &router,
+            form("/console/login", None, format!("key={agent}")),
+        )
+        .await;
+        let cookie = h[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        let (s, _, html) = send(&router, get("/console/cases", Some(&cookie))).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            html.contains("k-1:m1") && html.contains("offsite payment"),
+            "{html}"
+        );
+        let (s, _, html) = send(&router, get("/console/cases/k-1:m1", Some(&cookie))).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            html.contains("<mark class=\"offsite_payment\"")
+                && html.contains(">western union</mark>"),
+            "{html}"
+        );
+        assert!(
+            html.contains(">Ｗｈａｔｓａｐｐ</mark>"),
+            "spans point into the original text"
+        );
+        assert!(
+            html.contains("&lt;b&gt;now&lt;/b&gt;") && !html.contains("<b>now</b>"),
+            "message text is escaped"
+        );
+        let (_, _, order_html) = send(&router, get("/console/orders/k-1", Some(&cookie))).await;
+        assert!(order_html.contains("Messages") && order_html.contains("held"));
+        let csrf = html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let (s, _, _) = send(
+            &router,
+            form(
+                "/console/cases/k-1:m1/label",
+                Some(&cookie),
+                "csrf=forged&label=scam".into(),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, h, _) = send(
+            &router,
+            form(
+                "/console/cases/k-1:m1/label",
+                Some(&cookie),
+                format!("csrf={csrf}&label=not_scam&note=a+test"),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(h[header::LOCATION], "/console/cases");
+        let case = store.case("k-1:m1").await.unwrap().unwrap();
+        assert_eq!(case.label.as_deref(), Some("not_scam"));
+        let (_, _, html) = send(&router, get("/console/cases?status=closed", Some(&cookie))).await;
+        assert!(html.contains("not scam") && html.contains("labelled false alarm"));
+
+        // The playground scans without storing anything.
+        let (s, _, html) = send(
+            &router,
+            get("/console/scan?text=add+me+on+telegram+%40shop_deals88&sender=seller&url=paypa1.com", Some(&cookie)),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            html.contains("<mark class=\"offsite_contact\"") && html.contains("poses as"),
+            "{html}"
+        );
+    }
+}
