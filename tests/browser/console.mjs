@@ -1,6 +1,7 @@
 // Browser test of the console in Debian's Chromium (playwright-core, no downloaded
 // browser): sign in with an agent key, open the disputes queue, decide an escalated
-// dispute, check the order is resolved, and save screenshots of the main pages.
+// dispute, check the order is resolved, label a case from the scam queue, try the
+// scan playground, and save screenshots of the main pages.
 //
 // Usage: BASE_URL=http://127.0.0.1:PORT AGENT_KEY=mgk_... SHOTS=dir node console.mjs
 // Prints "N passed, N failed" and exits 1 on any failure.
@@ -80,6 +81,32 @@ try {
   check("the seller page shows the rating chart", (await page.locator("svg[aria-label='feedback by stars']").count()) === 1);
   check("the seller has counted feedback as of 2026-03-01", !(await page.textContent(".card .n")).includes("n/a"));
   await page.screenshot({ path: `${shots}/seller.png`, fullPage: true });
+
+  // Scam detection: the cases queue, one case with the words highlighted, a label.
+  await page.click("header >> text=Cases");
+  await page.waitForURL(`${base}/console/cases`);
+  const caseLink = page.locator("table.cases a[href^='/console/cases/']").first();
+  check("the cases queue lists cases from scanned messages", (await caseLink.count()) === 1);
+  await page.screenshot({ path: `${shots}/cases.png`, fullPage: true });
+  const caseId = (await caseLink.textContent()).trim();
+  await caseLink.click();
+  await page.waitForURL(`${base}/console/cases/${caseId}`);
+  const marks = await page.locator("p.message mark").count();
+  check(`case ${caseId} highlights the words that were found`, marks >= 1, `${marks} marks`);
+  await page.screenshot({ path: `${shots}/case.png`, fullPage: true });
+  await page.check("input[name=label][value=scam]");
+  await page.click("button:has-text('Close the case')");
+  await page.waitForLoadState();
+  await page.goto(`${base}/console/cases?status=closed`);
+  check(`case ${caseId} is closed with the agent's label`, (await page.content()).includes(caseId));
+
+  await page.click("header >> text=Scan");
+  await page.fill("textarea[name=text]", "add me on W h a t s A p p and pay by western union for 10% off");
+  await page.selectOption("select[name=sender]", "seller");
+  await page.click("button:has-text('Scan') >> nth=0");
+  await page.waitForLoadState();
+  check("the scan playground highlights a disguised app name", (await page.locator("p.message mark").count()) >= 2);
+  await page.screenshot({ path: `${shots}/scan.png`, fullPage: true });
 
   await page.click("text=Orders");
   await page.waitForURL(`${base}/console/orders`);

@@ -3,6 +3,8 @@
 //! a simulated clock and keeps the ground truth of what it did, so a run can be
 //! compared with what the engine recorded.
 
+mod chat;
+
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::time::Instant;
@@ -164,6 +166,32 @@ pub struct Report {
     /// Store ratings at the end, averaged over the sellers of each habit:
     /// habit -> (sellers, mean positive share, mean on-time shipping, mean dispute rate).
     pub ratings_by_habit: BTreeMap<String, (usize, f64, f64, f64)>,
+    /// Chat messages posted, and how many of them were scams (ground truth).
+    pub messages: usize,
+    pub scam_messages: usize,
+    /// (scam messages with any signal, honest messages with any signal).
+    pub message_flagged: (usize, usize),
+    /// Signal kind -> the scanner's findings against the simulator's truth.
+    pub detection: BTreeMap<String, Detection>,
+    /// Cases the engine opened for agents.
+    pub cases_opened: usize,
+}
+
+/// True and false positives and misses of one signal kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Detection {
+    pub tp: usize,
+    pub fp: usize,
+    pub fn_: usize,
+}
+
+impl Detection {
+    pub fn precision(&self) -> Option<f64> {
+        (self.tp + self.fp > 0).then(|| self.tp as f64 / (self.tp + self.fp) as f64)
+    }
+    pub fn recall(&self) -> Option<f64> {
+        (self.tp + self.fn_ > 0).then(|| self.tp as f64 / (self.tp + self.fn_) as f64)
+    }
 }
 
 impl Report {
@@ -187,6 +215,8 @@ struct SimOrder {
     problem: Option<Reason>,
     /// A buyer who disputes without a real problem.
     unfounded: bool,
+    /// A seller who also tries the chat scams.
+    scammer: bool,
 }
 
 /// A scheduled action of a simulated person or carrier.
@@ -207,6 +237,8 @@ enum Action {
     ReturnDeliver(usize),
     ReturnReceived(usize),
     LeaveFeedback(usize),
+    /// A chat message: (order, index into `chat::HONEST` or `chat::SCAM`, scam).
+    Chat(usize, usize, bool),
 }
 
 /// What the buyer does next in a dispute.
@@ -262,6 +294,15 @@ pub async fn run(
                 SellerHabit::Unreliable if r < 0.67 => DisputeHabit::RejectsAll,
                 SellerHabit::Unreliable => DisputeHabit::AsksToClose,
             }
+        })
+        .collect();
+    // Half the unreliable sellers and a few slow ones also try chat scams.
+    let scammers: Vec<bool> = habits
+        .iter()
+        .map(|h| match h {
+            SellerHabit::Unreliable => rng.random_bool(0.5),
+            SellerHabit::Slow => rng.random_bool(0.1),
+            SellerHabit::Reliable => false,
         })
         .collect();
     for (h, d) in habits.iter().zip(&dispute_habits) {
@@ -348,6 +389,7 @@ pub async fn run(
             fate,
             problem,
             unfounded,
+            scammer: scammers[*seller],
         });
         push(&mut queue, *at, Action::Place(i));
     }
@@ -520,6 +562,29 @@ pub async fn run(
                 Actor::Seller(orders[*i].seller.clone()),
                 Command::Dispute(DisputeCommand::ReturnReceived),
             ),
+            Action::Chat(i, line, scam) => {
+                let o = &orders[*i];
+                let l = if *scam {
+                    &chat::SCAM[*line]
+                } else {
+                    &chat::HONEST[*line]
+                };
+                let actor = if l.seller {
+                    Actor::Seller(o.seller.clone())
+                } else {
+                    Actor::Buyer(o.buyer.clone())
+                };
+                (
+                    *i,
+                    actor,
+                    Command::PostMessage {
+                        id: format!("m{}", report.commands),
+                        from: None,
+                        text: chat::fill(l.text, rng.random()),
+                        scan: None,
+                    },
+                )
+            }
             Action::LeaveFeedback(i) => {
                 let o = &orders[*i];
                 // Stars follow what happened, with some noise.
@@ -552,7 +617,42 @@ pub async fn run(
         };
         report.commands += 1;
         match engine.execute(&request).await {
-            Ok(_) => {}
+            Ok(outcome) => {
+                if let Action::Chat(_, line, scam) = &action {
+                    let truth = if *scam {
+                        chat::SCAM[*line].kinds
+                    } else {
+                        chat::HONEST[*line].kinds
+                    };
+                    let log = engine.store().events(&request.order).await?;
+                    let found = log
+                        .iter()
+                        .filter(|r| r.seq >= outcome.seq_from)
+                        .find_map(|r| match &r.event {
+                            protection::Event::MessagePosted { kinds, .. } => Some(kinds.clone()),
+                            _ => None,
+                        })
+                        .unwrap_or_default();
+                    report.messages += 1;
+                    report.scam_messages += usize::from(*scam);
+                    report.message_flagged.0 += usize::from(*scam && !found.is_empty());
+                    report.message_flagged.1 += usize::from(!*scam && !found.is_empty());
+                    let kinds: std::collections::BTreeSet<String> = truth
+                        .iter()
+                        .map(|k| k.to_string())
+                        .chain(found.iter().cloned())
+                        .collect();
+                    for kind in kinds {
+                        let e = report.detection.entry(kind.clone()).or_default();
+                        match (truth.contains(&kind.as_str()), found.contains(&kind)) {
+                            (true, true) => e.tp += 1,
+                            (false, true) => e.fp += 1,
+                            (true, false) => e.fn_ += 1,
+                            (false, false) => {}
+                        }
+                    }
+                }
+            }
             Err(EngineError::Rejected(_)) => {
                 report.rejected += 1;
                 continue;
@@ -570,6 +670,14 @@ pub async fn run(
             Action::Place(i) => {
                 let t = hours(&mut rng, 0.05, 6.0);
                 push(&mut queue, t, Action::Pay(i));
+                chat_at(
+                    &mut rng,
+                    &mut |t, a| push(&mut queue, t, a),
+                    i,
+                    o.scammer,
+                    chat::Stage::PreShipment,
+                    at,
+                );
             }
             Action::Pay(i) => {
                 if rng.random_bool(0.03) {
@@ -586,6 +694,14 @@ pub async fn run(
                 }
             }
             Action::Ship(i) => {
+                chat_at(
+                    &mut rng,
+                    &mut |t, a| push(&mut queue, t, a),
+                    i,
+                    o.scammer,
+                    chat::Stage::InTransit,
+                    at,
+                );
                 let promised_days = placed_prices[i].2 as f64;
                 let deliver = match o.fate {
                     Fate::OnTime => Some(days(&mut rng, promised_days * 0.3, promised_days * 0.95)),
@@ -614,6 +730,14 @@ pub async fn run(
                 }
             }
             Action::Deliver(i) => {
+                chat_at(
+                    &mut rng,
+                    &mut |t, a| push(&mut queue, t, a),
+                    i,
+                    o.scammer,
+                    chat::Stage::Delivered,
+                    at,
+                );
                 if o.problem.is_some() || o.unfounded {
                     let t = days(&mut rng, 0.3, 3.0);
                     push(&mut queue, t, Action::OpenDispute(i));
@@ -628,6 +752,15 @@ pub async fn run(
                 }
             }
             Action::OpenDispute(i) => {
+                let asks_to_close = o.dispute_habit == DisputeHabit::AsksToClose;
+                chat_at(
+                    &mut rng,
+                    &mut |t, a| push(&mut queue, t, a),
+                    i,
+                    o.scammer || asks_to_close,
+                    chat::Stage::Dispute,
+                    at,
+                );
                 let delay = match o.dispute_habit {
                     DisputeHabit::Honest => Some(days(&mut rng, 0.3, 3.0)),
                     DisputeHabit::Slow => Some(days(&mut rng, 3.5, 7.0)),
@@ -691,7 +824,8 @@ pub async fn run(
             | Action::AskExtension(_)
             | Action::BuyerDisputeTurn(..)
             | Action::ReturnReceived(_)
-            | Action::LeaveFeedback(_) => {}
+            | Action::LeaveFeedback(_)
+            | Action::Chat(..) => {}
         }
     }
     report.deadlines_fired += engine
@@ -735,6 +869,32 @@ pub async fn run(
     Ok(report)
 }
 
+/// Schedules a chat message at `stage` with some chance: a scam from a scammer,
+/// else an honest line.
+fn chat_at(
+    rng: &mut StdRng,
+    push: &mut dyn FnMut(i64, Action),
+    order: usize,
+    scammer: bool,
+    stage: chat::Stage,
+    at: i64,
+) {
+    let scam = scammer && rng.random_bool(0.6);
+    let lines = if scam { chat::SCAM } else { chat::HONEST };
+    if !scam && !rng.random_bool(0.3) {
+        return;
+    }
+    let fitting: Vec<usize> = (0..lines.len())
+        .filter(|&k| lines[k].stage == stage)
+        .collect();
+    if fitting.is_empty() {
+        return;
+    }
+    let line = fitting[rng.random_range(0..fitting.len())];
+    let t = at + (rng.random_range(0.02..0.5) * MS_PER_DAY as f64) as i64;
+    push(t, Action::Chat(order, line, scam));
+}
+
 fn tally(
     report: &mut Report,
     order: &Order,
@@ -749,6 +909,9 @@ fn tally(
             .by_event
             .entry(r.event.name().to_string())
             .or_default() += 1;
+        if let protection::Event::CaseOpened { .. } = &r.event {
+            report.cases_opened += 1;
+        }
         if let protection::Event::Cancelled { reason, .. } = &r.event {
             *report
                 .cancel_reasons

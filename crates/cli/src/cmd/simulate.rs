@@ -184,6 +184,14 @@ fn to_json(config: &Config, r: &Report, v: &ledger::VerifyReport) -> Value {
         "disputes": r.disputes.iter().map(|((reason, outcome), n)| json!({"reason": reason, "outcome": outcome, "disputes": n})).collect::<Vec<_>>(),
         "dispute_outcomes_by_seller_habit": r.dispute_outcomes_by_habit.iter().map(|((habit, outcome), n)| json!({"seller": habit, "outcome": outcome, "disputes": n})).collect::<Vec<_>>(),
         "unfounded_disputes": r.unfounded_disputes,
+        "chat": {
+            "messages": r.messages,
+            "scam_messages": r.scam_messages,
+            "scams_flagged": r.message_flagged.0,
+            "honest_flagged": r.message_flagged.1,
+            "cases_opened": r.cases_opened,
+            "detection_by_kind": r.detection.iter().map(|(k, d)| json!({"kind": k, "true_positives": d.tp, "false_positives": d.fp, "missed": d.fn_, "precision": d.precision(), "recall": d.recall()})).collect::<Vec<_>>(),
+        },
         "store_ratings_by_seller_habit": r.ratings_by_habit.iter().map(|(h, (n, p, o, d))| json!({"habit": h, "sellers": n, "positive_feedback": p, "on_time_shipping": o, "dispute_rate": d})).collect::<Vec<_>>(),
         "outcomes": r.fates.iter().map(|((fate, status), n)| json!({"intended": fate, "status": status, "orders": n})).collect::<Vec<_>>(),
         "commands": r.commands,
@@ -261,6 +269,22 @@ fn to_text(config: &Config, r: &Report, v: &ledger::VerifyReport) -> String {
             d * 100.0
         ));
     }
+    s.push_str(&format!(
+        "chat: {} messages, {} of them scams; flagged {} of the scams and {} of the honest ones; {} cases opened for agents\n",
+        r.messages, r.scam_messages, r.message_flagged.0, r.message_flagged.1, r.cases_opened
+    ));
+    s.push_str("detection quality per signal kind against the simulator's ground truth:\n");
+    for (kind, d) in &r.detection {
+        let pct = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{:.0}%", v * 100.0));
+        s.push_str(&format!(
+            "  {kind:<25} precision {:>5}  recall {:>5}  ({} found, {} false, {} missed)\n",
+            pct(d.precision()),
+            pct(d.recall()),
+            d.tp,
+            d.fp,
+            d.fn_
+        ));
+    }
     s.push_str("ground truth (intended parcel fate -> final order status):\n");
     for ((fate, status), n) in &r.fates {
         s.push_str(&format!("  {fate:<13} -> {status:<10} {n}\n"));
@@ -316,6 +340,19 @@ fn to_html(config: &Config, r: &Report, v: &ledger::VerifyReport) -> String {
             esc(s)
         ));
     }
+    let mut detection = String::new();
+    for (k, d) in &r.detection {
+        let pct = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{:.0}%", v * 100.0));
+        detection.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(k),
+            pct(d.precision()),
+            pct(d.recall()),
+            d.tp,
+            d.fp,
+            d.fn_
+        ));
+    }
     format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>marketguard simulation</title>
 <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2433}}
@@ -324,9 +361,14 @@ td:first-child,th:first-child{{text-align:left}}.ok{{color:#17653a}}.bad{{color:
 <h1>Simulation: {days} days, {sellers} sellers, {buyers} buyers (seed {seed})</h1>
 <p>{orders} orders: {statuses}</p>
 <h2>Money</h2><table><tr><th>currency</th><th>captured</th><th>held</th><th>released</th><th>refunded</th><th>compensated</th><th>paid out</th></tr>{rows}</table>
+<h2>Scam detection in chat</h2><p>{messages} messages, {scams} scams; {cases} cases opened for agents</p>
+<table><tr><th>signal kind</th><th>precision</th><th>recall</th><th>found</th><th>false</th><th>missed</th></tr>{detection}</table>
 <h2>Ground truth</h2><table><tr><th>intended fate</th><th>final status</th><th>orders</th></tr>{fates}</table>
 <h2>Ledger</h2><p class="{cls}">{ledger}</p>
 <p>{events} events, {eps:.0} events/s</p></body></html>"#,
+        messages = r.messages,
+        scams = r.scam_messages,
+        cases = r.cases_opened,
         days = config.days,
         sellers = config.sellers,
         buyers = config.buyers,
