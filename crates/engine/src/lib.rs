@@ -35,6 +35,38 @@ impl Request {
     }
 }
 
+/// An assessment as the order log keeps it: risk, verdict, kinds strongest first, and
+/// the signals as JSON.
+fn scan_record(a: &risk::Assessment) -> protection::MessageScan {
+    let signals: Vec<serde_json::Value> = a
+        .signals()
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "kind": s.kind().as_str(),
+                "severity": s.severity().as_str(),
+                "score": (s.score() * 1000.0).round() / 1000.0,
+                "span": s.span().map(|r| [r.start, r.end]),
+                "excerpt": s.excerpt(),
+                "explanation": s.explanation(),
+            })
+        })
+        .collect();
+    let mut kinds: Vec<String> = Vec::new();
+    for s in a.signals() {
+        let k = s.kind().as_str().to_string();
+        if !kinds.contains(&k) {
+            kinds.push(k);
+        }
+    }
+    protection::MessageScan {
+        risk: a.risk(),
+        verdict: a.verdict().as_str().to_string(),
+        kinds,
+        signals: serde_json::Value::from(signals).to_string(),
+    }
+}
+
 /// Where an order stands, as the message scanner's context.
 fn message_context(order: Option<&Order>) -> risk::Context {
     use protection::Status::*;
@@ -119,6 +151,60 @@ impl Engine {
         &self.scanner
     }
 
+    /// The parcel checks on a shipment or a delivery the rules just accepted: the
+    /// tracking number's format and check digit, its reuse on other orders, and the
+    /// delivery country against the order's.
+    async fn parcel_signals(
+        &self,
+        tx: &mut Tx,
+        order: &Order,
+        events: &[protection::Event],
+    ) -> Result<Option<(&'static str, protection::MessageScan)>, StoreError> {
+        let mut signals = Vec::new();
+        let mut stage = "";
+        for e in events {
+            match e {
+                protection::Event::Shipped { tracking, .. } => {
+                    stage = "shipped";
+                    // A shape no carrier list knows is no evidence (carriers vary); a
+                    // failed check digit is.
+                    let check = risk::tracking::validate(tracking);
+                    signals.extend(
+                        check
+                            .signal(tracking)
+                            .filter(|s| s.severity() >= risk::Severity::High),
+                    );
+                    let others = tx.tracking_reuse(tracking, &order.id).await?;
+                    signals.extend(risk::tracking::reused(tracking, others.max(0) as usize));
+                }
+                protection::Event::Delivered {
+                    country: Some(country),
+                    ..
+                } => {
+                    stage = "delivered";
+                    if let Some(dest) = &order.destination_country {
+                        signals.extend(risk::tracking::delivered_elsewhere(
+                            risk::tracking::Place {
+                                country: dest,
+                                postal_code: None,
+                            },
+                            risk::tracking::Place {
+                                country,
+                                postal_code: None,
+                            },
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if signals.is_empty() {
+            return Ok(None);
+        }
+        let a = risk::Assessment::combine(signals, &risk::Thresholds::default());
+        Ok(Some((stage, scan_record(&a))))
+    }
+
     /// Fills in the scan of a posted message, with the sender and the order's stage
     /// as context; other commands pass through.
     fn with_scan<'c>(
@@ -148,38 +234,11 @@ impl Engine {
             context: message_context(order),
             lang: None,
         });
-        let a = &report.assessment;
-        let signals: Vec<serde_json::Value> = a
-            .signals()
-            .iter()
-            .map(|s| {
-                serde_json::json!({
-                    "kind": s.kind().as_str(),
-                    "severity": s.severity().as_str(),
-                    "score": (s.score() * 1000.0).round() / 1000.0,
-                    "span": s.span().map(|r| [r.start, r.end]),
-                    "excerpt": s.excerpt(),
-                    "explanation": s.explanation(),
-                })
-            })
-            .collect();
-        let mut kinds: Vec<String> = Vec::new();
-        for s in a.signals() {
-            let k = s.kind().as_str().to_string();
-            if !kinds.contains(&k) {
-                kinds.push(k);
-            }
-        }
         *scanned = Some(Command::PostMessage {
             id: id.clone(),
             from: *from,
             text: text.clone(),
-            scan: Some(protection::MessageScan {
-                risk: a.risk(),
-                verdict: a.verdict().as_str().to_string(),
-                kinds,
-                signals: serde_json::Value::from(signals).to_string(),
-            }),
+            scan: Some(scan_record(&report.assessment)),
         });
         scanned.as_ref().expect("just set")
     }
@@ -335,7 +394,7 @@ impl Engine {
             before.as_ref(),
             &mut scanned,
         );
-        let decision = decide(
+        let mut decision = decide(
             before.as_ref(),
             &request.order,
             command,
@@ -343,6 +402,14 @@ impl Engine {
             request.at,
             &self.policy,
         )?;
+        if let Some(order) = before.as_ref() {
+            let signals = conflict_retries!(self.parcel_signals(tx, order, &decision.events).await);
+            if let Some((stage, scan)) = signals {
+                decision
+                    .events
+                    .extend(protection::parcel_flags(order, stage, &scan, &self.policy));
+            }
+        }
         let also: Vec<_> = decision
             .clawbacks
             .iter()

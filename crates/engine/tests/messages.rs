@@ -279,3 +279,127 @@ async fn context_and_sender_decide_and_bad_messages_change_nothing() {
         assert_eq!(store.list_cases("open", None, 10).await.unwrap().len(), 1);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reused_or_broken_tracking_and_delivery_elsewhere_open_cases() {
+    for (store, _guard) in stores().await.unwrap() {
+        let engine = Engine::new(store.clone(), Policy::default());
+        for o in ["t-1", "t-2", "t-3"] {
+            paid_order(&engine, o).await;
+        }
+        let ship = |tracking: &str| Command::Ship {
+            tracking: tracking.into(),
+        };
+        // A valid S10 number on one order is fine.
+        engine
+            .execute(&req("t-1", seller(), ship("RB123456785GB"), 1.0))
+            .await
+            .unwrap();
+        assert!(!events(&engine, "t-1")
+            .await
+            .iter()
+            .any(|e| matches!(e, Event::ParcelFlagged { .. })));
+        // The same number (typed with spaces) on another order: fake tracking, a case.
+        engine
+            .execute(&req("t-2", seller(), ship("rb123456785gb"), 1.0))
+            .await
+            .unwrap();
+        let log = events(&engine, "t-2").await;
+        assert!(
+            log.iter()
+                .any(|e| matches!(e, Event::ParcelFlagged { stage, kinds, .. }
+            if stage == "shipped" && kinds == &vec!["fake_tracking".to_string()])),
+            "{log:?}"
+        );
+        assert!(log
+            .iter()
+            .any(|e| matches!(e, Event::CaseOpened { case_id, .. } if case_id == "t-2:shipped")));
+        // A broken check digit.
+        engine
+            .execute(&req("t-3", seller(), ship("RB123456784GB"), 1.0))
+            .await
+            .unwrap();
+        let log = events(&engine, "t-3").await;
+        let signals = log
+            .iter()
+            .find_map(|e| match e {
+                Event::ParcelFlagged { signals, .. } => Some(signals.clone()),
+                _ => None,
+            })
+            .expect("flagged");
+        assert!(signals.contains("check digit"), "{signals}");
+        let cases = store.list_cases("open", None, 10).await.unwrap();
+        assert_eq!(cases.len(), 2);
+        // A shape no carrier list knows is not evidence: no flag.
+        paid_order(&engine, "t-4").await;
+        engine
+            .execute(&req("t-4", seller(), ship("XZ-77-internal"), 1.0))
+            .await
+            .unwrap();
+        assert!(!events(&engine, "t-4")
+            .await
+            .iter()
+            .any(|e| matches!(e, Event::ParcelFlagged { .. })));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delivery_in_another_country_is_fake_tracking() {
+    for (store, _guard) in stores().await.unwrap() {
+        let engine = Engine::new(store.clone(), Policy::default());
+        let usd = |s: &str| Money::parse(s, Currency::parse("USD").unwrap()).unwrap();
+        for (i, dest) in ["DE", "DE"].iter().enumerate() {
+            let o = format!("d-{i}");
+            for (actor, command) in [
+                (
+                    Actor::Platform,
+                    Command::Place {
+                        buyer: BuyerId::parse("b-1").unwrap(),
+                        seller: SellerId::parse("s-1").unwrap(),
+                        price: usd("10.00"),
+                        shipping: usd("0.50"),
+                        handling_days: None,
+                        promised_days: 20,
+                        destination_country: Some(dest.to_string()),
+                        options: protection::OrderOptions::default(),
+                    },
+                ),
+                (
+                    buyer(),
+                    Command::Pay {
+                        amount: usd("10.50"),
+                        three_ds: ThreeDs::Authenticated,
+                    },
+                ),
+                (
+                    seller(),
+                    Command::Ship {
+                        tracking: format!("LP{:014}", 12_345_678_901_234_u64 + i as u64),
+                    },
+                ),
+                (
+                    Actor::Carrier,
+                    Command::Deliver {
+                        country: Some(if i == 0 { "DE" } else { "FR" }.into()),
+                    },
+                ),
+            ] {
+                engine.execute(&req(&o, actor, command, 2.0)).await.unwrap();
+            }
+        }
+        assert!(!events(&engine, "d-0")
+            .await
+            .iter()
+            .any(|e| matches!(e, Event::ParcelFlagged { .. })));
+        let log = events(&engine, "d-1").await;
+        assert!(log
+            .iter()
+            .any(|e| matches!(e, Event::ParcelFlagged { stage, .. } if stage == "delivered")));
+        let case = store.case("d-1:delivered").await.unwrap();
+        assert_eq!(
+            case.map(|c| c.kinds),
+            Some(vec!["fake_tracking".to_string()]),
+            "{log:?}"
+        );
+    }
+}

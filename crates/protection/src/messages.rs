@@ -242,3 +242,34 @@ pub(crate) fn close_case(
     });
     Ok(d)
 }
+
+/// What the engine found about a parcel when it was shipped or delivered (a malformed
+/// or reused tracking number, delivery in another country): recorded on the order, and
+/// a case for agents when a kind is one of the policy's case kinds.
+pub fn parcel_flags(o: &Order, stage: &str, scan: &Scan, policy: &Policy) -> Vec<Event> {
+    if scan.kinds.is_empty() {
+        return Vec::new();
+    }
+    let mut events = vec![Event::ParcelFlagged {
+        stage: stage.to_string(),
+        risk: scan.risk,
+        kinds: scan.kinds.clone(),
+        signals: scan.signals.clone(),
+    }];
+    let case_kinds: Vec<String> = scan
+        .kinds
+        .iter()
+        .filter(|k| policy.case_kinds.contains(k))
+        .cloned()
+        .collect();
+    let case_id = case_id(o, stage);
+    if !case_kinds.is_empty() && !o.open_cases.contains(&case_id) {
+        events.push(Event::CaseOpened {
+            case_id,
+            message_id: stage.to_string(),
+            kinds: case_kinds,
+            risk: scan.risk,
+        });
+    }
+    events
+}

@@ -256,7 +256,17 @@ pub enum Event {
         signals: String,
         held: bool,
     },
-    /// A message opened a case for the trust-and-safety agents.
+    /// The parcel checks found something when the order was shipped or delivered.
+    ParcelFlagged {
+        /// `shipped` or `delivered`.
+        stage: String,
+        risk: u8,
+        kinds: Vec<String>,
+        /// The signals as JSON.
+        signals: String,
+    },
+    /// A message (or a parcel check, `message_id` then being `shipped` or
+    /// `delivered`) opened a case for the trust-and-safety agents.
     CaseOpened {
         case_id: String,
         message_id: String,
@@ -306,6 +316,7 @@ impl Event {
             Event::FeedbackLeft { .. } => "feedback_left",
             Event::MessagePosted { .. } => "message_posted",
             Event::CaseOpened { .. } => "case_opened",
+            Event::ParcelFlagged { .. } => "parcel_flagged",
             Event::BuyerWarned { .. } => "buyer_warned",
             Event::CaseClosed { .. } => "case_closed",
         }
@@ -552,7 +563,7 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
                 Event::MessagePosted { id, .. } => o.message_ids.push(id.clone()),
                 Event::CaseOpened { case_id, .. } => o.open_cases.push(case_id.clone()),
                 Event::CaseClosed { case_id, .. } => o.open_cases.retain(|c| c != case_id),
-                Event::BuyerWarned { .. } => {}
+                Event::BuyerWarned { .. } | Event::ParcelFlagged { .. } => {}
                 e => apply_dispute(&mut o, e, at),
             }
             o

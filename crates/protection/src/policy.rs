@@ -47,8 +47,8 @@ pub struct Policy {
     pub eu_withdrawal_days: i64,
     /// EU legal guarantee after delivery, in days (2 years).
     pub legal_guarantee_days: i64,
-    /// Signal kinds that, in a message from a seller (or an unknown sender), open a
-    /// case for agents and warn the buyer.
+    /// Signal kinds that open a case for agents: in a message from a seller (or an
+    /// unknown sender, which also warns the buyer), or from the parcel checks.
     pub case_kinds: Vec<String>,
     /// Hold messages whose scan verdict is `block`: they are recorded, never shown
     /// to the buyer.
@@ -84,6 +84,8 @@ impl Default for Policy {
                 "offsite_payment",
                 "phishing_link",
                 "dispute_closure_pressure",
+                "fake_tracking",
+                "ship_and_switch",
             ]
             .map(String::from)
             .to_vec(),

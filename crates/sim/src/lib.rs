@@ -440,13 +440,25 @@ pub async fn run(
                     },
                 )
             }
-            Action::Ship(i) => (
-                *i,
-                Actor::Seller(orders[*i].seller.clone()),
-                Command::Ship {
-                    tracking: format!("LP{:014}", rng.random_range(0..100_000_000_000_000_i64)),
-                },
-            ),
+            Action::Ship(i) => {
+                let o = &orders[*i];
+                // Scammers paste one real number into many orders (fake tracking).
+                let number = if o.scammer && rng.random_bool(0.5) {
+                    o.seller
+                        .as_str()
+                        .bytes()
+                        .fold(7_i64, |h, b| (h * 131 + i64::from(b)) % 100_000_000_000_000)
+                } else {
+                    rng.random_range(0..100_000_000_000_000_i64)
+                };
+                (
+                    *i,
+                    Actor::Seller(o.seller.clone()),
+                    Command::Ship {
+                        tracking: format!("LP{number:014}"),
+                    },
+                )
+            }
             Action::Deliver(i) => (*i, Actor::Carrier, Command::Deliver { country: None }),
             Action::Confirm(i, early) => (
                 *i,

@@ -17,3 +17,12 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_queue ON cases (status, risk, opened_ms);
 CREATE INDEX cases_seller ON cases (seller_id);
+
+-- Tracking numbers given for orders, for the reuse check (one number on many orders
+-- is the fake-tracking pattern). Written with the shipped event.
+CREATE TABLE tracking_numbers (
+    number TEXT NOT NULL,
+    order_id TEXT NOT NULL,
+    at_ms BIGINT NOT NULL,
+    PRIMARY KEY (number, order_id)
+);

@@ -424,6 +424,18 @@ impl Tx {
         .map_err(|e: sqlx::Error| e.into())
     }
 
+    /// How many other orders were given tracking number `number` (normalised).
+    pub async fn tracking_reuse(&mut self, number: &str, order: &OrderId) -> StoreResult<i64> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS n FROM tracking_numbers WHERE number = $1 AND order_id <> $2",
+        )
+        .bind(write::normalize_tracking(number))
+        .bind(order.as_str())
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(r.try_get("n")?)
+    }
+
     pub async fn load_events(&mut self, order: &OrderId) -> StoreResult<Vec<Recorded>> {
         let rows = sqlx::query(
             "SELECT seq, at_ms, actor, body FROM events WHERE order_id = $1 ORDER BY seq",

@@ -420,6 +420,18 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
                     Some(1),
                 );
             }
+            Event::Shipped { tracking, .. } => {
+                let values = b.values(1, 3, None);
+                b.push(
+                    format!("INSERT INTO tracking_numbers (number, order_id, at_ms) VALUES {values} ON CONFLICT DO NOTHING"),
+                    vec![
+                        text(normalize_tracking(tracking)),
+                        text(w.order.as_str()),
+                        Bind::Int(e.at.unix_ms()),
+                    ],
+                    None,
+                );
+            }
             Event::CaseClosed { case_id, label, .. } => {
                 let n = b.next;
                 b.next += 4;
@@ -506,4 +518,13 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
             is_idempotency: true,
         });
     }
+}
+
+/// A tracking number as stored for the reuse check: no spaces or dashes, upper case.
+pub fn normalize_tracking(number: &str) -> String {
+    number
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '\t'))
+        .flat_map(char::to_uppercase)
+        .collect()
 }

@@ -135,17 +135,34 @@ pub(super) async fn case_page(
         Err(e) => return internal(e),
     };
     let messages = crate::scan::message_views(&log, &user.role);
-    let Some(message) = log
-        .iter()
-        .find(|r| r.seq == case.message_seq)
-        .and_then(|r| match &r.event {
-            Event::MessagePosted { id, .. } => messages.iter().find(|m| &m.id == id),
-            _ => None,
-        })
-    else {
+    let source = log.iter().find(|r| r.seq == case.message_seq);
+    // A case comes from a message, or from the parcel checks (no text to highlight).
+    let parcel: Option<(String, Vec<SignalOut>)> = source.and_then(|r| match &r.event {
+        Event::ParcelFlagged { stage, signals, .. } => Some((
+            stage.clone(),
+            serde_json::from_str(signals).unwrap_or_default(),
+        )),
+        _ => None,
+    });
+    let message = source.and_then(|r| match &r.event {
+        Event::MessagePosted { id, .. } => messages.iter().find(|m| &m.id == id),
+        _ => None,
+    });
+    if message.is_none() && parcel.is_none() {
         return not_found();
+    }
+    let (from, held, signals, warning) = match (message, &parcel) {
+        (Some(m), _) => (m.from.clone(), m.held, m.signals.clone(), m.warning.clone()),
+        (None, Some((stage, signals))) => (
+            format!("parcel checks when {stage}"),
+            false,
+            signals.clone(),
+            None,
+        ),
+        (None, None) => unreachable!("checked above"),
     };
-    let text = message.text.clone().unwrap_or_default();
+    let tracking = order.tracking.clone().unwrap_or_default();
+    let text = message.and_then(|m| m.text.clone()).unwrap_or_default();
     let note = log.iter().rev().find_map(|r| match &r.event {
         Event::CaseClosed {
             case_id: c, note, ..
@@ -162,12 +179,17 @@ pub(super) async fn case_page(
                 " · seller " a href={ "/console/sellers/" (case.seller_id) } { (case.seller_id) }
                 " · buyer " (case.buyer_id) " · risk " b { (case.risk) } " · " (when(case.opened_ms))
             }
-            h2 { "Message from the " (message.from) @if message.held { " " span.pill.disputed { "held from the buyer" } } }
-            (highlighted(&text, &message.signals))
+            @if message.is_some() {
+                h2 { "Message from the " (from) @if held { " " span.pill.disputed { "held from the buyer" } } }
+                (highlighted(&text, &signals))
+            } @else {
+                h2 { "Found by the " (from) }
+                p { "Tracking number " code { (tracking) } @if let Some(c) = &order.destination_country { " · destination " (c) } }
+            }
             h2 { "What the scanner found" }
             table {
                 tr { th { "Kind" } th { "Severity" } th { "Score" } th { "Words" } th { "Why" } }
-                @for s in &message.signals {
+                @for s in &signals {
                     tr {
                         td { (kinds_pills(std::slice::from_ref(&s.kind))) }
                         td { (s.severity) }
@@ -177,7 +199,7 @@ pub(super) async fn case_page(
                     }
                 }
             }
-            @if let Some(w) = &message.warning {
+            @if let Some(w) = &warning {
                 h2 { "Told to the buyer" }
                 p { (w) }
             }
