@@ -177,6 +177,15 @@ impl Engine {
                     let others = tx.tracking_reuse(tracking, &order.id).await?;
                     signals.extend(risk::tracking::reused(tracking, others.max(0) as usize));
                 }
+                protection::Event::Weighed { grams } => {
+                    stage = "weighed";
+                    if let Some(expected) = order.weight_grams {
+                        signals.extend(risk::tracking::weight_mismatch(
+                            (*grams).max(0) as u64,
+                            expected.max(0) as u64,
+                        ));
+                    }
+                }
                 protection::Event::Delivered {
                     country: Some(country),
                     ..

@@ -403,3 +403,95 @@ async fn delivery_in_another_country_is_fake_tracking() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parcel_far_lighter_than_the_item_is_ship_and_switch_and_backs_a_wrong_item_dispute() {
+    for (store, _guard) in stores().await.unwrap() {
+        let engine = Engine::new(store.clone(), Policy::default());
+        let usd = |s: &str| Money::parse(s, Currency::parse("USD").unwrap()).unwrap();
+        for (o, weighed) in [("w-1", 1150), ("w-2", 80)] {
+            for (actor, command) in [
+                (
+                    Actor::Platform,
+                    Command::Place {
+                        buyer: BuyerId::parse("b-1").unwrap(),
+                        seller: SellerId::parse("s-1").unwrap(),
+                        price: usd("60.00"),
+                        shipping: usd("0.00"),
+                        handling_days: None,
+                        promised_days: 20,
+                        destination_country: None,
+                        options: protection::OrderOptions {
+                            weight_grams: Some(1200),
+                            ..Default::default()
+                        },
+                    },
+                ),
+                (
+                    buyer(),
+                    Command::Pay {
+                        amount: usd("60.00"),
+                        three_ds: ThreeDs::Authenticated,
+                    },
+                ),
+                (
+                    seller(),
+                    Command::Ship {
+                        tracking: format!("LP{:014}", weighed),
+                    },
+                ),
+                (Actor::Carrier, Command::Weigh { grams: weighed }),
+                (Actor::Carrier, Command::Deliver { country: None }),
+            ] {
+                engine.execute(&req(o, actor, command, 2.0)).await.unwrap();
+            }
+        }
+        // Within tolerance: nothing.
+        assert!(!events(&engine, "w-1")
+            .await
+            .iter()
+            .any(|e| matches!(e, Event::ParcelFlagged { .. })));
+        let log = events(&engine, "w-2").await;
+        assert!(
+            log.iter()
+                .any(|e| matches!(e, Event::ParcelFlagged { stage, kinds, .. }
+            if stage == "weighed" && kinds == &vec!["ship_and_switch".to_string()])),
+            "{log:?}"
+        );
+        assert!(store.case("w-2:weighed").await.unwrap().is_some());
+        // The buyer's wrong-item dispute carries the weights as evidence.
+        engine
+            .execute(&req(
+                "w-2",
+                buyer(),
+                Command::Dispute(protection::DisputeCommand::Open {
+                    reason: protection::Reason::WrongItem,
+                    requested: None,
+                    evidence: vec![],
+                }),
+                3.0,
+            ))
+            .await
+            .unwrap();
+        let opened = events(&engine, "w-2")
+            .await
+            .into_iter()
+            .find_map(|e| match e {
+                Event::DisputeOpened { evidence, .. } => Some(evidence),
+                _ => None,
+            })
+            .unwrap();
+        assert!(format!("{opened:?}").contains("80 g"), "{opened:?}");
+        // Bad weights are refused.
+        let err = engine
+            .execute(&req(
+                "w-1",
+                Actor::Carrier,
+                Command::Weigh { grams: 0 },
+                3.0,
+            ))
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("grams"), "{err}");
+    }
+}

@@ -127,6 +127,10 @@ pub enum Command {
     Deliver {
         country: Option<String>,
     },
+    /// The carrier reports the parcel's weight in grams.
+    Weigh {
+        grams: i64,
+    },
     ConfirmReceipt {
         /// Must be true when there is no delivery event yet: the buyer acknowledges
         /// that confirming ends buyer protection.
@@ -180,6 +184,9 @@ pub struct OrderOptions {
     pub choice: bool,
     /// The item is eligible for the 2-year EU legal guarantee.
     pub legal_guarantee: bool,
+    /// What the items ordered weigh, in grams (the listing's weight times the
+    /// quantity), when known: a carrier weight far from it is ship-and-switch.
+    pub weight_grams: Option<i64>,
 }
 
 impl Command {
@@ -189,6 +196,7 @@ impl Command {
             Command::Pay { .. } => "pay",
             Command::Ship { .. } => "ship",
             Command::Deliver { .. } => "deliver",
+            Command::Weigh { .. } => "weigh",
             Command::ConfirmReceipt { .. } => "confirm_receipt",
             Command::Cancel => "cancel",
             Command::RequestExtension { .. } => "request_extension",
@@ -464,6 +472,26 @@ pub fn decide(
                 due: guarantee,
             });
         }
+        Command::Weigh { grams } => {
+            permit(
+                matches!(actor, Actor::Carrier | Actor::Platform),
+                actor,
+                command.name(),
+            )?;
+            if !matches!(o.status, Status::Shipped | Status::Delivered) {
+                return Err(invalid(
+                    command,
+                    o.status,
+                    ": the carrier weighs a parcel in its care",
+                ));
+            }
+            if !(1..=1_000_000).contains(grams) {
+                return Err(Rejection::InvalidInput(format!(
+                    "weight {grams} g must be 1 to 1000000 grams"
+                )));
+            }
+            d.events.push(Event::Weighed { grams: *grams });
+        }
         Command::Deliver { country } => {
             permit(
                 matches!(actor, Actor::Carrier | Actor::Platform),
@@ -725,6 +753,7 @@ fn place(
             eu_consumer: options.eu_consumer,
             choice: options.choice,
             legal_guarantee: options.legal_guarantee,
+            weight_grams: options.weight_grams,
         }],
         ..Decision::default()
     })

@@ -335,11 +335,23 @@ pub(crate) fn decide_dispute(
             };
             check_evidence(None, evidence)?;
             let due = now.plus_days(policy.seller_response_days);
+            // A wrong item the carrier's scale already caught: the weights back the claim.
+            let mut evidence = evidence.clone();
+            if *reason == Reason::WrongItem && o.parcel_kinds.iter().any(|k| k == "ship_and_switch")
+            {
+                if let (Some(listed), Some(weighed)) = (o.weight_grams, o.carrier_weight_grams) {
+                    evidence.push(Evidence::Text {
+                        text: format!(
+                            "ship_and_switch: the carrier weighed the parcel at {weighed} g; the items ordered weigh about {listed} g"
+                        ),
+                    });
+                }
+            }
             d.events.push(Event::DisputeOpened {
                 reason: *reason,
                 claim,
                 requested_minor,
-                evidence: evidence.clone(),
+                evidence,
                 seller_due_ms: due.unix_ms(),
             });
             d.timers.push(Timer {

@@ -136,6 +136,8 @@ pub enum Event {
         choice: bool,
         #[serde(default)]
         legal_guarantee: bool,
+        #[serde(default)]
+        weight_grams: Option<i64>,
     },
     Paid {
         amount_minor: i64,
@@ -256,6 +258,10 @@ pub enum Event {
         signals: String,
         held: bool,
     },
+    /// The carrier weighed the parcel.
+    Weighed {
+        grams: i64,
+    },
     /// The parcel checks found something when the order was shipped or delivered.
     ParcelFlagged {
         /// `shipped` or `delivered`.
@@ -317,6 +323,7 @@ impl Event {
             Event::MessagePosted { .. } => "message_posted",
             Event::CaseOpened { .. } => "case_opened",
             Event::ParcelFlagged { .. } => "parcel_flagged",
+            Event::Weighed { .. } => "weighed",
             Event::BuyerWarned { .. } => "buyer_warned",
             Event::CaseClosed { .. } => "case_closed",
         }
@@ -380,6 +387,11 @@ pub struct Order {
     pub message_ids: Vec<String>,
     /// Cases opened by messages and not closed yet.
     pub open_cases: Vec<String>,
+    /// What the items weigh (from the listing), and what the carrier weighed.
+    pub weight_grams: Option<i64>,
+    pub carrier_weight_grams: Option<i64>,
+    /// Signal kinds the parcel checks raised (fake_tracking, ship_and_switch).
+    pub parcel_kinds: Vec<String>,
     pub clawed_back_minor: i64,
     pub guarantee_minor: i64,
     pub return_shipping_paid_minor: i64,
@@ -428,6 +440,7 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
                 eu_consumer,
                 choice,
                 legal_guarantee,
+                weight_grams,
             },
         ) => Order {
             id: id.clone(),
@@ -469,6 +482,9 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
             feedback_detail: [None; 3],
             message_ids: Vec::new(),
             open_cases: Vec::new(),
+            weight_grams: *weight_grams,
+            carrier_weight_grams: None,
+            parcel_kinds: Vec::new(),
             clawed_back_minor: 0,
             guarantee_minor: 0,
             return_shipping_paid_minor: 0,
@@ -563,7 +579,15 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
                 Event::MessagePosted { id, .. } => o.message_ids.push(id.clone()),
                 Event::CaseOpened { case_id, .. } => o.open_cases.push(case_id.clone()),
                 Event::CaseClosed { case_id, .. } => o.open_cases.retain(|c| c != case_id),
-                Event::BuyerWarned { .. } | Event::ParcelFlagged { .. } => {}
+                Event::BuyerWarned { .. } => {}
+                Event::ParcelFlagged { kinds, .. } => {
+                    for k in kinds {
+                        if !o.parcel_kinds.contains(k) {
+                            o.parcel_kinds.push(k.clone());
+                        }
+                    }
+                }
+                Event::Weighed { grams } => o.carrier_weight_grams = Some(*grams),
                 e => apply_dispute(&mut o, e, at),
             }
             o

@@ -33,6 +33,8 @@ pub enum CommandDto {
         choice: bool,
         #[serde(default)]
         legal_guarantee: bool,
+        /// What the items ordered weigh, in grams, for the carrier-weight check.
+        weight_grams: Option<i64>,
     },
     Pay {
         amount: String,
@@ -45,6 +47,10 @@ pub enum CommandDto {
     },
     Deliver {
         country: Option<String>,
+    },
+    /// The carrier's weight of the parcel, in grams.
+    Weigh {
+        grams: i64,
     },
     ConfirmReceipt {
         /// Must be true before any delivery event: confirming ends buyer protection.
@@ -194,6 +200,7 @@ impl CommandDto {
                 eu_consumer,
                 choice,
                 legal_guarantee,
+                weight_grams,
             } => {
                 let c = currency("currency", Some(&code))?;
                 Command::Place {
@@ -211,6 +218,7 @@ impl CommandDto {
                         eu_consumer,
                         choice,
                         legal_guarantee,
+                        weight_grams,
                     },
                 }
             }
@@ -229,6 +237,7 @@ impl CommandDto {
             },
             CommandDto::Ship { tracking } => Command::Ship { tracking },
             CommandDto::Deliver { country } => Command::Deliver { country },
+            CommandDto::Weigh { grams } => Command::Weigh { grams },
             CommandDto::ConfirmReceipt {
                 acknowledge_no_delivery,
             } => Command::ConfirmReceipt {

@@ -257,7 +257,9 @@ pub struct CommandResult {
 fn is_carrier_command(c: &Command) -> bool {
     matches!(
         c,
-        Command::Deliver { .. } | Command::Dispute(DisputeCommand::ReturnDelivered)
+        Command::Deliver { .. }
+            | Command::Weigh { .. }
+            | Command::Dispute(DisputeCommand::ReturnDelivered)
     )
 }
 

@@ -349,6 +349,7 @@ fn a_seller_who_cannot_pay_is_covered_by_the_guarantee_fund_and_owes_it() {
             eu_consumer: true,
             choice: false,
             legal_guarantee: true,
+            weight_grams: None,
         },
     );
     pay(&mut w);
@@ -397,6 +398,7 @@ fn the_eu_legal_guarantee_lasts_2_years_after_delivery() {
                 eu_consumer: true,
                 choice: false,
                 legal_guarantee: true,
+                weight_grams: None,
             },
         );
         pay(&mut w);
@@ -470,6 +472,7 @@ fn eu_consumers_may_withdraw_within_14_days_of_delivery() {
                 eu_consumer: eu,
                 choice: true,
                 legal_guarantee: false,
+                weight_grams: None,
             },
         );
         pay(&mut w);
