@@ -1,0 +1,356 @@
+//! Report cards for a product or a seller: tests that compare its reviews with the whole
+//! file's, each PASS, WARN or FAIL from a one-sided tail probability, then the adjusted
+//! rating from per-review trust and a grade.
+
+use crate::assess::{Groups, ReviewerAnalysis};
+use crate::input::{Reviews, NO_SELLER};
+use crate::stats::{self, FAIL_P, WARN_P};
+
+/// A review counts as remaining when its trust is at least this.
+pub const TRUST_REMAINS_MIN: f32 = 0.5;
+/// Reviews of at most this many words count as short.
+pub const SHORT_WORDS_MAX: u32 = 4;
+/// A reviewer who gave at least this many ratings, all high, rates everything high.
+const EASY_REVIEWS_MIN: usize = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Warn => "warn",
+            Outcome::Fail => "fail",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Test {
+    pub name: &'static str,
+    pub result: Outcome,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Card {
+    pub reviews: usize,
+    pub rating: f32,
+    /// None when no review keeps any trust.
+    pub adjusted_rating: Option<f32>,
+    pub remaining: usize,
+    pub grade: char,
+    pub tests: Vec<Test>,
+}
+
+/// Per-review facts every card counts, computed once for the file.
+pub struct Facts {
+    one_time: Vec<bool>,
+    easy: Vec<bool>,
+    brand_only: Vec<bool>,
+    in_block: Vec<bool>,
+    bin: Vec<u8>,
+    has_text: bool,
+    has_dates: bool,
+    has_verified: bool,
+    has_sellers: bool,
+    /// Population rates (per review) and rating histogram.
+    rate: Rates,
+    hist: [f64; 5],
+}
+
+#[derive(Default)]
+struct Rates {
+    unverified: f64,
+    short: f64,
+    duplicate: f64,
+    incentive: f64,
+    burst: f64,
+    one_time: f64,
+    easy: f64,
+    brand_only: f64,
+    in_block: f64,
+    distrusted: f64,
+}
+
+fn bin(x: f32) -> u8 {
+    (x.round().clamp(1.0, 5.0) as u8) - 1
+}
+
+impl Facts {
+    pub fn new(r: &Reviews, by_reviewer: &Groups, a: &ReviewerAnalysis) -> Self {
+        let ne = r.len();
+        let nu = r.reviewer_count();
+        let mut one_time_u = vec![false; nu];
+        let mut easy_u = vec![false; nu];
+        let mut brand_u = vec![false; nu];
+        for u in 0..nu {
+            let items = by_reviewer.get(u);
+            one_time_u[u] = items.len() == 1;
+            easy_u[u] = items.len() >= EASY_REVIEWS_MIN
+                && items.iter().all(|&i| r.rating[i as usize] >= 4.5);
+            if items.len() >= 2 {
+                let s0 = r.product_seller[r.product[items[0] as usize] as usize];
+                brand_u[u] = s0 != NO_SELLER
+                    && items
+                        .iter()
+                        .all(|&i| r.product_seller[r.product[i as usize] as usize] == s0);
+            }
+        }
+        let of =
+            |v: &Vec<bool>| -> Vec<bool> { r.reviewer.iter().map(|&u| v[u as usize]).collect() };
+        let one_time = of(&one_time_u);
+        let easy = of(&easy_u);
+        let brand_only = of(&brand_u);
+        let in_block = of(&a.in_block);
+        let share = |f: &dyn Fn(usize) -> bool, over: &dyn Fn(usize) -> bool| {
+            let (mut k, mut n) = (0usize, 0usize);
+            for i in 0..ne {
+                if over(i) {
+                    n += 1;
+                    k += f(i) as usize;
+                }
+            }
+            if n == 0 {
+                0.0
+            } else {
+                k as f64 / n as f64
+            }
+        };
+        let all = |_| true;
+        let texted = |i: usize| !r.text[i].is_empty();
+        let dated = |i: usize| r.created_at[i] != crate::input::NO_TIME;
+        let rate = Rates {
+            unverified: share(&|i| r.verified[i] == 0, &|i| r.verified[i] != 2),
+            short: share(&|i| a.flags.words[i] <= SHORT_WORDS_MAX, &texted),
+            duplicate: share(&|i| a.flags.duplicate[i], &texted),
+            incentive: share(&|i| a.flags.incentive[i], &texted),
+            burst: share(&|i| a.flags.burst[i], &dated),
+            one_time: share(&|i| one_time[i], &all),
+            easy: share(&|i| easy[i], &all),
+            brand_only: share(&|i| brand_only[i], &all),
+            in_block: share(&|i| in_block[i], &all),
+            distrusted: share(&|i| a.trust[i] < TRUST_REMAINS_MIN, &all),
+        };
+        let bins: Vec<u8> = r.rating.iter().map(|&x| bin(x)).collect();
+        let mut hist = [0f64; 5];
+        for &b in &bins {
+            hist[b as usize] += 1.0;
+        }
+        for h in &mut hist {
+            *h /= ne as f64;
+        }
+        Self {
+            one_time,
+            easy,
+            brand_only,
+            in_block,
+            bin: bins,
+            has_text: r.has_text(),
+            has_dates: r.has_dates(),
+            has_verified: r.has_verified(),
+            has_sellers: r.has_sellers(),
+            rate,
+            hist,
+        }
+    }
+}
+
+/// A share test: how likely `k` or more of `n` under the population rate `p0`.
+fn share_test(name: &'static str, what: &str, k: usize, n: usize, p0: f64) -> Test {
+    if n == 0 {
+        return Test {
+            name,
+            result: Outcome::Pass,
+            detail: format!("no reviews to test for {what}"),
+        };
+    }
+    // A rate never seen in the population still has some chance: one in a thousand.
+    let p0 = p0.max(1e-3);
+    let p = stats::binomial_upper(k as u64, n as u64, p0);
+    let above = k as f64 / n as f64 > p0;
+    let result = if above && p < FAIL_P {
+        Outcome::Fail
+    } else if above && p < WARN_P {
+        Outcome::Warn
+    } else {
+        Outcome::Pass
+    };
+    Test {
+        name,
+        result,
+        detail: format!(
+            "{k} of {n} reviews ({:.0}%) {what}; {:.1}% across the file; p = {:.2e}",
+            100.0 * k as f64 / n as f64,
+            100.0 * p0,
+            p
+        ),
+    }
+}
+
+/// The report card of the reviews `items` (a product's or a seller's).
+pub fn card(r: &Reviews, a: &ReviewerAnalysis, f: &Facts, items: &[u32]) -> Card {
+    let n = items.len();
+    let count = |g: &dyn Fn(usize) -> bool| items.iter().filter(|&&i| g(i as usize)).count();
+    let mut tests = Vec::new();
+    if f.has_verified {
+        let said = count(&|i| r.verified[i] != 2);
+        tests.push(share_test(
+            "unverified_purchases",
+            "are not verified purchases",
+            count(&|i| r.verified[i] == 0),
+            said,
+            f.rate.unverified,
+        ));
+    }
+    if f.has_text {
+        let texted = count(&|i| !r.text[i].is_empty());
+        tests.push(share_test(
+            "word_count",
+            &format!("have {SHORT_WORDS_MAX} words or fewer"),
+            count(&|i| !r.text[i].is_empty() && a.flags.words[i] <= SHORT_WORDS_MAX),
+            texted,
+            f.rate.short,
+        ));
+        tests.push(share_test(
+            "phrase_repetition",
+            "nearly repeat other reviewers' texts",
+            count(&|i| a.flags.duplicate[i]),
+            texted,
+            f.rate.duplicate,
+        ));
+        tests.push(share_test(
+            "incentivized_reviews",
+            "declare a free or discounted product or a refund",
+            count(&|i| a.flags.incentive[i]),
+            texted,
+            f.rate.incentive,
+        ));
+    }
+    if f.has_dates {
+        let dated = count(&|i| r.created_at[i] != crate::input::NO_TIME);
+        tests.push(share_test(
+            "high_volume_days",
+            "fall on days of unusual volume",
+            count(&|i| a.flags.burst[i]),
+            dated,
+            f.rate.burst,
+        ));
+    }
+    tests.push(share_test(
+        "one_time_reviewers",
+        "come from reviewers with no other review",
+        count(&|i| f.one_time[i]),
+        n,
+        f.rate.one_time,
+    ));
+    tests.push(share_test(
+        "reviewer_ease",
+        "come from reviewers who rate everything high",
+        count(&|i| f.easy[i]),
+        n,
+        f.rate.easy,
+    ));
+    if f.has_sellers {
+        tests.push(share_test(
+            "brand_repeats",
+            "come from reviewers who review only this seller",
+            count(&|i| f.brand_only[i]),
+            n,
+            f.rate.brand_only,
+        ));
+    }
+    tests.push(share_test(
+        "overlapping_review_history",
+        "come from reviewers in lockstep groups",
+        count(&|i| f.in_block[i]),
+        n,
+        f.rate.in_block,
+    ));
+    tests.push(share_test(
+        "suspicious_reviewers",
+        "are set aside for low trust",
+        count(&|i| a.trust[i] < TRUST_REMAINS_MIN),
+        n,
+        f.rate.distrusted,
+    ));
+    tests.push(distribution_test(f, items));
+
+    let rating = items
+        .iter()
+        .map(|&i| r.rating[i as usize] as f64)
+        .sum::<f64>()
+        / n.max(1) as f64;
+    let (mut s, mut w) = (0.0f64, 0.0f64);
+    for &i in items {
+        let t = a.trust[i as usize] as f64;
+        s += t * r.rating[i as usize] as f64;
+        w += t;
+    }
+    let adjusted_rating = (w > 1e-6).then(|| (s / w) as f32);
+    let remaining = count(&|i| a.trust[i] >= TRUST_REMAINS_MIN);
+    let fails = tests.iter().filter(|t| t.result == Outcome::Fail).count();
+    let warns = tests.iter().filter(|t| t.result == Outcome::Warn).count();
+    let kept = w / n.max(1) as f64;
+    let points = 100.0 * kept - 15.0 * fails as f64 - 5.0 * warns as f64;
+    let grade = match points {
+        p if p >= 85.0 => 'A',
+        p if p >= 70.0 => 'B',
+        p if p >= 55.0 => 'C',
+        p if p >= 40.0 => 'D',
+        _ => 'F',
+    };
+    Card {
+        reviews: n,
+        rating: rating as f32,
+        adjusted_rating,
+        remaining,
+        grade,
+        tests,
+    }
+}
+
+/// The rating histogram against the file's (G-test), and the "strange" shape: both ends
+/// present with the middle emptier than the file's.
+fn distribution_test(f: &Facts, items: &[u32]) -> Test {
+    let mut obs = [0u64; 5];
+    for &i in items {
+        obs[f.bin[i as usize] as usize] += 1;
+    }
+    let n = items.len() as u64;
+    let (g, p) = stats::g_test(&obs, &f.hist);
+    let middle = obs[1] + obs[2] + obs[3];
+    let middle_expected = f.hist[1] + f.hist[2] + f.hist[3];
+    let hollow = obs[0] > 0
+        && obs[4] > 0
+        && stats::binomial_upper(n - middle, n, 1.0 - middle_expected) < WARN_P;
+    let result = if p < FAIL_P {
+        Outcome::Fail
+    } else if p < WARN_P || hollow {
+        Outcome::Warn
+    } else {
+        Outcome::Pass
+    };
+    Test {
+        name: "rating_distribution",
+        result,
+        detail: format!(
+            "1-5 stars: {}/{}/{}/{}/{} of {n}; against the file's shape G = {g:.1}, p = {p:.2e}{}",
+            obs[0],
+            obs[1],
+            obs[2],
+            obs[3],
+            obs[4],
+            if hollow {
+                "; both ends without the middle"
+            } else {
+                ""
+            }
+        ),
+    }
+}
