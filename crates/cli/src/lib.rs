@@ -63,6 +63,18 @@ enum Command {
     /// Deadlines: fire the ones that are due (the timer loop).
     #[command(subcommand)]
     Timers(cmd::timers::TimersCommand),
+    /// Assess data you have: reviews exported to CSV.
+    #[command(subcommand)]
+    Assess(AssessCommand),
+}
+
+/// What `assess` can look at. Temporary home: to be merged with `cmd::assess`.
+#[derive(Debug, Subcommand)]
+enum AssessCommand {
+    /// Which reviews to believe: each reviewer's suspicion (0-1) with reasons, and per
+    /// product (and seller) a report card of tests, an adjusted rating from the
+    /// trusted reviews, and a grade A-F.
+    Reviews(cmd::reviews::ReviewsArgs),
 }
 
 /// Parses the command line and runs the command; errors go to stderr with exit code 2
@@ -86,6 +98,7 @@ pub fn run() -> ExitCode {
         Command::Orders(command) => cmd::orders::run(command, policy),
         Command::Timers(command) => cmd::timers::run(command, policy),
         Command::Sellers(command) => cmd::sellers::run(command, policy),
+        Command::Assess(AssessCommand::Reviews(args)) => cmd::reviews::run(args),
     };
     match result {
         Ok(code) => code,

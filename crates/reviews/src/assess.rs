@@ -19,7 +19,9 @@ const RELIABILITY_ROUNDS: usize = 12;
 /// extreme reviews of one sign: co-reviewing a best seller says nothing.
 const LOCKSTEP_PRODUCT_REVIEWS_MAX: usize = 2_000;
 /// Dense blocks taken from the candidate graph, at most.
-const BLOCKS_MAX: usize = 200;
+const BLOCKS_MAX: usize = 10_000;
+/// Blocks looked for in one component of co-reviewing candidates, at most.
+const PEELS_PER_COMPONENT_MAX: usize = 8;
 const BLOCK_REVIEWERS_MIN: usize = 3;
 const BLOCK_PRODUCTS_MIN: usize = 2;
 /// Share of the reviewer x product pairs of a block that must be reviews.
@@ -573,10 +575,13 @@ fn lockstep_blocks(
     }
     let _ = by_product;
 
-    // Candidates by co-review counting with a dense scratch array.
+    // Candidates by co-review counting with a dense scratch array; partners are joined
+    // into components, each searched for blocks on its own, so that a large sparse set
+    // of honest co-reviewers never hides a small dense group.
     let mut count = vec![0u32; nu];
     let mut touched: Vec<u32> = Vec::new();
-    let mut candidate = vec![false; nu];
+    let mut partners_of = vec![0u32; nu];
+    let mut components = UnionFind::new(nu);
     for u in 0..nu {
         let du = reviewer_nodes[u].len();
         if du < 2 {
@@ -597,38 +602,54 @@ fn lockstep_blocks(
                 count[v as usize] += 1;
             }
         }
-        let mut partners = 0;
         for &v in &touched {
             let c = count[v as usize] as usize;
             let dv = reviewer_nodes[v as usize].len();
             if c >= 2 && c * 5 >= 2 * du.min(dv) {
-                partners += 1;
+                partners_of[u] += 1;
+                if (v as usize) > u {
+                    components.union(u, v as usize);
+                }
             }
-        }
-        for &v in &touched {
             count[v as usize] = 0;
         }
         touched.clear();
-        if partners >= 2 {
-            candidate[u] = true;
+    }
+    let candidate: Vec<bool> = partners_of.iter().map(|&k| k >= 2).collect();
+    let mut members: std::collections::HashMap<usize, Vec<u32>> = Default::default();
+    for u in 0..nu {
+        if candidate[u] {
+            members
+                .entry(components.find(u))
+                .or_default()
+                .push(u as u32);
         }
     }
+    let mut groups: Vec<Vec<u32>> = members
+        .into_values()
+        .filter(|m| m.len() >= BLOCK_REVIEWERS_MIN)
+        .collect();
+    groups.sort_unstable();
 
-    // Candidate subgraph: candidates x nodes with at least two candidate reviewers.
-    let cand: Vec<u32> = (0..nu as u32).filter(|&u| candidate[u as usize]).collect();
-    let mut local_of_node: std::collections::HashMap<u32, u32> = Default::default();
-    let mut node_ids: Vec<u32> = Vec::new();
-    let mut edges: Vec<(u32, u32)> = Vec::new();
-    {
-        let mut node_cands: std::collections::HashMap<u32, u32> = Default::default();
-        for &u in &cand {
+    let mut out: Vec<Option<BlockInfo>> = vec![None; nu];
+    let mut blocks = 0usize;
+    for group in &groups {
+        if blocks >= BLOCKS_MAX {
+            break;
+        }
+        // The component's graph: members x sign-split products at least two of them rated.
+        let mut node_members: std::collections::HashMap<u32, u32> = Default::default();
+        for &u in group {
             for &n in &reviewer_nodes[u as usize] {
-                *node_cands.entry(n).or_default() += 1;
+                *node_members.entry(n).or_default() += 1;
             }
         }
-        for (lu, &u) in cand.iter().enumerate() {
+        let mut local_of_node: std::collections::HashMap<u32, u32> = Default::default();
+        let mut node_ids: Vec<u32> = Vec::new();
+        let mut edges: Vec<(u32, u32)> = Vec::new();
+        for (lu, &u) in group.iter().enumerate() {
             for &n in &reviewer_nodes[u as usize] {
-                if node_cands[&n] >= 2 {
+                if node_members[&n] >= 2 {
                     let ln = *local_of_node.entry(n).or_insert_with(|| {
                         node_ids.push(n);
                         (node_ids.len() - 1) as u32
@@ -637,50 +658,47 @@ fn lockstep_blocks(
                 }
             }
         }
-    }
-    let weight_of: Vec<f64> = node_ids
-        .iter()
-        .map(|&n| 1.0 / (node_reviewers[n as usize].len() as f64 + 5.0).ln())
-        .collect();
-
-    let mut out: Vec<Option<BlockInfo>> = vec![None; nu];
-    let mut alive_user = vec![true; cand.len()];
-    let mut blocks = 0usize;
-    for _ in 0..BLOCKS_MAX {
-        let live: Vec<(u32, u32)> = edges
+        let weight_of: Vec<f64> = node_ids
             .iter()
-            .copied()
-            .filter(|&(u, _)| alive_user[u as usize])
+            .map(|&n| 1.0 / (node_reviewers[n as usize].len() as f64 + 5.0).ln())
             .collect();
-        if live.len() < BLOCK_REVIEWERS_MIN * BLOCK_PRODUCTS_MIN {
-            break;
-        }
-        let (users, nodes) = fraudar_peel(cand.len(), node_ids.len(), &live, &weight_of);
-        if users.is_empty() {
-            break;
-        }
-        let in_nodes: std::collections::HashSet<u32> = nodes.iter().copied().collect();
-        let in_users: std::collections::HashSet<u32> = users.iter().copied().collect();
-        let inside = live
-            .iter()
-            .filter(|(u, n)| in_users.contains(u) && in_nodes.contains(n))
-            .count();
-        let fill = inside as f64 / (users.len() * nodes.len()).max(1) as f64;
-        for &u in &users {
-            alive_user[u as usize] = false;
-        }
-        if users.len() >= BLOCK_REVIEWERS_MIN
-            && nodes.len() >= BLOCK_PRODUCTS_MIN
-            && fill >= BLOCK_FILL_MIN
-        {
-            blocks += 1;
+        let mut alive_user = vec![true; group.len()];
+        for _ in 0..PEELS_PER_COMPONENT_MAX {
+            let live: Vec<(u32, u32)> = edges
+                .iter()
+                .copied()
+                .filter(|&(u, _)| alive_user[u as usize])
+                .collect();
+            if live.len() < BLOCK_REVIEWERS_MIN * BLOCK_PRODUCTS_MIN {
+                break;
+            }
+            let (users, nodes) = fraudar_peel(group.len(), node_ids.len(), &live, &weight_of);
+            if users.is_empty() {
+                break;
+            }
+            let in_nodes: std::collections::HashSet<u32> = nodes.iter().copied().collect();
+            let in_users: std::collections::HashSet<u32> = users.iter().copied().collect();
+            let inside = live
+                .iter()
+                .filter(|(u, n)| in_users.contains(u) && in_nodes.contains(n))
+                .count();
+            let fill = inside as f64 / (users.len() * nodes.len()).max(1) as f64;
             for &u in &users {
-                out[cand[u as usize] as usize] = Some((
-                    blocks as u32,
-                    users.len() as u32,
-                    nodes.len() as u32,
-                    fill as f32,
-                ));
+                alive_user[u as usize] = false;
+            }
+            if users.len() >= BLOCK_REVIEWERS_MIN
+                && nodes.len() >= BLOCK_PRODUCTS_MIN
+                && fill >= BLOCK_FILL_MIN
+            {
+                blocks += 1;
+                for &u in &users {
+                    out[group[u as usize] as usize] = Some((
+                        blocks as u32,
+                        users.len() as u32,
+                        nodes.len() as u32,
+                        fill as f32,
+                    ));
+                }
             }
         }
     }

@@ -354,3 +354,46 @@ fn distribution_test(f: &Facts, items: &[u32]) -> Test {
         ),
     }
 }
+
+/// A card as the engine's common assessment: one `fake_reviews` signal per test that
+/// did not pass (FAIL high, WARN low), and one for the reviews set aside.
+pub fn assessment(c: &Card, thresholds: &risk::Thresholds) -> risk::Assessment {
+    use risk::{Kind, Severity, Signal};
+    let mut signals: Vec<Signal> = c
+        .tests
+        .iter()
+        .filter(|t| t.result != Outcome::Pass)
+        .map(|t| {
+            let (severity, score) = match t.result {
+                Outcome::Fail => (Severity::High, 0.8),
+                _ => (Severity::Low, 0.5),
+            };
+            Signal::new(
+                Kind::FakeReviews,
+                severity,
+                score,
+                &t.detail,
+                format!("review test {} is {}", t.name, t.result.as_str()),
+            )
+        })
+        .collect();
+    if c.reviews > 0 && c.remaining < c.reviews {
+        let set_aside = 1.0 - c.remaining as f64 / c.reviews as f64;
+        let severity = if set_aside >= 0.5 {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        signals.push(Signal::new(
+            Kind::FakeReviews,
+            severity,
+            set_aside,
+            format!("{} of {} reviews remain", c.remaining, c.reviews),
+            format!(
+                "{:.0}% of the reviews come from reviewers or texts that cannot be trusted",
+                100.0 * set_aside
+            ),
+        ));
+    }
+    risk::Assessment::combine(signals, thresholds)
+}

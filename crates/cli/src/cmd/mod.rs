@@ -2,6 +2,7 @@
 
 pub mod ledger;
 pub mod orders;
+pub mod reviews;
 pub mod sellers;
 pub mod serve;
 pub mod simulate;
