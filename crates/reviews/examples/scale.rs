@@ -33,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 honest_reviewers: 98_000,
                 products: 50_000,
                 sellers: 5_000,
-                reviews_per_reviewer: 10.3,
+                reviews_per_reviewer: 10.8,
                 independent_fakes: 1_000,
                 colluding_groups: 40,
                 bomber_groups: 20,

@@ -9,6 +9,7 @@ use std::fmt;
 use crate::input::{Reviews, NO_SELLER, NO_TIME};
 use crate::stats;
 use crate::text::{self, UnionFind};
+use statrs::function::factorial::ln_binomial;
 
 /// Ratings at or above count as extreme praise, at or below as extreme blame.
 pub const HIGH_RATING_MIN: f32 = 4.5;
@@ -21,7 +22,7 @@ const LOCKSTEP_PRODUCT_REVIEWS_MAX: usize = 2_000;
 /// Dense blocks taken from the candidate graph, at most.
 const BLOCKS_MAX: usize = 10_000;
 /// Blocks looked for in one component of co-reviewing candidates, at most.
-const PEELS_PER_COMPONENT_MAX: usize = 8;
+const PEELS_PER_COMPONENT_MAX: usize = 16;
 const BLOCK_REVIEWERS_MIN: usize = 3;
 const BLOCK_PRODUCTS_MIN: usize = 2;
 /// Share of the reviewer x product pairs of a block that must be reviews.
@@ -41,6 +42,8 @@ pub enum Reason {
         reviewers: u32,
         products: u32,
         fill: f32,
+        /// Natural log of how many times less likely the block is than chance allows.
+        surprise: f32,
     },
     /// Only extreme ratings, more than the population's habit explains.
     Extreme { extreme: u32, reviews: u32 },
@@ -84,10 +87,11 @@ impl fmt::Display for Reason {
                 f,
                 "ratings differ by {mean_gap:.1} stars on average from trusted reviewers of the same products ({reviews} reviews)"
             ),
-            Reason::Lockstep { block, reviewers, products, fill } => write!(
+            Reason::Lockstep { block, reviewers, products, fill, surprise } => write!(
                 f,
-                "in lockstep group {block}: {reviewers} reviewers rated the same {products} products alike ({:.0}% of the pairs)",
-                fill * 100.0
+                "in lockstep group {block}: {reviewers} reviewers rated the same {products} products alike ({:.0}% of the pairs; about 1 in 10^{:.0} by chance)",
+                fill * 100.0,
+                surprise / std::f32::consts::LN_10
             ),
             Reason::Extreme { extreme, reviews } => {
                 write!(f, "{extreme} of {reviews} ratings are extreme (5 or 1 star)")
@@ -304,9 +308,9 @@ pub fn analyse(
             }
         }
 
-        if let Some(&(b, reviewers, products, fill)) = block_of[u].as_ref() {
+        if let Some(&(b, reviewers, products, fill, surprise)) = block_of[u].as_ref() {
             in_block[u] = true;
-            let s = (fill as f64) * (1.0 - 1.0 / reviewers as f64).min(1.0);
+            let s = (0.5 + 0.5 * fill as f64) * (surprise as f64 / 10.0).min(1.0);
             parts.push((
                 0.95 * s,
                 Reason::Lockstep {
@@ -314,6 +318,7 @@ pub fn analyse(
                     reviewers,
                     products,
                     fill,
+                    surprise,
                 },
             ));
         }
@@ -532,7 +537,7 @@ fn reliability(
     (rel.into_iter().map(|x| x as f32).collect(), quality, gap)
 }
 
-type BlockInfo = (u32, u32, u32, f32);
+type BlockInfo = (u32, u32, u32, f32, f32);
 
 /// Dense lockstep blocks. Candidates are reviewers that share at least two extreme
 /// ratings of the same sign on the same products with at least two others, where the
@@ -605,7 +610,7 @@ fn lockstep_blocks(
         for &v in &touched {
             let c = count[v as usize] as usize;
             let dv = reviewer_nodes[v as usize].len();
-            if c >= 2 && c * 5 >= 2 * du.min(dv) {
+            if c >= 2 && c * 4 >= du.min(dv) {
                 partners_of[u] += 1;
                 if (v as usize) > u {
                     components.union(u, v as usize);
@@ -631,6 +636,9 @@ fn lockstep_blocks(
         .collect();
     groups.sort_unstable();
 
+    let extreme_edges = reviewer_nodes.iter().map(Vec::len).sum::<usize>().max(1) as f64;
+    let extreme_reviewers = reviewer_nodes.iter().filter(|n| !n.is_empty()).count() as u64;
+    let extreme_nodes = node_reviewers.iter().filter(|r| !r.is_empty()).count() as u64;
     let mut out: Vec<Option<BlockInfo>> = vec![None; nu];
     let mut blocks = 0usize;
     for group in &groups {
@@ -683,12 +691,48 @@ fn lockstep_blocks(
                 .filter(|(u, n)| in_users.contains(u) && in_nodes.contains(n))
                 .count();
             let fill = inside as f64 / (users.len() * nodes.len()).max(1) as f64;
+            // Members that reviewed too few of the block's products leave it; when none
+            // are left to drop, the whole set is done with.
+            let mut into_block: std::collections::HashMap<u32, usize> = Default::default();
+            for &(u, n) in &live {
+                if in_users.contains(&u) && in_nodes.contains(&n) {
+                    *into_block.entry(u).or_default() += 1;
+                }
+            }
+            let loose: Vec<u32> = users
+                .iter()
+                .copied()
+                .filter(|u| {
+                    (into_block.get(u).copied().unwrap_or(0) as f64)
+                        < BLOCK_FILL_MIN * nodes.len() as f64
+                })
+                .collect();
+            if fill < BLOCK_FILL_MIN && !loose.is_empty() && loose.len() < users.len() {
+                for &u in &loose {
+                    alive_user[u as usize] = false;
+                }
+                continue;
+            }
             for &u in &users {
                 alive_user[u as usize] = false;
             }
+            // Surprise, in nats: how unlikely these reviews are if each reviewer picked
+            // products in proportion to their popularity, less the log of the number
+            // of blocks of this size there are to find (so chance blocks score below 0).
+            let mut surprise = 0.0;
+            for &(u, n) in &live {
+                if in_users.contains(&u) && in_nodes.contains(&n) {
+                    let du = reviewer_nodes[group[u as usize] as usize].len() as f64;
+                    let dn = node_reviewers[node_ids[n as usize] as usize].len() as f64;
+                    surprise -= (du * dn / extreme_edges).min(1.0).ln();
+                }
+            }
+            surprise -= ln_binomial(extreme_reviewers, users.len() as u64)
+                + ln_binomial(extreme_nodes, nodes.len() as u64);
             if users.len() >= BLOCK_REVIEWERS_MIN
                 && nodes.len() >= BLOCK_PRODUCTS_MIN
                 && fill >= BLOCK_FILL_MIN
+                && surprise > 0.0
             {
                 blocks += 1;
                 for &u in &users {
@@ -697,6 +741,7 @@ fn lockstep_blocks(
                         users.len() as u32,
                         nodes.len() as u32,
                         fill as f32,
+                        surprise as f32,
                     ));
                 }
             }
