@@ -492,3 +492,105 @@ pub fn write_csv<W: std::io::Write>(rows: &[Row], out: W) -> std::io::Result<()>
     }
     w.flush()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses `csv` and compares a one-line summary (or the error) with `expect`.
+    fn check(csv: &str, expect: &str) {
+        let got = match parse_csv(csv.as_bytes()) {
+            Ok(r) => format!(
+                "ok: {} reviews, {} reviewers, {} products, {} sellers, dates {}, text {}, verified {}, links {}",
+                r.len(),
+                r.reviewer_count(),
+                r.product_count(),
+                r.seller_count(),
+                r.has_dates(),
+                r.has_text(),
+                r.has_verified(),
+                r.link_count()
+            ),
+            Err(e) => format!("error: {e}"),
+        };
+        assert_eq!(got, expect, "for input:\n{csv}");
+    }
+
+    #[test]
+    fn required_columns_only() {
+        check(
+            "reviewer_id,product_id,rating\nr1,p1,4.5\nr2,p1,0\nr1,p2,5\n",
+            "ok: 3 reviews, 2 reviewers, 2 products, 0 sellers, dates false, text false, verified false, links 0",
+        );
+    }
+
+    #[test]
+    fn every_column_any_order_and_case() {
+        check(
+            "Text, RATING ,product_id,reviewer_id,seller_id,created_at,verified_purchase,reviewer_created_at,reviewer_links,seller_links,review_id,extra\n\
+             \"Great, really\",5,p1,r1,s1,2025-01-02T03:04:05Z,yes,2024-12-30T00:00:00+01:00,d1;c2,c2,x1,ignored\n\
+             ,3.5,p2,r2,s1,,,,,,x2,\n",
+            "ok: 2 reviews, 2 reviewers, 2 products, 1 sellers, dates true, text true, verified true, links 2",
+        );
+    }
+
+    #[test]
+    fn missing_required_column_refuses_the_file() {
+        check(
+            "reviewer_id,rating\nr1,5\n",
+            "error: line 1: missing required column `product_id`",
+        );
+    }
+
+    #[test]
+    fn rating_out_of_range_names_line_and_column() {
+        check(
+            "reviewer_id,product_id,rating\nr1,p1,5\nr2,p1,5.5\n",
+            "error: line 3, column 3 (rating): 5.5 is outside 0 to 5",
+        );
+        check(
+            "reviewer_id,product_id,rating\nr1,p1,-1\n",
+            "error: line 2, column 3 (rating): -1 is outside 0 to 5",
+        );
+        check(
+            "reviewer_id,product_id,rating\nr1,p1,five\n",
+            "error: line 2, column 3 (rating): `five` is not a number from 0 to 5",
+        );
+        check(
+            "reviewer_id,product_id,rating\nr1,p1,NaN\n",
+            "error: line 2, column 3 (rating): NaN is outside 0 to 5",
+        );
+    }
+
+    #[test]
+    fn bad_date_names_line_and_column() {
+        check(
+            "reviewer_id,product_id,rating,created_at\nr1,p1,5,2025-01-01T00:00:00Z\nr1,p2,4,2025-13-01\n",
+            "error: line 3, column 4 (created_at): `2025-13-01` is not an RFC 3339 time: premature end of input",
+        );
+    }
+
+    #[test]
+    fn other_bad_cells_and_rows() {
+        check(
+            "reviewer_id,product_id,rating,verified_purchase\nr1,p1,5,maybe\n",
+            "error: line 2, column 4 (verified_purchase): `maybe` is not true or false",
+        );
+        check(
+            "reviewer_id,product_id,rating\n ,p1,5\n",
+            "error: line 2, column 1 (reviewer_id): empty reviewer id",
+        );
+        check(
+            "reviewer_id,product_id,rating\nr1,p1,5\nr2,p2\n",
+            "error: line 3: 2 fields where the header has 3",
+        );
+        check(
+            "reviewer_id,product_id,rating,rating\nr1,p1,5,4\n",
+            "error: line 1, column 4: column `rating` appears twice",
+        );
+        check(
+            "reviewer_id,product_id,rating\n",
+            "error: no reviews in the file",
+        );
+    }
+}

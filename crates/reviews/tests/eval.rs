@@ -84,16 +84,23 @@ fn run(p: &Params) -> HashMap<Label, Scores> {
         .collect()
 }
 
-/// Floors per (setting kind, anomaly): minimum AUC and precision at k over seeds.
-fn floor(all_columns: bool, l: Label) -> (f64, f64) {
+/// Floors per (setting kind, anomaly): minimum AUC and precision at k over seeds,
+/// set a little under the lowest value measured over these settings and seeds (the
+/// measured numbers are in ARCHITECTURE.md). None where the columns given cannot show
+/// the anomaly: an incentivized review differs from an honest one only in its text.
+fn floor(all_columns: bool, l: Label) -> Option<(f64, f64)> {
     match (all_columns, l) {
-        (false, Label::IndependentFake) => (0.0, 0.0),
-        (false, Label::Colluding) => (0.0, 0.0),
-        (false, Label::Bomber) => (0.0, 0.0),
-        (false, Label::Camouflaged) => (0.0, 0.0),
-        (false, Label::Incentivized) => (0.0, 0.0),
-        (true, _) => (0.0, 0.0),
-        (_, Label::Honest) => unreachable!(),
+        (false, Label::IndependentFake) => Some((0.70, 0.04)),
+        (false, Label::Colluding) => Some((0.95, 0.40)),
+        (false, Label::Bomber) => Some((0.98, 0.90)),
+        (false, Label::Camouflaged) => Some((0.65, 0.0)),
+        (false, Label::Incentivized) => None,
+        (true, Label::IndependentFake) => Some((0.99, 0.95)),
+        (true, Label::Colluding) => Some((0.99, 0.90)),
+        (true, Label::Bomber) => Some((0.99, 0.95)),
+        (true, Label::Camouflaged) => Some((0.98, 0.55)),
+        (true, Label::Incentivized) => Some((0.99, 0.85)),
+        (_, Label::Honest) => None,
     }
 }
 
@@ -141,7 +148,9 @@ fn detection_quality_per_anomaly_type() {
                 n.1,
                 n.2
             );
-            let (auc_min, p_min) = floor(s.params.with_text, l);
+            let Some((auc_min, p_min)) = floor(s.params.with_text, l) else {
+                continue;
+            };
             if a.1 < auc_min || p.1 < p_min {
                 failures.push(format!(
                     "{} / {}: AUC min {:.3} (floor {auc_min}), P@k min {:.3} (floor {p_min})",
@@ -158,4 +167,153 @@ fn detection_quality_per_anomaly_type() {
         "below the floors:\n{}",
         failures.join("\n")
     );
+}
+
+/// A file of ordinary products (J-shaped ratings, verified, plain texts) and the
+/// products under test; returns the named product's card.
+fn card_of(extra: &[reviews::Row], product: &str) -> reviews::Card {
+    let mut b = reviews::Builder::new();
+    let stars = [5.0, 5.0, 5.0, 4.0, 5.0, 3.0, 5.0, 1.0, 4.0, 5.0, 2.0, 5.0];
+    let mut k = 0;
+    for p in 0..40 {
+        for j in 0..12 {
+            k += 1;
+            b.push(&reviews::Row {
+                reviewer_id: format!("u{}", (p * 7 + j * 13) % 150),
+                product_id: format!("p{p}"),
+                rating: stars[(p + j) % stars.len()],
+                text: Some(plain_text(k)),
+                verified_purchase: Some(j % 8 != 0),
+                ..Default::default()
+            })
+            .expect("valid row");
+        }
+    }
+    for r in extra {
+        b.push(r).expect("valid row");
+    }
+    let data = b.finish();
+    let report = reviews::assess(&data);
+    let p = (0..data.product_count())
+        .find(|&p| data.product_name(p) == product)
+        .expect("product in the file");
+    report.products[p].clone()
+}
+
+/// A different ordinary text for each `k`: eight words drawn by a small LCG.
+fn plain_text(k: usize) -> String {
+    const WORDS: [&str; 40] = [
+        "arrived", "quickly", "color", "darker", "fits", "well", "cheap", "plastic", "works",
+        "fine", "box", "damaged", "strong", "smell", "battery", "weak", "screen", "bright",
+        "cable", "short", "size", "small", "large", "soft", "hard", "late", "early", "price",
+        "good", "bad", "seller", "kind", "slow", "manual", "missing", "screws", "sound", "loud",
+        "button", "stuck",
+    ];
+    let mut x = k as u64 * 2_654_435_761 + 12_345;
+    (0..8)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            WORDS[(x >> 33) as usize % WORDS.len()]
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn result_of(card: &reviews::Card, test: &str) -> &'static str {
+    card.tests
+        .iter()
+        .find(|t| t.name == test)
+        .unwrap_or_else(|| panic!("no test {test}"))
+        .result
+        .as_str()
+}
+
+fn rows(
+    product: &str,
+    n: usize,
+    f: impl Fn(usize) -> (f32, &'static str, bool),
+) -> Vec<reviews::Row> {
+    (0..n)
+        .map(|i| {
+            let (rating, text, verified) = f(i);
+            reviews::Row {
+                reviewer_id: format!("{product}-r{i}"),
+                product_id: product.to_string(),
+                rating,
+                text: Some(format!("{text} {i}")),
+                verified_purchase: Some(verified),
+                ..Default::default()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn ordinary_product_passes_every_test() {
+    let card = card_of(&[], "p3");
+    for t in &card.tests {
+        assert_eq!(t.result.as_str(), "pass", "{}: {}", t.name, t.detail);
+    }
+    assert!(matches!(card.grade, 'A' | 'B'), "grade {}", card.grade);
+}
+
+#[test]
+fn strange_rating_shape_is_flagged() {
+    // 99 five-star and one one-star review, nothing between.
+    let extra = rows("odd", 100, |i| {
+        (if i == 0 { 1.0 } else { 5.0 }, "ok item", true)
+    });
+    let card = card_of(&extra, "odd");
+    assert_eq!(result_of(&card, "rating_distribution"), "fail");
+    let detail = &card
+        .tests
+        .iter()
+        .find(|t| t.name == "rating_distribution")
+        .unwrap()
+        .detail;
+    assert!(detail.contains("1/0/0/0/99"), "{detail}");
+}
+
+#[test]
+fn sample_size_decides_between_pass_and_fail() {
+    // The same share of unverified purchases: half of 2 reviews is chance, half of 90
+    // is not.
+    let few = rows("few", 2, |i| (4.0, "fine item", i != 0));
+    let many = rows("many", 90, |i| (4.0, "fine item", i % 2 != 0));
+    let all: Vec<reviews::Row> = few.into_iter().chain(many).collect();
+    assert_eq!(
+        result_of(&card_of(&all, "few"), "unverified_purchases"),
+        "pass"
+    );
+    assert_eq!(
+        result_of(&card_of(&all, "many"), "unverified_purchases"),
+        "fail"
+    );
+}
+
+#[test]
+fn incentivized_reviews_fail_and_lose_their_weight() {
+    let extra = rows("freebie", 20, |i| {
+        if i < 12 {
+            (
+                5.0,
+                "Received this product for free in exchange for my honest review, nice",
+                true,
+            )
+        } else {
+            (2.0, "weak and thin material", true)
+        }
+    });
+    let card = card_of(&extra, "freebie");
+    assert_eq!(result_of(&card, "incentivized_reviews"), "fail");
+    assert!((card.rating - 3.8).abs() < 1e-4, "rating {}", card.rating);
+    let adjusted = card.adjusted_rating.expect("some reviews remain");
+    assert!(
+        adjusted < 3.0,
+        "adjusted rating {adjusted} still leans on the free ones"
+    );
+    assert!(card.remaining <= 8, "{} remain", card.remaining);
+    assert!(matches!(card.grade, 'D' | 'F'), "grade {}", card.grade);
 }
