@@ -295,7 +295,9 @@ pub fn analyse(
         }
         if cs > 0.3 {
             let mean = gs / cs;
-            let z = (mean - gap_mean) * cs.sqrt() / gap_sd;
+            // Evidence grows with reviews, but only up to a few: a habit of mild
+            // disagreement over many reviews is not worse than one wild rating.
+            let z = (mean - gap_mean) * cs.min(3.0).sqrt() / gap_sd;
             let s = ((z - 1.0) / 3.0).clamp(0.0, 1.0);
             if s > 0.0 {
                 parts.push((
