@@ -26,7 +26,9 @@ const PEELS_PER_COMPONENT_MAX: usize = 16;
 const BLOCK_REVIEWERS_MIN: usize = 3;
 const BLOCK_PRODUCTS_MIN: usize = 2;
 /// Share of the reviewer x product pairs of a block that must be reviews.
-const BLOCK_FILL_MIN: f64 = 0.5;
+const BLOCK_FILL_MIN: f64 = 0.2;
+/// Share of a block's products a member must have rated.
+const MEMBER_COVERAGE_MIN: f64 = 0.3;
 /// A review this close after its account was made counts as from a new account.
 const NEW_ACCOUNT_DAYS_MAX: i64 = 7;
 const DAY_SECONDS: i64 = 86_400;
@@ -89,7 +91,7 @@ impl fmt::Display for Reason {
             ),
             Reason::Lockstep { block, reviewers, products, fill, surprise } => write!(
                 f,
-                "in lockstep group {block}: {reviewers} reviewers rated the same {products} products alike ({:.0}% of the pairs; about 1 in 10^{:.0} by chance)",
+                "in lockstep group {block}: {reviewers} reviewers rated the same {products} products alike (this one {:.0}% of them; about 1 in 10^{:.0} by chance)",
                 fill * 100.0,
                 surprise / std::f32::consts::LN_10
             ),
@@ -693,30 +695,11 @@ fn lockstep_blocks(
                 .filter(|(u, n)| in_users.contains(u) && in_nodes.contains(n))
                 .count();
             let fill = inside as f64 / (users.len() * nodes.len()).max(1) as f64;
-            // Members that reviewed too few of the block's products leave it; when none
-            // are left to drop, the whole set is done with.
             let mut into_block: std::collections::HashMap<u32, usize> = Default::default();
             for &(u, n) in &live {
                 if in_users.contains(&u) && in_nodes.contains(&n) {
                     *into_block.entry(u).or_default() += 1;
                 }
-            }
-            let loose: Vec<u32> = users
-                .iter()
-                .copied()
-                .filter(|u| {
-                    (into_block.get(u).copied().unwrap_or(0) as f64)
-                        < BLOCK_FILL_MIN * nodes.len() as f64
-                })
-                .collect();
-            if fill < BLOCK_FILL_MIN && !loose.is_empty() && loose.len() < users.len() {
-                for &u in &loose {
-                    alive_user[u as usize] = false;
-                }
-                continue;
-            }
-            for &u in &users {
-                alive_user[u as usize] = false;
             }
             // Surprise, in nats: how unlikely these reviews are if each reviewer picked
             // products in proportion to their popularity, less the log of the number
@@ -731,21 +714,50 @@ fn lockstep_blocks(
             }
             surprise -= ln_binomial(extreme_reviewers, users.len() as u64)
                 + ln_binomial(extreme_nodes, nodes.len() as u64);
-            if users.len() >= BLOCK_REVIEWERS_MIN
+            // Members rated a good part of the block's products; two groups that share
+            // targets come out as one block whose members each cover their own part.
+            let coverage =
+                |u: &u32| into_block.get(u).copied().unwrap_or(0) as f64 / nodes.len() as f64;
+            let members: Vec<u32> = users
+                .iter()
+                .copied()
+                .filter(|u| {
+                    into_block.get(u).copied().unwrap_or(0) >= 2
+                        && coverage(u) >= MEMBER_COVERAGE_MIN
+                })
+                .collect();
+            if members.len() >= BLOCK_REVIEWERS_MIN
                 && nodes.len() >= BLOCK_PRODUCTS_MIN
                 && fill >= BLOCK_FILL_MIN
                 && surprise > 0.0
             {
                 blocks += 1;
-                for &u in &users {
+                for &u in &members {
+                    alive_user[u as usize] = false;
                     out[group[u as usize] as usize] = Some((
                         blocks as u32,
-                        users.len() as u32,
+                        members.len() as u32,
                         nodes.len() as u32,
-                        fill as f32,
+                        coverage(&u) as f32,
                         surprise as f32,
                     ));
                 }
+                continue;
+            }
+            // Not a block: the loose members leave and the rest is looked at again; when
+            // none are loose, the whole set is done with.
+            let loose: Vec<u32> = users
+                .iter()
+                .copied()
+                .filter(|u| coverage(u) < MEMBER_COVERAGE_MIN)
+                .collect();
+            let drop = if !loose.is_empty() && loose.len() < users.len() {
+                loose
+            } else {
+                users
+            };
+            for &u in &drop {
+                alive_user[u as usize] = false;
             }
         }
     }

@@ -179,9 +179,9 @@ fn card_of(extra: &[reviews::Row], product: &str) -> reviews::Card {
         for j in 0..12 {
             k += 1;
             b.push(&reviews::Row {
-                reviewer_id: format!("u{}", (p * 7 + j * 13) % 150),
+                reviewer_id: format!("u{}", mix(k) % 150),
                 product_id: format!("p{p}"),
-                rating: stars[(p + j) % stars.len()],
+                rating: stars[(mix(k + 7_777) % stars.len() as u64) as usize],
                 text: Some(plain_text(k)),
                 verified_purchase: Some(j % 8 != 0),
                 ..Default::default()
@@ -198,6 +198,14 @@ fn card_of(extra: &[reviews::Row], product: &str) -> reviews::Card {
         .find(|&p| data.product_name(p) == product)
         .expect("product in the file");
     report.products[p].clone()
+}
+
+/// A well-mixed number for each `k` (SplitMix64's finaliser).
+fn mix(k: usize) -> u64 {
+    let mut z = (k as u64).wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 /// A different ordinary text for each `k`: eight words drawn by a small LCG.
@@ -316,4 +324,41 @@ fn incentivized_reviews_fail_and_lose_their_weight() {
     );
     assert!(card.remaining <= 8, "{} remain", card.remaining);
     assert!(matches!(card.grade, 'D' | 'F'), "grade {}", card.grade);
+}
+
+#[test]
+fn honest_only_files_raise_few_suspicions() {
+    for (seed, graph_only) in [(1, true), (2, true), (3, false)] {
+        let p = Params {
+            seed,
+            honest_reviewers: 2_000,
+            products: 500,
+            sellers: 50,
+            independent_fakes: 0,
+            colluding_groups: 0,
+            bomber_groups: 0,
+            camouflaged_groups: 0,
+            incentivized: 0,
+            with_text: !graph_only,
+            with_dates: !graph_only,
+            with_links: !graph_only,
+            ..Params::default()
+        };
+        let g = generate(&p);
+        let mut b = reviews::Builder::new();
+        for r in &g.rows {
+            b.push(r).expect("valid row");
+        }
+        let data = b.finish();
+        let report = reviews::assess(&data);
+        let suspects = report.reviewers.iter().filter(|s| s.score >= 0.5).count();
+        let share = suspects as f64 / report.reviewers.len() as f64;
+        println!("seed {seed}, graph only {graph_only}: {} lockstep blocks, {suspects} suspects ({:.2}%)", report.blocks, share * 100.0);
+        assert_eq!(report.blocks, 0, "lockstep blocks among honest reviewers");
+        assert!(
+            share < 0.02,
+            "{:.1}% of honest reviewers at 0.5 or more",
+            share * 100.0
+        );
+    }
 }
