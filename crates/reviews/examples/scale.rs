@@ -54,6 +54,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             reviews::input::write_csv(&g.rows[..100_000.min(g.rows.len())], file(&small)?)?;
             reviews::input::write_csv(&g.rows, file(&large)?)?;
+            let mut labels = String::from("reviewer_id,label\n");
+            for (id, l) in &g.labels {
+                labels.push_str(&format!("{id},{}\n", l.as_str()));
+            }
+            std::fs::write(dir.join("labels.csv"), labels)?;
             let reviewers = g.labels.len();
             println!(
                 "wrote {} reviews by {reviewers} reviewers in {:.1} s",
@@ -83,6 +88,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     report.blocks,
                     peak_rss_mib().unwrap_or(f64::NAN)
                 );
+                if let Ok(labels) = std::fs::read_to_string(dir.join("labels.csv")) {
+                    let truth: std::collections::HashMap<&str, reviews::gen::Label> = labels
+                        .lines()
+                        .skip(1)
+                        .filter_map(|l| l.split_once(','))
+                        .filter_map(|(id, l)| {
+                            let label = [reviews::gen::Label::Honest]
+                                .into_iter()
+                                .chain(reviews::gen::Label::ANOMALIES)
+                                .find(|x| x.as_str() == l)?;
+                            Some((id, label))
+                        })
+                        .collect();
+                    let scored: Vec<(f32, reviews::gen::Label)> = (0..data.reviewer_count())
+                        .filter_map(|u| {
+                            Some((
+                                report.reviewers[u].score,
+                                *truth.get(data.reviewer_name(u))?,
+                            ))
+                        })
+                        .collect();
+                    for l in reviews::gen::Label::ANOMALIES {
+                        if let Some(s) = reviews::eval::score(&scored, l) {
+                            println!(
+                                "  {:17} {:5} reviewers: AUC {:.3}, P@k {:.3}, nDCG {:.3}",
+                                l.as_str(),
+                                s.positives,
+                                s.auc,
+                                s.precision_at_k,
+                                s.ndcg_at_k
+                            );
+                        }
+                    }
+                }
                 // Each label is printed with the time spent before it was reached.
                 let detail: Vec<String> = steps
                     .iter()
