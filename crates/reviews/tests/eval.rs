@@ -93,7 +93,7 @@ fn floor(all_columns: bool, l: Label) -> Option<(f64, f64)> {
         (false, Label::IndependentFake) => Some((0.70, 0.04)),
         (false, Label::Colluding) => Some((0.95, 0.40)),
         (false, Label::Bomber) => Some((0.98, 0.90)),
-        (false, Label::Camouflaged) => Some((0.65, 0.0)),
+        (false, Label::Camouflaged) => Some((0.70, 0.0)),
         (false, Label::Incentivized) => None,
         (true, Label::IndependentFake) => Some((0.99, 0.95)),
         (true, Label::Colluding) => Some((0.99, 0.90)),
