@@ -14,6 +14,10 @@ pub const SHORT_WORDS_MAX: u32 = 4;
 const PRIOR_REVIEWS: f64 = 200.0;
 /// Share of 1 to 5 stars on a typical marketplace (J-shaped).
 const TYPICAL_STARS: [f64; 5] = [0.08, 0.04, 0.07, 0.16, 0.65];
+/// A reviewer needs at least this many reviews to count as very active.
+const HEAVY_REVIEWS_MIN: usize = 10;
+/// The latest share of a product's dated reviews compared with the earlier ones.
+const RECENT_SHARE: f64 = 0.3;
 /// A reviewer who gave at least this many ratings, all high, rates everything high.
 const EASY_REVIEWS_MIN: usize = 3;
 
@@ -55,6 +59,8 @@ pub struct Card {
 /// Per-review facts every card counts, computed once for the file.
 pub struct Facts {
     one_time: Vec<bool>,
+    heavy: Vec<bool>,
+    heavy_reviews_min: usize,
     easy: Vec<bool>,
     brand_only: Vec<bool>,
     in_block: Vec<bool>,
@@ -76,6 +82,7 @@ struct Rates {
     incentive: f64,
     burst: f64,
     one_time: f64,
+    heavy: f64,
     easy: f64,
     brand_only: f64,
     in_block: f64,
@@ -109,6 +116,20 @@ impl Facts {
         let of =
             |v: &Vec<bool>| -> Vec<bool> { r.reviewer.iter().map(|&u| v[u as usize]).collect() };
         let one_time = of(&one_time_u);
+        // Very active reviewers: the file's top 1% by review count, and at least
+        // HEAVY_REVIEWS_MIN reviews.
+        let mut counts: Vec<usize> = (0..nu).map(|u| by_reviewer.get(u).len()).collect();
+        counts.sort_unstable();
+        let heavy_reviews_min = counts
+            .get(counts.len() * 99 / 100)
+            .copied()
+            .unwrap_or(0)
+            .max(HEAVY_REVIEWS_MIN);
+        let heavy: Vec<bool> = r
+            .reviewer
+            .iter()
+            .map(|&u| by_reviewer.get(u as usize).len() >= heavy_reviews_min)
+            .collect();
         let easy = of(&easy_u);
         let brand_only = of(&brand_u);
         let in_block = of(&a.in_block);
@@ -135,6 +156,7 @@ impl Facts {
             incentive: share(&|i| a.flags.incentive[i], &texted, 0.005),
             burst: share(&|i| a.flags.burst[i], &dated, 0.05),
             one_time: share(&|i| one_time[i], &all, 0.3),
+            heavy: share(&|i| heavy[i], &all, 0.05),
             easy: share(&|i| easy[i], &all, 0.1),
             brand_only: share(&|i| brand_only[i], &all, 0.05),
             in_block: share(&|i| in_block[i], &all, 0.005),
@@ -150,6 +172,8 @@ impl Facts {
         }
         Self {
             one_time,
+            heavy,
+            heavy_reviews_min,
             easy,
             brand_only,
             in_block,
@@ -244,6 +268,7 @@ pub fn card(r: &Reviews, a: &ReviewerAnalysis, f: &Facts, items: &[u32]) -> Card
             dated,
             f.rate.burst,
         ));
+        tests.push(trend_test(r, items));
     }
     tests.push(share_test(
         "one_time_reviewers",
@@ -251,6 +276,16 @@ pub fn card(r: &Reviews, a: &ReviewerAnalysis, f: &Facts, items: &[u32]) -> Card
         count(&|i| f.one_time[i]),
         n,
         f.rate.one_time,
+    ));
+    tests.push(share_test(
+        "reviewer_participation",
+        &format!(
+            "come from very active reviewers ({} reviews or more)",
+            f.heavy_reviews_min
+        ),
+        count(&|i| f.heavy[i]),
+        n,
+        f.rate.heavy,
     ));
     tests.push(share_test(
         "reviewer_ease",
@@ -315,6 +350,50 @@ pub fn card(r: &Reviews, a: &ReviewerAnalysis, f: &Facts, items: &[u32]) -> Card
         remaining,
         grade,
         tests,
+    }
+}
+
+/// Ratings of the latest reviews against the earlier ones of the same product: the
+/// share of high ratings among the latest, tested both ways against the earlier share
+/// (a sudden rise is brushing after bad reviews, a sudden fall is bombing).
+fn trend_test(r: &Reviews, items: &[u32]) -> Test {
+    let mut dated: Vec<(i64, bool)> = items
+        .iter()
+        .filter(|&&i| r.created_at[i as usize] != crate::input::NO_TIME)
+        .map(|&i| (r.created_at[i as usize], r.rating[i as usize] >= 4.5))
+        .collect();
+    dated.sort_unstable();
+    let recent_n = (dated.len() as f64 * RECENT_SHARE).round() as usize;
+    let earlier_n = dated.len() - recent_n;
+    if recent_n < 3 || earlier_n < 3 {
+        return Test {
+            name: "rating_trend",
+            result: Outcome::Pass,
+            detail: format!("{} dated reviews: too few to see a trend", dated.len()),
+        };
+    }
+    let earlier_high = dated[..earlier_n].iter().filter(|x| x.1).count();
+    let recent_high = dated[earlier_n..].iter().filter(|x| x.1).count();
+    // Earlier share with one pseudo-review each way, so 0% and 100% stay testable.
+    let p0 = (earlier_high as f64 + 1.0) / (earlier_n as f64 + 2.0);
+    let up = stats::binomial_upper(recent_high as u64, recent_n as u64, p0);
+    let down = 1.0 - stats::binomial_upper(recent_high as u64 + 1, recent_n as u64, p0);
+    let p = (2.0 * up.min(down)).min(1.0);
+    let result = if p < FAIL_P {
+        Outcome::Fail
+    } else if p < WARN_P {
+        Outcome::Warn
+    } else {
+        Outcome::Pass
+    };
+    Test {
+        name: "rating_trend",
+        result,
+        detail: format!(
+            "4.5 stars or more: {recent_high} of the latest {recent_n} reviews ({:.0}%) against {earlier_high} of the {earlier_n} before ({:.0}%); p = {p:.2e}",
+            100.0 * recent_high as f64 / recent_n as f64,
+            100.0 * earlier_high as f64 / earlier_n as f64
+        ),
     }
 }
 

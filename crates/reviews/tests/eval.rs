@@ -362,3 +362,33 @@ fn honest_only_files_raise_few_suspicions() {
         );
     }
 }
+
+#[test]
+fn sudden_rise_in_ratings_is_a_trend() {
+    let day = 86_400;
+    let mut extra = rows("turned", 30, |i| {
+        if i < 20 {
+            (2.0, "broke soon", true)
+        } else {
+            (5.0, "perfect now", true)
+        }
+    });
+    for (i, r) in extra.iter_mut().enumerate() {
+        r.created_at = Some(1_700_000_000 + i as i64 * 3 * day);
+    }
+    let mut steady = rows("steady", 30, |i| {
+        (if i % 2 == 0 { 2.0 } else { 5.0 }, "mixed", true)
+    });
+    for (i, r) in steady.iter_mut().enumerate() {
+        r.created_at = Some(1_700_000_000 + i as i64 * 3 * day);
+    }
+    extra.extend(steady);
+    assert_eq!(
+        result_of(&card_of(&extra, "turned"), "rating_trend"),
+        "fail"
+    );
+    assert_eq!(
+        result_of(&card_of(&extra, "steady"), "rating_trend"),
+        "pass"
+    );
+}
