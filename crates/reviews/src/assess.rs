@@ -889,7 +889,7 @@ fn bursts(r: &Reviews, by_product: &Groups) -> Vec<bool> {
 fn rings(r: &Reviews, by_reviewer: &Groups) -> (Vec<u32>, Vec<bool>) {
     let nu = r.reviewer_count();
     let mut ring = vec![1u32; nu];
-    let mut seller_linked = vec![false; nu];
+    let mut seller_linked = r.seller_flagged.clone();
     if r.link_count() == 0 {
         return (ring, seller_linked);
     }
@@ -915,7 +915,7 @@ fn rings(r: &Reviews, by_reviewer: &Groups) -> (Vec<u32>, Vec<bool>) {
         if links.is_empty() {
             continue;
         }
-        seller_linked[u] = by_reviewer.get(u).iter().any(|&i| {
+        seller_linked[u] |= by_reviewer.get(u).iter().any(|&i| {
             let s = r.product_seller[r.product[i as usize] as usize];
             s != NO_SELLER
                 && r.seller_links[s as usize]

@@ -493,5 +493,6 @@ fn row(
         reviewer_created_at: p.with_dates.then_some(made),
         reviewer_links: Vec::new(),
         seller_links: Vec::new(),
+        linked_to_seller: None,
     }
 }

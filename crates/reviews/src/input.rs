@@ -49,6 +49,8 @@ pub struct Row {
     pub reviewer_created_at: Option<i64>,
     pub reviewer_links: Vec<String>,
     pub seller_links: Vec<String>,
+    /// The reviewer is known to be linked to this review's seller.
+    pub linked_to_seller: Option<bool>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -93,6 +95,8 @@ pub struct Reviews {
     pub(crate) reviewer_links: Vec<Vec<u32>>,
     /// Per seller, sorted and deduplicated link ids.
     pub(crate) seller_links: Vec<Vec<u32>>,
+    /// Per reviewer: flagged as linked to a seller it reviewed (`linked_to_seller`).
+    pub(crate) seller_flagged: Vec<bool>,
 }
 
 impl Reviews {
@@ -159,6 +163,7 @@ pub struct Builder {
     reviewer_created_at: Vec<i64>,
     reviewer_links: Vec<Vec<u32>>,
     seller_links: Vec<Vec<u32>>,
+    seller_flagged: Vec<bool>,
 }
 
 /// What a builder refuses; the CSV reader turns it into a [`ParseError::Cell`].
@@ -187,6 +192,7 @@ impl Builder {
             row.reviewer_created_at,
             row.reviewer_links.iter().map(String::as_str),
             row.seller_links.iter().map(String::as_str),
+            row.linked_to_seller.unwrap_or(false),
         )
     }
 
@@ -203,6 +209,7 @@ impl Builder {
         reviewer_created_at: Option<i64>,
         reviewer_links: impl Iterator<Item = &'a str>,
         seller_links: impl Iterator<Item = &'a str>,
+        linked_to_seller: bool,
     ) -> Result<(), RowError> {
         let reviewer_id = reviewer_id.trim();
         let product_id = product_id.trim();
@@ -219,7 +226,9 @@ impl Builder {
         if u as usize == self.reviewer_created_at.len() {
             self.reviewer_created_at.push(NO_TIME);
             self.reviewer_links.push(Vec::new());
+            self.seller_flagged.push(false);
         }
+        self.seller_flagged[u as usize] |= linked_to_seller;
         let p = self.products.intern(product_id);
         if p as usize == self.product_seller.len() {
             self.product_seller.push(NO_SELLER);
@@ -292,6 +301,7 @@ impl Builder {
             reviewer_created_at: self.reviewer_created_at,
             reviewer_links: self.reviewer_links,
             seller_links: self.seller_links,
+            seller_flagged: self.seller_flagged,
         }
     }
 }
@@ -307,7 +317,7 @@ fn cut(text: &str) -> &str {
     &text[..end]
 }
 
-const COLUMNS: [&str; 11] = [
+const COLUMNS: [&str; 12] = [
     "review_id",
     "reviewer_id",
     "product_id",
@@ -319,6 +329,7 @@ const COLUMNS: [&str; 11] = [
     "reviewer_created_at",
     "reviewer_links",
     "seller_links",
+    "linked_to_seller",
 ];
 const REQUIRED: [&str; 3] = ["reviewer_id", "product_id", "rating"];
 
@@ -363,10 +374,11 @@ pub fn parse_csv<R: std::io::Read>(input: R) -> Result<Reviews, ParseError> {
         col("text"),
         col("verified_purchase"),
     );
-    let (c_rcreated, c_rlinks, c_slinks) = (
+    let (c_rcreated, c_rlinks, c_slinks, c_linked) = (
         col("reviewer_created_at"),
         col("reviewer_links"),
         col("seller_links"),
+        col("linked_to_seller"),
     );
 
     let mut builder = Builder::new();
@@ -407,19 +419,17 @@ pub fn parse_csv<R: std::io::Read>(input: R) -> Result<Reviews, ParseError> {
         };
         let created_at = time(c_created, "created_at")?;
         let reviewer_created_at = time(c_rcreated, "reviewer_created_at")?;
-        let verified_s = get(c_verified).trim();
-        let verified = match verified_s.to_ascii_lowercase().as_str() {
-            "" => None,
-            "true" | "yes" | "y" | "1" => Some(true),
-            "false" | "no" | "n" | "0" => Some(false),
-            _ => {
-                return Err(cell_error(
-                    c_verified,
-                    "verified_purchase",
-                    format!("`{verified_s}` is not true or false"),
-                ))
+        let flag = |c: usize, name: &'static str| -> Result<Option<bool>, ParseError> {
+            let s = get(c).trim();
+            match s.to_ascii_lowercase().as_str() {
+                "" => Ok(None),
+                "true" | "yes" | "y" | "1" => Ok(Some(true)),
+                "false" | "no" | "n" | "0" => Ok(Some(false)),
+                _ => Err(cell_error(c, name, format!("`{s}` is not true or false"))),
             }
         };
+        let verified = flag(c_verified, "verified_purchase")?;
+        let linked_to_seller = flag(c_linked, "linked_to_seller")?;
         let text = get(c_text);
         builder
             .push_parts(
@@ -433,6 +443,7 @@ pub fn parse_csv<R: std::io::Read>(input: R) -> Result<Reviews, ParseError> {
                 reviewer_created_at,
                 get(c_rlinks).split(';'),
                 get(c_slinks).split(';'),
+                linked_to_seller.unwrap_or(false),
             )
             .map_err(|e| match e {
                 RowError::EmptyReviewer => {
@@ -488,6 +499,9 @@ pub fn write_csv<W: std::io::Write>(rows: &[Row], out: W) -> std::io::Result<()>
             time(r.reviewer_created_at),
             r.reviewer_links.join(";"),
             r.seller_links.join(";"),
+            r.linked_to_seller
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
         ])?;
     }
     w.flush()

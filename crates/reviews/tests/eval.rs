@@ -392,3 +392,33 @@ fn sudden_rise_in_ratings_is_a_trend() {
         "pass"
     );
 }
+
+#[test]
+fn links_to_the_seller_by_shared_id_or_by_flag() {
+    let csv =
+        "reviewer_id,product_id,seller_id,rating,reviewer_links,seller_links,linked_to_seller\n\
+               a,p1,s1,5,dev-1;card-9,card-9,\n\
+               b,p1,s1,5,dev-2,,true\n\
+               c,p1,s1,4,dev-3,,false\n\
+               d,p2,s2,5,dev-1,,\n";
+    let data = reviews::parse_csv(csv.as_bytes()).expect("valid file");
+    let report = reviews::assess(&data);
+    let codes = |id: &str| -> Vec<&'static str> {
+        let u = data.reviewer_index(id).expect("reviewer");
+        report.reviewers[u]
+            .reasons
+            .iter()
+            .map(|r| r.code())
+            .collect()
+    };
+    assert!(codes("a").contains(&"linked_to_seller"), "{:?}", codes("a"));
+    assert!(codes("b").contains(&"linked_to_seller"), "{:?}", codes("b"));
+    assert!(
+        !codes("c").contains(&"linked_to_seller"),
+        "{:?}",
+        codes("c")
+    );
+    // d shares a device with a, so both are in a ring of two.
+    assert!(codes("d").contains(&"linked_accounts"), "{:?}", codes("d"));
+    assert!(!codes("c").contains(&"linked_accounts"), "{:?}", codes("c"));
+}

@@ -18,7 +18,8 @@ const TEXT_REVIEWERS_MAX: usize = 20;
 pub struct ReviewsArgs {
     /// CSV with a header: reviewer_id, product_id, rating (0-5) required; review_id,
     /// seller_id, created_at (RFC 3339), text, verified_purchase, reviewer_created_at,
-    /// reviewer_links, seller_links (semicolon-separated ids) optional.
+    /// reviewer_links, seller_links (semicolon-separated ids of devices, payment
+    /// instruments, addresses), linked_to_seller (true/false) optional.
     file: std::path::PathBuf,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
