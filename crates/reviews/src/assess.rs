@@ -152,8 +152,10 @@ pub struct ReviewerAnalysis {
     pub trust: Vec<f32>,
     /// Per reviewer: in an accepted lockstep block.
     pub in_block: Vec<bool>,
-    /// Per product: trust-weighted consensus rating.
+    /// Per product: reliability-weighted consensus rating.
     pub quality: Vec<f32>,
+    /// Per reviewer: reliability from the consensus rounds, in [0.05, 1].
+    pub reliability: Vec<f32>,
     pub flags: ReviewFlags,
     pub blocks: usize,
 }
@@ -204,15 +206,13 @@ pub fn analyse(
     progress: &mut dyn FnMut(usize, &str),
 ) -> ReviewerAnalysis {
     let nu = r.reviewer_count();
-    let np = r.product_count();
     let ne = r.len();
 
     progress(1, "consensus");
     let (reliability, quality, gap) = reliability(r, by_reviewer, by_product);
-    let _ = &reliability;
 
     progress(2, "lockstep blocks");
-    let (block_of, blocks) = lockstep_blocks(r, by_reviewer, by_product);
+    let (block_of, blocks) = lockstep_blocks(r, by_reviewer);
 
     progress(3, "texts");
     let mut flags = ReviewFlags {
@@ -472,12 +472,12 @@ pub fn analyse(
             t.clamp(0.0, 1.0)
         })
         .collect();
-    let _ = np;
     ReviewerAnalysis {
         suspicion,
         trust,
         in_block,
         quality,
+        reliability,
         flags,
         blocks,
     }
@@ -550,11 +550,7 @@ type BlockInfo = (u32, u32, u32, f32, f32);
 /// camouflage reviews count little) then takes the densest block out of the candidate
 /// graph, again and again; a block is kept when most of its reviewer x product pairs
 /// are reviews.
-fn lockstep_blocks(
-    r: &Reviews,
-    by_reviewer: &Groups,
-    by_product: &Groups,
-) -> (Vec<Option<BlockInfo>>, usize) {
+fn lockstep_blocks(r: &Reviews, by_reviewer: &Groups) -> (Vec<Option<BlockInfo>>, usize) {
     let nu = r.reviewer_count();
     let np = r.product_count();
     // Sign-split products: node 2p for praise, 2p+1 for blame.
@@ -582,7 +578,6 @@ fn lockstep_blocks(
             node_reviewers[n as usize].push(u as u32);
         }
     }
-    let _ = by_product;
 
     // Candidates by co-review counting with a dense scratch array; partners are joined
     // into components, each searched for blocks on its own, so that a large sparse set

@@ -1,6 +1,6 @@
 //! `marketguard assess reviews FILE.csv`: reviewer suspicion and product report cards.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -47,10 +47,13 @@ pub fn run(args: ReviewsArgs) -> anyhow::Result<ExitCode> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
-        Format::Json => println!("{}", report_json(&data, &report)),
-        Format::Text => print!("{}", report_text(&data, &report)),
+        Format::Json => write_json(&mut out, &data, &report)?,
+        Format::Text => out.write_all(report_text(&data, &report).as_bytes())?,
     }
+    out.flush().context("failed to write the report")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -83,42 +86,47 @@ fn card_json(c: &reviews::Card) -> serde_json::Map<String, serde_json::Value> {
 }
 
 /// The contract's JSON: reviewers with suspicion and reasons, products with ratings,
-/// grade and tests; sellers beside them when the file names sellers.
-pub fn report_json(data: &reviews::Reviews, report: &reviews::Report) -> serde_json::Value {
-    let reviewers: Vec<serde_json::Value> = report
-        .reviewers
-        .iter()
-        .enumerate()
-        .map(|(u, s)| {
-            json!({
-                "reviewer_id": data.reviewer_name(u),
-                "suspicion": round(s.score, 3),
-                "reasons": s.reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
-                "reason_codes": s.reasons.iter().map(|r| r.code()).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let products: Vec<serde_json::Value> = report
-        .products
-        .iter()
-        .enumerate()
-        .map(|(p, c)| {
+/// grade and tests; sellers beside them when the file names sellers. Written one
+/// element at a time, so that a million reviews never become one tree in memory.
+pub fn write_json(
+    out: &mut impl std::io::Write,
+    data: &reviews::Reviews,
+    report: &reviews::Report,
+) -> anyhow::Result<()> {
+    out.write_all(b"{\"reviewers\":[")?;
+    for (u, s) in report.reviewers.iter().enumerate() {
+        if u > 0 {
+            out.write_all(b",")?;
+        }
+        let reviewer = json!({
+            "reviewer_id": data.reviewer_name(u),
+            "suspicion": round(s.score, 3),
+            "reasons": s.reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+            "reason_codes": s.reasons.iter().map(|r| r.code()).collect::<Vec<_>>(),
+        });
+        serde_json::to_writer(&mut *out, &reviewer)?;
+    }
+    for (key, id, cards) in [
+        ("products", "product_id", &report.products),
+        ("sellers", "seller_id", &report.sellers),
+    ] {
+        write!(out, "],\"{key}\":[")?;
+        for (i, c) in cards.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
             let mut o = card_json(c);
-            o.insert("product_id".into(), data.product_name(p).into());
-            serde_json::Value::Object(o)
-        })
-        .collect();
-    let sellers: Vec<serde_json::Value> = report
-        .sellers
-        .iter()
-        .enumerate()
-        .map(|(s, c)| {
-            let mut o = card_json(c);
-            o.insert("seller_id".into(), data.seller_name(s).into());
-            serde_json::Value::Object(o)
-        })
-        .collect();
-    json!({"reviewers": reviewers, "products": products, "sellers": sellers})
+            let name = if key == "products" {
+                data.product_name(i)
+            } else {
+                data.seller_name(i)
+            };
+            o.insert(id.into(), name.into());
+            serde_json::to_writer(&mut *out, &serde_json::Value::Object(o))?;
+        }
+    }
+    out.write_all(b"]}\n")?;
+    Ok(())
 }
 
 /// A person's report: products worst grade first, then the most suspected reviewers.
