@@ -11,6 +11,8 @@ use crate::Format;
 
 /// Files with more rows than this get a progress bar (when stderr is a terminal).
 const PROGRESS_ROWS_MIN: usize = 100_000;
+/// Products listed in the text report, worst grade first.
+const TEXT_PRODUCTS_MAX: usize = 50;
 /// Reviewers listed in the text report, most suspected first.
 const TEXT_REVIEWERS_MAX: usize = 20;
 
@@ -49,12 +51,19 @@ pub fn run(args: ReviewsArgs) -> anyhow::Result<ExitCode> {
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match args.format {
-        Format::Json => write_json(&mut out, &data, &report)?,
-        Format::Text => out.write_all(report_text(&data, &report).as_bytes())?,
+    let written = match args.format {
+        Format::Json => write_json(&mut out, &data, &report),
+        Format::Text => out.write_all(report_text(&data, &report).as_bytes()),
     }
-    out.flush().context("failed to write the report")?;
-    Ok(ExitCode::SUCCESS)
+    .and_then(|()| out.flush());
+    match written {
+        // The reader stopped reading (`| head`): nothing is wrong.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        other => {
+            other.context("failed to write the report")?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 fn round(x: f32, places: i32) -> f64 {
@@ -92,7 +101,7 @@ pub fn write_json(
     out: &mut impl std::io::Write,
     data: &reviews::Reviews,
     report: &reviews::Report,
-) -> anyhow::Result<()> {
+) -> std::io::Result<()> {
     out.write_all(b"{\"reviewers\":[")?;
     for (u, s) in report.reviewers.iter().enumerate() {
         if u > 0 {
@@ -143,7 +152,14 @@ pub fn report_text(data: &reviews::Reviews, report: &reviews::Report) -> String 
     );
     let mut order: Vec<usize> = (0..report.products.len()).collect();
     order.sort_by_key(|&p| (std::cmp::Reverse(report.products[p].grade), p));
-    for p in order {
+    if order.len() > TEXT_PRODUCTS_MAX {
+        let _ = writeln!(
+            out,
+            "the {TEXT_PRODUCTS_MAX} worst graded of {} products (--format json lists all)",
+            order.len()
+        );
+    }
+    for p in order.into_iter().take(TEXT_PRODUCTS_MAX) {
         let c = &report.products[p];
         let adjusted = c
             .adjusted_rating
