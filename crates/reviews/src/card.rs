@@ -14,6 +14,25 @@ pub const SHORT_WORDS_MAX: u32 = 4;
 const PRIOR_REVIEWS: f64 = 200.0;
 /// Share of 1 to 5 stars on a typical marketplace (J-shaped).
 const TYPICAL_STARS: [f64; 5] = [0.08, 0.04, 0.07, 0.16, 0.65];
+/// Buckets of mean rating (1 to 5) for comparing rating shapes.
+const MEAN_BUCKETS: usize = 16;
+/// Weight, in reviews, of the file's whole histogram in each bucket's.
+const SHAPE_PRIOR_REVIEWS: f64 = 50.0;
+
+fn mean_bucket(h: &[u32; 5]) -> usize {
+    let n: u32 = h.iter().sum();
+    if n == 0 {
+        return MEAN_BUCKETS - 1;
+    }
+    let mean = h
+        .iter()
+        .enumerate()
+        .map(|(k, &c)| (k + 1) as f64 * c as f64)
+        .sum::<f64>()
+        / n as f64;
+    (((mean - 1.0) / 4.0 * MEAN_BUCKETS as f64) as usize).min(MEAN_BUCKETS - 1)
+}
+
 /// A reviewer needs at least this many reviews to count as very active.
 const HEAVY_REVIEWS_MIN: usize = 10;
 /// The latest share of a product's dated reviews compared with the earlier ones.
@@ -69,9 +88,10 @@ pub struct Facts {
     has_dates: bool,
     has_verified: bool,
     has_sellers: bool,
-    /// Population rates (per review) and rating histogram.
+    /// Population rates (per review).
     rate: Rates,
-    hist: [f64; 5],
+    /// Pooled rating histogram of the products whose mean falls in each bucket.
+    by_mean: Vec<[f64; 5]>,
 }
 
 #[derive(Default)]
@@ -170,6 +190,25 @@ impl Facts {
         for (h, typical) in hist.iter_mut().zip(TYPICAL_STARS) {
             *h = (*h + PRIOR_REVIEWS * typical) / (ne as f64 + PRIOR_REVIEWS);
         }
+        // Shapes are compared among products of about the same mean rating: a poor
+        // product is not strange for having a poor product's histogram.
+        let mut per_product = vec![[0u32; 5]; r.product_count()];
+        for i in 0..ne {
+            per_product[r.product[i] as usize][bins[i] as usize] += 1;
+        }
+        let mut by_mean = vec![[0f64; 5]; MEAN_BUCKETS];
+        for h in &per_product {
+            let b = mean_bucket(h);
+            for k in 0..5 {
+                by_mean[b][k] += h[k] as f64;
+            }
+        }
+        for pooled in &mut by_mean {
+            let n: f64 = pooled.iter().sum();
+            for k in 0..5 {
+                pooled[k] = (pooled[k] + SHAPE_PRIOR_REVIEWS * hist[k]) / (n + SHAPE_PRIOR_REVIEWS);
+            }
+        }
         Self {
             one_time,
             heavy,
@@ -183,7 +222,7 @@ impl Facts {
             has_verified: r.has_verified(),
             has_sellers: r.has_sellers(),
             rate,
-            hist,
+            by_mean,
         }
     }
 }
@@ -397,17 +436,21 @@ fn trend_test(r: &Reviews, items: &[u32]) -> Test {
     }
 }
 
-/// The rating histogram against the file's (G-test), and the "strange" shape: both ends
-/// present with the middle emptier than the file's.
+/// The rating histogram against those of products with about the same mean rating
+/// (G-test; 3 degrees of freedom, as the mean is shared), and the "both ends, no
+/// middle" shape: 1 and 5 stars present with fewer 2-4 than such products have.
 fn distribution_test(f: &Facts, items: &[u32]) -> Test {
-    let mut obs = [0u64; 5];
+    let mut obs = [0u32; 5];
     for &i in items {
         obs[f.bin[i as usize] as usize] += 1;
     }
+    let expected = &f.by_mean[mean_bucket(&obs)];
+    let obs: [u64; 5] = obs.map(u64::from);
     let n = items.len() as u64;
-    let (g, p) = stats::g_test(&obs, &f.hist);
+    let (g, _) = stats::g_test(&obs, expected);
+    let p = stats::chi_squared_upper(g, 3.0);
     let middle = obs[1] + obs[2] + obs[3];
-    let middle_expected = f.hist[1] + f.hist[2] + f.hist[3];
+    let middle_expected = expected[1] + expected[2] + expected[3];
     let hollow = obs[0] > 0
         && obs[4] > 0
         && stats::binomial_upper(n - middle, n, 1.0 - middle_expected) < WARN_P;
@@ -422,7 +465,7 @@ fn distribution_test(f: &Facts, items: &[u32]) -> Test {
         name: "rating_distribution",
         result,
         detail: format!(
-            "1-5 stars: {}/{}/{}/{}/{} of {n}; against the file's shape G = {g:.1}, p = {p:.2e}{}",
+            "1-5 stars: {}/{}/{}/{}/{} of {n}; against products of about the same mean G = {g:.1}, p = {p:.2e}{}",
             obs[0],
             obs[1],
             obs[2],
