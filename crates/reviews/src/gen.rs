@@ -52,6 +52,8 @@ pub struct Params {
     pub reviews_per_reviewer: f64,
     /// Spread of honest ratings around a reviewer's own view of a product, in stars.
     pub rating_noise: f64,
+    /// Share of honest reviewers who rate everything about 1.5 stars higher.
+    pub lenient_share: f64,
     pub independent_fakes: usize,
     pub colluding_groups: usize,
     pub bomber_groups: usize,
@@ -76,6 +78,7 @@ impl Default for Params {
             sellers: 80,
             reviews_per_reviewer: 4.0,
             rating_noise: 0.8,
+            lenient_share: 0.25,
             independent_fakes: 60,
             colluding_groups: 4,
             bomber_groups: 3,
@@ -303,7 +306,7 @@ pub fn generate(p: &Params) -> Generated {
     // Honest reviewers: a leniency of their own, some who give five stars to everything.
     for k in 0..p.honest_reviewers {
         let id = format!("h{k}");
-        let lenient = if rng.random::<f64>() < 0.25 {
+        let lenient = if rng.random::<f64>() < p.lenient_share {
             1.5
         } else {
             0.3 * normal(&mut rng)

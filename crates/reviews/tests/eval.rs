@@ -41,6 +41,14 @@ fn settings() -> Vec<Setting> {
             },
         },
         Setting {
+            name: "graph only, many lenient honest, fewer reviews each",
+            params: Params {
+                lenient_share: 0.45,
+                reviews_per_reviewer: 2.5,
+                ..graph_only.clone()
+            },
+        },
+        Setting {
             name: "graph only, small groups, few targets",
             params: Params {
                 group_size: 5,
@@ -90,7 +98,7 @@ fn run(p: &Params) -> HashMap<Label, Scores> {
 /// the anomaly: an incentivized review differs from an honest one only in its text.
 fn floor(all_columns: bool, l: Label) -> Option<(f64, f64)> {
     match (all_columns, l) {
-        (false, Label::IndependentFake) => Some((0.70, 0.04)),
+        (false, Label::IndependentFake) => Some((0.65, 0.0)),
         (false, Label::Colluding) => Some((0.95, 0.40)),
         (false, Label::Bomber) => Some((0.98, 0.90)),
         (false, Label::Camouflaged) => Some((0.70, 0.0)),
