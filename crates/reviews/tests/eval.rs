@@ -430,3 +430,29 @@ fn links_to_the_seller_by_shared_id_or_by_flag() {
     assert!(codes("d").contains(&"linked_accounts"), "{:?}", codes("d"));
     assert!(!codes("c").contains(&"linked_accounts"), "{:?}", codes("c"));
 }
+
+#[test]
+fn example_file_flags_the_planted_reviewers_only() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/reviews.csv");
+    let file = std::fs::File::open(path).expect("examples/reviews.csv");
+    let data = reviews::parse_csv(file).expect("the example parses");
+    let report = reviews::assess(&data);
+    let mut flagged: Vec<&str> = (0..data.reviewer_count())
+        .filter(|&u| report.reviewers[u].score >= 0.5)
+        .map(|u| data.reviewer_name(u))
+        .collect();
+    flagged.sort_unstable();
+    // Seven brushing accounts (shared card with the seller, same-day copy-paste praise),
+    // three competitors' bombers and two reviewers who declare a free product.
+    let mut planted: Vec<String> = (0..7).map(|i| format!("happy_user_{i}")).collect();
+    planted.extend((0..3).map(|i| format!("rival{i}")));
+    planted.extend(["maria_g".to_string(), "olga_k".to_string()]);
+    planted.sort_unstable();
+    assert_eq!(flagged, planted);
+    let earbuds = (0..data.product_count())
+        .find(|&p| data.product_name(p) == "earbuds-x9")
+        .expect("earbuds in the example");
+    let card = &report.products[earbuds];
+    assert!(card.adjusted_rating.expect("some trust left") < card.rating - 0.5);
+    assert_eq!(card.grade, 'F');
+}
