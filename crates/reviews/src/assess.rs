@@ -91,7 +91,7 @@ impl fmt::Display for Reason {
             ),
             Reason::Lockstep { block, reviewers, products, fill, surprise } => write!(
                 f,
-                "in lockstep group {block}: {reviewers} reviewers rated the same {products} products alike (this one {:.0}% of them; about 1 in 10^{:.0} by chance)",
+                "in lockstep group {block}: {reviewers} reviewers giving the same extreme ratings to {products} products, {:.0}% of which this reviewer rated (about 1 in 10^{:.0} by chance)",
                 fill * 100.0,
                 surprise / std::f32::consts::LN_10
             ),

@@ -187,6 +187,43 @@ pub fn report_text(data: &reviews::Reviews, report: &reviews::Report) -> String 
             );
         }
     }
+    let mut poor_sellers: Vec<usize> = (0..report.sellers.len())
+        .filter(|&s| matches!(report.sellers[s].grade, 'D' | 'F'))
+        .collect();
+    poor_sellers.sort_by_key(|&s| (std::cmp::Reverse(report.sellers[s].grade), s));
+    if !report.sellers.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} of {} sellers graded D or F",
+            poor_sellers.len(),
+            report.sellers.len()
+        );
+    }
+    for &s in poor_sellers.iter().take(TEXT_PRODUCTS_MAX) {
+        let c = &report.sellers[s];
+        let failed: Vec<&str> = c
+            .tests
+            .iter()
+            .filter(|t| t.result == reviews::Outcome::Fail)
+            .map(|t| t.name)
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {}: grade {}, rating {:.2}, adjusted {} ({} of {} reviews remain){}",
+            data.seller_name(s),
+            c.grade,
+            c.rating,
+            c.adjusted_rating
+                .map_or("none".to_string(), |x| format!("{x:.2}")),
+            c.remaining,
+            c.reviews,
+            if failed.is_empty() {
+                String::new()
+            } else {
+                format!("; fails {}", failed.join(", "))
+            }
+        );
+    }
     let mut suspects: Vec<usize> = (0..report.reviewers.len())
         .filter(|&u| report.reviewers[u].score >= 0.5)
         .collect();
