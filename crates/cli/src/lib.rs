@@ -66,7 +66,8 @@ enum Command {
     /// Deadlines: fire the ones that are due (the timer loop).
     #[command(subcommand)]
     Timers(cmd::timers::TimersCommand),
-    /// A shopper's checks: a seller's store figures, a listing, tracking numbers.
+    /// A shopper's checks: a seller's store figures, a listing, tracking numbers,
+    /// reviews exported to CSV.
     #[command(subcommand)]
     Assess(cmd::assess::AssessCommand),
 }

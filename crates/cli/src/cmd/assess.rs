@@ -43,6 +43,10 @@ pub enum AssessCommand {
     /// A number given for several order_ids of the input counts as reused. JSON Lines
     /// out with `--format json`, one a number, in input order.
     Tracking(TrackingArgs),
+    /// Which reviews to believe: each reviewer's suspicion (0-1) with reasons, and per
+    /// product (and seller) a report card of tests, an adjusted rating from the
+    /// trusted reviews, and a grade A-F.
+    Reviews(super::reviews::ReviewsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -92,6 +96,7 @@ pub fn run(command: AssessCommand) -> anyhow::Result<ExitCode> {
         AssessCommand::Seller(args) => seller_cmd(args),
         AssessCommand::Listing(args) => listing_cmd(args),
         AssessCommand::Tracking(args) => tracking_cmd(args),
+        AssessCommand::Reviews(args) => super::reviews::run(args),
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod assess;
 pub mod ledger;
 pub mod orders;
+pub mod reviews;
 pub mod scan;
 pub mod sellers;
 pub mod serve;
