@@ -72,6 +72,7 @@ policy_fields!(
     genuine_multiplier_bps,
     eu_withdrawal_days,
     legal_guarantee_days,
+    parcel_stale_days,
 );
 
 #[derive(Debug, Default, Deserialize)]

@@ -495,3 +495,68 @@ async fn a_parcel_far_lighter_than_the_item_is_ship_and_switch_and_backs_a_wrong
         assert!(err.to_string().contains("grams"), "{err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parcel_without_carrier_events_is_marked_stale_once() {
+    for (store, _guard) in stores().await.unwrap() {
+        let engine = Engine::new(store.clone(), Policy::default());
+        for o in ["s-a", "s-b"] {
+            paid_order(&engine, o).await;
+            engine
+                .execute(&req(
+                    o,
+                    seller(),
+                    Command::Ship {
+                        tracking: "LP12345678901234".into(),
+                    },
+                    1.0,
+                ))
+                .await
+                .unwrap();
+        }
+        // The carrier weighs s-b on day 8: its clock starts again.
+        engine
+            .execute(&req(
+                "s-b",
+                Actor::Carrier,
+                Command::Weigh { grams: 300 },
+                8.0,
+            ))
+            .await
+            .unwrap();
+        let stale = |log: Vec<Event>| {
+            log.iter()
+                .filter(|e| matches!(e, Event::ParcelStale { .. }))
+                .count()
+        };
+        // Day 10.9: nothing is due yet (shipped on day 1, 10 days allowed).
+        engine
+            .run_due_timers(
+                req("s-a", Actor::System, Command::Cancel, 10.9).at,
+                usize::MAX,
+            )
+            .await
+            .unwrap();
+        assert_eq!(stale(events(&engine, "s-a").await), 0);
+        // Day 11.5: s-a is stale, s-b (weighed on day 8) not.
+        engine
+            .run_due_timers(
+                req("s-a", Actor::System, Command::Cancel, 11.5).at,
+                usize::MAX,
+            )
+            .await
+            .unwrap();
+        assert_eq!(stale(events(&engine, "s-a").await), 1);
+        assert_eq!(stale(events(&engine, "s-b").await), 0);
+        // Day 18.5: s-b too; s-a is not marked twice.
+        engine
+            .run_due_timers(
+                req("s-a", Actor::System, Command::Cancel, 18.5).at,
+                usize::MAX,
+            )
+            .await
+            .unwrap();
+        assert_eq!(stale(events(&engine, "s-a").await), 1);
+        assert_eq!(stale(events(&engine, "s-b").await), 1);
+    }
+}

@@ -65,10 +65,12 @@ pub enum TimerKind {
     RefundAfterReturn,
     /// A shipped return that never arrives goes to the platform.
     ReturnOverdue,
+    /// No carrier event for `parcel_stale_days`: the parcel is marked stale.
+    ParcelStale,
 }
 
 impl TimerKind {
-    pub const ALL: [TimerKind; 9] = [
+    pub const ALL: [TimerKind; 10] = [
         TimerKind::HandlingDeadline,
         TimerKind::ProtectionEnds,
         TimerKind::GuaranteeDeadline,
@@ -78,6 +80,7 @@ impl TimerKind {
         TimerKind::ReturnShipDeadline,
         TimerKind::RefundAfterReturn,
         TimerKind::ReturnOverdue,
+        TimerKind::ParcelStale,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +94,7 @@ impl TimerKind {
             TimerKind::ReturnShipDeadline => "return_ship_deadline",
             TimerKind::RefundAfterReturn => "refund_after_return",
             TimerKind::ReturnOverdue => "return_overdue",
+            TimerKind::ParcelStale => "parcel_stale",
         }
     }
 
@@ -471,6 +475,10 @@ pub fn decide(
                 kind: TimerKind::GuaranteeDeadline,
                 due: guarantee,
             });
+            d.timers.push(Timer {
+                kind: TimerKind::ParcelStale,
+                due: now.plus_days(policy.parcel_stale_days),
+            });
         }
         Command::Weigh { grams } => {
             permit(
@@ -491,6 +499,10 @@ pub fn decide(
                 )));
             }
             d.events.push(Event::Weighed { grams: *grams });
+            d.timers.push(Timer {
+                kind: TimerKind::ParcelStale,
+                due: now.plus_days(policy.parcel_stale_days),
+            });
         }
         Command::Deliver { country } => {
             permit(
@@ -853,6 +865,16 @@ fn fire(
     policy: &Policy,
 ) {
     match kind {
+        TimerKind::ParcelStale => {
+            let last = o.last_carrier_at.or(o.shipped_at);
+            let quiet = last.is_some_and(|t| t.plus_days(policy.parcel_stale_days) <= now);
+            if o.status == Status::Shipped && quiet && !o.parcel_stale {
+                let days = last.map_or(0, |t| (now.unix_ms() - t.unix_ms()) / domain::MS_PER_DAY);
+                d.events.push(Event::ParcelStale {
+                    days_without_movement: days,
+                });
+            }
+        }
         TimerKind::HandlingDeadline => {
             if o.status == Status::Paid && o.ship_by.is_some_and(|t| t <= now) {
                 refund_all(o, a, d, CancelReason::NotShippedInTime);

@@ -262,6 +262,11 @@ pub enum Event {
     Weighed {
         grams: i64,
     },
+    /// No carrier movement for the policy's number of days: the parcel may never
+    /// have been handed over.
+    ParcelStale {
+        days_without_movement: i64,
+    },
     /// The parcel checks found something when the order was shipped or delivered.
     ParcelFlagged {
         /// `shipped` or `delivered`.
@@ -324,6 +329,7 @@ impl Event {
             Event::CaseOpened { .. } => "case_opened",
             Event::ParcelFlagged { .. } => "parcel_flagged",
             Event::Weighed { .. } => "weighed",
+            Event::ParcelStale { .. } => "parcel_stale",
             Event::BuyerWarned { .. } => "buyer_warned",
             Event::CaseClosed { .. } => "case_closed",
         }
@@ -392,6 +398,10 @@ pub struct Order {
     pub carrier_weight_grams: Option<i64>,
     /// Signal kinds the parcel checks raised (fake_tracking, ship_and_switch).
     pub parcel_kinds: Vec<String>,
+    /// The last carrier event (weighing); marked stale after `parcel_stale_days`
+    /// without one.
+    pub last_carrier_at: Option<Timestamp>,
+    pub parcel_stale: bool,
     pub clawed_back_minor: i64,
     pub guarantee_minor: i64,
     pub return_shipping_paid_minor: i64,
@@ -485,6 +495,8 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
             weight_grams: *weight_grams,
             carrier_weight_grams: None,
             parcel_kinds: Vec::new(),
+            last_carrier_at: None,
+            parcel_stale: false,
             clawed_back_minor: 0,
             guarantee_minor: 0,
             return_shipping_paid_minor: 0,
@@ -587,7 +599,11 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
                         }
                     }
                 }
-                Event::Weighed { grams } => o.carrier_weight_grams = Some(*grams),
+                Event::Weighed { grams } => {
+                    o.carrier_weight_grams = Some(*grams);
+                    o.last_carrier_at = Some(at);
+                }
+                Event::ParcelStale { .. } => o.parcel_stale = true,
                 e => apply_dispute(&mut o, e, at),
             }
             o

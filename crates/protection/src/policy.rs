@@ -53,6 +53,8 @@ pub struct Policy {
     /// Hold messages whose scan verdict is `block`: they are recorded, never shown
     /// to the buyer.
     pub hold_blocked_messages: bool,
+    /// Days without a carrier event after which a shipped parcel is marked stale.
+    pub parcel_stale_days: i64,
 }
 
 impl Default for Policy {
@@ -90,6 +92,7 @@ impl Default for Policy {
             .map(String::from)
             .to_vec(),
             hold_blocked_messages: true,
+            parcel_stale_days: 10,
         }
     }
 }
@@ -131,6 +134,7 @@ impl Policy {
             ("return_transit_days_max", self.return_transit_days_max),
             ("eu_withdrawal_days", self.eu_withdrawal_days),
             ("legal_guarantee_days", self.legal_guarantee_days),
+            ("parcel_stale_days", self.parcel_stale_days),
         ];
         for (name, v) in non_negative {
             if !(0..=3650).contains(&v) {
@@ -139,6 +143,9 @@ impl Policy {
         }
         if !(10_000..=50_000).contains(&self.genuine_multiplier_bps) {
             return Err("policy genuine_multiplier_bps must be 10000 (1.0) to 50000".into());
+        }
+        if self.parcel_stale_days == 0 {
+            return Err("policy parcel_stale_days must be at least 1".into());
         }
         if self.handling_days_default == 0 || self.delivery_cap_days == 0 {
             return Err("policy handling and delivery days must be at least 1".into());

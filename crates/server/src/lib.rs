@@ -50,6 +50,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<ops::Metrics>,
     pub limiter: Arc<ops::RateLimiter>,
+    pub keys: Arc<auth::KeyCache>,
 }
 
 impl AppState {
@@ -59,6 +60,7 @@ impl AppState {
             clock,
             metrics: Arc::default(),
             limiter: Arc::default(),
+            keys: Arc::default(),
         }
     }
 }
@@ -178,9 +180,8 @@ impl FromRequestParts<AppState> for Caller {
         let key = header.strip_prefix("Bearer ").ok_or_else(unauthorized)?;
         let (id, secret) = auth::split_key(key.trim()).ok_or_else(unauthorized)?;
         let (hash, role) = state
-            .engine
-            .store()
-            .api_key(id)
+            .keys
+            .get(state.engine.store(), id)
             .await?
             .ok_or_else(unauthorized)?;
         if !auth::same_hash(&auth::sha256_hex(secret), &hash) {
