@@ -125,9 +125,10 @@ async fn a_whole_order_life_moves_money_and_records_every_event() {
         ))
         .await
         .unwrap();
-        // Before the promised day 21 only the handling deadline (day 7) is due, and
-        // it finds the order shipped and changes nothing.
-        assert_eq!(e.run_due_timers(at(20.0), 100).await.unwrap(), 1);
+        // Before the promised day 21 only the handling deadline (day 7) and the stale
+        // check (day 11) are due, and they find the order shipped and delivered and
+        // change nothing.
+        assert_eq!(e.run_due_timers(at(20.0), 100).await.unwrap(), 2);
         assert_eq!(e.order(&oid("o-1")).await.unwrap().unwrap().1.len(), 4);
         // Protection ends on day 21 (auto-confirm); the guarantee deadline on day 28
         // finds the order completed and does nothing; payout on day 36.
