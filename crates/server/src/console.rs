@@ -279,11 +279,12 @@ fn internal(e: impl std::fmt::Display) -> Response {
 async fn dashboard(State(state): State<AppState>, user: User) -> Response {
     let store = state.engine.store();
     let now = state.clock.now();
-    let (held, due, disputed, counts) = match tokio::try_join!(
+    let (held, due, disputed, counts, (open_cases, _, _)) = match tokio::try_join!(
         store.escrow_held(),
         store.due_soon(now.plus_ms(2 * MS_PER_DAY), 20),
         store.orders_in_status("disputed", ROWS_MAX),
         store.order_counts(),
+        store.case_counts(),
     ) {
         Ok(x) => x,
         Err(e) => return internal(e),
@@ -298,6 +299,7 @@ async fn dashboard(State(state): State<AppState>, user: User) -> Response {
                     div.card { div.n { (money(*minor, cur)) } div.l { "held in escrow" } }
                 }
                 div.card { div.n { (disputed.len()) } div.l { "open disputes" } }
+                div.card { div.n { a href="/console/cases" { (open_cases) } } div.l { "open scam cases" } }
                 div.card { div.n { (due.len()) } div.l { "deadlines in the next 48 hours" } }
                 @for (status, n) in &counts {
                     div.card { div.n { (n) } div.l { "orders " (status) } }
