@@ -80,6 +80,7 @@ try {
   await page.click("button:has-text('Show')");
   check("the seller page shows the rating chart", (await page.locator("svg[aria-label='feedback by stars']").count()) === 1);
   check("the seller has counted feedback as of 2026-03-01", !(await page.textContent(".card .n")).includes("n/a"));
+  check("the seller page shows the review report card with tests", (await page.locator("table.tests tr").count()) > 3);
   await page.screenshot({ path: `${shots}/seller.png`, fullPage: true });
 
   // Scam detection: the cases queue, one case with the words highlighted, a label.

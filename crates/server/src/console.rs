@@ -639,6 +639,10 @@ async fn seller_page(
         Ok(r) => r,
         Err(e) => return internal(e),
     };
+    let card = match cases::review_card(&state, &seller, as_of).await {
+        Ok(c) => c,
+        Err(e) => return internal(e),
+    };
     let avg = |a: protection::Average| {
         a.value.map_or("n/a".to_string(), |v| {
             format!("{v:.1} ({} ratings)", a.count)
@@ -670,6 +674,7 @@ async fn seller_page(
                 tr { td { "Communication" } td.num { (avg(r.communication)) } }
                 tr { td { "Shipping speed" } td.num { (avg(r.shipping_speed)) } }
             }
+            (cases::review_card_section(card.as_ref()))
         },
     )
     .into_response()

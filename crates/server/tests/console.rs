@@ -154,6 +154,7 @@ async fn sign_in_then_decide_an_escalated_dispute_with_csrf() {
         let (s, _, seller_html) = send(&router, get("/console/sellers/s-1", Some(&cookie))).await;
         assert_eq!(s, StatusCode::OK);
         assert!(seller_html.contains("Feedback by stars") && seller_html.contains("<svg"));
+        assert!(seller_html.contains("Review report card"));
         let csrf = html
             .split("name=\"csrf\" value=\"")
             .nth(1)

@@ -390,3 +390,86 @@ pub(super) fn messages_section(log: &[protection::Recorded], role: &Role) -> Mar
         }
     }
 }
+
+/// The review report card of a seller from the feedback its buyers left on the
+/// engine's orders (the year before `as_of`): the `reviews` crate's tests, adjusted
+/// rating and grade.
+pub(super) async fn review_card(
+    state: &AppState,
+    seller: &domain::SellerId,
+    as_of: domain::Timestamp,
+) -> Result<Option<reviews::Card>, store::StoreError> {
+    let since = as_of.plus_days(-365);
+    let logs = state
+        .engine
+        .store()
+        .seller_order_logs(seller.as_str(), since)
+        .await?;
+    let mut builder = reviews::Builder::new();
+    let mut buyers_seen = 0usize;
+    for (_, log) in &logs {
+        let Some(buyer) = log.iter().find_map(|r| match &r.event {
+            Event::Placed { buyer, .. } => Some(buyer.clone()),
+            _ => None,
+        }) else {
+            continue;
+        };
+        for r in log {
+            if let Event::FeedbackLeft { stars, text, .. } = &r.event {
+                if r.at > as_of {
+                    continue;
+                }
+                let row = reviews::Row {
+                    review_id: None,
+                    reviewer_id: buyer.clone(),
+                    product_id: seller.to_string(),
+                    seller_id: Some(seller.to_string()),
+                    rating: *stars as f32,
+                    created_at: Some(r.at.unix_ms() / 1000),
+                    text: (!text.trim().is_empty()).then(|| text.clone()),
+                    verified_purchase: Some(true),
+                    reviewer_created_at: None,
+                    reviewer_links: Vec::new(),
+                    seller_links: Vec::new(),
+                    linked_to_seller: None,
+                };
+                if builder.push(&row).is_ok() {
+                    buyers_seen += 1;
+                }
+            }
+        }
+    }
+    if buyers_seen == 0 {
+        return Ok(None);
+    }
+    let reviews = builder.finish();
+    let report = reviews::assess(&reviews);
+    Ok(report.sellers.into_iter().next())
+}
+
+/// The report card as a table.
+pub(super) fn review_card_section(card: Option<&reviews::Card>) -> Markup {
+    html! {
+        h2 { "Review report card" }
+        @match card {
+            None => { p.muted { "No feedback in the year before this date." } }
+            Some(c) => {
+                div.cards {
+                    div.card { div.n { (c.grade) } div.l { "grade" } }
+                    div.card { div.n { (format!("{:.2}", c.rating)) } div.l { "rating from " (c.reviews) " reviews" } }
+                    div.card { div.n { (c.adjusted_rating.map_or("n/a".to_string(), |r| format!("{r:.2}"))) } div.l { "adjusted rating from the " (c.remaining) " reviews that keep trust" } }
+                }
+                table.tests {
+                    tr { th { "Test" } th { "Result" } th { "Why" } }
+                    @for t in &c.tests {
+                        tr {
+                            td { (t.name.replace('_', " ")) }
+                            td { span class={ "pill verdict " (match t.result { reviews::Outcome::Pass => "allow", reviews::Outcome::Warn => "warn", reviews::Outcome::Fail => "block" }) } { (t.result.as_str()) } }
+                            td { (t.detail) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
