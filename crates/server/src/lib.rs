@@ -78,6 +78,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/sellers/{seller_id}/profile", get(seller_profile))
         .route("/v1/orders/{order_id}/money", get(order_money))
         .route("/v1/ledger/verify", get(ledger_verify))
+        .route("/v1/ledger/accounts", get(ledger_accounts))
         .route("/v1/scan/message", post(scan::scan_message))
         .route("/v1/scan/link", post(scan::scan_link))
         .route("/v1/cases", get(scan::list_cases))
@@ -739,6 +740,69 @@ async fn ledger_verify(
     }))
 }
 
+/// One ledger account's balances, as decimal strings in its currency.
+#[derive(Serialize, ToSchema)]
+pub struct AccountView {
+    /// `kind:owner:CURRENCY`, e.g. `seller_available:s-1:EUR`.
+    account: String,
+    /// Posted credits less posted debits.
+    balance: String,
+    /// Posted credits less every debit, pending ones included.
+    available: String,
+    pending_debits: String,
+    pending_credits: String,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct AccountQuery {
+    /// Only the accounts of this owner (a buyer, seller or order id, or `platform`).
+    owner: Option<String>,
+}
+
+/// Ledger balances: every account for admin, agent and platform keys (optionally of
+/// one owner), a seller's or buyer's own accounts for theirs.
+#[utoipa::path(
+    get,
+    path = "/v1/ledger/accounts",
+    params(AccountQuery),
+    responses((status = 200, body = Vec<AccountView>), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = []))
+)]
+async fn ledger_accounts(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<AccountQuery>,
+) -> Result<Json<Vec<AccountView>>, ApiError> {
+    let owner = match &caller.role {
+        Role::Seller(s) => Some(s.to_string()),
+        Role::Buyer(b) => Some(b.to_string()),
+        _ => q.owner.clone(),
+    };
+    let book = state.engine.store().load_ledger().await?;
+    let m = |minor: i64, c: domain::Currency| {
+        let sign = if minor < 0 { "-" } else { "" };
+        domain::Money::from_minor(minor.unsigned_abs().min(i64::MAX as u64) as i64, c)
+            .map(|m| format!("{sign}{}", m.decimal()))
+            .unwrap_or_default()
+    };
+    let mut out: Vec<AccountView> = book
+        .accounts()
+        .filter(|(id, _)| owner.as_deref().is_none_or(|o| id.owner() == o))
+        .map(|(id, b)| {
+            let c = id.currency();
+            AccountView {
+                account: id.to_string(),
+                balance: m(b.credits_posted - b.debits_posted, c),
+                available: m(b.available(), c),
+                pending_debits: m(b.debits_pending, c),
+                pending_credits: m(b.credits_pending, c),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.account.cmp(&b.account));
+    Ok(Json(out))
+}
+
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
@@ -755,8 +819,8 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "marketguard", description = "Buyer protection and scam detection for online marketplaces"),
-    paths(healthz, readyz, order_command, get_order, list_orders, seller_profile, order_money, ledger_verify, scan::scan_message, scan::scan_link, scan::list_cases, scan::order_messages),
-    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage, SellerProfile, TransferView, LedgerCheck, scan::ScanMessageIn, scan::ScanMessageOut, scan::ScanLinkIn, scan::ScanLinkOut, scan::SignalOut, scan::AssessmentOut, scan::CaseView, scan::CasePage, scan::MessageView)),
+    paths(healthz, readyz, order_command, get_order, list_orders, seller_profile, order_money, ledger_verify, ledger_accounts, scan::scan_message, scan::scan_link, scan::list_cases, scan::order_messages),
+    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage, SellerProfile, TransferView, LedgerCheck, AccountView, scan::ScanMessageIn, scan::ScanMessageOut, scan::ScanLinkIn, scan::ScanLinkOut, scan::SignalOut, scan::AssessmentOut, scan::CaseView, scan::CasePage, scan::MessageView)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -525,6 +525,29 @@ async fn scans_messages_cases_and_what_each_role_sees() {
         assert!(v[0]["text"].as_str().unwrap().contains("western union"));
         assert_eq!(v[0]["case_id"], "o-m:m1");
 
+        // Balances: the seller sees only its own accounts.
+        let (s, v, _) = api
+            .call("seller", "GET", "/v1/ledger/accounts?owner=b-1", None, None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            v.as_array()
+                .unwrap()
+                .iter()
+                .all(|a| a["account"].as_str().unwrap().contains(":s-1:")),
+            "{v}"
+        );
+        let (_, v, _) = api
+            .call("agent", "GET", "/v1/ledger/accounts?owner=o-m", None, None)
+            .await;
+        let escrow = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["account"] == "order_escrow:o-m:EUR")
+            .unwrap();
+        assert_eq!(escrow["balance"], "10.50", "{v}");
+
         // The queue: agents only, with a cursor.
         let (s, _, _) = api.call("seller", "GET", "/v1/cases", None, None).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
