@@ -54,7 +54,7 @@ pub fn luhn(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Runs of digits (with single separators from `seps` between them) holding between
@@ -319,13 +319,10 @@ pub fn phones(text: &str, lang: Option<&str>, context_cue: bool) -> Vec<Phone> {
         let glued = end < bytes.len() && (bytes[end].is_ascii_alphabetic());
         let n = digits.len();
         if !glued && (7..=15).contains(&n) {
-            let international = plus || digits.starts_with("00");
             let candidate = if plus {
                 Some(format!("+{digits}"))
-            } else if let Some(rest) = digits.strip_prefix("00") {
-                Some(format!("+{rest}"))
             } else {
-                None
+                digits.strip_prefix("00").map(|rest| format!("+{rest}"))
             };
             let parsed = if let Some(intl) = candidate {
                 phonenumber::parse(None, &intl)
@@ -341,7 +338,6 @@ pub fn phones(text: &str, lang: Option<&str>, context_cue: bool) -> Vec<Phone> {
                 None
             };
             if let Some(p) = parsed {
-                let _ = international;
                 out.push(Phone {
                     span: start..end,
                     number: p.format().mode(phonenumber::Mode::E164).to_string(),

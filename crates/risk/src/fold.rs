@@ -190,11 +190,7 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool)
             digits += 1;
         } else if p.c.is_alphabetic() {
             letters += 1;
-            if p.c.is_ascii_alphabetic() || ('\u{00C0}'..='\u{024F}').contains(&p.c) {
-                latin = true;
-            } else if ('\u{FF21}'..='\u{FF5A}').contains(&p.c)
-                || ('\u{1D400}'..='\u{1D7FF}').contains(&p.c)
-            {
+            if is_latin(p.c) {
                 latin = true;
             } else {
                 other_script = true;

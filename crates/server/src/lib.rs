@@ -3,6 +3,7 @@
 //! pagination, OpenAPI 3.1 at `/openapi.json`, health and readiness probes, and the
 //! timer loop beside the server with a graceful shutdown.
 
+pub mod assess;
 pub mod auth;
 mod console;
 pub mod dto;
@@ -79,6 +80,14 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/orders/{order_id}/money", get(order_money))
         .route("/v1/ledger/verify", get(ledger_verify))
         .route("/v1/ledger/accounts", get(ledger_accounts))
+        .route("/v1/assess/seller", post(assess::assess_seller))
+        .route("/v1/assess/listing", post(assess::assess_listing))
+        .route("/v1/assess/tracking", post(assess::assess_tracking))
+        .route(
+            "/v1/assess/reviews",
+            post(assess::assess_reviews)
+                .layer(DefaultBodyLimit::max(assess::REVIEWS_CSV_BYTES_MAX)),
+        )
         .route("/v1/scan/message", post(scan::scan_message))
         .route("/v1/scan/link", post(scan::scan_link))
         .route("/v1/cases", get(scan::list_cases))
@@ -819,7 +828,7 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "marketguard", description = "Buyer protection and scam detection for online marketplaces"),
-    paths(healthz, readyz, order_command, get_order, list_orders, seller_profile, order_money, ledger_verify, ledger_accounts, scan::scan_message, scan::scan_link, scan::list_cases, scan::order_messages),
+    paths(healthz, readyz, order_command, get_order, list_orders, seller_profile, order_money, ledger_verify, ledger_accounts, assess::assess_seller, assess::assess_listing, assess::assess_tracking, assess::assess_reviews, scan::scan_message, scan::scan_link, scan::list_cases, scan::order_messages),
     components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage, SellerProfile, TransferView, LedgerCheck, AccountView, scan::ScanMessageIn, scan::ScanMessageOut, scan::ScanLinkIn, scan::ScanLinkOut, scan::SignalOut, scan::AssessmentOut, scan::CaseView, scan::CasePage, scan::MessageView)),
     modifiers(&BearerAuth)
 )]

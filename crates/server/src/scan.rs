@@ -439,11 +439,9 @@ pub fn message_views(log: &[protection::Recorded], role: &Role) -> Vec<MessageVi
                 case_id,
                 message_id,
                 ..
-            } => {
-                if !matches!(role, Role::Buyer(_) | Role::Seller(_)) {
-                    if let Some(m) = out.iter_mut().find(|m| &m.id == message_id) {
-                        m.case_id = Some(case_id.clone());
-                    }
+            } if !matches!(role, Role::Buyer(_) | Role::Seller(_)) => {
+                if let Some(m) = out.iter_mut().find(|m| &m.id == message_id) {
+                    m.case_id = Some(case_id.clone());
                 }
             }
             _ => {}

@@ -600,3 +600,98 @@ async fn scans_messages_cases_and_what_each_role_sees() {
         assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assessments_through_the_api() {
+    let example = |name: &str| {
+        std::fs::read_to_string(format!(
+            "{}/../../examples/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let api = apis().await.into_iter().next().unwrap();
+    // The examples are dated in late 2026; assess them a year on.
+    api.advance_days(365);
+    let seller: Value = serde_json::from_str(&example("seller.json")).unwrap();
+    let (s, v, _) = api
+        .call("buyer", "POST", "/v1/assess/seller", None, Some(seller))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(
+        v["trust_score"].as_u64().unwrap() <= 100 && v["verdict"].is_string(),
+        "{v}"
+    );
+    let (s, v, _) = api
+        .call("buyer", "POST", "/v1/assess/seller", None, Some(json!({"opened": "2020-01-01", "positive_feedback_pct": 130, "feedback_count": 3, "items_sold": 1})))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .contains("positive_feedback_pct"),
+        "{v}"
+    );
+    let listing: Value = serde_json::from_str(&example("listing.json")).unwrap();
+    let (s, v, _) = api
+        .call("buyer", "POST", "/v1/assess/listing", None, Some(listing))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["signals"].is_array());
+    let (s, v, _) = api
+        .call(
+            "buyer",
+            "POST",
+            "/v1/assess/tracking",
+            None,
+            Some(json!({"number": "RB123456785GB"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["format_valid"].as_bool()),
+        (StatusCode::OK, Some(true)),
+        "{v}"
+    );
+    let (_, v, _) = api
+        .call(
+            "buyer",
+            "POST",
+            "/v1/assess/tracking",
+            None,
+            Some(json!({"number": "RB123456784GB"})),
+        )
+        .await;
+    assert_eq!(v["format_valid"], false);
+
+    // Reviews as a CSV upload, larger than the JSON body limit.
+    let csv = example("reviews.csv");
+    let send = |body: String| {
+        let req = Request::builder()
+            .method("POST")
+            .uri("/v1/assess/reviews")
+            .header("authorization", format!("Bearer {}", api.keys["buyer"]))
+            .header("content-type", "text/csv")
+            .body(Body::from(body))
+            .unwrap();
+        api.router.clone().oneshot(req)
+    };
+    let res = send(csv.clone()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let v: Value =
+        serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert!(
+        !v["reviewers"].as_array().unwrap().is_empty() && v["products"][0]["grade"].is_string()
+    );
+    let res = send("reviewer_id,product_id,rating\nr1,p1,4\nr2,p1,9\n".into())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let v: Value =
+        serde_json::from_slice(&res.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    let detail = v["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("line 3") && detail.contains("rating"),
+        "{detail}"
+    );
+}

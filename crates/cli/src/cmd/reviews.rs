@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Args;
-use serde_json::json;
 
 use crate::Format;
 
@@ -52,7 +51,7 @@ pub fn run(args: ReviewsArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = match args.format {
-        Format::Json => write_json(&mut out, &data, &report),
+        Format::Json => server::assess::reviews_json(&mut out, &data, &report),
         Format::Text => out.write_all(report_text(&data, &report).as_bytes()),
     }
     .and_then(|()| out.flush());
@@ -66,79 +65,6 @@ pub fn run(args: ReviewsArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn round(x: f32, places: i32) -> f64 {
-    let m = 10f64.powi(places);
-    (x as f64 * m).round() / m
-}
-
-fn card_json(c: &reviews::Card) -> serde_json::Map<String, serde_json::Value> {
-    let mut o = serde_json::Map::new();
-    o.insert("rating".into(), round(c.rating, 2).into());
-    o.insert(
-        "adjusted_rating".into(),
-        c.adjusted_rating.map(|x| round(x, 2)).into(),
-    );
-    o.insert("reviews".into(), c.reviews.into());
-    o.insert("remaining".into(), c.remaining.into());
-    o.insert("grade".into(), c.grade.to_string().into());
-    o.extend(crate::report::assessment_fields(
-        &reviews::card::assessment(c, &risk::Thresholds::default()),
-    ));
-    o.insert(
-        "tests".into(),
-        c.tests
-            .iter()
-            .map(|t| json!({"name": t.name, "result": t.result.as_str(), "detail": t.detail}))
-            .collect(),
-    );
-    o
-}
-
-/// The contract's JSON: reviewers with suspicion and reasons, products with ratings,
-/// grade and tests; sellers beside them when the file names sellers. Written one
-/// element at a time, so that a million reviews never become one tree in memory.
-pub fn write_json(
-    out: &mut impl std::io::Write,
-    data: &reviews::Reviews,
-    report: &reviews::Report,
-) -> std::io::Result<()> {
-    out.write_all(b"{\"reviewers\":[")?;
-    for (u, s) in report.reviewers.iter().enumerate() {
-        if u > 0 {
-            out.write_all(b",")?;
-        }
-        let reviewer = json!({
-            "reviewer_id": data.reviewer_name(u),
-            "suspicion": round(s.score, 3),
-            "reasons": s.reasons.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
-            "reason_codes": s.reasons.iter().map(|r| r.code()).collect::<Vec<_>>(),
-        });
-        serde_json::to_writer(&mut *out, &reviewer)?;
-    }
-    for (key, id, cards) in [
-        ("products", "product_id", &report.products),
-        ("sellers", "seller_id", &report.sellers),
-    ] {
-        write!(out, "],\"{key}\":[")?;
-        for (i, c) in cards.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
-            let mut o = card_json(c);
-            let name = if key == "products" {
-                data.product_name(i)
-            } else {
-                data.seller_name(i)
-            };
-            o.insert(id.into(), name.into());
-            serde_json::to_writer(&mut *out, &serde_json::Value::Object(o))?;
-        }
-    }
-    out.write_all(b"]}\n")?;
-    Ok(())
-}
-
-/// A person's report: products worst grade first, then the most suspected reviewers.
 pub fn report_text(data: &reviews::Reviews, report: &reviews::Report) -> String {
     use std::fmt::Write;
     let mut out = String::new();
@@ -175,7 +101,7 @@ pub fn report_text(data: &reviews::Reviews, report: &reviews::Report) -> String 
         );
         let a = reviews::card::assessment(c, &risk::Thresholds::default());
         // The verdict line only: the tests below carry the same findings in full.
-        let verdict = crate::report::assessment_text(&a);
+        let verdict = server::assess::assessment_text(&a);
         let _ = writeln!(out, "  {}", verdict.lines().next().unwrap_or_default());
         for t in &c.tests {
             let _ = writeln!(

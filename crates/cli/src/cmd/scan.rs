@@ -134,7 +134,7 @@ fn scan_message(
                 } else {
                     format!("{id}: ")
                 },
-                crate::report::assessment_text(&report.assessment)
+                server::assess::assessment_text(&report.assessment)
             );
             if report.truncated {
                 text.push_str(&format!(
@@ -163,7 +163,7 @@ fn scan_link(scanner: &LinkScanner, line: &str, format: Format) -> anyhow::Resul
         Format::Text => {
             let mut text = format!(
                 "{url}\n  {}",
-                crate::report::assessment_text(&report.assessment)
+                server::assess::assessment_text(&report.assessment)
             );
             if let Some(d) = &report.registrable_domain {
                 text.push_str(&format!("  domain: {d}"));

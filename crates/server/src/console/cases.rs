@@ -26,17 +26,25 @@ pub(super) fn highlighted(text: &str, signals: &[SignalOut]) -> Markup {
         })
         .collect();
     spans.sort_by_key(|(a, b, _)| (*a, std::cmp::Reverse(*b)));
+    // Plain text and marked pieces in order; an overlapping span is skipped.
+    let mut pieces: Vec<(&str, Option<&SignalOut>)> = Vec::new();
     let mut at = 0;
+    for (a, b, s) in spans {
+        if a >= at {
+            pieces.push((&text[at..a], None));
+            pieces.push((&text[a..b], Some(s)));
+            at = b;
+        }
+    }
+    pieces.push((&text[at..], None));
     html! {
         p.message {
-            @for (a, b, s) in &spans {
-                @if *a >= at {
-                    (text[at..*a])
-                    mark class=(s.kind) title=(s.explanation) { (text[*a..*b]) }
-                    @let _ = { at = *b; };
+            @for (piece, signal) in &pieces {
+                @match signal {
+                    Some(s) => { mark class=(s.kind) title=(s.explanation) { (piece) } }
+                    None => { (piece) }
                 }
             }
-            (text[at..])
         }
     }
 }
