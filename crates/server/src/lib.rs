@@ -91,6 +91,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/scan/message", post(scan::scan_message))
         .route("/v1/scan/link", post(scan::scan_link))
         .route("/v1/cases", get(scan::list_cases))
+        .route("/v1/cases/{case_id}", get(scan::get_case))
         .route("/v1/orders/{order_id}/messages", get(scan::order_messages))
         .merge(console::routes())
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
@@ -828,8 +829,8 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "marketguard", description = "Buyer protection and scam detection for online marketplaces"),
-    paths(healthz, readyz, order_command, get_order, list_orders, seller_profile, order_money, ledger_verify, ledger_accounts, assess::assess_seller, assess::assess_listing, assess::assess_tracking, assess::assess_reviews, scan::scan_message, scan::scan_link, scan::list_cases, scan::order_messages),
-    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage, SellerProfile, TransferView, LedgerCheck, AccountView, scan::ScanMessageIn, scan::ScanMessageOut, scan::ScanLinkIn, scan::ScanLinkOut, scan::SignalOut, scan::AssessmentOut, scan::CaseView, scan::CasePage, scan::MessageView)),
+    paths(healthz, readyz, order_command, get_order, list_orders, seller_profile, order_money, ledger_verify, ledger_accounts, assess::assess_seller, assess::assess_listing, assess::assess_tracking, assess::assess_reviews, scan::scan_message, scan::scan_link, scan::list_cases, scan::get_case, scan::order_messages),
+    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage, SellerProfile, TransferView, LedgerCheck, AccountView, scan::ScanMessageIn, scan::ScanMessageOut, scan::ScanLinkIn, scan::ScanLinkOut, scan::SignalOut, scan::AssessmentOut, scan::CaseView, scan::CasePage, scan::CaseDetail, scan::MessageView)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -471,3 +471,62 @@ pub(crate) async fn order_messages(
     let (_, log) = crate::readable_order(&state, &caller, &order_id).await?;
     Ok(Json(message_views(&log, &caller.role)))
 }
+
+/// One case with its evidence: the message (or the parcel check) that opened it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub case: CaseView,
+    /// The message that opened it, when a message did.
+    pub message: Option<MessageView>,
+    /// The findings behind it (the message's signals, or the parcel checks').
+    pub signals: Vec<SignalOut>,
+}
+
+/// One case with the message and findings behind it (admin, agent and platform keys).
+#[utoipa::path(
+    get,
+    path = "/v1/cases/{case_id}",
+    params(("case_id" = String, Path, description = "`ORDER:MESSAGE`, or `ORDER:shipped|delivered|weighed` for parcel checks")),
+    responses(
+        (status = 200, body = CaseDetail),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn get_case(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(case_id): Path<String>,
+) -> Result<Json<CaseDetail>, ApiError> {
+    agents_only(&caller)?;
+    let not_found = || ApiError::NotFound(format!("case {case_id} does not exist"));
+    let case = state
+        .engine
+        .store()
+        .case(&case_id)
+        .await?
+        .ok_or_else(not_found)?;
+    let (_, log) = crate::readable_order(&state, &caller, &case.order_id).await?;
+    let source = log.iter().find(|r| r.seq == case.message_seq);
+    let messages = message_views(&log, &caller.role);
+    let (message, signals) = match source.map(|r| &r.event) {
+        Some(protection::Event::MessagePosted { id, .. }) => {
+            let m = messages.into_iter().find(|m| &m.id == id);
+            let signals = m.as_ref().map(|m| m.signals.clone()).unwrap_or_default();
+            (m, signals)
+        }
+        Some(protection::Event::ParcelFlagged { signals, .. }) => {
+            (None, serde_json::from_str(signals).unwrap_or_default())
+        }
+        _ => (None, Vec::new()),
+    };
+    Ok(Json(CaseDetail {
+        case: CaseView::from(case),
+        message,
+        signals,
+    }))
+}

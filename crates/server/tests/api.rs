@@ -573,6 +573,28 @@ async fn scans_messages_cases_and_what_each_role_sees() {
             .await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
 
+        let (s, v, _) = api
+            .call("agent", "GET", "/v1/cases/o-m:m1", None, None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert!(v["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("western union"));
+        assert!(v["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["kind"] == "offsite_payment"));
+        let (s, _, _) = api
+            .call("agent", "GET", "/v1/cases/o-m:nope", None, None)
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+        let (s, _, _) = api
+            .call("buyer", "GET", "/v1/cases/o-m:m1", None, None)
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
         // An agent labels it.
         let (s, v) = api
             .command("agent", "o-m", "c1", json!({"command": "close_case", "case_id": "o-m:m1", "label": "scam", "note": "classic"}))
