@@ -900,3 +900,43 @@ pub(crate) async fn assess_reviews(
     )
         .into_response())
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub(crate) struct StoreQuery {
+    /// When the store opened (YYYY-MM-DD or RFC 3339): the engine does not know it.
+    opened: String,
+}
+
+/// A seller assessed from the engine's own figures of its orders (store ratings as
+/// of now), as `marketguard assess seller --store ID` does.
+#[utoipa::path(
+    get,
+    path = "/v1/sellers/{seller_id}/assessment",
+    params(("seller_id" = String, Path, description = "The seller id"), StoreQuery),
+    responses(
+        (status = 200, body = Object),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json")
+    ),
+    security(("bearer" = []))
+)]
+pub(crate) async fn seller_assessment(
+    State(state): State<AppState>,
+    _caller: Caller,
+    axum::extract::Path(seller_id): axum::extract::Path<String>,
+    axum::extract::Query(q): axum::extract::Query<StoreQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let seller =
+        domain::SellerId::parse(&seller_id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let opened = date("opened", &q.opened).map_err(bad)?;
+    let now = state.clock.now();
+    let ratings = state
+        .engine
+        .seller_ratings(&seller, now, &protection::RatingPolicy::default())
+        .await?;
+    let profile = profile_from_ratings(opened, &ratings);
+    let done =
+        seller_report(Some(&seller_id), &profile, &SellerConfig::default(), now).map_err(bad)?;
+    Ok(Json(done.json))
+}

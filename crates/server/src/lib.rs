@@ -81,6 +81,10 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/ledger/verify", get(ledger_verify))
         .route("/v1/ledger/accounts", get(ledger_accounts))
         .route("/v1/assess/seller", post(assess::assess_seller))
+        .route(
+            "/v1/sellers/{seller_id}/assessment",
+            get(assess::seller_assessment),
+        )
         .route("/v1/assess/listing", post(assess::assess_listing))
         .route("/v1/assess/tracking", post(assess::assess_tracking))
         .route(
@@ -829,7 +833,7 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "marketguard", description = "Buyer protection and scam detection for online marketplaces"),
-    paths(healthz, readyz, order_command, get_order, list_orders, seller_profile, order_money, ledger_verify, ledger_accounts, assess::assess_seller, assess::assess_listing, assess::assess_tracking, assess::assess_reviews, scan::scan_message, scan::scan_link, scan::list_cases, scan::get_case, scan::order_messages),
+    paths(healthz, readyz, order_command, get_order, list_orders, seller_profile, order_money, ledger_verify, ledger_accounts, assess::assess_seller, assess::seller_assessment, assess::assess_listing, assess::assess_tracking, assess::assess_reviews, scan::scan_message, scan::scan_link, scan::list_cases, scan::get_case, scan::order_messages),
     components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage, SellerProfile, TransferView, LedgerCheck, AccountView, scan::ScanMessageIn, scan::ScanMessageOut, scan::ScanLinkIn, scan::ScanLinkOut, scan::SignalOut, scan::AssessmentOut, scan::CaseView, scan::CasePage, scan::CaseDetail, scan::MessageView)),
     modifiers(&BearerAuth)
 )]

@@ -655,6 +655,28 @@ async fn assessments_through_the_api() {
             .contains("positive_feedback_pct"),
         "{v}"
     );
+    let (s, v, _) = api
+        .call(
+            "buyer",
+            "GET",
+            "/v1/sellers/s-1/assessment?opened=2024-01-01",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["name"], "s-1");
+    assert!(v["trust_score"].is_u64());
+    let (s, v, _) = api
+        .call(
+            "buyer",
+            "GET",
+            "/v1/sellers/s-1/assessment?opened=yesterday",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
     let listing: Value = serde_json::from_str(&example("listing.json")).unwrap();
     let (s, v, _) = api
         .call("buyer", "POST", "/v1/assess/listing", None, Some(listing))
