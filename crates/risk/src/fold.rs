@@ -140,41 +140,43 @@ pub fn fold(text: &str) -> Folded {
         boundary: Vec::with_capacity(text.len() + 1),
         word: Vec::with_capacity(text.len()),
     };
-    let mut words: Vec<Vec<Piece>> = Vec::new();
-    let mut word: Vec<Piece> = Vec::with_capacity(16);
+    // Every word's characters in one flat vector, with each word's range.
+    let mut pieces: Vec<Piece> = Vec::with_capacity(text.len());
+    let mut words: Vec<(usize, usize)> = Vec::with_capacity(text.len() / 4 + 1);
+    let mut start = 0;
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
-        let end = (at + c.len_utf8()) as u32;
-        let piece = Piece {
-            c,
-            start: at as u32,
-            end,
-        };
         if is_invisible(c) {
             continue;
         }
         let in_word = c.is_alphanumeric()
             || (matches!(c, '@' | '$' | '|' | '€' | '!')
-                && !word.is_empty()
+                && pieces.len() > start
                 && chars.peek().is_some_and(|(_, n)| n.is_alphabetic()));
         if in_word {
-            word.push(piece);
-        } else if !word.is_empty() {
-            words.push(std::mem::take(&mut word));
+            pieces.push(Piece {
+                c,
+                start: at as u32,
+                end: (at + c.len_utf8()) as u32,
+            });
+        } else if pieces.len() > start {
+            words.push((start, pieces.len()));
+            start = pieces.len();
         }
     }
-    if !word.is_empty() {
-        words.push(word);
+    if pieces.len() > start {
+        words.push((start, pieces.len()));
     }
     // A letter spelt alone among single Latin letters ("W h a t s А p p") takes the
     // script of its neighbours.
-    let single_latin = |w: Option<&Vec<Piece>>| w.is_some_and(|w| w.len() == 1 && is_latin(w[0].c));
-    for (i, w) in words.iter().enumerate() {
-        let alone_among_latin = w.len() == 1
-            && !is_latin(w[0].c)
+    let single_latin =
+        |w: Option<&(usize, usize)>| w.is_some_and(|&(a, b)| b - a == 1 && is_latin(pieces[a].c));
+    for (i, &(a, b)) in words.iter().enumerate() {
+        let alone_among_latin = b - a == 1
+            && !is_latin(pieces[a].c)
             && (single_latin(i.checked_sub(1).and_then(|j| words.get(j)))
                 || single_latin(words.get(i + 1)));
-        emit_word(&mut folded, w, i as u32, alone_among_latin);
+        emit_word(&mut folded, &pieces[a..b], i as u32, alone_among_latin);
     }
     folded.boundary.push(true);
     folded

@@ -535,7 +535,13 @@ impl MessageScanner {
         }
 
         // Extra charges demanded after the order (before it, a price is a quote).
-        if seller_side && m.context != Context::PreOrder && !cues.has(Concept::FeeCovered) {
+        let money_talk =
+            cues.has(Concept::Fee) || cues.has(Concept::PayVerb) && cues.has(Concept::Demand);
+        if seller_side
+            && m.context != Context::PreOrder
+            && !cues.has(Concept::FeeCovered)
+            && money_talk
+        {
             let amounts = entities::amounts(text);
             let demanded = cues.has(Concept::Demand) || !amounts.is_empty();
             let mut found = false;
