@@ -4,6 +4,7 @@
 mod cmd;
 mod config;
 mod report;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -69,6 +70,10 @@ enum Command {
     /// A shopper's checks: a seller's store figures, a listing, tracking numbers.
     #[command(subcommand)]
     Assess(cmd::assess::AssessCommand),
+    /// A buyer's or dropshipper's orders from any marketplace (CSV or JSON Lines):
+    /// the next protection deadline of each and one plain action, most urgent first;
+    /// an iCalendar file of the deadlines; a supplier scorecard.
+    Watch(cmd::watch::WatchArgs),
 }
 
 /// Parses the command line and runs the command; errors go to stderr with exit code 2
@@ -94,6 +99,7 @@ pub fn run() -> ExitCode {
         Command::Sellers(command) => cmd::sellers::run(command, policy),
         Command::Scan(command) => cmd::scan::run(command),
         Command::Assess(command) => cmd::assess::run(command),
+        Command::Watch(args) => cmd::watch::run(args, cli.config.as_deref(), &policy),
     };
     match result {
         Ok(code) => code,
