@@ -26,12 +26,11 @@ fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("marketguard runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    // A command that fails before reading its input closes the pipe: not our concern.
+    let written = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    if let Err(e) = written {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     let out = child.wait_with_output().unwrap();
     (
         out.status.code().unwrap_or(-1),
@@ -778,4 +777,38 @@ fn supplier_scorecard_recommends_and_reminds_of_sample_orders() {
     let later = scorecard("2026-05-03");
     let good = later.iter().find(|x| x["store"] == "Good").unwrap();
     assert_eq!(good["sample_due"], serde_json::Value::Null);
+}
+
+#[test]
+fn duplicate_orders_and_messages_about_unknown_orders_are_reported() {
+    let messages = temp_file(
+        "stray-messages.csv",
+        "order_id,sent_at,sender,text\nZ,2026-01-02,seller,hello\n",
+    );
+    let orders = format!("{HEADER}\n{}\n{}\n", NOT_SHIPPED[0], NOT_SHIPPED[0]);
+    let (code, out, err) = run(
+        &[
+            "watch",
+            "-",
+            "--messages",
+            messages.to_str().unwrap(),
+            "--today",
+            "2026-01-05",
+            "--format",
+            "json",
+        ],
+        &orders,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("stdin line 3, column order_id: order A also appears on line 2"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 2, column order_id: order Z is not in the orders file"),
+        "{err}"
+    );
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["warnings"].as_array().unwrap().len(), 2);
+    assert_eq!(r["skipped_rows"], 0);
 }

@@ -109,6 +109,12 @@ pub fn run(
     };
     let mut warnings = orders.warnings.clone();
     warnings.extend(messages.warnings.iter().cloned());
+    warnings.extend(core::cross_check(
+        &orders.rows,
+        &messages.rows,
+        &name(&args.orders),
+        &args.messages.as_deref().map(name).unwrap_or_default(),
+    ));
     let skipped = orders.skipped + messages.skipped;
     for w in &warnings {
         eprintln!("warning: {}", describe(w));

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use super::scorecard::Supplier;
-use super::{Finding, Rules};
+use super::{Finding, Rules, Urgency};
 
 /// Longest content line, in octets, before folding (RFC 5545 section 3.1).
 const LINE_OCTETS_MAX: usize = 75;
@@ -48,6 +48,23 @@ fn line(out: &mut String, content: &str) {
         rest = &rest[end..];
         first = false;
     }
+}
+
+/// A stable UID from its parts: letters and digits kept, anything else becomes `_`.
+fn uid(parts: &[&str], rules: &Rules) -> String {
+    let clean: Vec<String> = parts
+        .iter()
+        .map(|p| {
+            p.chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect()
+        })
+        .collect();
+    format!(
+        "{}@{}.watch.marketguard",
+        clean.join("-"),
+        rules.marketplace.as_str()
+    )
 }
 
 fn date(d: NaiveDate) -> String {
@@ -96,28 +113,40 @@ pub fn calendar(
     line(&mut out, "PRODID:-//marketguard//watch//EN");
     line(&mut out, "CALSCALE:GREGORIAN");
     for f in findings {
-        let Some(d) = f.deadline.filter(|d| d.days_left >= 0) else {
+        let Some(d) = f.deadline else { continue };
+        // A passed deadline whose action is still to do goes on today: the calendar
+        // is where people look, and a day in the past is never seen.
+        let (day, summary) = if d.days_left >= 0 {
+            (
+                d.date,
+                format!("Order {}: {}", f.order_id, d.kind.describe()),
+            )
+        } else if f.urgency == Urgency::Now {
+            (
+                today,
+                format!(
+                    "Order {}: act today ({} {} passed)",
+                    f.order_id,
+                    d.kind.describe(),
+                    d.date
+                ),
+            )
+        } else {
             continue;
         };
         let kind = serde_json::to_value(d.kind)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        let summary = format!("Order {}: {}", f.order_id, d.kind.describe());
         let mut description = f.action.text.clone();
         if let Some(store) = &f.store {
             description = format!("{store}: {description}");
         }
         event(
             &mut out,
-            &format!(
-                "{}-{kind}-{}@{}.marketguard",
-                f.order_id,
-                date(d.date),
-                rules.marketplace.as_str()
-            ),
+            &uid(&[&f.order_id, &kind, &date(day)], rules),
             &stamp,
-            d.date,
+            day,
             &summary,
             &description,
             rules.reminder_days,
@@ -128,12 +157,7 @@ pub fn calendar(
         let day = d.date.max(today);
         event(
             &mut out,
-            &format!(
-                "sample-{}-{}@{}.marketguard",
-                s.store,
-                date(day),
-                rules.marketplace.as_str()
-            ),
+            &uid(&["sample", &s.store, &date(day)], rules),
             &stamp,
             day,
             &format!("Sample order with {}", s.store),

@@ -321,6 +321,46 @@ pub fn watch(
     }
 }
 
+/// Problems between rows: an order id given twice (both rows are watched, the report
+/// says so) and messages about orders the orders file does not have (ignored).
+pub fn cross_check(
+    orders: &[Order],
+    messages: &[Message],
+    orders_file: &str,
+    messages_file: &str,
+) -> Vec<input::Warning> {
+    let mut warnings = Vec::new();
+    let mut first_line: HashMap<&str, u64> = HashMap::new();
+    for o in orders {
+        if let Some(line) = first_line.get(o.order_id.as_str()) {
+            warnings.push(input::Warning {
+                file: orders_file.to_string(),
+                line: o.line,
+                column: Some("order_id".into()),
+                message: format!("order {} also appears on line {line}", o.order_id),
+                row_skipped: false,
+            });
+        } else {
+            first_line.insert(&o.order_id, o.line);
+        }
+    }
+    for m in messages {
+        if !first_line.contains_key(m.order_id.as_str()) {
+            warnings.push(input::Warning {
+                file: messages_file.to_string(),
+                line: m.line,
+                column: Some("order_id".into()),
+                message: format!(
+                    "order {} is not in the orders file; message ignored",
+                    m.order_id
+                ),
+                row_skipped: false,
+            });
+        }
+    }
+    warnings
+}
+
 fn deadline(kind: DeadlineKind, date: NaiveDate, today: NaiveDate) -> Deadline {
     Deadline {
         kind,
