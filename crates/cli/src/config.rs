@@ -95,11 +95,13 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
 }
 
 /// The rules of `watch` for one marketplace: defaults (AliExpress from the policy),
-/// then `[watch.<marketplace>]` in the file; checked.
+/// then `[watch.<marketplace>]` in the file, then `MARKETGUARD_WATCH_<MARKETPLACE>_<NUMBER>`
+/// variables; checked.
 pub fn load_watch(
     file: Option<&Path>,
     marketplace: crate::watch::Marketplace,
     policy: &Policy,
+    env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<crate::watch::Rules> {
     let mut rules = crate::watch::Rules::defaults(marketplace, policy);
     let section = match file {
@@ -109,6 +111,8 @@ pub fn load_watch(
     rules
         .apply(section.for_marketplace(marketplace))
         .context("configuration")?;
+    rules.apply_env(env)?;
+    rules.check().context("configuration")?;
     Ok(rules)
 }
 

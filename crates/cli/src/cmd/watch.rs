@@ -35,7 +35,12 @@ use crate::Format;
 /// keep_on_time_pct, replace_on_time_pct, keep_dispute_pct, replace_dispute_pct,
 /// replace_not_received_pct) can be set in the --config file under
 /// `[watch.aliexpress]`, `[watch.ebay]` or `[watch.amazon]`; AliExpress defaults come
-/// from `[policy]` (design.md section 2). `--format json` prints them under `rules`.
+/// from `[policy]` (design.md section 2). MARKETGUARD_WATCH_<MARKETPLACE>_<NUMBER>
+/// variables override the file (e.g. MARKETGUARD_WATCH_EBAY_CLAIM_WINDOW_DAYS=30).
+/// `--format json` prints the numbers in force under `rules`.
+///
+/// Text output is coloured (red: act now, yellow: soon) only when standard output is
+/// a terminal and NO_COLOR is not set.
 #[derive(Debug, Args)]
 #[command(verbatim_doc_comment)]
 pub struct WatchArgs {
@@ -91,7 +96,9 @@ pub fn run(
     config: Option<&Path>,
     policy: &protection::Policy,
 ) -> anyhow::Result<ExitCode> {
-    let rules = crate::config::load_watch(config, args.marketplace, policy)?;
+    let rules = crate::config::load_watch(config, args.marketplace, policy, &|name| {
+        std::env::var(name).ok()
+    })?;
     let today = args
         .today
         .unwrap_or_else(|| chrono::Utc::now().date_naive());

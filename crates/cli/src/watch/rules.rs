@@ -50,6 +50,11 @@ macro_rules! rules {
             /// Overrides the numbers the file sets, then checks them all.
             pub fn apply(&mut self, file: &RulesFile) -> anyhow::Result<()> {
                 $(if let Some(v) = file.$field { self.$field = v; })*
+                self.check()
+            }
+
+            /// Every number within 0..=3650.
+            pub fn check(&self) -> anyhow::Result<()> {
                 $(
                     if !(0..=3650).contains(&self.$field) {
                         bail!(
@@ -58,6 +63,24 @@ macro_rules! rules {
                             stringify!($field),
                             self.$field
                         );
+                    }
+                )*
+                Ok(())
+            }
+
+            /// Overrides from `MARKETGUARD_WATCH_<MARKETPLACE>_<NUMBER>` variables
+            /// (after the file); call [`Rules::check`] afterwards.
+            pub fn apply_env(&mut self, get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+                $(
+                    let name = format!(
+                        "MARKETGUARD_WATCH_{}_{}",
+                        self.marketplace.as_str().to_ascii_uppercase(),
+                        stringify!($field).to_ascii_uppercase()
+                    );
+                    if let Some(v) = get(&name) {
+                        self.$field = v.trim().parse().map_err(|_| {
+                            anyhow::anyhow!("{name}={v:?} is not a whole number")
+                        })?;
                     }
                 )*
                 Ok(())
