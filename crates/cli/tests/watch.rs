@@ -294,6 +294,10 @@ fn aliexpress_actions_on_both_sides_of_each_deadline() {
 
 #[test]
 fn ebay_report_within_30_days_of_the_estimated_delivery() {
+    let stale: &[&str] =
+        &["A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-01-29,shipped,,,,,"];
+    let limit: &[&str] =
+        &["A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-01-30,shipped,,,,,"];
     check(
         "ebay",
         &[
@@ -310,6 +314,20 @@ fn ebay_report_within_30_days_of_the_estimated_delivery() {
                 rows: NOT_SHIPPED,
                 messages: &[],
                 expect: Some(("cancel_not_shipped", "ship_by", -1)),
+            },
+            Case {
+                name: "11 days without movement",
+                today: "2026-02-09",
+                rows: stale,
+                messages: &[],
+                expect: Some(("ask_seller_for_news", "claim_opens", 1)),
+            },
+            Case {
+                name: "10 days without movement",
+                today: "2026-02-09",
+                rows: limit,
+                messages: &[],
+                expect: Some(("wait_for_delivery", "claim_opens", 1)),
             },
             Case {
                 name: "day before the estimate",
@@ -588,6 +606,16 @@ fn text_report_of_the_examples_matches_the_snapshot_without_colour() {
     assert!(err.contains("orders.csv line 13, column amount"), "{err}");
     assert!(err.contains("unknown column \"notes\" ignored"), "{err}");
     assert!(out.contains("2 rows skipped"), "{out}");
+}
+
+#[test]
+fn amazon_text_report_of_the_examples_matches_the_snapshot() {
+    let args = example_args(&["--marketplace", "amazon"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = run(&args, "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("on amazon"), "{out}");
+    snapshot("watch_examples_amazon.txt", &out);
 }
 
 #[test]

@@ -341,3 +341,20 @@ fn text_report(
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_only_when_asked_and_columns_line_up() {
+        assert_eq!(paint("x", Urgency::Now, false), "x");
+        assert_eq!(paint("x", Urgency::Now, true), "\x1b[1;31mx\x1b[0m");
+        assert_eq!(paint("x", Urgency::Later, true), "x");
+        let rows = vec![
+            vec!["A".to_string(), "é".to_string(), "z".to_string()],
+            vec!["long".to_string(), "b".to_string(), "z".to_string()],
+        ];
+        assert_eq!(table(&rows), vec!["A     é  z", "long  b  z"]);
+    }
+}

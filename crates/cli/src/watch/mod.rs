@@ -232,6 +232,9 @@ pub struct Finding {
     pub order_id: String,
     pub store: Option<String>,
     pub item: Option<String>,
+    /// The order's amount in minor units (cents), with `currency`.
+    pub amount_minor: Option<i64>,
+    pub currency: Option<&'static str>,
     pub deadline: Option<Deadline>,
     pub urgency: Urgency,
     pub action: Action,
@@ -400,6 +403,13 @@ fn evaluate(
     }
     let said = |k: Kind| seller_kinds.contains(&k);
 
+    // AliExpress disputes may open at once; eBay and Amazon claims only from the
+    // estimated delivery date.
+    let claim = if rules.marketplace == Marketplace::Aliexpress {
+        "open a not-received dispute"
+    } else {
+        "claim not received as soon as the marketplace allows"
+    };
     // Tracking: the number's format, its reuse on other orders, and carrier movement.
     let mut fake_tracking: Option<Action> = None;
     if let Some(number) = &order.tracking {
@@ -410,7 +420,7 @@ fn evaluate(
                 fake_tracking = Some(action(
                     "check_tracking",
                     format!(
-                        "tracking number {number} is not valid: ask the seller for the real one; open a not-received dispute if none comes"
+                        "tracking number {number} is not valid: ask the seller for the real one; {claim} if none comes"
                     ),
                 ));
             }
@@ -428,9 +438,13 @@ fn evaluate(
             fake_tracking = Some(action(
                 "fake_tracking",
                 format!(
-                    "tracking number also used on order {}{}: likely fake tracking; open a not-received dispute",
+                    "tracking number also used on order {}{}: likely fake tracking; {claim}",
                     other.order_id,
-                    if same_store.is_some() { " from the same store" } else { "" }
+                    if same_store.is_some() {
+                        " from the same store"
+                    } else {
+                        ""
+                    }
                 ),
             ));
         }
@@ -457,6 +471,8 @@ fn evaluate(
         order_id: order.order_id.clone(),
         store: order.store.clone(),
         item: order.item.clone(),
+        amount_minor: order.amount.map(Money::amount_minor),
+        currency: order.amount.map(|m| m.currency().code()),
         deadline,
         urgency,
         action,
@@ -658,16 +674,29 @@ fn evaluate(
                 format!("wait for the parcel: protection ends {}{stuck}", when(d.days_left)),
             ),
         ),
-        (_, DeadlineKind::ClaimOpens) => (
-            Urgency::Later,
-            action(
-                "wait_for_delivery",
-                format!(
-                    "wait for the parcel: if it has not come, a not-received claim is possible {}{stuck}",
-                    when(d.days_left)
+        (_, DeadlineKind::ClaimOpens) => match stale_days {
+            Some(n) => (
+                Urgency::Soon,
+                action(
+                    "ask_seller_for_news",
+                    format!(
+                        "ask the seller where the parcel is: it has not moved for {}; a not-received claim is possible {}",
+                        plural(n, "day"),
+                        when(d.days_left)
+                    ),
                 ),
             ),
-        ),
+            None => (
+                Urgency::Later,
+                action(
+                    "wait_for_delivery",
+                    format!(
+                        "wait for the parcel: if it has not come, a not-received claim is possible {}",
+                        when(d.days_left)
+                    ),
+                ),
+            ),
+        }
         (_, DeadlineKind::SellerResponseDue) => (
             Urgency::Later,
             action(
