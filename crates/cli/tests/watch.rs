@@ -840,3 +840,20 @@ fn duplicate_orders_and_messages_about_unknown_orders_are_reported() {
     assert_eq!(r["warnings"].as_array().unwrap().len(), 2);
     assert_eq!(r["skipped_rows"], 0);
 }
+
+#[test]
+fn help_names_every_number_that_configuration_can_set() {
+    let (_, out, _) = run(
+        &["watch", "-", "--today", "2026-01-05", "--format", "json"],
+        "order_id,paid_at\n",
+    );
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (code, help, _) = run(&["watch", "--help"], "");
+    assert_eq!(code, 0);
+    let numbers = report["rules"].as_object().unwrap();
+    assert!(numbers.len() > 10);
+    for name in numbers.keys() {
+        assert!(help.contains(name.as_str()), "--help does not name {name}");
+    }
+    assert!(help.contains("[watch.ebay]") && help.contains("NO_COLOR"));
+}

@@ -14,35 +14,8 @@ use crate::watch::scorecard::{self, Supplier};
 use crate::watch::{self as core, ics, Finding, Marketplace, Rules, Urgency};
 use crate::Format;
 
-/// Watch orders: the deadline that matters next for each, the days left and one
-/// plain action, most urgent first.
-///
-/// ORDERS is CSV with a header, or JSON Lines (one object a line), or - for standard
-/// input. Columns: order_id, paid_at (both required), store, item, amount, currency,
-/// shipped_at, promised_delivery (a date, or days after shipment), tracking,
-/// tracking_updated_at (date of the carrier's last event), status (placed, paid,
-/// shipped, delivered, completed, cancelled, disputed, resolved), delivered_at,
-/// dispute_opened_at, dispute_status (open, escalated, refund_full, refund_partial,
-/// return_and_refund, rejected, withdrawn), dispute_reason, kind (regular or sample).
-/// Dates are YYYY-MM-DD or RFC 3339; amounts are decimals in the currency's units.
-/// Unknown columns are reported and ignored; a row with a bad date, amount or value is
-/// reported with its line and column and skipped, and the report counts it.
-///
-/// Every number (handling_days, delivery_days_default, claim_window_days,
-/// contact_wait_days, post_delivery_days, seller_response_days,
-/// escalation_after_days, stale_after_days, urgent_days, soon_days,
-/// sample_interval_days, supplier_active_days, reminder_days, scorecard_orders_min,
-/// keep_on_time_pct, replace_on_time_pct, keep_dispute_pct, replace_dispute_pct,
-/// replace_not_received_pct) can be set in the --config file under
-/// `[watch.aliexpress]`, `[watch.ebay]` or `[watch.amazon]`; AliExpress defaults come
-/// from `[policy]` (design.md section 2). MARKETGUARD_WATCH_<MARKETPLACE>_<NUMBER>
-/// variables override the file (e.g. MARKETGUARD_WATCH_EBAY_CLAIM_WINDOW_DAYS=30).
-/// `--format json` prints the numbers in force under `rules`.
-///
-/// Text output is coloured (red: act now, yellow: soon) only when standard output is
-/// a terminal and NO_COLOR is not set.
+/// Arguments of `marketguard watch`; the help text is on `Command::Watch` in lib.rs.
 #[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
 pub struct WatchArgs {
     /// Orders: CSV or JSON Lines FILE, or - for standard input.
     orders: String,
