@@ -857,3 +857,44 @@ fn help_names_every_number_that_configuration_can_set() {
     }
     assert!(help.contains("[watch.ebay]") && help.contains("NO_COLOR"));
 }
+
+#[test]
+fn urgency_changes_on_both_sides_of_soon_days_and_urgent_days() {
+    let orders = format!("{HEADER}\n{}\n", IN_TRANSIT[0]);
+    let cases = [
+        ("aliexpress", "2026-02-02", "later"),
+        ("aliexpress", "2026-02-03", "soon"),
+        ("aliexpress", "2026-02-06", "soon"),
+        ("aliexpress", "2026-02-07", "now"),
+        // eBay: waiting until the estimated date; from then a claim is due soon, and
+        // now in the last 3 days.
+        ("ebay", "2026-02-09", "later"),
+        ("ebay", "2026-02-10", "soon"),
+        ("ebay", "2026-03-08", "soon"),
+        ("ebay", "2026-03-09", "now"),
+        ("ebay", "2026-03-13", "now"),
+    ];
+    let mut failures = Vec::new();
+    for (marketplace, today, want) in cases {
+        let (code, out, err) = run(
+            &[
+                "watch",
+                "-",
+                "--marketplace",
+                marketplace,
+                "--today",
+                today,
+                "--format",
+                "json",
+            ],
+            &orders,
+        );
+        assert_eq!(code, 0, "{err}");
+        let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let got = r["orders"][0]["urgency"].as_str().unwrap().to_string();
+        if got != want {
+            failures.push(format!("{marketplace} {today}: got {got}, want {want}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
