@@ -233,6 +233,13 @@ fn aliexpress_actions_on_both_sides_of_each_deadline() {
                 expect: Some(("do_not_confirm", "protection_ends", 21)),
             },
             Case {
+                name: "marked delivered without a delivery date",
+                today: "2026-01-20",
+                rows: &["A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-01-19,delivered,,,,,"],
+                messages: &[],
+                expect: Some(("do_not_confirm", "protection_ends", 21)),
+            },
+            Case {
                 name: "harmless message",
                 today: "2026-01-20",
                 rows: IN_TRANSIT,

@@ -594,7 +594,9 @@ fn evaluate(
         return Some(finding(d, Urgency::Now, a, notes));
     }
 
-    if said(Kind::ConfirmReceiptPressure) {
+    // Pressure to confirm, or a status of "delivered" the carrier never reported: the
+    // buyer's protection ends with the confirmation, so nothing is confirmed unseen.
+    if said(Kind::ConfirmReceiptPressure) || order.status == Some(Status::Delivered) {
         let d = not_received_deadline(order, messages, rules, today);
         return Some(finding(
             d,
