@@ -299,14 +299,17 @@ pub fn watch(
                 .push(o);
         }
     }
+    let mut by_order: HashMap<&str, Vec<&Message>> = HashMap::new();
+    for m in messages.iter().filter(|m| m.sent_at <= today) {
+        by_order.entry(m.order_id.as_str()).or_default().push(m);
+    }
     let mut findings = Vec::new();
     let mut closed_orders = 0;
     for order in orders {
-        let own: Vec<&Message> = messages
-            .iter()
-            .filter(|m| m.order_id == order.order_id && m.sent_at <= today)
-            .collect();
-        match evaluate(order, &own, &by_tracking, rules, scanner, today) {
+        let own = by_order
+            .get(order.order_id.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        match evaluate(order, own, &by_tracking, rules, scanner, today) {
             Some(f) => findings.push(f),
             None => closed_orders += 1,
         }
