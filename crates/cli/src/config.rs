@@ -79,6 +79,42 @@ policy_fields!(
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     policy: Option<PolicyFile>,
+    /// `[watch.<marketplace>]`: read by [`load_watch`].
+    watch: Option<crate::watch::rules::WatchFile>,
+}
+
+/// Reads the configuration file, bounded in size.
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    if meta.len() > CONFIG_BYTES_MAX {
+        bail!("config file {} is larger than 1 MiB", path.display());
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("config file {}", path.display()))
+}
+
+/// The rules of `watch` for one marketplace: defaults (AliExpress from the policy),
+/// then `[watch.<marketplace>]` in the file, then `MARKETGUARD_WATCH_<MARKETPLACE>_<NUMBER>`
+/// variables; checked.
+pub fn load_watch(
+    file: Option<&Path>,
+    marketplace: crate::watch::Marketplace,
+    policy: &Policy,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<crate::watch::Rules> {
+    let mut rules = crate::watch::Rules::defaults(marketplace, policy);
+    let section = match file {
+        Some(path) => read_file(path)?.watch.unwrap_or_default(),
+        None => crate::watch::rules::WatchFile::default(),
+    };
+    rules
+        .apply(section.for_marketplace(marketplace))
+        .context("configuration")?;
+    rules.apply_env(env)?;
+    rules.check().context("configuration")?;
+    Ok(rules)
 }
 
 /// The policy in force: defaults, the file, then the environment; checked.
@@ -88,15 +124,7 @@ pub fn load_policy(
 ) -> anyhow::Result<Policy> {
     let mut policy = Policy::default();
     if let Some(path) = file {
-        let meta = std::fs::metadata(path)
-            .with_context(|| format!("cannot read config file {}", path.display()))?;
-        if meta.len() > CONFIG_BYTES_MAX {
-            bail!("config file {} is larger than 1 MiB", path.display());
-        }
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config file {}", path.display()))?;
-        let parsed: FileConfig =
-            toml::from_str(&text).with_context(|| format!("config file {}", path.display()))?;
+        let parsed = read_file(path)?;
         if let Some(p) = parsed.policy {
             apply_file(&mut policy, p);
         }

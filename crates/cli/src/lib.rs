@@ -4,6 +4,7 @@
 mod cmd;
 mod config;
 mod report;
+mod watch;
 
 use std::process::ExitCode;
 
@@ -16,7 +17,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "marketguard", version, about, long_about)]
 pub struct Cli {
-    /// TOML file with the policy's numbers (`[policy]`); MARKETGUARD_POLICY_<FIELD>
+    /// TOML file with the policy's numbers (`[policy]`) and those of `watch`
+    /// (`[watch.aliexpress]`, `[watch.ebay]`, `[watch.amazon]`);
+    /// MARKETGUARD_POLICY_<FIELD> and MARKETGUARD_WATCH_<MARKETPLACE>_<NUMBER>
     /// variables override it.
     #[arg(long, global = true, env = "MARKETGUARD_CONFIG", value_name = "FILE")]
     config: Option<std::path::PathBuf>,
@@ -70,6 +73,35 @@ enum Command {
     /// reviews exported to CSV.
     #[command(subcommand)]
     Assess(cmd::assess::AssessCommand),
+    /// A buyer's or dropshipper's orders from any marketplace (CSV or JSON Lines):
+    /// the next protection deadline of each and one plain action, most urgent first;
+    /// an iCalendar file of the deadlines; a supplier scorecard.
+    ///
+    /// ORDERS is CSV with a header, or JSON Lines (one object a line), or - for standard
+    /// input. Columns: order_id, paid_at (both required), store, item, amount, currency,
+    /// shipped_at, promised_delivery (a date, or days after shipment), tracking,
+    /// tracking_updated_at (date of the carrier's last event), status (placed, paid,
+    /// shipped, delivered, completed, cancelled, disputed, resolved), delivered_at,
+    /// dispute_opened_at, dispute_status (open, escalated, refund_full, refund_partial,
+    /// return_and_refund, rejected, withdrawn), dispute_reason, kind (regular or sample).
+    /// Dates are YYYY-MM-DD or RFC 3339; amounts are decimals in the currency's units.
+    /// Unknown columns are reported and ignored; a row with a bad date, amount or value is
+    /// reported with its line and column and skipped, and the report counts it.
+    ///
+    /// Every number (handling_days, delivery_days_default, claim_window_days,
+    /// contact_wait_days, post_delivery_days, seller_response_days,
+    /// escalation_after_days, stale_after_days, urgent_days, soon_days,
+    /// sample_interval_days, supplier_active_days, reminder_days, scorecard_orders_min,
+    /// keep_on_time_pct, replace_on_time_pct, keep_dispute_pct, replace_dispute_pct,
+    /// replace_not_received_pct) can be set in the --config file under
+    /// `[watch.aliexpress]`, `[watch.ebay]` or `[watch.amazon]`; AliExpress defaults come
+    /// from `[policy]` (design.md section 2). MARKETGUARD_WATCH_<MARKETPLACE>_<NUMBER>
+    /// variables override the file (e.g. MARKETGUARD_WATCH_EBAY_CLAIM_WINDOW_DAYS=30).
+    /// `--format json` prints the numbers in force under `rules`.
+    ///
+    /// Text output is coloured (red: act now, yellow: soon) only when standard output is
+    /// a terminal and NO_COLOR is not set.
+    Watch(cmd::watch::WatchArgs),
 }
 
 /// Parses the command line and runs the command; errors go to stderr with exit code 2
@@ -95,6 +127,7 @@ pub fn run() -> ExitCode {
         Command::Sellers(command) => cmd::sellers::run(command, policy),
         Command::Scan(command) => cmd::scan::run(command),
         Command::Assess(command) => cmd::assess::run(command),
+        Command::Watch(args) => cmd::watch::run(args, cli.config.as_deref(), &policy),
     };
     match result {
         Ok(code) => code,

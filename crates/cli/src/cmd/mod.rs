@@ -9,6 +9,7 @@ pub mod sellers;
 pub mod serve;
 pub mod simulate;
 pub mod timers;
+pub mod watch;
 
 use anyhow::Context;
 

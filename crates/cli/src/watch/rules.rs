@@ -1,0 +1,232 @@
+//! The numbers of each marketplace's buyer protection that `watch` needs, with their
+//! defaults: AliExpress from the engine's `protection::Policy` (design.md section 2),
+//! eBay and Amazon from what they publish. Every number can be overridden in the
+//! configuration file under `[watch.<marketplace>]`.
+
+use anyhow::bail;
+use clap::ValueEnum;
+use serde::Deserialize;
+
+/// The marketplace whose rules apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Marketplace {
+    /// Buyer protection until the promised delivery date; disputes per design.md section 2.
+    #[default]
+    Aliexpress,
+    /// Money Back Guarantee: report within 30 days of the estimated delivery date.
+    Ebay,
+    /// A-to-z Guarantee: claim within 90 days of the latest estimated delivery date,
+    /// after contacting the seller and waiting 2 days.
+    Amazon,
+}
+
+impl Marketplace {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Marketplace::Aliexpress => "aliexpress",
+            Marketplace::Ebay => "ebay",
+            Marketplace::Amazon => "amazon",
+        }
+    }
+}
+
+macro_rules! rules {
+    ($($(#[$doc:meta])* $field:ident,)*) => {
+        /// Every number `watch` uses, in days unless the name says otherwise.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Rules {
+            pub marketplace: Marketplace,
+            $($(#[$doc])* pub $field: i64,)*
+        }
+
+        /// `[watch.<marketplace>]` in the configuration file: any subset of the numbers.
+        #[derive(Debug, Default, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct RulesFile {
+            $($field: Option<i64>,)*
+        }
+
+        impl Rules {
+            /// Overrides the numbers the file sets, then checks them all.
+            pub fn apply(&mut self, file: &RulesFile) -> anyhow::Result<()> {
+                $(if let Some(v) = file.$field { self.$field = v; })*
+                self.check()
+            }
+
+            /// Every number within 0..=3650.
+            pub fn check(&self) -> anyhow::Result<()> {
+                $(
+                    if !(0..=3650).contains(&self.$field) {
+                        bail!(
+                            "watch.{}.{} = {} is outside 0..=3650",
+                            self.marketplace.as_str(),
+                            stringify!($field),
+                            self.$field
+                        );
+                    }
+                )*
+                Ok(())
+            }
+
+            /// Overrides from `MARKETGUARD_WATCH_<MARKETPLACE>_<NUMBER>` variables
+            /// (after the file); call [`Rules::check`] afterwards.
+            pub fn apply_env(&mut self, get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+                $(
+                    let name = format!(
+                        "MARKETGUARD_WATCH_{}_{}",
+                        self.marketplace.as_str().to_ascii_uppercase(),
+                        stringify!($field).to_ascii_uppercase()
+                    );
+                    if let Some(v) = get(&name) {
+                        self.$field = v.trim().parse().map_err(|_| {
+                            anyhow::anyhow!("{name}={v:?} is not a whole number")
+                        })?;
+                    }
+                )*
+                Ok(())
+            }
+
+            /// (name, value) of every number, for `--help`-like listings and JSON.
+            pub fn numbers(&self) -> Vec<(&'static str, i64)> {
+                vec![$((stringify!($field), self.$field),)*]
+            }
+        }
+    };
+}
+
+rules!(
+    /// Days the seller has to ship after payment.
+    handling_days,
+    /// Days from shipment to the estimated delivery date when the order gives none.
+    delivery_days_default,
+    /// Days after the estimated delivery date in which a not-received claim may be
+    /// made (0 on AliExpress: protection ends on the promised date).
+    claim_window_days,
+    /// Days to wait after contacting the seller before a claim may be filed (Amazon).
+    contact_wait_days,
+    /// Days after delivery in which a dispute or claim about the item may be opened.
+    post_delivery_days,
+    /// Days the seller has to answer a dispute.
+    seller_response_days,
+    /// Days after opening a dispute from which the buyer may escalate it.
+    escalation_after_days,
+    /// Days without carrier movement after which a parcel counts as stuck.
+    stale_after_days,
+    /// Days left at or below which the action is "now".
+    urgent_days,
+    /// Days left at or below which the buyer should ask for an extension (AliExpress)
+    /// or prepare a claim.
+    soon_days,
+    /// Days between sample orders with each active supplier.
+    sample_interval_days,
+    /// Days since its last order within which a supplier counts as active.
+    supplier_active_days,
+    /// Days before a deadline when the calendar reminder fires.
+    reminder_days,
+    /// Fewest orders for a scorecard recommendation other than `watch`.
+    scorecard_orders_min,
+    /// Lowest on-time rate (percent) to keep a supplier; below `replace_on_time_pct` replace it.
+    keep_on_time_pct,
+    replace_on_time_pct,
+    /// Highest dispute rate (percent) to keep a supplier; above `replace_dispute_pct` replace it.
+    keep_dispute_pct,
+    replace_dispute_pct,
+    /// Highest not-received rate (percent) before a supplier is replaced.
+    replace_not_received_pct,
+);
+
+impl Rules {
+    /// The defaults of a marketplace. AliExpress takes the policy's numbers.
+    pub fn defaults(marketplace: Marketplace, policy: &protection::Policy) -> Rules {
+        let common = Rules {
+            marketplace,
+            handling_days: policy.handling_days_default,
+            delivery_days_default: policy.delivery_cap_days,
+            claim_window_days: 0,
+            contact_wait_days: 0,
+            post_delivery_days: policy.post_completion_window_days,
+            seller_response_days: policy.seller_response_days,
+            escalation_after_days: policy.escalation_after_days,
+            stale_after_days: 10,
+            urgent_days: 3,
+            soon_days: 7,
+            sample_interval_days: 90,
+            supplier_active_days: 90,
+            reminder_days: 2,
+            scorecard_orders_min: 3,
+            keep_on_time_pct: 90,
+            replace_on_time_pct: 70,
+            keep_dispute_pct: 5,
+            replace_dispute_pct: 15,
+            replace_not_received_pct: 10,
+        };
+        match marketplace {
+            Marketplace::Aliexpress => common,
+            Marketplace::Ebay => Rules {
+                handling_days: 3,
+                delivery_days_default: 10,
+                claim_window_days: 30,
+                post_delivery_days: 30,
+                seller_response_days: 3,
+                escalation_after_days: 3,
+                ..common
+            },
+            Marketplace::Amazon => Rules {
+                handling_days: 2,
+                delivery_days_default: 7,
+                claim_window_days: 90,
+                contact_wait_days: 2,
+                post_delivery_days: 90,
+                seller_response_days: 2,
+                escalation_after_days: 2,
+                ..common
+            },
+        }
+    }
+}
+
+/// `[watch]` in the configuration file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchFile {
+    #[serde(default)]
+    pub aliexpress: RulesFile,
+    #[serde(default)]
+    pub ebay: RulesFile,
+    #[serde(default)]
+    pub amazon: RulesFile,
+}
+
+impl WatchFile {
+    pub fn for_marketplace(&self, m: Marketplace) -> &RulesFile {
+        match m {
+            Marketplace::Aliexpress => &self.aliexpress,
+            Marketplace::Ebay => &self.ebay,
+            Marketplace::Amazon => &self.amazon,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliexpress_takes_the_policy_numbers_and_the_file_overrides_them() {
+        let policy = protection::Policy {
+            post_completion_window_days: 20,
+            ..protection::Policy::default()
+        };
+        let mut rules = Rules::defaults(Marketplace::Aliexpress, &policy);
+        assert_eq!(rules.post_delivery_days, 20);
+        assert_eq!(rules.delivery_days_default, policy.delivery_cap_days);
+        let file: WatchFile = toml::from_str("[aliexpress]\nstale_after_days = 4\n").unwrap();
+        rules
+            .apply(file.for_marketplace(Marketplace::Aliexpress))
+            .unwrap();
+        assert_eq!(rules.stale_after_days, 4);
+        let bad: RulesFile = toml::from_str("urgent_days = -1").unwrap();
+        assert!(rules.apply(&bad).is_err());
+        assert!(toml::from_str::<RulesFile>("no_such_number = 1").is_err());
+    }
+}
