@@ -11,7 +11,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// marketguard: buyer protection (escrow, disputes, guarantees) and scam detection
-/// (chat messages, links) for online marketplaces.
+/// (chat messages, links, sellers, listings, reviews, tracking numbers) for online
+/// marketplaces, and a deadline watch for shoppers' and dropshippers' orders.
 ///
 /// Run `marketguard COMMAND --help` for the details of each command.
 #[derive(Debug, Parser)]
