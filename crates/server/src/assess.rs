@@ -925,8 +925,9 @@ pub(crate) async fn seller_assessment(
     State(state): State<AppState>,
     _caller: Caller,
     axum::extract::Path(seller_id): axum::extract::Path<String>,
-    axum::extract::Query(q): axum::extract::Query<StoreQuery>,
+    query: Result<axum::extract::Query<StoreQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let axum::extract::Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let seller =
         domain::SellerId::parse(&seller_id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let opened = date("opened", &q.opened).map_err(bad)?;

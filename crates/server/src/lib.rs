@@ -521,8 +521,9 @@ pub struct OrderPage {
 async fn list_orders(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<ListQuery>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<OrderPage>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let limit = q.limit.unwrap_or(PAGE_SIZE_DEFAULT);
     if !(1..=PAGE_SIZE_MAX).contains(&limit) {
         return Err(ApiError::BadRequest(format!(
@@ -785,8 +786,9 @@ struct AccountQuery {
 async fn ledger_accounts(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<AccountQuery>,
+    query: Result<Query<AccountQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<AccountView>>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let owner = match &caller.role {
         Role::Seller(s) => Some(s.to_string()),
         Role::Buyer(b) => Some(b.to_string()),

@@ -324,8 +324,9 @@ fn agents_only(caller: &Caller) -> Result<(), ApiError> {
 pub(crate) async fn list_cases(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<CaseQuery>,
+    query: Result<Query<CaseQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<CasePage>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     agents_only(&caller)?;
     let status = q.status.as_deref().unwrap_or("open");
     if !matches!(status, "open" | "closed") {
