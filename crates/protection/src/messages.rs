@@ -56,6 +56,17 @@ pub struct Scan {
     pub signals: String,
 }
 
+impl Scan {
+    /// The kinds found that open a case under `policy`.
+    pub fn case_kinds(&self, policy: &Policy) -> Vec<String> {
+        self.kinds
+            .iter()
+            .filter(|k| policy.case_kinds.contains(k))
+            .cloned()
+            .collect()
+    }
+}
+
 /// An agent's finding on a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -163,12 +174,7 @@ pub(crate) fn post(
         signals: scan.signals.clone(),
         held,
     });
-    let case_kinds: Vec<String> = scan
-        .kinds
-        .iter()
-        .filter(|k| policy.case_kinds.contains(k))
-        .cloned()
-        .collect();
+    let case_kinds = scan.case_kinds(policy);
     if from != Party::Buyer && !case_kinds.is_empty() {
         d.events.push(Event::CaseOpened {
             case_id: case_id(o, id),
@@ -256,12 +262,7 @@ pub fn parcel_flags(o: &Order, stage: &str, scan: &Scan, policy: &Policy) -> Vec
         kinds: scan.kinds.clone(),
         signals: scan.signals.clone(),
     }];
-    let case_kinds: Vec<String> = scan
-        .kinds
-        .iter()
-        .filter(|k| policy.case_kinds.contains(k))
-        .cloned()
-        .collect();
+    let case_kinds = scan.case_kinds(policy);
     let case_id = case_id(o, stage);
     if !case_kinds.is_empty() && !o.open_cases.contains(&case_id) {
         events.push(Event::CaseOpened {

@@ -656,6 +656,11 @@ fn plausible_bare_domain(s: &str) -> bool {
         && psl::domain(lower.as_bytes()).is_some()
 }
 
+/// `text` with defanging undone ("hxxp" → "http", "[.]" → ".", "[at]" → "@").
+pub fn refang(text: &str) -> String {
+    Refanged::new(text).text
+}
+
 /// Defanged links made clickable again, with a map back to the original bytes.
 struct Refanged {
     text: String,

@@ -717,30 +717,10 @@ fn damerau(a: &[u32], b: &[u32]) -> usize {
     d[n][m]
 }
 
-/// Undoes defanging: "hxxp" → "http", "[.]" → ".".
+/// Undoes defanging: "hxxp" → "http", "[.]" → "." (the same rules as for links in
+/// messages).
 pub fn refang(s: &str) -> String {
-    if !s.contains(['[', '(', '{']) && !s.to_ascii_lowercase().contains("hxxp") {
-        return s.to_string();
-    }
-    let lower_start = s.get(..5).map(str::to_ascii_lowercase).unwrap_or_default();
-    let mut out = if lower_start.starts_with("hxxps") {
-        format!("https{}", &s[5..])
-    } else if lower_start.starts_with("hxxp") {
-        format!("http{}", &s[4..])
-    } else {
-        s.to_string()
-    };
-    for (from, to) in [
-        ("[.]", "."),
-        ("(.)", "."),
-        ("{.}", "."),
-        ("[dot]", "."),
-        ("(dot)", "."),
-        ("[:]", ":"),
-    ] {
-        out = out.replace(from, to);
-    }
-    out
+    crate::entities::refang(s)
 }
 
 #[cfg(test)]
