@@ -4,6 +4,8 @@ mod ids;
 mod money;
 mod time;
 
-pub use ids::{BuyerId, DisputeId, IdError, OrderId, SellerId, TransferId, ID_BYTES_MAX};
+pub use ids::{
+    normalize_tracking, BuyerId, DisputeId, IdError, OrderId, SellerId, TransferId, ID_BYTES_MAX,
+};
 pub use money::{Currency, Money, MoneyError};
 pub use time::{Clock, SystemClock, Timestamp, TimestampError, MS_PER_DAY, MS_PER_HOUR};

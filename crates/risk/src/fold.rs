@@ -66,6 +66,17 @@ impl Folded {
         }
     }
 
+    /// Appends the folded form of one original character; `word_start` marks the
+    /// first character of word `index`.
+    fn push(&mut self, folded: &str, from: &Piece, word_start: bool, index: u32) {
+        for j in 0..folded.len() {
+            self.boundary.push(word_start && j == 0);
+            self.origin.push((from.start, from.end));
+            self.word.push(index);
+        }
+        self.text.push_str(folded);
+    }
+
     /// How many words the text has.
     pub fn words(&self) -> usize {
         self.word.last().map_or(0, |w| *w as usize + 1)
@@ -213,12 +224,7 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool)
                 Some(c) => buf.push(c),
                 None => fold_char(p.c, &mut buf),
             }
-            for j in 0..buf.len() {
-                folded.boundary.push(i == 0 && j == 0);
-                folded.origin.push((p.start, p.end));
-                folded.word.push(index);
-            }
-            folded.text.push_str(&buf);
+            folded.push(&buf, p, i == 0, index);
         }
         return;
     }
@@ -246,13 +252,7 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool)
         if buf.is_empty() {
             fold_char(c, &mut buf);
         }
-        for (j, b) in buf.bytes().enumerate() {
-            folded.boundary.push(i == 0 && j == 0);
-            folded.origin.push((p.start, p.end));
-            folded.word.push(index);
-            let _ = b;
-        }
-        folded.text.push_str(&buf);
+        folded.push(&buf, p, i == 0, index);
     }
 }
 

@@ -123,8 +123,8 @@ pub struct LinkScanner {
     /// For each brand: its name and the names of its official domains (five
     /// letters or more), the words a look-alike is made from.
     names: Vec<Vec<String>>,
-    /// Every official registrable domain → brand index.
-    official: std::collections::HashMap<String, usize>,
+    /// Every official registrable domain.
+    official: HashSet<String>,
     shorteners: HashSet<&'static str>,
     thresholds: Thresholds,
 }
@@ -160,7 +160,7 @@ impl LinkScanner {
     pub fn new(brands_toml: &str, thresholds: Thresholds) -> Result<LinkScanner, BrandsError> {
         let file: BrandFile =
             toml::from_str(brands_toml).map_err(|e| BrandsError(e.to_string()))?;
-        let mut official = std::collections::HashMap::new();
+        let mut official = HashSet::new();
         for (i, brand) in file.brand.iter().enumerate() {
             if brand.name.trim().is_empty() || brand.domains.is_empty() {
                 return Err(BrandsError(format!(
@@ -169,7 +169,7 @@ impl LinkScanner {
                 )));
             }
             for d in &brand.domains {
-                official.insert(d.to_ascii_lowercase(), i);
+                official.insert(d.to_ascii_lowercase());
             }
         }
         let names = file
@@ -275,19 +275,15 @@ impl LinkScanner {
 
         let official = registrable
             .as_deref()
-            .and_then(|r| self.official.get(r))
-            .copied();
-        if let Some(b) = official {
-            if signals.is_empty() {
-                return LinkReport {
-                    assessment: Assessment::combine(vec![], &self.thresholds),
-                    registrable_domain: registrable,
-                    impersonates: None,
-                    messenger: false,
-                    official: true,
-                };
-            }
-            let _ = b;
+            .is_some_and(|r| self.official.contains(r));
+        if official && signals.is_empty() {
+            return LinkReport {
+                assessment: Assessment::combine(vec![], &self.thresholds),
+                registrable_domain: registrable,
+                impersonates: None,
+                messenger: false,
+                official: true,
+            };
         }
 
         if MESSENGERS.contains(&host.as_str())
@@ -356,7 +352,7 @@ impl LinkScanner {
             ));
         }
 
-        if official.is_none() {
+        if !official {
             if let Some((b, technique)) =
                 self.look_alike(&host, &unicode_host, registrable.as_deref(), suffix)
             {
@@ -381,7 +377,7 @@ impl LinkScanner {
             registrable_domain: registrable,
             impersonates: impersonates.map(|b| self.brands[b].domains[0].clone()),
             messenger: false,
-            official: official.is_some(),
+            official,
         }
     }
 

@@ -447,11 +447,7 @@ fn usps(body: &[u8], check: u8) -> TrackingCheck {
 
 /// The number as carriers print it: upper case, no spaces or dashes.
 pub fn normalize(number: &str) -> String {
-    number
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '\t'))
-        .flat_map(char::to_uppercase)
-        .collect()
+    domain::normalize_tracking(number)
 }
 
 /// `fake_tracking` when the number was already given for other orders. Sellers who ship

@@ -429,7 +429,7 @@ impl Tx {
         let r = sqlx::query(
             "SELECT COUNT(*) AS n FROM tracking_numbers WHERE number = $1 AND order_id <> $2",
         )
-        .bind(write::normalize_tracking(number))
+        .bind(domain::normalize_tracking(number))
         .bind(order.as_str())
         .fetch_one(&mut *self.tx)
         .await?;

@@ -425,7 +425,7 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
                 b.push(
                     format!("INSERT INTO tracking_numbers (number, order_id, at_ms) VALUES {values} ON CONFLICT DO NOTHING"),
                     vec![
-                        text(normalize_tracking(tracking)),
+                        text(domain::normalize_tracking(tracking)),
                         text(w.order.as_str()),
                         Bind::Int(e.at.unix_ms()),
                     ],
@@ -518,13 +518,4 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
             is_idempotency: true,
         });
     }
-}
-
-/// A tracking number as stored for the reuse check: no spaces or dashes, upper case.
-pub fn normalize_tracking(number: &str) -> String {
-    number
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '\t'))
-        .flat_map(char::to_uppercase)
-        .collect()
 }
