@@ -329,11 +329,14 @@ pub fn phones(text: &str, lang: Option<&str>, context_cue: bool) -> Vec<Phone> {
                     .ok()
                     .filter(phonenumber::is_valid)
             } else if separators > 0 || context_cue {
-                regions(lang).iter().find_map(|r| {
-                    phonenumber::parse(Some(*r), &digits)
-                        .ok()
-                        .filter(phonenumber::is_valid)
-                })
+                regions(lang)
+                    .iter()
+                    .filter(|r| may_be_national(**r, &digits))
+                    .find_map(|r| {
+                        phonenumber::parse(Some(*r), &digits)
+                            .ok()
+                            .filter(phonenumber::is_valid)
+                    })
             } else {
                 None
             };
@@ -360,6 +363,28 @@ fn enlarge_phone_regex_cache() {
         let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
         *cache = regex_cache::RegexCache::new(16_384);
     });
+}
+
+/// Whether `digits` can be a valid number of `region` written the national way: its
+/// national significant number (the digits after a national prefix or carrier code
+/// of at most four digits) matches the region's general pattern and lengths in the
+/// metadata, or it starts with the region's international prefix. A cheap test that `parse` would fail anyway, so that digit runs that
+/// are no phone number (dates, amounts, references) do not pay for a full parse in
+/// each region, which costs a thousand times more. Regions whose national prefix
+/// rewrites the number (Argentina's "15", Mexico's "1") are always parsed.
+fn may_be_national(region: phonenumber::country::Id, digits: &str) -> bool {
+    let Some(meta) = phonenumber::metadata::DATABASE.by_id(region.as_ref()) else {
+        return true;
+    };
+    let international = meta
+        .international_prefix()
+        .and_then(|p| p.find(digits))
+        .is_some_and(|m| m.start() == 0);
+    if international || meta.national_prefix_transform_rule().is_some() {
+        return true;
+    }
+    let general = meta.descriptors().general();
+    (0..=4.min(digits.len().saturating_sub(1))).any(|k| general.is_match(&digits[k..]))
 }
 
 fn regions(lang: Option<&str>) -> &'static [phonenumber::country::Id] {
@@ -507,40 +532,28 @@ pub fn handles(text: &str) -> Vec<Range<usize>> {
 /// E-mail addresses spelt out to get past filters: "name at gmail dot com",
 /// "name (at) mail [dot] ru", "nombre arroba gmail punto com", "имя собака mail точка ru".
 pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
-    const AT: &[&str] = &[
-        "at",
-        "(at)",
-        "[at]",
-        "{at}",
-        "arroba",
-        "[arroba]",
-        "arobase",
-        "собака",
-        "@",
-    ];
-    const DOT: &[&str] = &[
-        "dot",
-        "(dot)",
-        "[dot]",
-        "{dot}",
-        "punto",
-        "ponto",
-        "[ponto]",
-        "[punto]",
-        "point",
-        "punkt",
-        "точка",
-        ".",
-    ];
+    const AT: &[&str] = &["at", "arroba", "arobase", "собака", "@"];
+    const DOT: &[&str] = &["dot", "punto", "ponto", "point", "punkt", "точка", "."];
+    // "at", "(at)", "[AT]" and "{at}" are one word.
+    let spelt = |w: &str, list: &[&str]| {
+        let w = w.trim_matches(|c| matches!(c, '(' | ')' | '[' | ']' | '{' | '}'));
+        list.iter().any(|l| {
+            if w.is_ascii() {
+                w.eq_ignore_ascii_case(l)
+            } else {
+                w.len() == l.len() && w.to_lowercase() == *l
+            }
+        })
+    };
     let words: Vec<(usize, &str)> = text
         .split_whitespace()
         .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
         .collect();
     let mut out = Vec::new();
     let is_name = |w: &str| {
-        w.chars().count() >= 2
-            && w.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'))
+        w.len() >= 2
+            && w.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b'+'))
     };
     let tld = |w: &str| {
         let w = w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
@@ -548,19 +561,12 @@ pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
     };
     for k in 0..words.len().saturating_sub(4) {
         let (start, name) = words[k];
-        let bare = |w: &str| {
-            w.to_lowercase()
-                .trim_matches(|c| matches!(c, '(' | ')' | '[' | ']' | '{' | '}'))
-                .to_string()
-        };
-        let at = bare(words[k + 1].1);
         let (_, domain) = words[k + 2];
-        let dot = bare(words[k + 3].1);
         let (tld_at, tld_word) = words[k + 4];
-        if is_name(name)
-            && AT.contains(&at.as_str())
+        if spelt(words[k + 1].1, AT)
+            && spelt(words[k + 3].1, DOT)
+            && is_name(name)
             && is_name(domain)
-            && DOT.contains(&dot.as_str())
             && tld(tld_word)
         {
             let end = tld_at
@@ -779,6 +785,52 @@ mod tests {
         let found = phones(ru, Some("ru"), true);
         assert_eq!(&ru[found[0].span.clone()], "+7 (916) 123-45-67");
         assert!(phones("RB123456785GB", None, true).is_empty());
+    }
+
+    #[test]
+    fn the_national_prefilter_never_drops_a_valid_number() {
+        use phonenumber::country::Id::*;
+        let mut candidates: Vec<String> = Vec::new();
+        for region in [
+            US, GB, IN, AU, ES, MX, AR, CO, BR, PT, FR, BE, CA, DE, AT, CH, RU, UA, BY, KZ,
+        ] {
+            let meta = phonenumber::metadata::DATABASE
+                .by_id(region.as_ref())
+                .unwrap();
+            let d = meta.descriptors();
+            for example in [d.mobile(), d.fixed_line(), d.toll_free()]
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.example())
+            {
+                candidates.push(example.to_string());
+                if let Some(prefix) = meta.national_prefix() {
+                    candidates.push(format!("{prefix}{example}"));
+                }
+            }
+        }
+        // And digit runs of every length from a fixed pseudo-random sequence.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..3000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 7 + (x % 9) as usize;
+            candidates.push(format!("{:015}", x % 1_000_000_000_000_000)[..len].to_string());
+        }
+        let mut valid = 0;
+        for digits in &candidates {
+            for region in regions(None).iter().chain(regions(Some("es"))) {
+                let parsed = phonenumber::parse(Some(*region), digits)
+                    .ok()
+                    .filter(phonenumber::is_valid);
+                if parsed.is_some() {
+                    valid += 1;
+                    assert!(may_be_national(*region, digits), "{digits} in {region:?}");
+                }
+            }
+        }
+        assert!(valid > 100, "only {valid} valid numbers in the sample");
     }
 
     #[test]
