@@ -28,7 +28,10 @@ fn card_network(digits: &[u8]) -> bool {
         4 => matches!(len, 13 | 16 | 19),
         5 => (51..=55).contains(&prefix(2)) && len == 16 || prefix(2) >= 56 && len >= 12,
         2 => (2221..=2720).contains(&prefix(4)) && len == 16 || (2200..=2204).contains(&prefix(4)),
-        3 => matches!(prefix(2), 34 | 37) && len == 15 || (3528..=3589).contains(&prefix(4)),
+        3 => {
+            matches!(prefix(2), 34 | 37) && len == 15
+                || (3528..=3589).contains(&prefix(4)) && len >= 16
+        }
         6 => prefix(4) == 6011 || prefix(2) == 65 || prefix(2) == 62 || prefix(2) == 67,
         _ => false,
     }
@@ -398,6 +401,88 @@ fn regions(lang: Option<&str>) -> &'static [phonenumber::country::Id] {
         Some("ru") => &[RU, UA, BY, KZ],
         _ => &[US, GB, ES, MX, BR, PT, FR, DE, RU],
     }
+}
+
+/// Short deadlines written with a number: "12h", "within 30 min", "24 Stunden",
+/// "15 минут", and clock times such as "23:59" or "23h59". Days are left out: "ships
+/// in 3 days" is ordinary talk. On their own these are no scam; the rules count them
+/// only next to a threat or a scam already found.
+pub fn deadlines(text: &str) -> Vec<Range<usize>> {
+    const UNITS: &[&str] = &[
+        "h",
+        "hr",
+        "hrs",
+        "hour",
+        "hours",
+        "hora",
+        "horas",
+        "heure",
+        "heures",
+        "std",
+        "stunde",
+        "stunden",
+        "час",
+        "часа",
+        "часов",
+        "min",
+        "mins",
+        "minute",
+        "minutes",
+        "minuto",
+        "minutos",
+        "minuten",
+        "минут",
+        "минуты",
+        "минуту",
+        "мин",
+    ];
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts = bytes[i].is_ascii_digit()
+            && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'.'));
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i - start > 3 {
+            continue;
+        }
+        // A clock time: "23:59", "23h59".
+        if i + 2 < bytes.len()
+            && matches!(bytes[i], b':' | b'h')
+            && bytes[i + 1].is_ascii_digit()
+            && bytes[i + 2].is_ascii_digit()
+            && bytes.get(i + 3).is_none_or(|b| !b.is_ascii_alphanumeric())
+        {
+            let hours: u32 = text[start..i].parse().unwrap_or(99);
+            let minutes: u32 = text[i + 1..i + 3].parse().unwrap_or(99);
+            if hours < 24 && minutes < 60 {
+                out.push(start..i + 3);
+                i += 3;
+                continue;
+            }
+        }
+        let mut u = i;
+        while u < bytes.len() && bytes[u] == b' ' {
+            u += 1;
+        }
+        let unit_end = text[u..]
+            .char_indices()
+            .find(|(_, c)| !c.is_alphabetic())
+            .map_or(text.len(), |(at, _)| u + at);
+        let unit = text[u..unit_end].to_lowercase();
+        if UNITS.contains(&unit.as_str()) {
+            out.push(start..unit_end);
+            i = unit_end;
+        }
+    }
+    out
 }
 
 /// Money amounts: a number with a currency sign or code next to it ("25 USD", "$25",
@@ -852,6 +937,17 @@ mod tests {
             handles("add @shop_deals88 on insta, mail a@b.com"),
             vec![4..17]
         );
+    }
+
+    #[test]
+    fn deadlines_are_hours_minutes_and_clock_times() {
+        let text = "pay within 12h or in 30 min, before 23:59 or 23h59; 24 Stunden, 15 минут";
+        let found: Vec<&str> = deadlines(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(
+            found,
+            ["12h", "30 min", "23:59", "23h59", "24 Stunden", "15 минут"]
+        );
+        assert!(deadlines("ships in 3 days, size 42, model X200h, 1.5h, 25:99").is_empty());
     }
 
     #[test]

@@ -69,6 +69,7 @@ concepts! {
     AfterReceipt = "after_receipt",
     Countdown = "countdown",
     Warning = "warning",
+    ContactDetail = "contact_detail",
 }
 
 /// The lexicon files shipped with marketguard, by language.

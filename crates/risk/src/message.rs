@@ -249,6 +249,8 @@ impl MessageScanner {
         let mut messenger_link = false;
         let mut link_spans: Vec<Range<usize>> = Vec::new();
         let mut emails = Vec::new();
+        // Links to anywhere but an official domain: a payment page there is off-site.
+        let mut foreign_links: Vec<Range<usize>> = Vec::new();
         for found in entities::links(text) {
             link_spans.push(found.span.clone());
             if found.email {
@@ -256,6 +258,9 @@ impl MessageScanner {
                 continue;
             }
             let report = self.links.scan(&found.text);
+            if !report.official && !report.messenger {
+                foreign_links.push(found.span.clone());
+            }
             if report.messenger {
                 messenger_link = true;
                 out.push(sig(
@@ -298,6 +303,14 @@ impl MessageScanner {
                     .any(|app| app.words.start >= a.words.end && app.words.start < a.words.end + 3)
             });
         let feature = cues.has(Concept::Feature);
+        // "on Telegram" is a contact verb that is also the app's name: next to a
+        // product feature or a warning it is no request.
+        let asked_to_contact = cues.get(Concept::ContactVerb).iter().any(|v| {
+            !cues
+                .get(Concept::App)
+                .iter()
+                .any(|a| a.span.start >= v.span.start && a.span.end <= v.span.end)
+        }) || contact && !cues.has(Concept::ContactVerb);
         let phone_cue = contact || cues.any(&[Concept::App, Concept::AppShort]);
         let ibans = entities::ibans(text);
         let phones: Vec<_> = entities::phones(text, m.lang, phone_cue)
@@ -327,7 +340,13 @@ impl MessageScanner {
                 continue;
             }
             let short = app.concept == Concept::AppShort;
-            let product_talk = (feature || m.sender == Sender::Buyer) && !contact && !has_channel;
+            // "Beware of fake accounts on Telegram, we only answer here."
+            let warned = cues.any(&[Concept::Warning, Concept::OnPlatform]);
+            if warned && !asked_to_contact && !has_channel && !messenger_link {
+                continue;
+            }
+            let product_talk =
+                (feature || m.sender == Sender::Buyer) && !asked_to_contact && !has_channel;
             if product_talk || (short && !contact && !has_channel) {
                 continue;
             }
@@ -454,6 +473,46 @@ impl MessageScanner {
                     "offers a deal for paying directly, outside buyer protection",
                 ));
                 break;
+            }
+        }
+
+        // "Pay here and save 10%: <link>": a payment page of the seller's own.
+        if !paid_off_site
+            && seller_side
+            && !warning
+            && cues.has(Concept::PayVerb)
+            && cues.any(&[Concept::Discount, Concept::Direct])
+        {
+            if let Some(link) = foreign_links.first() {
+                paid_off_site = true;
+                out.push(sig(
+                    Kind::OffsitePayment,
+                    Severity::High,
+                    0.85,
+                    link.clone(),
+                    "a payment link outside the platform, with a deal for using it: money paid there is outside buyer protection",
+                ));
+            }
+        }
+        // "Give me your number and I send you my bank details": contact asked for to
+        // take the payment off the platform.
+        if seller_side && (paid_off_site || cues.any(&[Concept::Direct, Concept::PayMethodWeak])) {
+            let asked = cues.get(Concept::ContactDetail).iter().find(|d| {
+                !cues.near(Concept::OrderWord, d, 2)
+                    && cues.get(Concept::AskVerb).iter().any(|a| {
+                        !cues.negated(a)
+                            && a.words.start <= d.words.start
+                            && d.words.start <= a.words.end + 3
+                    })
+            });
+            if let Some(d) = asked {
+                out.push(sig(
+                    Kind::OffsiteContact,
+                    Severity::High,
+                    0.8,
+                    d.span.clone(),
+                    "asks for your phone number or e-mail to deal outside the platform",
+                ));
             }
         }
 
@@ -627,8 +686,17 @@ impl MessageScanner {
 
         // Review manipulation.
         if seller_side {
+            let amounts: Vec<usize> = entities::amounts(text)
+                .into_iter()
+                .map(|a| folded.word_at(a.start))
+                .collect();
             for hit in cues.get(Concept::Review) {
-                let paid = cues.near(Concept::Incentive, hit, 10);
+                // "5 stars with a photo = 4 EUR back": money next to the review.
+                let paid = cues.near(Concept::Incentive, hit, 10)
+                    || !cues.any(&[Concept::Demand, Concept::Fee])
+                        && amounts
+                            .iter()
+                            .any(|&w| w + 10 >= hit.words.start && w <= hit.words.end + 10);
                 let changed = cues.near(Concept::Change, hit, 6)
                     && (cues.has(Concept::NegativeReview) || cues.near(Concept::Review, hit, 6));
                 if paid || changed {
@@ -655,7 +723,23 @@ impl MessageScanner {
                 .get(Concept::UrgencyStrong)
                 .iter()
                 .find(|h| !cues.negated(h));
-            let limit = cues.first(Concept::TimeLimit);
+            // A deadline next to a promise ("I send a new one tomorrow") is no pressure.
+            let promised = |word: usize| {
+                cues.get(Concept::Promise)
+                    .iter()
+                    .any(|p| p.words.start.abs_diff(word) <= 3)
+            };
+            let limit = cues
+                .get(Concept::TimeLimit)
+                .iter()
+                .filter(|h| !promised(h.words.start))
+                .map(|h| h.span.clone())
+                .chain(
+                    entities::deadlines(text)
+                        .into_iter()
+                        .filter(|d| !promised(folded.word_at(d.start))),
+                )
+                .next();
             let scam_so_far = out.iter().any(|s| {
                 matches!(
                     s.kind(),
@@ -668,35 +752,44 @@ impl MessageScanner {
                 )
             });
             let demand = cues.any(&[Concept::Demand, Concept::PayVerb, Concept::Confirm]);
-            let hit = match (strong, limit, threat) {
+            let span = match (strong, limit, threat) {
                 (Some(s), _, _)
                     if !cues.has(Concept::OnPlatform)
                         && (threat.is_some() || demand || scam_so_far) =>
                 {
-                    Some(s)
+                    Some(s.span.clone())
                 }
+                // A deadline on a scam ("pay within 12h", "send the code in 15 min") or
+                // on closing a dispute ("close it today"), not the seller's own timing.
                 (_, Some(l), _)
                     if threat.is_some()
                         || cues.has(Concept::Prize)
-                        || out.iter().any(|s| {
-                            matches!(s.kind(), Kind::PhishingLink | Kind::ExtraCharge)
+                        || out.iter().any(|s| match s.kind() {
+                            Kind::PhishingLink | Kind::ExtraCharge | Kind::CredentialRequest => {
+                                true
+                            }
+                            Kind::DisputeClosurePressure => s.span().is_some_and(|v| {
+                                let (verb, at) = (folded.word_at(v.start), folded.word_at(l.start));
+                                verb <= at && at <= verb + 5
+                            }),
+                            _ => false,
                         }) =>
                 {
                     Some(l)
                 }
                 _ => match (cues.first(Concept::Countdown), threat) {
                     (Some(c), _) if demand || threat.is_some() || cues.has(Concept::Prize) => {
-                        Some(c)
+                        Some(c.span.clone())
                     }
                     _ => None,
                 },
             };
-            if let Some(hit) = hit {
+            if let Some(span) = span {
                 out.push(sig(
                     Kind::UrgencyPressure,
                     Severity::Medium,
                     0.7,
-                    hit.span.clone(),
+                    span,
                     "a false deadline or a threat to make you act before you think",
                 ));
             }
@@ -713,10 +806,21 @@ impl MessageScanner {
                 }
                 let staff = cues.near(Concept::Staff, hit, 3);
                 let prize = cues.has(Concept::Prize);
-                // "AliExpress: your order is suspended..." from no known sender.
-                let header = hit.words.start <= 1
+                // "AliExpress: your order is suspended...", "[DHL] Shipment on hold" from
+                // no known sender: the brand opens the message or its heading.
+                let heading = text
+                    .find([':', ']', '|'])
+                    .is_some_and(|end| end <= 60 && hit.span.end <= end);
+                let header = (hit.words.start <= 1 || heading)
                     && m.sender == Sender::Unknown
-                    && (!out.is_empty() || cues.any(&[Concept::Account, Concept::Threat]));
+                    && (!out.is_empty()
+                        || !foreign_links.is_empty()
+                        || cues.any(&[
+                            Concept::Account,
+                            Concept::Threat,
+                            Concept::Fee,
+                            Concept::Credential,
+                        ]));
                 if (staff || prize) && official_tone || header {
                     out.push(sig(
                         Kind::PlatformImpersonation,

@@ -19,6 +19,17 @@ use serde_json::Value;
 const HOLDOUT_RECALL: f64 = 0.95;
 const HOLDOUT_FPR: f64 = 0.02;
 
+/// Floors for the second blind set (`blind2_*.jsonl`: 420 messages, 47% clean, and 260
+/// links), written by another author who saw neither the rules, the lexicons nor the
+/// other corpora. Measured blind on its first run: message-level recall 0.946 with a
+/// false-positive rate of 0.056 (11 of 198), links precision 0.979 and recall 0.993.
+/// The gaps it showed were then fixed in general form (carriers and marketplaces as
+/// brands in notification headings, deadlines in hours and minutes, honest sellers'
+/// warnings about fake accounts, payment links with a discount, contact details asked
+/// for to pay directly, regional official domains), so it is no longer blind either:
+/// message recall, false-positive rate, link recall, link precision.
+const BLIND2: (f64, f64, f64, f64) = (0.97, 0.02, 0.97, 0.97);
+
 const MESSAGE_KINDS: [Kind; 11] = [
     Kind::OffsiteContact,
     Kind::OffsitePayment,
@@ -236,10 +247,28 @@ fn held_out_corpus_generalises() {
     );
 }
 
-#[test]
-fn link_corpus_meets_the_floors() {
+/// The brand whose official domains include `domain`, from the built-in brand list.
+fn brand_of(domain: &str) -> Option<String> {
+    let list: toml::Value = toml::from_str(include_str!("../data/brands.toml")).expect("brands");
+    list["brand"].as_array()?.iter().find_map(|b| {
+        let domains = b["domains"].as_array()?;
+        domains
+            .iter()
+            .any(|d| d.as_str() == Some(domain))
+            .then(|| b["name"].as_str().map(str::to_string))?
+    })
+}
+
+struct LinkScore {
+    total: usize,
+    counts: Counts,
+    brand_right: usize,
+    brand_total: usize,
+}
+
+fn score_links(file: &str) -> LinkScore {
     let scanner = LinkScanner::default();
-    let corpus = lines("links.jsonl");
+    let corpus = lines(file);
     let mut counts = Counts::default();
     let mut by_technique: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut brand_right = 0;
@@ -270,9 +299,14 @@ fn link_corpus_meets_the_floors() {
                 report.impersonates
             ));
         }
-        if let Some(brand) = l["impersonates"].as_str() {
+        // The brand a look-alike is named for; official links name none.
+        if let Some(brand) = l["impersonates"].as_str().filter(|_| malicious) {
             brand_total += 1;
-            if report.impersonates.as_deref() == Some(brand) {
+            // Named by its official domain ("paypal.com") or by the brand ("paypal").
+            let named = report.impersonates.as_deref().is_some_and(|domain| {
+                domain == brand || brand_of(domain).as_deref() == Some(brand)
+            });
+            if named {
                 brand_right += 1;
             } else {
                 misses.push(format!(
@@ -283,7 +317,7 @@ fn link_corpus_meets_the_floors() {
         }
     }
     println!(
-        "links: {}; precision {:.3}, recall {:.3}, F1 {:.3}; brand named right {brand_right} of {brand_total}",
+        "{file}: {} links; precision {:.3}, recall {:.3}, F1 {:.3}; brand named right {brand_right} of {brand_total}",
         corpus.len(),
         counts.precision(),
         counts.recall(),
@@ -295,7 +329,23 @@ fn link_corpus_meets_the_floors() {
     for miss in &misses {
         println!("  {miss}");
     }
-    assert!(corpus.len() >= 400, "the corpus needs at least 400 URLs");
+    LinkScore {
+        total: corpus.len(),
+        counts,
+        brand_right,
+        brand_total,
+    }
+}
+
+#[test]
+fn link_corpus_meets_the_floors() {
+    let LinkScore {
+        total,
+        counts,
+        brand_right,
+        brand_total,
+    } = score_links("links.jsonl");
+    assert!(total >= 400, "the corpus needs at least 400 URLs");
     assert!(
         counts.recall() >= 0.95,
         "link recall {:.3}",
@@ -309,5 +359,26 @@ fn link_corpus_meets_the_floors() {
     assert!(
         ratio(brand_right, brand_total) >= 0.9,
         "impersonated brand named right {brand_right} of {brand_total}"
+    );
+}
+
+/// The second blind set (`blind2_*.jsonl`, see `BLIND2`).
+#[test]
+fn second_blind_corpus_generalises() {
+    let s = score_messages("blind2_messages.jsonl");
+    assert!(s.total >= 400 && s.languages >= 6);
+    assert!(s.recall >= BLIND2.0, "blind recall {:.3}", s.recall);
+    assert!(s.fpr <= BLIND2.1, "blind false-positive rate {:.3}", s.fpr);
+    let l = score_links("blind2_links.jsonl");
+    assert!(l.total >= 250);
+    assert!(
+        l.counts.recall() >= BLIND2.2,
+        "blind link recall {:.3}",
+        l.counts.recall()
+    );
+    assert!(
+        l.counts.precision() >= BLIND2.3,
+        "blind link precision {:.3}",
+        l.counts.precision()
     );
 }
