@@ -10,7 +10,7 @@ use linkify::{LinkFinder, LinkKind};
 /// network (ISO/IEC 7812 issuer identification numbers of Visa, Mastercard, American
 /// Express, Discover, JCB, UnionPay, Mir, Maestro).
 pub fn cards(text: &str) -> Vec<Range<usize>> {
-    digit_groups(text, 13, 19, &[' ', '-'])
+    digit_groups(text, 13, 19, &[' ', '-', '.'])
         .into_iter()
         .filter(|(_, digits)| luhn(digits) && card_network(digits))
         .map(|(span, _)| span)
@@ -122,7 +122,10 @@ pub fn ibans(text: &str) -> Vec<Range<usize>> {
                 chars.push(b.to_ascii_uppercase());
                 j += 1;
                 end = j;
-            } else if b == b' ' && j + 1 < bytes.len() && bytes[j + 1].is_ascii_alphanumeric() {
+            } else if matches!(b, b' ' | b'-')
+                && j + 1 < bytes.len()
+                && bytes[j + 1].is_ascii_alphanumeric()
+            {
                 j += 1;
             } else {
                 break;
@@ -617,7 +620,7 @@ pub fn handles(text: &str) -> Vec<Range<usize>> {
 /// E-mail addresses spelt out to get past filters: "name at gmail dot com",
 /// "name (at) mail [dot] ru", "nombre arroba gmail punto com", "имя собака mail точка ru".
 pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
-    const AT: &[&str] = &["at", "arroba", "arobase", "собака", "@"];
+    const AT: &[&str] = &["at", "ät", "arroba", "arobase", "собака", "@"];
     const DOT: &[&str] = &["dot", "punto", "ponto", "point", "punkt", "точка", "."];
     // "at", "(at)", "[AT]" and "{at}" are one word.
     let spelt = |w: &str, list: &[&str]| {
@@ -630,19 +633,36 @@ pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
             }
         })
     };
-    let words: Vec<(usize, &str)> = text
-        .split_whitespace()
-        .map(|w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
-        .collect();
+    // Words, with a bracketed part glued to its neighbours ("shop(at)web(dot)de") as a
+    // word of its own.
+    let mut words: Vec<(usize, &str)> = Vec::new();
+    for w in text.split_whitespace() {
+        let at = w.as_ptr() as usize - text.as_ptr() as usize;
+        let mut from = 0;
+        for (i, c) in w.char_indices() {
+            let cut = match c {
+                '(' | '[' | '{' => Some(i),
+                ')' | ']' | '}' => Some(i + 1),
+                _ => None,
+            };
+            if let Some(cut) = cut.filter(|&cut| cut > from) {
+                words.push((at + from, &w[from..cut]));
+                from = cut;
+            }
+        }
+        if from < w.len() {
+            words.push((at + from, &w[from..]));
+        }
+    }
     let mut out = Vec::new();
     let is_name = |w: &str| {
-        w.len() >= 2
-            && w.bytes()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b'+'))
+        w.chars().count() >= 2
+            && w.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'))
     };
     let tld = |w: &str| {
-        let w = w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
-        (2..=6).contains(&w.len()) && w.chars().all(|c| c.is_ascii_alphabetic())
+        let w = w.trim_end_matches(|c: char| !c.is_alphanumeric());
+        (2..=6).contains(&w.chars().count()) && w.chars().all(char::is_alphabetic)
     };
     for k in 0..words.len().saturating_sub(4) {
         let (start, name) = words[k];
@@ -656,7 +676,7 @@ pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
         {
             let end = tld_at
                 + tld_word
-                    .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                    .trim_end_matches(|c: char| !c.is_alphanumeric())
                     .len();
             out.push(start..end);
         }
@@ -739,6 +759,10 @@ pub fn links(text: &str) -> Vec<Found> {
 /// not a number ("1.5kg") or an abbreviation.
 fn plausible_bare_domain(s: &str) -> bool {
     let host = s.split(['/', '?', '#', ':']).next().unwrap_or(s);
+    // "192.0.2.44/login": an address with a path is a link, a bare one may be a version.
+    if host.parse::<std::net::Ipv4Addr>().is_ok() {
+        return s.len() > host.len();
+    }
     if host.len() < 4 || !host.contains('.') || host.starts_with('.') {
         return false;
     }
@@ -937,6 +961,24 @@ mod tests {
             handles("add @shop_deals88 on insta, mail a@b.com"),
             vec![4..17]
         );
+    }
+
+    #[test]
+    fn disguised_numbers_and_addresses() {
+        let text = "mail: shop.berlin(ät)web(punkt)de or opt.china собака яндекс точка ру";
+        let found: Vec<&str> = spelt_emails(text).into_iter().map(|r| &text[r]).collect();
+        assert_eq!(
+            found,
+            [
+                "shop.berlin(ät)web(punkt)de",
+                "opt.china собака яндекс точка ру"
+            ]
+        );
+        assert_eq!(cards("card 5425.4994.5206.7838 exp").len(), 1);
+        assert_eq!(ibans("pay GB82-WEST-1234-5698-7654-32 now").len(), 1);
+        let found = links("click 192.0.2.44/aliexpress/litige, version 1.2.3.4");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].text, "192.0.2.44/aliexpress/litige");
     }
 
     #[test]

@@ -77,6 +77,13 @@ impl Folded {
         self.text.push_str(folded);
     }
 
+    /// The folded length of word `index`.
+    pub fn word_len(&self, index: usize) -> usize {
+        let start = self.word.partition_point(|w| (*w as usize) < index);
+        let end = self.word.partition_point(|w| (*w as usize) <= index);
+        end - start
+    }
+
     /// How many words the text has.
     pub fn words(&self) -> usize {
         self.word.last().map_or(0, |w| *w as usize + 1)

@@ -73,6 +73,9 @@ concepts! {
 }
 
 /// The lexicon files shipped with marketguard, by language.
+/// Folded length from which a word is taken for several run together.
+const RUN_TOGETHER_MIN: usize = 20;
+
 pub const BUILTIN: &[(&str, &str)] = &[
     ("en", include_str!("../data/lexicon/en.txt")),
     ("es", include_str!("../data/lexicon/es.txt")),
@@ -197,14 +200,20 @@ impl Lexicon {
         for m in self.automaton.find_overlapping_iter(&folded.text) {
             let cue = &self.cues[m.pattern().as_usize()];
             let (start, end) = (m.start(), m.end());
-            if !folded.is_boundary(start) {
-                continue;
-            }
-            if !cue.stem && !folded.is_boundary(end) {
-                continue;
-            }
             let first = folded.word_of(start);
             let last = folded.word_of(end - 1);
+            // "addmeonwhatsapp8615012345678forbestprice": in a run of twenty letters
+            // and digits without a space, an app's full name counts where it stands.
+            let run_together = cue.concept == Concept::App
+                && end - start >= 6
+                && first == last
+                && folded.word_len(first) >= RUN_TOGETHER_MIN;
+            if !folded.is_boundary(start) && !run_together {
+                continue;
+            }
+            if !cue.stem && !folded.is_boundary(end) && !run_together {
+                continue;
+            }
             if (cue.whole_word || cue.stem && end - start <= 3) && first != last {
                 continue;
             }
@@ -257,6 +266,8 @@ mod tests {
         assert!(concepts("message me on tg").contains(&"app_short"));
         assert!(!concepts("the tgv train").contains(&"app_short"));
         assert!(concepts("transferred the money").contains(&"pay_verb"));
+        assert!(concepts("addmeonwhatsapp8615012345678forbestprice").contains(&"app"));
+        assert!(!concepts("mywhatsappnumber").contains(&"app"));
     }
 
     #[test]

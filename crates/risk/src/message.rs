@@ -303,13 +303,23 @@ impl MessageScanner {
                     .any(|app| app.words.start >= a.words.end && app.words.start < a.words.end + 3)
             });
         let feature = cues.has(Concept::Feature);
+        // "Don't write me on WhatsApp", "ne passez pas par whatsapp", "не пишите в
+        // вотсап": a negation a few words before (not the Portuguese "no", "on").
+        let refused = |hit: &Hit| {
+            cues.get(Concept::Negation).iter().any(|n| {
+                n.words.end <= hit.words.start
+                    && hit.words.start - n.words.end < 5
+                    && !text[n.span.clone()].eq_ignore_ascii_case("no")
+            })
+        };
         // "on Telegram" is a contact verb that is also the app's name: next to a
         // product feature or a warning it is no request.
         let asked_to_contact = cues.get(Concept::ContactVerb).iter().any(|v| {
-            !cues
-                .get(Concept::App)
-                .iter()
-                .any(|a| a.span.start >= v.span.start && a.span.end <= v.span.end)
+            !refused(v)
+                && !cues
+                    .get(Concept::App)
+                    .iter()
+                    .any(|a| a.span.start >= v.span.start && a.span.end <= v.span.end)
         }) || contact && !cues.has(Concept::ContactVerb);
         let phone_cue = contact || cues.any(&[Concept::App, Concept::AppShort]);
         let ibans = entities::ibans(text);
@@ -341,7 +351,7 @@ impl MessageScanner {
             }
             let short = app.concept == Concept::AppShort;
             // "Beware of fake accounts on Telegram, we only answer here."
-            let warned = cues.any(&[Concept::Warning, Concept::OnPlatform]);
+            let warned = cues.any(&[Concept::Warning, Concept::OnPlatform]) || refused(app);
             if warned && !asked_to_contact && !has_channel && !messenger_link {
                 continue;
             }
@@ -525,6 +535,16 @@ impl MessageScanner {
             {
                 continue;
             }
+            if m.sender == Sender::Buyer && !paid_off_site {
+                paid_off_site = true;
+                out.push(sig(
+                    Kind::OffsitePayment,
+                    Severity::High,
+                    0.8,
+                    span.clone(),
+                    "card details given in the chat to be charged outside the checkout: such a payment has no buyer protection",
+                ));
+            }
             out.push(sig(
                 Kind::SensitiveDataShared,
                 Severity::Critical,
@@ -665,7 +685,8 @@ impl MessageScanner {
         // Pressure to confirm receipt before delivery.
         if seller_side && !matches!(m.context, Context::Delivered | Context::DisputeOpen) {
             for hit in cues.get(Concept::Confirm) {
-                if cues.negated(hit) {
+                // "the confirmation code from the SMS" asks for a code, not for receipt.
+                if cues.negated(hit) || cues.overlaps(Concept::Credential, hit) {
                     continue;
                 }
                 let about_receipt = cues.near(Concept::Receipt, hit, 5);
@@ -770,12 +791,16 @@ impl MessageScanner {
                             }
                             Kind::DisputeClosurePressure => s.span().is_some_and(|v| {
                                 let (verb, at) = (folded.word_at(v.start), folded.word_at(l.start));
-                                verb <= at && at <= verb + 5
+                                verb.abs_diff(at) <= 5
                             }),
                             _ => false,
                         }) =>
                 {
                     Some(l)
+                }
+                // "Your account will be blocked" on a scam already found.
+                (_, _, Some(t)) if cues.has(Concept::Account) && scam_so_far => {
+                    Some(t.span.clone())
                 }
                 _ => match (cues.first(Concept::Countdown), threat) {
                     (Some(c), _) if demand || threat.is_some() || cues.has(Concept::Prize) => {
@@ -801,7 +826,8 @@ impl MessageScanner {
                 || m.sender == Sender::Unknown
                 || out.iter().any(|s| s.kind() == Kind::PhishingLink);
             for hit in cues.get(Concept::Brand) {
-                if inside_link(&hit.span) {
+                // "AliExpress staff never ask for your code": a warning, not a pose.
+                if inside_link(&hit.span) || warning && out.is_empty() {
                     continue;
                 }
                 let staff = cues.near(Concept::Staff, hit, 3);
