@@ -132,10 +132,9 @@ static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
     let mut terms: Vec<&'static str> = Vec::new();
     let mut entries = Vec::new();
     for l in data_lines(include_str!("../data/brands.txt")) {
-        let (name, luxury) = match l.split_once('|') {
-            Some((n, tier)) => (n, tier == "luxury"),
-            None => (l, false),
-        };
+        let mut fields = l.split('|');
+        let name = fields.next().unwrap_or(l);
+        let luxury = fields.next() == Some("luxury");
         terms.push(name);
         entries.push(Entry::Brand { luxury });
     }
@@ -194,23 +193,79 @@ fn on_word_boundaries(text: &str, start: usize, end: usize) -> bool {
 /// iPhone 15", "compatible with Apple Watch", "funda para Samsung"), not a claim to be
 /// the brand's product. Only the word right before counts: "shoes for men Nike" is a
 /// claim.
-const COMPATIBILITY_MARKERS: [&str; 13] = [
-    "for", "with", "fits", "fit", "para", "pour", "für", "fur", "для", "con", "avec", "mit", "com",
+const COMPATIBILITY_MARKERS: [&str; 19] = [
+    "for",
+    "with",
+    "fits",
+    "fit",
+    "para",
+    "pour",
+    "für",
+    "fur",
+    "для",
+    "con",
+    "avec",
+    "mit",
+    "com",
+    "compatible",
+    "compatibility",
+    "kompatibel",
+    "compativel",
+    "compatível",
+    "совместим",
 ];
 
 /// Bytes before a brand name searched for the word before it.
 const COMPATIBILITY_WINDOW_BYTES: usize = 32;
 
-/// Whether the word right before `start` is a compatibility marker.
-fn for_compatibility(lowered: &str, start: usize) -> bool {
+/// Words that deny what follows: "not a Sony product", "not human hair", "kein Leder".
+const DENIALS: [&str; 10] = [
+    "not", "non", "no", "nicht", "kein", "keine", "не", "pas", "nao", "não",
+];
+
+/// Articles between a denial and the name: "not a Makita product".
+const ARTICLES: [&str; 9] = ["a", "an", "un", "une", "ein", "eine", "um", "uma", "una"];
+
+/// The last two words before `start`, the nearest first.
+fn words_before(lowered: &str, start: usize) -> (Option<&str>, Option<&str>) {
     let mut from = start.saturating_sub(COMPATIBILITY_WINDOW_BYTES);
     while !lowered.is_char_boundary(from) {
         from += 1;
     }
-    lowered[from..start]
+    let mut words = lowered[from..start]
         .split(|c: char| !c.is_alphanumeric())
-        .rfind(|w| !w.is_empty())
+        .filter(|w| !w.is_empty())
+        .rev();
+    (words.next(), words.next())
+}
+
+/// Whether the word right before `start` is a compatibility marker.
+fn for_compatibility(lowered: &str, start: usize) -> bool {
+    words_before(lowered, start)
+        .0
         .is_some_and(|w| COMPATIBILITY_MARKERS.contains(&w))
+        || denied(lowered, start)
+}
+
+/// Whether what starts at `start` is denied: "not Dyson brand", "not a Sony product".
+fn denied(lowered: &str, start: usize) -> bool {
+    match words_before(lowered, start) {
+        (Some(w), _) if DENIALS.contains(&w) => true,
+        (Some(a), Some(w)) => ARTICLES.contains(&a) && DENIALS.contains(&w),
+        _ => false,
+    }
+}
+
+/// Words right after a precious-material claim that make it a coating or a colour:
+/// "18K gold plated", "silver tone", "banhado a ouro".
+const COATINGS: [&str; 12] = [
+    "plated", "plating", "filled", "tone", "color", "colour", "vermeil", "coated", "banhad",
+    "chapad", "plaqu", "vergold",
+];
+
+fn coating(lowered: &str, end: usize) -> bool {
+    let rest = lowered[end..].trim_start_matches([' ', '-']);
+    COATINGS.iter().any(|c| rest.starts_with(c))
 }
 
 /// What the word lists found in a listing's text.
@@ -253,7 +308,9 @@ fn scan(lowered: &str, found: &mut Found) {
             Entry::Counterfeit(TermClass::Original) => push_new(&mut found.original, term),
             Entry::Regulated(class) => push_new(&mut found.regulated, class),
             Entry::Material { floor_usd_cents } => {
-                push_new(&mut found.materials, (term, floor_usd_cents))
+                if !denied(lowered, m.start()) && !coating(lowered, m.end()) {
+                    push_new(&mut found.materials, (term, floor_usd_cents))
+                }
             }
         }
     }
@@ -275,6 +332,43 @@ fn battery_size(lowered: &str, term: &str, end: usize) -> bool {
         && AFTER
             .iter()
             .any(|w| lowered[end..].trim_start_matches([' ', '-']).starts_with(w))
+}
+
+/// Title words within which a regulated word names the product ("Power bank
+/// 20000mAh", "USB charger 65W"); further on it is a part ("drill ..., 2 batteries").
+const PRODUCT_TITLE_WORDS: usize = 5;
+
+/// Whether the listing sells a product of regulated `class`, not a product that holds
+/// one: the category says so, or a word of the class opens the title and is not
+/// "included".
+fn sells(class: &str, title: &str, category: &str) -> bool {
+    let of_class = |text: &str, m: &aho_corasick::Match| {
+        matches!(LEXICON.entries[m.pattern().as_usize()], Entry::Regulated(c) if c == class)
+            && on_word_boundaries(text, m.start(), m.end())
+    };
+    if LEXICON
+        .automaton
+        .find_iter(category)
+        .any(|m| of_class(category, &m))
+    {
+        return true;
+    }
+    let lowered = title.to_lowercase();
+    let opening = lowered
+        .split_whitespace()
+        .take(PRODUCT_TITLE_WORDS)
+        .last()
+        .map_or(0, |w| {
+            w.as_ptr() as usize - lowered.as_ptr() as usize + w.len()
+        });
+    LEXICON.automaton.find_iter(&lowered).any(|m| {
+        let rest = lowered[m.end()..].trim_start_matches(|c: char| !c.is_alphanumeric());
+        of_class(&lowered, &m)
+            && m.end() <= opening
+            && !["includ", "incl", "inclus", "inklusive"]
+                .iter()
+                .any(|w| rest.starts_with(w))
+    })
 }
 
 fn push_new<T: PartialEq>(v: &mut Vec<T>, x: T) {
@@ -374,6 +468,11 @@ pub fn assess(
     scan(&lowered, &mut found);
     let category = listing.category.to_lowercase();
     scan(&category, &mut found);
+    // A battery or a charger inside a product (a camera "body, battery and charger", a
+    // scale "2 x AAA batteries included") does not make it a battery or a charger.
+    found.regulated.retain(|class| {
+        !matches!(*class, "batteries" | "electrical") || sells(class, &listing.title, &category)
+    });
     if let Some(b) = &listing.brand {
         let b = b.to_lowercase();
         let mut brand_found = Found::default();
@@ -560,7 +659,10 @@ fn counterfeit(
                     claimed.trim()
                 ),
             ));
-        } else if !claimed_l.contains(&b_l) && !b_l.contains(&claimed_l) {
+        } else if !claimed_l.contains(&b_l)
+            && !b_l.contains(&claimed_l)
+            && !owner_of(b).is_some_and(|o| claimed_l.contains(&o.to_lowercase()))
+        {
             signals.push(Signal::new(
                 Kind::CounterfeitRisk,
                 Severity::Low,
@@ -573,6 +675,17 @@ fn counterfeit(
             ));
         }
     }
+}
+
+/// The brand that owns a product line ("iPhone": "Apple"), from the third field of
+/// `data/brands.txt`.
+fn owner_of(line: &str) -> Option<&'static str> {
+    data_lines(include_str!("../data/brands.txt")).find_map(|l| {
+        let mut fields = l.split('|');
+        let name = fields.next()?;
+        let owner = fields.nth(1)?;
+        name.eq_ignore_ascii_case(line).then_some(owner)
+    })
 }
 
 /// A certificate reference: at least five letters and digits with a digit among them.
@@ -806,7 +919,8 @@ fn quality(signals: &mut Vec<Signal>, listing: &Listing, lowered: &str) {
     if listing.description.chars().count() < 40 {
         missing.push("almost no description");
     }
-    if !missing.is_empty() {
+    // One gap alone ("no materials" on a phone) says little; two make a thin listing.
+    if missing.len() >= 2 {
         let (severity, score) = if missing.len() >= 3 {
             (Severity::Medium, 0.5)
         } else {

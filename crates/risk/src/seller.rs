@@ -154,6 +154,12 @@ impl Default for SellerConfig {
     }
 }
 
+/// Listings from which a store's catalogue is big.
+const BIG_CATALOGUE: u64 = 1000;
+
+/// Items sold under which a big catalogue has no record behind it.
+const THIN_RECORD_SALES: u64 = 50;
+
 /// Trust tiers, from the trust score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tier {
@@ -263,10 +269,29 @@ pub fn assess(
     let trust = trust_score(p, now);
     let n = p.feedback_count as f64;
     let lower = wilson_lower_bound(p.positive_feedback_pct / 100.0 * n, n);
-    let signals = signals(p, now, config, trust, lower);
+    let mut signals = signals(p, now, config, lower);
+    // The score's tier, bounded by what the signals say: with a red flag (the fake-store
+    // pattern, poor feedback, many disputes, late shipping, ratings without orders) a
+    // store is at most low; with nothing against it, a low score only means thin
+    // evidence: medium, unproven rather than bad.
+    let worst = signals.iter().map(Signal::severity).max();
+    let tier = match worst {
+        Some(Severity::High | Severity::Critical) => Tier::from_trust(trust).min(Tier::Low),
+        Some(Severity::Medium) => Tier::from_trust(trust),
+        _ => Tier::from_trust(trust).max(Tier::Medium),
+    };
+    if trust < 40 {
+        signals.push(Signal::new(
+            Kind::SellerRisk,
+            Severity::Medium,
+            f64::from(40 - trust) / 40.0,
+            format!("trust {trust}/100"),
+            format!("trust score {trust}/100: too little good evidence about this store"),
+        ));
+    }
     Ok(SellerAssessment {
         trust_score: trust,
-        tier: Tier::from_trust(trust),
+        tier,
         positive_lower_bound: lower,
         assessment: Assessment::combine(signals, &config.thresholds),
     })
@@ -283,13 +308,7 @@ fn expensive(price: Money, config: &SellerConfig) -> bool {
         .is_some_and(|floor| price.amount_minor() >= floor)
 }
 
-fn signals(
-    p: &SellerProfile,
-    now: Timestamp,
-    config: &SellerConfig,
-    trust: u8,
-    lower: f64,
-) -> Vec<Signal> {
+fn signals(p: &SellerProfile, now: Timestamp, config: &SellerConfig, lower: f64) -> Vec<Signal> {
     let mut out = Vec::new();
     let mut push = |severity, score, excerpt: String, explanation: String| {
         out.push(Signal::new(
@@ -429,20 +448,30 @@ fn signals(
             );
         }
     }
-    if let Some(l) = p.listings.filter(|&l| l >= 1000 && age < 30) {
+    // Thousands of expensive listings and almost no sales, at any age: the same
+    // pattern, a copied catalogue to take payments.
+    let catalogue = p.listings.filter(|&l| l >= BIG_CATALOGUE);
+    if let (Some(l), Some(price), false) = (catalogue, dear, young && no_sales) {
+        if p.items_sold < THIN_RECORD_SALES {
+            push(
+                Severity::High,
+                0.8,
+                format!("{l} listings up to {}, {} sold", price.decimal(), p.items_sold),
+                format!(
+                    "{l} listings up to {} {} but only {} items sold: a big catalogue with no record behind it is how fake stores look",
+                    price.decimal(),
+                    price.currency(),
+                    p.items_sold
+                ),
+            );
+        }
+    }
+    if let Some(l) = p.listings.filter(|&l| l >= BIG_CATALOGUE && age < 30) {
         push(
             Severity::Low,
             0.35,
             format!("{l} listings in {age} days"),
             format!("{l} listings in a store {age} days old: a copied catalogue"),
-        );
-    }
-    if trust < 40 {
-        push(
-            Severity::Medium,
-            f64::from(40 - trust) / 40.0,
-            format!("trust {trust}/100"),
-            format!("trust score {trust}/100: too little good evidence about this store"),
         );
     }
     out

@@ -337,9 +337,17 @@ fn regulated_goods_from_a_young_store() {
 #[test]
 fn listing_quality_table() {
     type Spoil = fn(&mut Listing);
-    let table: [(Spoil, Option<Severity>); 6] = [
+    let table: [(Spoil, Option<Severity>); 7] = [
         (|_| {}, None),
-        (|l| l.photos = 1, Some(Severity::Low)),
+        // One gap alone is no thin listing; two are.
+        (|l| l.photos = 1, None),
+        (
+            |l| {
+                l.photos = 1;
+                l.shipping = None;
+            },
+            Some(Severity::Low),
+        ),
         (
             |l| {
                 l.photos = 1;
@@ -355,6 +363,7 @@ fn listing_quality_table() {
                 l.description = "A mug for coffee or tea, nice for gifts and every day use".into();
                 l.title = "Mug".into();
                 l.weight_g = None;
+                l.photos = 2;
             },
             Some(Severity::Low),
         ),

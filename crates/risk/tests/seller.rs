@@ -335,3 +335,28 @@ proptest! {
         prop_assert!(seller::trust_score(&q, now()) >= seller::trust_score(&p, now()));
     }
 }
+
+#[test]
+fn the_tier_follows_the_signals() {
+    let tier = |p: &SellerProfile| {
+        seller::assess(p, now(), &SellerConfig::default())
+            .unwrap()
+            .tier
+    };
+    // Thin evidence with nothing against it: unproven, not bad.
+    let mut new_honest = SellerProfile::new(days_ago(45), 100.0, 6, 11);
+    new_honest.listings = Some(35);
+    new_honest.price_max = Some(usd("19.99"));
+    assert_eq!(tier(&new_honest), Tier::Medium);
+    // Thousands of expensive listings and a dozen sales, a year on: a red flag at any age.
+    let mut catalogue = SellerProfile::new(days_ago(370), 100.0, 6, 12);
+    catalogue.listings = Some(4800);
+    catalogue.price_max = Some(usd("1599.00"));
+    assert!(tier(&catalogue) <= Tier::Low);
+    assert_eq!(check(&catalogue, "listings up to"), Some(Severity::High));
+    // A long record with many disputes is low, however many ratings it has.
+    let mut disputes = good();
+    disputes.dispute_rate_pct = Some(11.0);
+    assert_eq!(tier(&good()), Tier::High);
+    assert!(tier(&disputes) <= Tier::Low);
+}
