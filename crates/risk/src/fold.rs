@@ -77,6 +77,15 @@ impl Folded {
         self.text.push_str(folded);
     }
 
+    /// Appends one folded ASCII byte: [`Folded::push`] for the common case.
+    fn push_ascii(&mut self, folded: u8, from: &Piece, word_start: bool, index: u32) {
+        debug_assert!(folded.is_ascii());
+        self.boundary.push(word_start);
+        self.origin.push((from.start, from.end));
+        self.word.push(index);
+        self.text.push(char::from(folded));
+    }
+
     /// How many words the text has.
     pub fn words(&self) -> usize {
         self.word.last().map_or(0, |w| *w as usize + 1)
@@ -110,6 +119,25 @@ pub fn is_invisible(c: char) -> bool {
 /// Folds one character alone (a cue in a lexicon, a domain label): the same rules as
 /// [`fold`] without the per-word ones.
 pub fn fold_char(c: char, out: &mut String) {
+    // Two-byte characters (accented Latin, Greek, Cyrillic, ...) are most of the
+    // non-ASCII text and cost a decomposition and a case table search each: their
+    // folds are worked out once.
+    static TWO_BYTE: std::sync::LazyLock<Vec<Box<str>>> = std::sync::LazyLock::new(|| {
+        ('\u{80}'..'\u{800}')
+            .map(|c| {
+                let mut out = String::new();
+                fold_char_uncached(c, &mut out);
+                out.into_boxed_str()
+            })
+            .collect()
+    });
+    match u32::from(c) {
+        0x80..0x800 => out.push_str(&TWO_BYTE[(u32::from(c) - 0x80) as usize]),
+        _ => fold_char_uncached(c, out),
+    }
+}
+
+fn fold_char_uncached(c: char, out: &mut String) {
     if c.is_ascii() {
         out.push(match c.to_ascii_lowercase() {
             // "l", "I" and "1" pass for one another ("AIiExpress", "te1egram"): the
@@ -157,7 +185,7 @@ pub fn fold(text: &str) -> Folded {
     let mut start = 0;
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
-        if is_invisible(c) {
+        if !c.is_ascii() && is_invisible(c) {
             continue;
         }
         let in_word = c.is_alphanumeric()
@@ -178,6 +206,8 @@ pub fn fold(text: &str) -> Folded {
     if pieces.len() > start {
         words.push((start, pieces.len()));
     }
+    // The folded form of one character, reused for every character.
+    let mut buf = String::with_capacity(8);
     // A letter spelt alone among single Latin letters ("W h a t s А p p") takes the
     // script of its neighbours.
     let single_latin =
@@ -187,13 +217,23 @@ pub fn fold(text: &str) -> Folded {
             && !is_latin(pieces[a].c)
             && (single_latin(i.checked_sub(1).and_then(|j| words.get(j)))
                 || single_latin(words.get(i + 1)));
-        emit_word(&mut folded, &pieces[a..b], i as u32, alone_among_latin);
+        emit_word(
+            &mut folded,
+            &pieces[a..b],
+            i as u32,
+            alone_among_latin,
+            &mut buf,
+        );
     }
     folded.boundary.push(true);
     folded
 }
 
-fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool) {
+fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool, buf: &mut String) {
+    if word.iter().all(|p| p.c.is_ascii()) {
+        emit_ascii_word(folded, word, index);
+        return;
+    }
     let mut latin = false;
     let mut other_script = false;
     let mut letters = 0usize;
@@ -217,20 +257,18 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool)
     // "к@рту", "оплaти" (a Latin a): a Russian word with Latin or leet letters in it
     // takes the Cyrillic letters they pass for.
     if cyrillic > 0 && cyrillic * 2 >= letters && !force_latin {
-        let mut buf = String::with_capacity(4);
         for (i, p) in word.iter().enumerate() {
             buf.clear();
             match latin_to_cyrillic(p.c) {
                 Some(c) => buf.push(c),
-                None => fold_char(p.c, &mut buf),
+                None => fold_char(p.c, buf),
             }
-            folded.push(&buf, p, i == 0, index);
+            folded.push(buf, p, i == 0, index);
         }
         return;
     }
     let mixed = (latin && other_script) || force_latin;
     let leet = letters > 0 && letters >= digits;
-    let mut buf = String::with_capacity(8);
     for (i, p) in word.iter().enumerate() {
         buf.clear();
         let c = p.c;
@@ -250,9 +288,28 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool)
             }
         }
         if buf.is_empty() {
-            fold_char(c, &mut buf);
+            fold_char(c, buf);
         }
-        folded.push(&buf, p, i == 0, index);
+        folded.push(buf, p, i == 0, index);
+    }
+}
+
+/// [`emit_word`] for a word of ASCII characters only, most words of most chats: no
+/// Cyrillic and no other script to fold, every character folds to one byte.
+fn emit_ascii_word(folded: &mut Folded, word: &[Piece], index: u32) {
+    let letters = word.iter().filter(|p| p.c.is_ascii_alphabetic()).count();
+    let digits = word.iter().filter(|p| p.c.is_ascii_digit()).count();
+    let leet = letters > 0 && letters >= digits;
+    for (i, p) in word.iter().enumerate() {
+        let c = match leet_letter(p.c) {
+            Some(l) if leet => l,
+            _ => match p.c.to_ascii_lowercase() {
+                // As in `fold_char`.
+                'l' => 'i',
+                other => other,
+            },
+        };
+        folded.push_ascii(c as u8, p, i == 0, index);
     }
 }
 
