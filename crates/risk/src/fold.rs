@@ -164,6 +164,46 @@ fn fold_char_uncached(c: char, out: &mut String) {
     });
 }
 
+/// Whether a character is alphabetic or numeric, as `char::is_alphabetic` and
+/// `char::is_numeric` say.
+#[derive(Clone, Copy, Default)]
+struct Class {
+    alphabetic: bool,
+    numeric: bool,
+}
+
+impl Class {
+    fn of(c: char) -> Class {
+        Class {
+            alphabetic: c.is_alphabetic(),
+            numeric: c.is_numeric(),
+        }
+    }
+
+    fn alphabetic(self) -> bool {
+        self.alphabetic
+    }
+
+    fn alphanumeric(self) -> bool {
+        self.alphabetic || self.numeric
+    }
+}
+
+/// [`Class::of`], with the two-byte characters (Cyrillic, Greek, accented Latin)
+/// looked up in a table: the Unicode property tables cost a search per character.
+fn class(c: char) -> Class {
+    static TWO_BYTE: std::sync::LazyLock<Vec<Class>> =
+        std::sync::LazyLock::new(|| ('\u{80}'..'\u{800}').map(Class::of).collect());
+    match u32::from(c) {
+        0..0x80 => Class {
+            alphabetic: c.is_ascii_alphabetic(),
+            numeric: c.is_ascii_digit(),
+        },
+        0x80..0x800 => TWO_BYTE[(u32::from(c) - 0x80) as usize],
+        _ => Class::of(c),
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Piece {
     c: char,
@@ -188,10 +228,10 @@ pub fn fold(text: &str) -> Folded {
         if !c.is_ascii() && is_invisible(c) {
             continue;
         }
-        let in_word = c.is_alphanumeric()
+        let in_word = class(c).alphanumeric()
             || (matches!(c, '@' | '$' | '|' | '€' | '!')
                 && pieces.len() > start
-                && chars.peek().is_some_and(|(_, n)| n.is_alphabetic()));
+                && chars.peek().is_some_and(|(_, n)| class(*n).alphabetic()));
         if in_word {
             pieces.push(Piece {
                 c,
@@ -241,7 +281,7 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool,
     for p in word {
         if p.c.is_ascii_digit() {
             digits += 1;
-        } else if p.c.is_alphabetic() {
+        } else if class(p.c).alphabetic() {
             letters += 1;
             if is_latin(p.c) {
                 latin = true;
@@ -404,6 +444,19 @@ mod tests {
         assert_eq!(folded("ёлка"), "елка");
         assert_eq!(folded("переведи на к@рту"), folded("переведи на карту"));
         assert_eq!(folded("oплатитe"), folded("оплатите"));
+    }
+
+    #[test]
+    fn character_tables_agree_with_the_unicode_functions() {
+        for c in ('\0'..'\u{1000}').chain(['\u{FF21}', '\u{1D400}', '\u{1F600}']) {
+            let class = class(c);
+            assert_eq!(class.alphabetic(), c.is_alphabetic(), "{c:?}");
+            assert_eq!(class.alphanumeric(), c.is_alphanumeric(), "{c:?}");
+            let (mut cached, mut uncached) = (String::new(), String::new());
+            fold_char(c, &mut cached);
+            fold_char_uncached(c, &mut uncached);
+            assert_eq!(cached, uncached, "{c:?}");
+        }
     }
 
     #[test]
