@@ -341,9 +341,11 @@ pub fn phones(text: &str, lang: Option<&str>, context_cue: bool) -> Vec<Phone> {
                 None
             };
             if let Some(p) = parsed {
+                // What `p.format().mode(Mode::E164)` writes, without the search for
+                // a display format that E.164 does not use (a regex per format).
                 out.push(Phone {
                     span: start..end,
-                    number: p.format().mode(phonenumber::Mode::E164).to_string(),
+                    number: format!("+{}{}", p.code().value(), p.national()),
                 });
             }
         }
@@ -399,19 +401,24 @@ fn is_valid_phone(number: &phonenumber::PhoneNumber) -> bool {
 /// Whether `national` is of a known type in `meta` (`number_type` is not `Unknown`):
 /// it matches the general descriptor and one of the typed ones.
 fn has_number_type(meta: &phonenumber::Metadata, national: &str) -> bool {
+    let patterns = compiled(meta);
+    patterns.general.is_match(national) && patterns.types.iter().any(|t| t.is_match(national))
+}
+
+/// The descriptors of `meta` compiled, on first use.
+fn compiled(meta: &phonenumber::Metadata) -> std::sync::Arc<TypePatterns> {
     use std::collections::HashMap;
     use std::sync::{Arc, LazyLock, Mutex};
     // Keyed by the address of the metadata, which live as long as the process.
     static COMPILED: LazyLock<Mutex<HashMap<usize, Arc<TypePatterns>>>> =
         LazyLock::new(Mutex::default);
     let key = std::ptr::from_ref(meta) as usize;
-    let patterns = COMPILED
+    COMPILED
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .entry(key)
         .or_insert_with(|| Arc::new(TypePatterns::new(meta)))
-        .clone();
-    patterns.general.is_match(national) && patterns.types.iter().any(|t| t.is_match(national))
+        .clone()
 }
 
 /// A region's descriptors compiled: the general one and every type `number_type`
@@ -459,12 +466,20 @@ impl NumberPattern {
         // The crate compiles its patterns with `ignore_whitespace`; the newline ends
         // a `#` comment, should a pattern ever hold one, before the group closes.
         let source = format!("^(?:{}\n)", d.national_number().as_str());
+        let build = |unicode| {
+            regex::RegexBuilder::new(&source)
+                .ignore_whitespace(true)
+                .unicode(unicode)
+                .build()
+        };
+        // National numbers are ASCII digits, for which `\d` means the same with or
+        // without Unicode classes, and without them compiling costs far less.
+        let regex = build(false)
+            .or_else(|_| build(true))
+            .expect("the phonenumber metadata patterns compile");
         NumberPattern {
             lengths: d.possible_length().to_vec(),
-            regex: regex::RegexBuilder::new(&source)
-                .ignore_whitespace(true)
-                .build()
-                .expect("the phonenumber metadata patterns compile"),
+            regex,
         }
     }
 
@@ -492,7 +507,7 @@ fn may_be_national(region: phonenumber::country::Id, digits: &str) -> bool {
     if international || meta.national_prefix_transform_rule().is_some() {
         return true;
     }
-    let general = meta.descriptors().general();
+    let general = &compiled(meta).general;
     (0..=4.min(digits.len().saturating_sub(1))).any(|k| general.is_match(&digits[k..]))
 }
 
@@ -943,7 +958,7 @@ mod tests {
     }
 
     #[test]
-    fn our_phone_validation_agrees_with_the_crate() {
+    fn our_phone_validation_and_e164_agree_with_the_crate() {
         enlarge_phone_regex_cache();
         let mut numbers: Vec<String> = Vec::new();
         let mut x: u64 = 0x2545_F491_4F6C_DD1D;
@@ -998,6 +1013,10 @@ mod tests {
             let expected = phonenumber::is_valid(&parsed);
             assert_eq!(is_valid_phone(&parsed), expected, "{n}");
             if expected {
+                assert_eq!(
+                    format!("+{}{}", parsed.code().value(), parsed.national()),
+                    parsed.format().mode(phonenumber::Mode::E164).to_string(),
+                );
                 valid += 1;
             } else {
                 invalid += 1;
