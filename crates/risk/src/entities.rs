@@ -280,6 +280,8 @@ pub fn phones(text: &str, lang: Option<&str>, context_cue: bool) -> Vec<Phone> {
     enlarge_phone_regex_cache();
     let bytes = text.as_bytes();
     let mut out = Vec::new();
+    // One buffer for the digits of every candidate.
+    let mut digits = String::with_capacity(16);
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -296,7 +298,7 @@ pub fn phones(text: &str, lang: Option<&str>, context_cue: bool) -> Vec<Phone> {
             continue;
         }
         let start = i;
-        let mut digits = String::new();
+        digits.clear();
         let mut separators = 0;
         let mut end = i;
         let mut j = i;
@@ -331,9 +333,7 @@ pub fn phones(text: &str, lang: Option<&str>, context_cue: bool) -> Vec<Phone> {
                 digits.strip_prefix("00").map(|rest| format!("+{rest}"))
             };
             let parsed = if let Some(intl) = candidate {
-                phonenumber::parse(None, &intl)
-                    .ok()
-                    .filter(phonenumber::is_valid)
+                phonenumber::parse(None, &intl).ok().filter(is_valid_phone)
             } else if separators > 0 || context_cue {
                 regions(lang)
                     .iter()
@@ -341,15 +341,17 @@ pub fn phones(text: &str, lang: Option<&str>, context_cue: bool) -> Vec<Phone> {
                     .find_map(|r| {
                         phonenumber::parse(Some(*r), &digits)
                             .ok()
-                            .filter(phonenumber::is_valid)
+                            .filter(is_valid_phone)
                     })
             } else {
                 None
             };
             if let Some(p) = parsed {
+                // What `p.format().mode(Mode::E164)` writes, without the search for
+                // a display format that E.164 does not use (a regex per format).
                 out.push(Phone {
                     span: start..end,
-                    number: p.format().mode(phonenumber::Mode::E164).to_string(),
+                    number: format!("+{}{}", p.code().value(), p.national()),
                 });
             }
         }
@@ -371,6 +373,128 @@ fn enlarge_phone_regex_cache() {
     });
 }
 
+/// `phonenumber::is_valid` with patterns of our own. The crate looks every pattern up
+/// in its regex cache, which locks a mutex and hashes the pattern's source (kilobytes
+/// for some regions) on each use: about 235k instructions a call, most of the phone
+/// search. Same rules as the crate's (private) `validator::source_for` and
+/// `number_type`, over the same patterns compiled once per region; a test checks that
+/// both agree.
+fn is_valid_phone(number: &phonenumber::PhoneNumber) -> bool {
+    let db = &*phonenumber::metadata::DATABASE;
+    let code = number.code().value();
+    let national = number.national().to_string();
+    let Some(regions) = db.region(&code) else {
+        return false;
+    };
+    // The region whose metadata decide, as `source_for` picks it.
+    let meta = match regions[..] {
+        ["001"] => db.by_code(&code).and_then(|m| m.into_iter().next()),
+        [only] => only
+            .parse::<phonenumber::country::Id>()
+            .ok()
+            .and_then(|id| db.by_id(id.as_ref())),
+        _ => regions
+            .iter()
+            .filter_map(|r| db.by_id(*r))
+            .find(|meta| match meta.leading_digits() {
+                Some(leading) => leading.find(&national).is_some_and(|m| m.start() == 0),
+                None => has_number_type(meta, &national),
+            }),
+    };
+    meta.is_some_and(|meta| has_number_type(meta, &national))
+}
+
+/// Whether `national` is of a known type in `meta` (`number_type` is not `Unknown`):
+/// it matches the general descriptor and one of the typed ones.
+fn has_number_type(meta: &phonenumber::Metadata, national: &str) -> bool {
+    let patterns = compiled(meta);
+    patterns.general.is_match(national) && patterns.types.iter().any(|t| t.is_match(national))
+}
+
+/// The descriptors of `meta` compiled, on first use.
+fn compiled(meta: &phonenumber::Metadata) -> std::sync::Arc<TypePatterns> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, LazyLock, Mutex};
+    // Keyed by the address of the metadata, which live as long as the process.
+    static COMPILED: LazyLock<Mutex<HashMap<usize, Arc<TypePatterns>>>> =
+        LazyLock::new(Mutex::default);
+    let key = std::ptr::from_ref(meta) as usize;
+    COMPILED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key)
+        .or_insert_with(|| Arc::new(TypePatterns::new(meta)))
+        .clone()
+}
+
+/// A region's descriptors compiled: the general one and every type `number_type`
+/// tells apart (premium rate, toll free, shared cost, VoIP, personal, pager, UAN,
+/// voicemail, fixed line, mobile).
+struct TypePatterns {
+    general: NumberPattern,
+    types: Vec<NumberPattern>,
+}
+
+impl TypePatterns {
+    fn new(meta: &phonenumber::Metadata) -> TypePatterns {
+        let d = meta.descriptors();
+        TypePatterns {
+            general: NumberPattern::new(d.general()),
+            types: [
+                d.premium_rate(),
+                d.toll_free(),
+                d.shared_cost(),
+                d.voip(),
+                d.personal_number(),
+                d.pager(),
+                d.uan(),
+                d.voicemail(),
+                d.fixed_line(),
+                d.mobile(),
+            ]
+            .into_iter()
+            .flatten()
+            .map(NumberPattern::new)
+            .collect(),
+        }
+    }
+}
+
+/// `Descriptor::is_match` on a pattern of our own: a possible length, and a match
+/// of the national number pattern that starts at the first digit.
+struct NumberPattern {
+    lengths: Vec<u16>,
+    regex: regex::Regex,
+}
+
+impl NumberPattern {
+    fn new(d: &phonenumber::metadata::Descriptor) -> NumberPattern {
+        // The crate compiles its patterns with `ignore_whitespace`; the newline ends
+        // a `#` comment, should a pattern ever hold one, before the group closes.
+        let source = format!("^(?:{}\n)", d.national_number().as_str());
+        let build = |unicode| {
+            regex::RegexBuilder::new(&source)
+                .ignore_whitespace(true)
+                .unicode(unicode)
+                .build()
+        };
+        // National numbers are ASCII digits, for which `\d` means the same with or
+        // without Unicode classes, and without them compiling costs far less.
+        let regex = build(false)
+            .or_else(|_| build(true))
+            .expect("the phonenumber metadata patterns compile");
+        NumberPattern {
+            lengths: d.possible_length().to_vec(),
+            regex,
+        }
+    }
+
+    fn is_match(&self, national: &str) -> bool {
+        let length = u16::try_from(national.len()).unwrap_or(u16::MAX);
+        (self.lengths.is_empty() || self.lengths.contains(&length)) && self.regex.is_match(national)
+    }
+}
+
 /// Whether `digits` can be a valid number of `region` written the national way: its
 /// national significant number (the digits after a national prefix or carrier code
 /// of at most four digits) matches the region's general pattern and lengths in the
@@ -389,7 +513,7 @@ fn may_be_national(region: phonenumber::country::Id, digits: &str) -> bool {
     if international || meta.national_prefix_transform_rule().is_some() {
         return true;
     }
-    let general = meta.descriptors().general();
+    let general = &compiled(meta).general;
     (0..=4.min(digits.len().saturating_sub(1))).any(|k| general.is_match(&digits[k..]))
 }
 
@@ -940,6 +1064,77 @@ mod tests {
             }
         }
         assert!(valid > 100, "only {valid} valid numbers in the sample");
+    }
+
+    #[test]
+    fn our_phone_validation_and_e164_agree_with_the_crate() {
+        enlarge_phone_regex_cache();
+        let mut numbers: Vec<String> = Vec::new();
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for meta in phonenumber::metadata::DATABASE.iter() {
+            let d = meta.descriptors();
+            let code = meta.country_code();
+            for example in [
+                Some(d.general()),
+                d.fixed_line(),
+                d.mobile(),
+                d.toll_free(),
+                d.premium_rate(),
+                d.voip(),
+                d.uan(),
+            ]
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.example())
+            {
+                numbers.push(format!("+{code}{example}"));
+                // A digit changed, one added, one taken away.
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let mut changed: Vec<u8> = example.bytes().collect();
+                let at = (x % changed.len() as u64) as usize;
+                changed[at] = b'0' + ((changed[at] - b'0' + 1 + (x >> 8) as u8 % 9) % 10);
+                numbers.push(format!("+{code}{}", String::from_utf8(changed).unwrap()));
+                numbers.push(format!("+{code}{example}{}", x % 10));
+                numbers.push(format!("+{code}{}", &example[..example.len() - 1]));
+                if let Some(prefix) = meta.national_prefix() {
+                    numbers.push(format!("+{code}{prefix}{example}"));
+                }
+            }
+        }
+        for _ in 0..3000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 7 + (x % 9) as usize;
+            numbers.push(format!(
+                "+{}",
+                &format!("{:015}", x % 1_000_000_000_000_000)[..len]
+            ));
+        }
+        let mut valid = 0;
+        let mut invalid = 0;
+        for n in &numbers {
+            let Ok(parsed) = phonenumber::parse(None, n) else {
+                continue;
+            };
+            let expected = phonenumber::is_valid(&parsed);
+            assert_eq!(is_valid_phone(&parsed), expected, "{n}");
+            if expected {
+                assert_eq!(
+                    format!("+{}{}", parsed.code().value(), parsed.national()),
+                    parsed.format().mode(phonenumber::Mode::E164).to_string(),
+                );
+                valid += 1;
+            } else {
+                invalid += 1;
+            }
+        }
+        assert!(
+            valid > 500 && invalid > 500,
+            "{valid} valid, {invalid} invalid"
+        );
     }
 
     #[test]

@@ -84,6 +84,15 @@ impl Folded {
         end - start
     }
 
+    /// Appends one folded ASCII byte: [`Folded::push`] for the common case.
+    fn push_ascii(&mut self, folded: u8, from: &Piece, word_start: bool, index: u32) {
+        debug_assert!(folded.is_ascii());
+        self.boundary.push(word_start);
+        self.origin.push((from.start, from.end));
+        self.word.push(index);
+        self.text.push(char::from(folded));
+    }
+
     /// How many words the text has.
     pub fn words(&self) -> usize {
         self.word.last().map_or(0, |w| *w as usize + 1)
@@ -117,6 +126,25 @@ pub fn is_invisible(c: char) -> bool {
 /// Folds one character alone (a cue in a lexicon, a domain label): the same rules as
 /// [`fold`] without the per-word ones.
 pub fn fold_char(c: char, out: &mut String) {
+    // Two-byte characters (accented Latin, Greek, Cyrillic, ...) are most of the
+    // non-ASCII text and cost a decomposition and a case table search each: their
+    // folds are worked out once.
+    static TWO_BYTE: std::sync::LazyLock<Vec<Box<str>>> = std::sync::LazyLock::new(|| {
+        ('\u{80}'..'\u{800}')
+            .map(|c| {
+                let mut out = String::new();
+                fold_char_uncached(c, &mut out);
+                out.into_boxed_str()
+            })
+            .collect()
+    });
+    match u32::from(c) {
+        0x80..0x800 => out.push_str(&TWO_BYTE[(u32::from(c) - 0x80) as usize]),
+        _ => fold_char_uncached(c, out),
+    }
+}
+
+fn fold_char_uncached(c: char, out: &mut String) {
     if c.is_ascii() {
         out.push(match c.to_ascii_lowercase() {
             // "l", "I" and "1" pass for one another ("AIiExpress", "te1egram"): the
@@ -143,6 +171,46 @@ pub fn fold_char(c: char, out: &mut String) {
     });
 }
 
+/// Whether a character is alphabetic or numeric, as `char::is_alphabetic` and
+/// `char::is_numeric` say.
+#[derive(Clone, Copy, Default)]
+struct Class {
+    alphabetic: bool,
+    numeric: bool,
+}
+
+impl Class {
+    fn of(c: char) -> Class {
+        Class {
+            alphabetic: c.is_alphabetic(),
+            numeric: c.is_numeric(),
+        }
+    }
+
+    fn alphabetic(self) -> bool {
+        self.alphabetic
+    }
+
+    fn alphanumeric(self) -> bool {
+        self.alphabetic || self.numeric
+    }
+}
+
+/// [`Class::of`], with the two-byte characters (Cyrillic, Greek, accented Latin)
+/// looked up in a table: the Unicode property tables cost a search per character.
+fn class(c: char) -> Class {
+    static TWO_BYTE: std::sync::LazyLock<Vec<Class>> =
+        std::sync::LazyLock::new(|| ('\u{80}'..'\u{800}').map(Class::of).collect());
+    match u32::from(c) {
+        0..0x80 => Class {
+            alphabetic: c.is_ascii_alphabetic(),
+            numeric: c.is_ascii_digit(),
+        },
+        0x80..0x800 => TWO_BYTE[(u32::from(c) - 0x80) as usize],
+        _ => Class::of(c),
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Piece {
     c: char,
@@ -164,13 +232,13 @@ pub fn fold(text: &str) -> Folded {
     let mut start = 0;
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
-        if is_invisible(c) {
+        if !c.is_ascii() && is_invisible(c) {
             continue;
         }
-        let in_word = c.is_alphanumeric()
+        let in_word = class(c).alphanumeric()
             || (matches!(c, '@' | '$' | '|' | '€' | '!')
                 && pieces.len() > start
-                && chars.peek().is_some_and(|(_, n)| n.is_alphabetic()));
+                && chars.peek().is_some_and(|(_, n)| class(*n).alphabetic()));
         if in_word {
             pieces.push(Piece {
                 c,
@@ -185,6 +253,8 @@ pub fn fold(text: &str) -> Folded {
     if pieces.len() > start {
         words.push((start, pieces.len()));
     }
+    // The folded form of one character, reused for every character.
+    let mut buf = String::with_capacity(8);
     // A letter spelt alone among single Latin letters ("W h a t s А p p") takes the
     // script of its neighbours.
     let single_latin =
@@ -194,13 +264,23 @@ pub fn fold(text: &str) -> Folded {
             && !is_latin(pieces[a].c)
             && (single_latin(i.checked_sub(1).and_then(|j| words.get(j)))
                 || single_latin(words.get(i + 1)));
-        emit_word(&mut folded, &pieces[a..b], i as u32, alone_among_latin);
+        emit_word(
+            &mut folded,
+            &pieces[a..b],
+            i as u32,
+            alone_among_latin,
+            &mut buf,
+        );
     }
     folded.boundary.push(true);
     folded
 }
 
-fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool) {
+fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool, buf: &mut String) {
+    if word.iter().all(|p| p.c.is_ascii()) {
+        emit_ascii_word(folded, word, index);
+        return;
+    }
     let mut latin = false;
     let mut other_script = false;
     let mut letters = 0usize;
@@ -208,7 +288,7 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool)
     for p in word {
         if p.c.is_ascii_digit() {
             digits += 1;
-        } else if p.c.is_alphabetic() {
+        } else if class(p.c).alphabetic() {
             letters += 1;
             if is_latin(p.c) {
                 latin = true;
@@ -224,20 +304,18 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool)
     // "к@рту", "оплaти" (a Latin a): a Russian word with Latin or leet letters in it
     // takes the Cyrillic letters they pass for.
     if cyrillic > 0 && cyrillic * 2 >= letters && !force_latin {
-        let mut buf = String::with_capacity(4);
         for (i, p) in word.iter().enumerate() {
             buf.clear();
             match latin_to_cyrillic(p.c) {
                 Some(c) => buf.push(c),
-                None => fold_char(p.c, &mut buf),
+                None => fold_char(p.c, buf),
             }
-            folded.push(&buf, p, i == 0, index);
+            folded.push(buf, p, i == 0, index);
         }
         return;
     }
     let mixed = (latin && other_script) || force_latin;
     let leet = letters > 0 && letters >= digits;
-    let mut buf = String::with_capacity(8);
     for (i, p) in word.iter().enumerate() {
         buf.clear();
         let c = p.c;
@@ -257,9 +335,28 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool)
             }
         }
         if buf.is_empty() {
-            fold_char(c, &mut buf);
+            fold_char(c, buf);
         }
-        folded.push(&buf, p, i == 0, index);
+        folded.push(buf, p, i == 0, index);
+    }
+}
+
+/// [`emit_word`] for a word of ASCII characters only, most words of most chats: no
+/// Cyrillic and no other script to fold, every character folds to one byte.
+fn emit_ascii_word(folded: &mut Folded, word: &[Piece], index: u32) {
+    let letters = word.iter().filter(|p| p.c.is_ascii_alphabetic()).count();
+    let digits = word.iter().filter(|p| p.c.is_ascii_digit()).count();
+    let leet = letters > 0 && letters >= digits;
+    for (i, p) in word.iter().enumerate() {
+        let c = match leet_letter(p.c) {
+            Some(l) if leet => l,
+            _ => match p.c.to_ascii_lowercase() {
+                // As in `fold_char`.
+                'l' => 'i',
+                other => other,
+            },
+        };
+        folded.push_ascii(c as u8, p, i == 0, index);
     }
 }
 
@@ -354,6 +451,19 @@ mod tests {
         assert_eq!(folded("ёлка"), "елка");
         assert_eq!(folded("переведи на к@рту"), folded("переведи на карту"));
         assert_eq!(folded("oплатитe"), folded("оплатите"));
+    }
+
+    #[test]
+    fn character_tables_agree_with_the_unicode_functions() {
+        for c in ('\0'..'\u{1000}').chain(['\u{FF21}', '\u{1D400}', '\u{1F600}']) {
+            let class = class(c);
+            assert_eq!(class.alphabetic(), c.is_alphabetic(), "{c:?}");
+            assert_eq!(class.alphanumeric(), c.is_alphanumeric(), "{c:?}");
+            let (mut cached, mut uncached) = (String::new(), String::new());
+            fold_char(c, &mut cached);
+            fold_char_uncached(c, &mut uncached);
+            assert_eq!(cached, uncached, "{c:?}");
+        }
     }
 
     #[test]
