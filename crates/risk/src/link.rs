@@ -459,8 +459,8 @@ impl LinkScanner {
                 // The brand's name as a subdomain of another site.
                 if !subdomain.is_empty()
                     && (sub_labels.contains(&name)
-                        || (n >= 5 && sub_labels.iter().any(|l| l.contains(name)))
-                        || brand.domains.iter().any(|d| subdomain.contains(d.as_str())))
+                        || (n >= 5 && sub_labels.iter().any(|l| find(l, name).is_some()))
+                        || brand.domains.iter().any(|d| find(subdomain, d).is_some()))
                 {
                     consider(b, Technique::BrandSubdomain);
                     continue;
@@ -470,7 +470,7 @@ impl LinkScanner {
                 let glued = n >= 5
                     && (plain.len() > n || looks.len() > n)
                     && [&plain, &looks].iter().any(|l| {
-                        l.find(name).is_some_and(|at| {
+                        find(l, name).is_some_and(|at| {
                             let rest = format!("{}{}", &l[..at], &l[at + name.len()..]);
                             !rest.is_empty()
                                 && (n >= 7
@@ -625,23 +625,37 @@ fn visual(label: &str) -> String {
     out.replace("rn", "m").replace("vv", "w")
 }
 
+/// Where `needle` first occurs in `hay`. Host names and brand names are a few bytes
+/// long: a plain scan costs less than setting up the standard library's searcher.
+fn find(hay: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() || needle.len() > hay.len() {
+        return (needle.is_empty()).then_some(0);
+    }
+    hay.as_bytes()
+        .windows(needle.len())
+        .position(|w| w == needle.as_bytes())
+}
+
 /// The single edit (or two, for long names) that turns `name` into `label`.
 fn edit(label: &str, name: &str) -> Option<Technique> {
     if label.len().abs_diff(name.len()) > 2 || label == name {
         return None;
     }
     if label.is_ascii() && name.is_ascii() {
-        let widen = |s: &str| s.bytes().map(u32::from).collect::<Vec<u32>>();
-        // Domain labels are short: the copies cost less than the comparisons.
-        return edit_units(&widen(label), &widen(name));
+        return edit_units(label.as_bytes(), name.as_bytes());
     }
     let a: Vec<u32> = label.chars().map(u32::from).collect();
     let b: Vec<u32> = name.chars().map(u32::from).collect();
     edit_units(&a, &b)
 }
 
-fn edit_units(a: &[u32], b: &[u32]) -> Option<Technique> {
-    let vowel = |c: u32| char::from_u32(c).is_some_and(|c| "aeiouy".contains(c));
+/// Characters as numbers: bytes of ASCII names, code points of the others.
+trait Unit: Copy + Eq + Into<u32> {}
+impl Unit for u8 {}
+impl Unit for u32 {}
+
+fn edit_units<T: Unit>(a: &[T], b: &[T]) -> Option<Technique> {
+    let vowel = |c: T| char::from_u32(c.into()).is_some_and(|c| "aeiouy".contains(c));
     let first_diff = a
         .iter()
         .zip(b)
@@ -667,8 +681,8 @@ fn edit_units(a: &[u32], b: &[u32]) -> Option<Technique> {
         let i = first_diff;
         if i < a.len() {
             if a[i + 1..] == b[i + 1..] {
-                let (x, y) = (a[i], b[i]);
-                return Some(if vowel(x) && vowel(y) {
+                let (x, y): (u32, u32) = (a[i].into(), b[i].into());
+                return Some(if vowel(a[i]) && vowel(b[i]) {
                     Technique::VowelSwap
                 } else if x < 128 && y < 128 && (x ^ y).count_ones() == 1 {
                     Technique::BitFlip
@@ -687,30 +701,45 @@ fn edit_units(a: &[u32], b: &[u32]) -> Option<Technique> {
     None
 }
 
-fn damerau(a: &[u32], b: &[u32]) -> usize {
+/// Optimal string alignment distance, or 3 for anything further than 2.
+fn damerau<T: Unit>(a: &[T], b: &[T]) -> usize {
     let (n, m) = (a.len(), b.len());
     if n.abs_diff(m) > 2 {
         return 3;
     }
-    let mut d = vec![vec![0usize; m + 1]; n + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
+    // Each edit changes the letter counts by at most two: most labels are far from a
+    // name by their letters alone, without the table.
+    let mut counts = [0i32; 64];
+    for &x in a {
+        counts[(x.into() % 64) as usize] += 1;
     }
-    for (j, cell) in d[0].iter_mut().enumerate() {
+    for &y in b {
+        counts[(y.into() % 64) as usize] -= 1;
+    }
+    if counts.iter().map(|c| c.unsigned_abs()).sum::<u32>() > 4 {
+        return 3;
+    }
+    let width = m + 1;
+    let mut d = vec![0usize; (n + 1) * width];
+    for i in 0..=n {
+        d[i * width] = i;
+    }
+    for (j, cell) in d.iter_mut().take(width).enumerate() {
         *cell = j;
     }
     for i in 1..=n {
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
             }
+            d[i * width + j] = best;
         }
     }
-    d[n][m]
+    d[n * width + m]
 }
 
 /// Undoes defanging: "hxxp" → "http", "[.]" → "." (the same rules as for links in
