@@ -631,9 +631,10 @@ fn find(hay: &str, needle: &str) -> Option<usize> {
     if needle.is_empty() || needle.len() > hay.len() {
         return (needle.is_empty()).then_some(0);
     }
+    let needle = needle.as_bytes();
     hay.as_bytes()
         .windows(needle.len())
-        .position(|w| w == needle.as_bytes())
+        .position(|w| w[0] == needle[0] && w == needle)
 }
 
 /// The single edit (or two, for long names) that turns `name` into `label`.
