@@ -498,9 +498,10 @@ impl NumberPattern {
 /// Whether `digits` can be a valid number of `region` written the national way: its
 /// national significant number (the digits after a national prefix or carrier code
 /// of at most four digits) matches the region's general pattern and lengths in the
-/// metadata, or it starts with the region's international prefix. A cheap test that `parse` would fail anyway, so that digit runs that
-/// are no phone number (dates, amounts, references) do not pay for a full parse in
-/// each region, which costs a thousand times more. Regions whose national prefix
+/// metadata, or it starts with the region's international prefix. A cheap test that
+/// `parse` would fail anyway, so that digit runs that are no phone number (dates,
+/// amounts, references) do not pay for a full parse in each region, which costs a
+/// thousand times more. Regions whose national prefix
 /// rewrites the number (Argentina's "15", Mexico's "1") are always parsed.
 fn may_be_national(region: phonenumber::country::Id, digits: &str) -> bool {
     let Some(meta) = phonenumber::metadata::DATABASE.by_id(region.as_ref()) else {
@@ -1020,6 +1021,21 @@ mod tests {
         assert!(phones("RB123456785GB", None, true).is_empty());
     }
 
+    /// The next number of a fixed xorshift sequence.
+    fn next(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
+    /// A run of 7 to 15 digits from the sequence.
+    fn digit_run(x: &mut u64) -> String {
+        let x = next(x);
+        let len = 7 + (x % 9) as usize;
+        format!("{:015}", x % 1_000_000_000_000_000)[..len].to_string()
+    }
+
     #[test]
     fn the_national_prefilter_never_drops_a_valid_number() {
         use phonenumber::country::Id::*;
@@ -1045,11 +1061,7 @@ mod tests {
         // And digit runs of every length from a fixed pseudo-random sequence.
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         for _ in 0..3000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let len = 7 + (x % 9) as usize;
-            candidates.push(format!("{:015}", x % 1_000_000_000_000_000)[..len].to_string());
+            candidates.push(digit_run(&mut x));
         }
         let mut valid = 0;
         for digits in &candidates {
@@ -1089,9 +1101,7 @@ mod tests {
             {
                 numbers.push(format!("+{code}{example}"));
                 // A digit changed, one added, one taken away.
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                next(&mut x);
                 let mut changed: Vec<u8> = example.bytes().collect();
                 let at = (x % changed.len() as u64) as usize;
                 changed[at] = b'0' + ((changed[at] - b'0' + 1 + (x >> 8) as u8 % 9) % 10);
@@ -1104,14 +1114,7 @@ mod tests {
             }
         }
         for _ in 0..3000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let len = 7 + (x % 9) as usize;
-            numbers.push(format!(
-                "+{}",
-                &format!("{:015}", x % 1_000_000_000_000_000)[..len]
-            ));
+            numbers.push(format!("+{}", digit_run(&mut x)));
         }
         let mut valid = 0;
         let mut invalid = 0;

@@ -144,14 +144,19 @@ pub fn fold_char(c: char, out: &mut String) {
     }
 }
 
+/// Folds an ASCII character: lower case, and "l" as "i".
+fn fold_ascii(c: char) -> char {
+    match c.to_ascii_lowercase() {
+        // "l", "I" and "1" pass for one another ("AIiExpress", "te1egram"): the
+        // lexicons see them as one letter.
+        'l' => 'i',
+        other => other,
+    }
+}
+
 fn fold_char_uncached(c: char, out: &mut String) {
     if c.is_ascii() {
-        out.push(match c.to_ascii_lowercase() {
-            // "l", "I" and "1" pass for one another ("AIiExpress", "te1egram"): the
-            // lexicons see them as one letter.
-            'l' => 'i',
-            other => other,
-        });
+        out.push(fold_ascii(c));
         return;
     }
     decompose_compatible(c, |d| {
@@ -350,11 +355,7 @@ fn emit_ascii_word(folded: &mut Folded, word: &[Piece], index: u32) {
     for (i, p) in word.iter().enumerate() {
         let c = match leet_letter(p.c) {
             Some(l) if leet => l,
-            _ => match p.c.to_ascii_lowercase() {
-                // As in `fold_char`.
-                'l' => 'i',
-                other => other,
-            },
+            _ => fold_ascii(p.c),
         };
         folded.push_ascii(c as u8, p, i == 0, index);
     }

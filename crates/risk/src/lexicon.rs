@@ -72,10 +72,10 @@ concepts! {
     ContactDetail = "contact_detail",
 }
 
-/// The lexicon files shipped with marketguard, by language.
-/// Folded length from which a word is taken for several run together.
+/// Folded length from which a word is read as several words run together.
 const RUN_TOGETHER_MIN: usize = 20;
 
+/// The lexicon files shipped with marketguard, by language.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("en", include_str!("../data/lexicon/en.txt")),
     ("es", include_str!("../data/lexicon/es.txt")),

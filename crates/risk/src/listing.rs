@@ -110,10 +110,16 @@ enum TermClass {
 
 #[derive(Debug, Clone, Copy)]
 enum Entry {
-    Brand { luxury: bool },
+    /// `owner`: the brand that owns a product line ("iPhone": "Apple").
+    Brand {
+        luxury: bool,
+        owner: Option<&'static str>,
+    },
     Counterfeit(TermClass),
     Regulated(&'static str),
-    Material { floor_usd_cents: i64 },
+    Material {
+        floor_usd_cents: i64,
+    },
 }
 
 /// All word lists in one automaton, so that a listing's text is read once.
@@ -135,8 +141,9 @@ static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
         let mut fields = l.split('|');
         let name = fields.next().unwrap_or(l);
         let luxury = fields.next() == Some("luxury");
+        let owner = fields.next().filter(|o| !o.is_empty());
         terms.push(name);
-        entries.push(Entry::Brand { luxury });
+        entries.push(Entry::Brand { luxury, owner });
     }
     for l in data_lines(include_str!("../data/counterfeit.txt")) {
         let mut parts = l.splitn(3, '|');
@@ -290,7 +297,7 @@ fn scan(lowered: &str, found: &mut Found) {
         }
         let term = lex.terms[m.pattern().as_usize()];
         match lex.entries[m.pattern().as_usize()] {
-            Entry::Brand { luxury } => {
+            Entry::Brand { luxury, .. } => {
                 let continues_fit =
                     fit_end.is_some_and(|end| lowered[end..m.start()].trim().is_empty());
                 if continues_fit || for_compatibility(lowered, m.start()) {
@@ -680,12 +687,14 @@ fn counterfeit(
 /// The brand that owns a product line ("iPhone": "Apple"), from the third field of
 /// `data/brands.txt`.
 fn owner_of(line: &str) -> Option<&'static str> {
-    data_lines(include_str!("../data/brands.txt")).find_map(|l| {
-        let mut fields = l.split('|');
-        let name = fields.next()?;
-        let owner = fields.nth(1)?;
-        name.eq_ignore_ascii_case(line).then_some(owner)
-    })
+    let lex = &*LEXICON;
+    lex.terms
+        .iter()
+        .zip(&lex.entries)
+        .find_map(|(term, entry)| match entry {
+            Entry::Brand { owner, .. } if term.eq_ignore_ascii_case(line) => *owner,
+            _ => None,
+        })
 }
 
 /// A certificate reference: at least five letters and digits with a digit among them.

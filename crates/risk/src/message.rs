@@ -160,6 +160,16 @@ impl Cues {
             .iter()
             .any(|n| n.words.end == hit.words.start && !self.before(Concept::Conditional, n, 3))
     }
+    /// Whether any negation but a bare "no" (the Portuguese "in the") stands within
+    /// five words before `hit`: "don't write me on WhatsApp", "ne passez pas par
+    /// whatsapp", "не пишите в вотсап". Looser than [`Cues::name_negated`].
+    fn refused(&self, hit: &Hit, text: &str) -> bool {
+        self.get(Concept::Negation).iter().any(|n| {
+            n.words.end <= hit.words.start
+                && hit.words.start - n.words.end < 5
+                && !text[n.span.clone()].eq_ignore_ascii_case("no")
+        })
+    }
     /// Like [`Cues::negated`] for a name (a payment method, an app), before which a
     /// bare "no" is as often the Portuguese "in the" ("no pix") as a negation; and a
     /// strong negation ("never", "nunca", "никогда") a few words before counts.
@@ -288,6 +298,10 @@ impl MessageScanner {
                 }
             }
         }
+        // Money amounts, found once and only if a rule asks for them.
+        let amounts_found = std::cell::OnceCell::new();
+        let amounts =
+            || -> &[Range<usize>] { amounts_found.get_or_init(|| entities::amounts(text)) };
         let inside_link = |span: &Range<usize>| {
             link_spans
                 .iter()
@@ -303,19 +317,10 @@ impl MessageScanner {
                     .any(|app| app.words.start >= a.words.end && app.words.start < a.words.end + 3)
             });
         let feature = cues.has(Concept::Feature);
-        // "Don't write me on WhatsApp", "ne passez pas par whatsapp", "не пишите в
-        // вотсап": a negation a few words before (not the Portuguese "no", "on").
-        let refused = |hit: &Hit| {
-            cues.get(Concept::Negation).iter().any(|n| {
-                n.words.end <= hit.words.start
-                    && hit.words.start - n.words.end < 5
-                    && !text[n.span.clone()].eq_ignore_ascii_case("no")
-            })
-        };
         // "on Telegram" is a contact verb that is also the app's name: next to a
         // product feature or a warning it is no request.
         let asked_to_contact = cues.get(Concept::ContactVerb).iter().any(|v| {
-            !refused(v)
+            !cues.refused(v, text)
                 && !cues
                     .get(Concept::App)
                     .iter()
@@ -351,7 +356,8 @@ impl MessageScanner {
             }
             let short = app.concept == Concept::AppShort;
             // "Beware of fake accounts on Telegram, we only answer here."
-            let warned = cues.any(&[Concept::Warning, Concept::OnPlatform]) || refused(app);
+            let warned =
+                cues.any(&[Concept::Warning, Concept::OnPlatform]) || cues.refused(app, text);
             if warned && !asked_to_contact && !has_channel && !messenger_link {
                 continue;
             }
@@ -621,7 +627,7 @@ impl MessageScanner {
             && !cues.has(Concept::FeeCovered)
             && money_talk
         {
-            let amounts = entities::amounts(text);
+            let amounts = amounts();
             let demanded = cues.has(Concept::Demand) || !amounts.is_empty();
             let mut found = false;
             for hit in cues.get(Concept::Fee) {
@@ -707,17 +713,14 @@ impl MessageScanner {
 
         // Review manipulation.
         if seller_side {
-            let amounts: Vec<usize> = entities::amounts(text)
-                .into_iter()
-                .map(|a| folded.word_at(a.start))
-                .collect();
             for hit in cues.get(Concept::Review) {
                 // "5 stars with a photo = 4 EUR back": money next to the review.
                 let paid = cues.near(Concept::Incentive, hit, 10)
                     || !cues.any(&[Concept::Demand, Concept::Fee])
-                        && amounts
-                            .iter()
-                            .any(|&w| w + 10 >= hit.words.start && w <= hit.words.end + 10);
+                        && amounts().iter().any(|a| {
+                            let w = folded.word_at(a.start);
+                            w + 10 >= hit.words.start && w <= hit.words.end + 10
+                        });
                 let changed = cues.near(Concept::Change, hit, 6)
                     && (cues.has(Concept::NegativeReview) || cues.near(Concept::Review, hit, 6));
                 if paid || changed {
@@ -753,14 +756,13 @@ impl MessageScanner {
             let limit = cues
                 .get(Concept::TimeLimit)
                 .iter()
-                .filter(|h| !promised(h.words.start))
+                .find(|h| !promised(h.words.start))
                 .map(|h| h.span.clone())
-                .chain(
+                .or_else(|| {
                     entities::deadlines(text)
                         .into_iter()
-                        .filter(|d| !promised(folded.word_at(d.start))),
-                )
-                .next();
+                        .find(|d| !promised(folded.word_at(d.start)))
+                });
             let scam_so_far = out.iter().any(|s| {
                 matches!(
                     s.kind(),
@@ -825,6 +827,8 @@ impl MessageScanner {
             let official_tone = cues.any(&[Concept::Account, Concept::Threat, Concept::Credential])
                 || m.sender == Sender::Unknown
                 || out.iter().any(|s| s.kind() == Kind::PhishingLink);
+            // Where a notification's heading ends: "DHL:", "[AliExpress]".
+            let heading_end = text.find([':', ']', '|']).filter(|&end| end <= 60);
             for hit in cues.get(Concept::Brand) {
                 // "AliExpress staff never ask for your code": a warning, not a pose.
                 if inside_link(&hit.span) || warning && out.is_empty() {
@@ -834,9 +838,7 @@ impl MessageScanner {
                 let prize = cues.has(Concept::Prize);
                 // "AliExpress: your order is suspended...", "[DHL] Shipment on hold" from
                 // no known sender: the brand opens the message or its heading.
-                let heading = text
-                    .find([':', ']', '|'])
-                    .is_some_and(|end| end <= 60 && hit.span.end <= end);
+                let heading = heading_end.is_some_and(|end| hit.span.end <= end);
                 let header = (hit.words.start <= 1 || heading)
                     && m.sender == Sender::Unknown
                     && (!out.is_empty()
