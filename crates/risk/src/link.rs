@@ -12,6 +12,7 @@
 
 use std::collections::HashSet;
 
+use aho_corasick::AhoCorasick;
 use serde::Deserialize;
 use unicode_security::MixedScript;
 
@@ -122,11 +123,23 @@ pub struct LinkScanner {
     brands: Vec<Brand>,
     /// For each brand: its name and the names of its official domains (five
     /// letters or more), the words a look-alike is made from.
-    names: Vec<Vec<String>>,
+    names: Vec<Vec<Name>>,
+    /// Every name and official domain, to find the brands whose words occur inside
+    /// a host name with one pass instead of one search per name.
+    parts: AhoCorasick,
+    /// The brand of each pattern of `parts`.
+    part_brand: Vec<usize>,
     /// Every official registrable domain.
     official: HashSet<String>,
     shorteners: HashSet<&'static str>,
     thresholds: Thresholds,
+}
+
+/// A word a look-alike is made from, with its length in bytes and in characters.
+#[derive(Debug, Clone)]
+struct Name {
+    text: String,
+    chars: usize,
 }
 
 /// What the scanner found about one URL.
@@ -172,7 +185,7 @@ impl LinkScanner {
                 official.insert(d.to_ascii_lowercase());
             }
         }
-        let names = file
+        let names: Vec<Vec<String>> = file
             .brand
             .iter()
             .map(|brand| {
@@ -190,8 +203,31 @@ impl LinkScanner {
                 names
             })
             .collect();
+        let mut patterns = Vec::new();
+        let mut part_brand = Vec::new();
+        for (b, brand) in file.brand.iter().enumerate() {
+            let domains = brand.domains.iter().map(|d| d.to_ascii_lowercase());
+            for part in names[b].iter().cloned().chain(domains) {
+                patterns.push(part);
+                part_brand.push(b);
+            }
+        }
+        let parts = AhoCorasick::new(&patterns).map_err(|e| BrandsError(e.to_string()))?;
         Ok(LinkScanner {
-            names,
+            names: names
+                .into_iter()
+                .map(|names| {
+                    names
+                        .into_iter()
+                        .map(|text| Name {
+                            chars: text.chars().count(),
+                            text,
+                        })
+                        .collect()
+                })
+                .collect(),
+            parts,
+            part_brand,
             brands: file.brand,
             official,
             shorteners: SHORTENERS
@@ -333,7 +369,7 @@ impl LinkScanner {
         let punycode = host.split('.').any(|l| l.starts_with("xn--"));
         let mixed = unicode_host
             .split('.')
-            .any(|label| !label.is_empty() && !label.is_single_script());
+            .any(|label| !label.is_ascii() && !label.is_single_script());
         if mixed {
             signals.push(Signal::new(
                 Kind::PhishingLink,
@@ -431,6 +467,22 @@ impl LinkScanner {
             .map(visual)
             .collect();
         let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let unicode_chars = unicode_registrable.chars().count();
+
+        // Every rule below needs a name inside one of these strings or a name of
+        // about the same length as one of them: find those brands first.
+        let mut inside = vec![false; self.brands.len()];
+        for hay in [plain.as_str(), looks.as_str(), subdomain] {
+            for m in self.parts.find_overlapping_iter(hay) {
+                inside[self.part_brand[m.pattern().as_usize()]] = true;
+            }
+        }
+        let near = |len: usize| {
+            [label_ascii.len(), plain.len(), looks.len(), unicode_chars]
+                .into_iter()
+                .chain(words.iter().map(|w| w.len()))
+                .any(|l| l.abs_diff(len) <= 2)
+        };
 
         let mut best: Option<(usize, Technique)> = None;
         let mut consider = |b: usize, t: Technique| {
@@ -439,8 +491,15 @@ impl LinkScanner {
             }
         };
         for (b, brand) in self.brands.iter().enumerate() {
-            for name in self.names[b].iter().map(String::as_str) {
-                let n = name.chars().count();
+            for Name {
+                text: name,
+                chars: n,
+            } in &self.names[b]
+            {
+                let (name, n) = (name.as_str(), *n);
+                if !inside[b] && !near(n) && !near(name.len()) {
+                    continue;
+                }
                 if label_ascii == name || plain == name && label_ascii.contains('-') {
                     consider(
                         b,
@@ -622,7 +681,10 @@ fn visual(label: &str) -> String {
         }
     }
     // "rn" passes for "m", "vv" for "w".
-    out.replace("rn", "m").replace("vv", "w")
+    if out.contains("rn") || out.contains("vv") {
+        out = out.replace("rn", "m").replace("vv", "w");
+    }
+    out
 }
 
 /// Where `needle` first occurs in `hay`. Host names and brand names are a few bytes
