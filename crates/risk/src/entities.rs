@@ -750,17 +750,19 @@ pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
     // "at", "(at)", "[AT]" and "{at}" are one word.
     let spelt = |w: &str, list: &[&str]| {
         let w = w.trim_matches(|c| matches!(c, '(' | ')' | '[' | ']' | '{' | '}'));
-        list.iter().any(|l| {
-            if w.is_ascii() {
-                w.eq_ignore_ascii_case(l)
-            } else {
-                w.len() == l.len() && w.to_lowercase() == *l
-            }
-        })
+        if w.len() > 12 {
+            return false;
+        }
+        if w.is_ascii() {
+            list.iter().any(|l| w.eq_ignore_ascii_case(l))
+        } else {
+            list.iter()
+                .any(|l| w.len() == l.len() && w.chars().flat_map(char::to_lowercase).eq(l.chars()))
+        }
     };
     // Words, with a bracketed part glued to its neighbours ("shop(at)web(dot)de") as a
     // word of its own.
-    let mut words: Vec<(usize, &str)> = Vec::new();
+    let mut words: Vec<(usize, &str)> = Vec::with_capacity(text.len() / 4);
     for w in text.split_whitespace() {
         let at = w.as_ptr() as usize - text.as_ptr() as usize;
         let mut from = 0;
@@ -812,11 +814,14 @@ pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
 /// E-mail addresses typed one letter at a time ("m a r i . t i e n d a @ g m a i l .
 /// c o m"): the spaces are taken out and the result searched again.
 pub fn spaced_out_emails(text: &str) -> Vec<Range<usize>> {
+    if !text.contains('@') {
+        return Vec::new();
+    }
     let singles = text
         .split_whitespace()
         .filter(|w| w.chars().count() == 1)
         .count();
-    if singles < 8 || !text.contains(['@', '.']) {
+    if singles < 8 || !text.contains('.') {
         return Vec::new();
     }
     let mut squeezed = String::with_capacity(text.len());
@@ -904,8 +909,9 @@ pub fn refang(text: &str) -> String {
 /// Defanged links made clickable again, with a map back to the original bytes.
 struct Refanged {
     text: String,
-    /// Original byte offset for each byte of `text`, plus one for the end.
-    origin: Vec<usize>,
+    /// Original byte offset for each byte of `text`, plus one for the end; `None`
+    /// when nothing was defanged and each byte is where it was.
+    origin: Option<Vec<usize>>,
 }
 
 impl Refanged {
@@ -915,7 +921,7 @@ impl Refanged {
         if !maybe {
             return Refanged {
                 text: text.to_string(),
-                origin: (0..=text.len()).collect(),
+                origin: None,
             };
         }
         let lower = text.to_ascii_lowercase();
@@ -932,7 +938,7 @@ impl Refanged {
         if !defanged {
             return Refanged {
                 text: text.to_string(),
-                origin: (0..=text.len()).collect(),
+                origin: None,
             };
         }
         const SWAPS: &[(&str, &str)] = &[
@@ -973,14 +979,20 @@ impl Refanged {
             i += c.len_utf8();
         }
         origin.push(text.len());
-        Refanged { text: out, origin }
+        Refanged {
+            text: out,
+            origin: Some(origin),
+        }
     }
 
     fn original(&self, range: Range<usize>) -> Range<usize> {
-        let start = self.origin[range.start];
+        let Some(origin) = &self.origin else {
+            return range;
+        };
+        let start = origin[range.start];
         // The end maps to the byte after the last original character used.
-        let last = self.origin[range.end - 1];
-        let end = self.origin[range.end].max(last + 1);
+        let last = origin[range.end - 1];
+        let end = origin[range.end].max(last + 1);
         start..end
     }
 }

@@ -26,41 +26,53 @@ use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// A folded text: letters and digits only, lower case, with boundaries and a map
 /// from each folded byte to the original character's bytes.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Folded {
     /// Folded letters and digits, without separators.
     pub text: String,
-    /// For each byte of `text`: the original byte range of the character it came from.
-    origin: Vec<(u32, u32)>,
-    /// For each byte position 0..=len of `text`: whether a word boundary is there.
-    boundary: Vec<bool>,
-    /// For each byte of `text`: the index of the word it belongs to.
-    word: Vec<u32>,
+    /// For each byte of `text`: where it came from. The end of the text is a
+    /// boundary too.
+    bytes: Vec<Origin>,
+}
+
+/// Where one folded byte came from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Origin {
+    /// The original byte range of the character.
+    start: u32,
+    end: u32,
+    /// The index of the word it belongs to.
+    word: u32,
+    /// Whether a word starts here.
+    boundary: bool,
 }
 
 impl Folded {
     /// The original byte range of folded bytes `range` (which must not be empty).
     pub fn original(&self, range: Range<usize>) -> Range<usize> {
-        let start = self.origin[range.start].0 as usize;
-        let end = self.origin[range.end - 1].1 as usize;
+        let start = self.bytes[range.start].start as usize;
+        let end = self.bytes[range.end - 1].end as usize;
         start..end
     }
 
     /// Whether a word starts or ends at folded byte position `at`.
     pub fn is_boundary(&self, at: usize) -> bool {
-        self.boundary.get(at).copied().unwrap_or(false)
+        match self.bytes.get(at) {
+            Some(b) => b.boundary,
+            None => at == self.bytes.len(),
+        }
     }
 
     /// The index of the word that folded byte `at` belongs to.
     pub fn word_of(&self, at: usize) -> usize {
-        self.word[at] as usize
+        self.bytes[at].word as usize
     }
 
     /// The index of the word at or after original byte `at`.
     pub fn word_at(&self, at: usize) -> usize {
-        let i = self.origin.partition_point(|o| (o.0 as usize) < at);
-        if i < self.word.len() {
-            self.word[i] as usize
+        let i = self.bytes.partition_point(|o| (o.start as usize) < at);
+        if i < self.bytes.len() {
+            self.bytes[i].word as usize
         } else {
             self.words()
         }
@@ -70,32 +82,52 @@ impl Folded {
     /// first character of word `index`.
     fn push(&mut self, folded: &str, from: &Piece, word_start: bool, index: u32) {
         for j in 0..folded.len() {
-            self.boundary.push(word_start && j == 0);
-            self.origin.push((from.start, from.end));
-            self.word.push(index);
+            self.bytes.push(Origin {
+                start: from.start,
+                end: from.end,
+                word: index,
+                boundary: word_start && j == 0,
+            });
         }
         self.text.push_str(folded);
     }
 
+    /// [`Folded::push`] for a character folded to one character.
+    #[inline]
+    fn push_char(&mut self, folded: char, from: &Piece, word_start: bool, index: u32) {
+        for j in 0..folded.len_utf8() {
+            self.bytes.push(Origin {
+                start: from.start,
+                end: from.end,
+                word: index,
+                boundary: word_start && j == 0,
+            });
+        }
+        self.text.push(folded);
+    }
+
     /// The folded length of word `index`.
     pub fn word_len(&self, index: usize) -> usize {
-        let start = self.word.partition_point(|w| (*w as usize) < index);
-        let end = self.word.partition_point(|w| (*w as usize) <= index);
+        let start = self.bytes.partition_point(|b| (b.word as usize) < index);
+        let end = self.bytes.partition_point(|b| (b.word as usize) <= index);
         end - start
     }
 
     /// Appends one folded ASCII byte: [`Folded::push`] for the common case.
     fn push_ascii(&mut self, folded: u8, from: &Piece, word_start: bool, index: u32) {
         debug_assert!(folded.is_ascii());
-        self.boundary.push(word_start);
-        self.origin.push((from.start, from.end));
-        self.word.push(index);
+        self.bytes.push(Origin {
+            start: from.start,
+            end: from.end,
+            word: index,
+            boundary: word_start,
+        });
         self.text.push(char::from(folded));
     }
 
     /// How many words the text has.
     pub fn words(&self) -> usize {
-        self.word.last().map_or(0, |w| *w as usize + 1)
+        self.bytes.last().map_or(0, |b| b.word as usize + 1)
     }
 }
 
@@ -126,21 +158,45 @@ pub fn is_invisible(c: char) -> bool {
 /// Folds one character alone (a cue in a lexicon, a domain label): the same rules as
 /// [`fold`] without the per-word ones.
 pub fn fold_char(c: char, out: &mut String) {
-    // Two-byte characters (accented Latin, Greek, Cyrillic, ...) are most of the
-    // non-ASCII text and cost a decomposition and a case table search each: their
-    // folds are worked out once.
-    static TWO_BYTE: std::sync::LazyLock<Vec<Box<str>>> = std::sync::LazyLock::new(|| {
-        ('\u{80}'..'\u{800}')
-            .map(|c| {
-                let mut out = String::new();
-                fold_char_uncached(c, &mut out);
-                out.into_boxed_str()
-            })
-            .collect()
-    });
     match u32::from(c) {
-        0x80..0x800 => out.push_str(&TWO_BYTE[(u32::from(c) - 0x80) as usize]),
+        0x80..0x800 => out.push_str(&TWO_BYTE[(u32::from(c) - 0x80) as usize].folded),
         _ => fold_char_uncached(c, out),
+    }
+}
+
+/// What folding needs to know of a two-byte character (accented Latin, Greek,
+/// Cyrillic, ...), most of the non-ASCII text: a decomposition, a case table search
+/// and the Unicode property tables each time cost more than looking it up.
+struct TwoByte {
+    folded: Box<str>,
+    /// `folded` when it is one character, the common case.
+    one: Option<char>,
+    class: Class,
+}
+
+static TWO_BYTE: std::sync::LazyLock<Vec<TwoByte>> = std::sync::LazyLock::new(|| {
+    ('\u{80}'..'\u{800}')
+        .map(|c| {
+            let mut folded = String::new();
+            fold_char_uncached(c, &mut folded);
+            let mut chars = folded.chars();
+            let one = chars.next().filter(|_| chars.next().is_none());
+            TwoByte {
+                folded: folded.into_boxed_str(),
+                one,
+                class: Class::of(c),
+            }
+        })
+        .collect()
+});
+
+/// [`fold_char`] when the fold is one character: ASCII and most two-byte characters.
+#[inline]
+fn fold_one(c: char) -> Option<char> {
+    match u32::from(c) {
+        0..0x80 => Some(fold_ascii(c)),
+        0x80..0x800 => TWO_BYTE[(u32::from(c) - 0x80) as usize].one,
+        _ => None,
     }
 }
 
@@ -203,15 +259,14 @@ impl Class {
 
 /// [`Class::of`], with the two-byte characters (Cyrillic, Greek, accented Latin)
 /// looked up in a table: the Unicode property tables cost a search per character.
+#[inline]
 fn class(c: char) -> Class {
-    static TWO_BYTE: std::sync::LazyLock<Vec<Class>> =
-        std::sync::LazyLock::new(|| ('\u{80}'..'\u{800}').map(Class::of).collect());
     match u32::from(c) {
         0..0x80 => Class {
             alphabetic: c.is_ascii_alphabetic(),
             numeric: c.is_ascii_digit(),
         },
-        0x80..0x800 => TWO_BYTE[(u32::from(c) - 0x80) as usize],
+        0x80..0x800 => TWO_BYTE[(u32::from(c) - 0x80) as usize].class,
         _ => Class::of(c),
     }
 }
@@ -225,11 +280,17 @@ struct Piece {
 
 /// Folds `text` as described in the module documentation.
 pub fn fold(text: &str) -> Folded {
+    if text.is_ascii() {
+        return fold_ascii_text(text);
+    }
+    fold_general(text)
+}
+
+/// [`fold`] for any text.
+fn fold_general(text: &str) -> Folded {
     let mut folded = Folded {
         text: String::with_capacity(text.len()),
-        origin: Vec::with_capacity(text.len()),
-        boundary: Vec::with_capacity(text.len() + 1),
-        word: Vec::with_capacity(text.len()),
+        bytes: Vec::with_capacity(text.len()),
     };
     // Every word's characters in one flat vector, with each word's range.
     let mut pieces: Vec<Piece> = Vec::with_capacity(text.len());
@@ -277,20 +338,70 @@ pub fn fold(text: &str) -> Folded {
             &mut buf,
         );
     }
-    folded.boundary.push(true);
+    folded
+}
+
+/// [`fold`] for a text of ASCII characters only, in one pass over its bytes: the same
+/// words and the same folds as the general path, without decoding characters.
+fn fold_ascii_text(text: &str) -> Folded {
+    let bytes = text.as_bytes();
+    let mut folded = Folded {
+        text: String::with_capacity(text.len()),
+        bytes: Vec::with_capacity(text.len()),
+    };
+    let mut index = 0u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        // A word starts with a letter or digit; the symbols that pass for letters
+        // count only inside one, before a letter.
+        if !bytes[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let (mut letters, mut digits) = (0usize, 0usize);
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_alphabetic() {
+                letters += 1;
+            } else if b.is_ascii_digit() {
+                digits += 1;
+            } else if !(matches!(b, b'@' | b'$' | b'|' | b'!')
+                && bytes.get(i + 1).is_some_and(u8::is_ascii_alphabetic))
+            {
+                break;
+            }
+            i += 1;
+        }
+        let leet = letters > 0 && letters >= digits;
+        for (at, &b) in bytes.iter().enumerate().take(i).skip(start) {
+            let c = char::from(b);
+            let c = match leet_letter(c) {
+                Some(l) if leet => l,
+                _ => fold_ascii(c),
+            };
+            folded.text.push(c);
+            folded.bytes.push(Origin {
+                start: at as u32,
+                end: at as u32 + 1,
+                word: index,
+                boundary: at == start,
+            });
+        }
+        index += 1;
+    }
     folded
 }
 
 fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool, buf: &mut String) {
-    if word.iter().all(|p| p.c.is_ascii()) {
-        emit_ascii_word(folded, word, index);
-        return;
-    }
+    let mut ascii = true;
     let mut latin = false;
     let mut other_script = false;
     let mut letters = 0usize;
     let mut digits = 0usize;
+    let mut cyrillic = 0usize;
     for p in word {
+        ascii &= p.c.is_ascii();
         if p.c.is_ascii_digit() {
             digits += 1;
         } else if class(p.c).alphabetic() {
@@ -301,35 +412,44 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool,
                 other_script = true;
             }
         }
+        cyrillic += usize::from(('\u{0400}'..='\u{04FF}').contains(&p.c));
     }
-    let cyrillic = word
-        .iter()
-        .filter(|p| ('\u{0400}'..='\u{04FF}').contains(&p.c))
-        .count();
+    if ascii {
+        emit_ascii_word(folded, word, index);
+        return;
+    }
     // "к@рту", "оплaти" (a Latin a): a Russian word with Latin or leet letters in it
     // takes the Cyrillic letters they pass for.
     if cyrillic > 0 && cyrillic * 2 >= letters && !force_latin {
         for (i, p) in word.iter().enumerate() {
-            buf.clear();
-            match latin_to_cyrillic(p.c) {
-                Some(c) => buf.push(c),
-                None => fold_char(p.c, buf),
+            match latin_to_cyrillic(p.c).or_else(|| fold_one(p.c)) {
+                Some(c) => folded.push_char(c, p, i == 0, index),
+                None => {
+                    buf.clear();
+                    fold_char(p.c, buf);
+                    folded.push(buf, p, i == 0, index);
+                }
             }
-            folded.push(buf, p, i == 0, index);
         }
         return;
     }
     let mixed = (latin && other_script) || force_latin;
     let leet = letters > 0 && letters >= digits;
     for (i, p) in word.iter().enumerate() {
-        buf.clear();
         let c = p.c;
+        let other = mixed && !c.is_ascii() && !is_latin(c);
+        // The common case: a letter that folds to one character.
+        if let Some(f) = fold_one(c).filter(|_| !(other || leet && leet_letter(c).is_some())) {
+            folded.push_char(f, p, i == 0, index);
+            continue;
+        }
+        buf.clear();
         if leet {
             if let Some(l) = leet_letter(c) {
                 buf.push(l);
             }
         }
-        if buf.is_empty() && mixed && !c.is_ascii() && !is_latin(c) {
+        if buf.is_empty() && other {
             let skeleton: String =
                 unicode_security::confusable_detection::skeleton(c.encode_utf8(&mut [0; 4]))
                     .collect();
@@ -464,6 +584,22 @@ mod tests {
             fold_char(c, &mut cached);
             fold_char_uncached(c, &mut uncached);
             assert_eq!(cached, uncached, "{c:?}");
+            let mut chars = cached.chars();
+            let one = chars.next().filter(|_| chars.next().is_none());
+            assert_eq!(
+                fold_one(c).filter(|_| c >= '\u{80}'),
+                one.filter(|_| ('\u{80}'..'\u{800}').contains(&c)),
+                "{c:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass ASCII fold finds the same words and folds as the general one:
+        /// letters, digits, leetspeak, the symbols that pass for letters, separators.
+        #[test]
+        fn the_ascii_path_folds_like_the_general_one(text in "[a-zA-Z0-9@$|!l1I.,:'/ _-]{0,80}") {
+            proptest::prop_assert_eq!(fold_ascii_text(&text), fold_general(&text));
         }
     }
 
