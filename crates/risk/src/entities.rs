@@ -10,11 +10,20 @@ use linkify::{LinkFinder, LinkKind};
 /// network (ISO/IEC 7812 issuer identification numbers of Visa, Mastercard, American
 /// Express, Discover, JCB, UnionPay, Mir, Maestro).
 pub fn cards(text: &str) -> Vec<Range<usize>> {
+    if digit_count(text) < 13 {
+        return Vec::new();
+    }
     digit_groups(text, 13, 19, &[' ', '-', '.'])
         .into_iter()
         .filter(|(_, digits)| luhn(digits) && card_network(digits))
         .map(|(span, _)| span)
         .collect()
+}
+
+/// How many ASCII digits `text` holds: finders of numbers with a least length skip
+/// the texts that cannot hold one.
+fn digit_count(text: &str) -> usize {
+    text.bytes().filter(u8::is_ascii_digit).count()
 }
 
 fn card_network(digits: &[u8]) -> bool {
@@ -104,10 +113,11 @@ pub fn ibans(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i + 4 <= bytes.len() {
-        let starts = bytes[i].is_ascii_alphabetic()
-            && bytes[i + 1].is_ascii_alphabetic()
-            && bytes[i + 2].is_ascii_digit()
+        // Digits are rarer than letters: they are looked at first.
+        let starts = bytes[i + 2].is_ascii_digit()
             && bytes[i + 3].is_ascii_digit()
+            && bytes[i].is_ascii_alphabetic()
+            && bytes[i + 1].is_ascii_alphabetic()
             && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
         if !starts {
             i += 1;
@@ -277,6 +287,9 @@ pub struct Phone {
 /// Runs of digits glued to letters (tracking numbers) and runs of more than 15
 /// digits (order numbers) are never phones.
 pub fn phones(text: &str, lang: Option<&str>, context_cue: bool) -> Vec<Phone> {
+    if digit_count(text) < 7 {
+        return Vec::new();
+    }
     enlarge_phone_regex_cache();
     let bytes = text.as_bytes();
     let mut out = Vec::new();
@@ -745,6 +758,14 @@ pub fn handles(text: &str) -> Vec<Range<usize>> {
 /// E-mail addresses spelt out to get past filters: "name at gmail dot com",
 /// "name (at) mail [dot] ru", "nombre arroba gmail punto com", "имя собака mail точка ru".
 pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
+    if !may_have_dot_word(text) {
+        return Vec::new();
+    }
+    spelt_emails_anywhere(text)
+}
+
+/// [`spelt_emails`] without the quick test for a word for "dot".
+fn spelt_emails_anywhere(text: &str) -> Vec<Range<usize>> {
     const AT: &[&str] = &["at", "ät", "arroba", "arobase", "собака", "@"];
     const DOT: &[&str] = &["dot", "punto", "ponto", "point", "punkt", "точка", "."];
     // "at", "(at)", "[AT]" and "{at}" are one word.
@@ -809,6 +830,43 @@ pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
         }
     }
     out
+}
+
+/// Whether `text` may hold one of the words for "dot" that a spelt e-mail needs: one
+/// of them in any case ("ч" stands for "точка"), or a "." standing alone between
+/// spaces or brackets. Most messages have none and skip the word-by-word search.
+fn may_have_dot_word(text: &str) -> bool {
+    static WORDS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["dot", "punto", "ponto", "point", "punkt", "ч", "Ч"])
+            .expect("fixed patterns compile")
+    });
+    let bytes = text.as_bytes();
+    // A separator as `split_whitespace` and the bracket cuts see it; any non-ASCII
+    // byte counts, for the Unicode spaces.
+    let apart = |b: Option<&u8>| {
+        b.is_none_or(|&b| {
+            b >= 0x80
+                || matches!(
+                    b,
+                    b' ' | b'\t'
+                        | b'\n'
+                        | b'\r'
+                        | 0x0B
+                        | 0x0C
+                        | b'('
+                        | b')'
+                        | b'['
+                        | b']'
+                        | b'{'
+                        | b'}'
+                )
+        })
+    };
+    bytes.iter().enumerate().any(|(at, &b)| {
+        b == b'.' && apart(at.checked_sub(1).map(|p| &bytes[p])) && apart(bytes.get(at + 1))
+    }) || WORDS.is_match(text)
 }
 
 /// E-mail addresses typed one letter at a time ("m a r i . t i e n d a @ g m a i l .
@@ -903,41 +961,37 @@ fn plausible_bare_domain(s: &str) -> bool {
 
 /// `text` with defanging undone ("hxxp" → "http", "[.]" → ".", "[at]" → "@").
 pub fn refang(text: &str) -> String {
-    Refanged::new(text).text
+    Refanged::new(text).text.into_owned()
 }
 
 /// Defanged links made clickable again, with a map back to the original bytes.
-struct Refanged {
-    text: String,
+struct Refanged<'a> {
+    text: std::borrow::Cow<'a, str>,
     /// Original byte offset for each byte of `text`, plus one for the end; `None`
     /// when nothing was defanged and each byte is where it was.
     origin: Option<Vec<usize>>,
 }
 
-impl Refanged {
-    fn new(text: &str) -> Refanged {
-        let maybe =
-            text.contains(['[', '(', '{']) || text.contains("hxxp") || text.contains("HXXP");
-        if !maybe {
-            return Refanged {
-                text: text.to_string(),
-                origin: None,
-            };
-        }
-        let lower = text.to_ascii_lowercase();
-        let defanged = lower.contains("hxxp")
-            || lower.contains("[.]")
-            || lower.contains("(.)")
-            || lower.contains("[dot]")
-            || lower.contains("(dot)")
-            || lower.contains("{.}")
-            || lower.contains("[:]")
-            || lower.contains("[at]")
-            || lower.contains("(at)")
-            || lower.contains("[arroba]");
+impl<'a> Refanged<'a> {
+    fn new(text: &'a str) -> Refanged<'a> {
+        // Defanged when one of these is written somewhere (any case): a bracket or
+        // an "h" starts each, so only those bytes are looked at.
+        const TRIGGERS: &[&str] = &[
+            "hxxp", "[.]", "(.)", "[dot]", "(dot)", "{.}", "[:]", "[at]", "(at)", "[arroba]",
+        ];
+        let bytes = text.as_bytes();
+        let written = |i: usize, from: &str| {
+            bytes
+                .get(i..i + from.len())
+                .is_some_and(|b| b.eq_ignore_ascii_case(from.as_bytes()))
+        };
+        let defanged = (0..bytes.len()).any(|i| {
+            matches!(bytes[i], b'[' | b'(' | b'{' | b'h' | b'H')
+                && TRIGGERS.iter().any(|t| written(i, t))
+        });
         if !defanged {
             return Refanged {
-                text: text.to_string(),
+                text: text.into(),
                 origin: None,
             };
         }
@@ -962,7 +1016,7 @@ impl Refanged {
         let mut i = 0;
         'outer: while i < text.len() {
             for (from, to) in SWAPS {
-                if lower[i..].starts_with(from) && text.is_char_boundary(i + from.len()) {
+                if written(i, from) && text.is_char_boundary(i + from.len()) {
                     for _ in 0..to.len() {
                         origin.push(i);
                     }
@@ -980,7 +1034,7 @@ impl Refanged {
         }
         origin.push(text.len());
         Refanged {
-            text: out,
+            text: out.into(),
             origin: Some(origin),
         }
     }
@@ -1000,6 +1054,41 @@ impl Refanged {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The quick test before the spelt e-mail search never hides one.
+        #[test]
+        fn the_dot_word_test_never_hides_a_spelt_email(
+            before in proptest::collection::vec(proptest::sample::select(vec![
+                "write", "me", "x.y", ".", "(", "2", "точка", "ok."
+            ]), 0..3),
+            name in proptest::sample::select(vec!["shop", "Maria.Tienda", "ivan_88"]),
+            at in proptest::sample::select(vec![
+                "at", "AT", "(at)", "[At]", "{ät}", "arroba", "СОБАКА", "собака", "@"
+            ]),
+            domain in proptest::sample::select(vec!["gmail", "web", "mail"]),
+            dot in proptest::sample::select(vec![
+                "dot", "(DOT)", "[.]", "(.)", ".", ".)", "punto", "Ponto", "POINT", "punkt",
+                "точка", "ТоЧкА", "{dot}"
+            ]),
+            tld in proptest::sample::select(vec!["com", "de", "ru", "es"]),
+            gaps in proptest::collection::vec(proptest::sample::select(vec![
+                " ", "  ", "\u{a0}", "\u{3000}", "\n", "\t", ""
+            ]), 4),
+        ) {
+            let mut text = before.join(" ");
+            text.push(' ');
+            for (part, gap) in [name, at, domain, dot].iter().zip(&gaps) {
+                text.push_str(part);
+                text.push_str(gap);
+            }
+            text.push_str(tld);
+            proptest::prop_assert!(
+                spelt_emails_anywhere(&text).is_empty() || may_have_dot_word(&text),
+                "{:?}", text
+            );
+        }
+    }
 
     #[test]
     fn cards_need_luhn_and_a_network_prefix() {

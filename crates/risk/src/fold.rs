@@ -296,20 +296,30 @@ fn fold_general(text: &str) -> Folded {
     let mut pieces: Vec<Piece> = Vec::with_capacity(text.len());
     let mut words: Vec<(usize, usize)> = Vec::with_capacity(text.len() / 4 + 1);
     let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let at = i;
+        let c = match bytes[i] {
+            b @ 0..0x80 => char::from(b),
+            _ => text[i..].chars().next().expect("a character starts here"),
+        };
+        i += c.len_utf8();
         if !c.is_ascii() && is_invisible(c) {
             continue;
         }
         let in_word = class(c).alphanumeric()
             || (matches!(c, '@' | '$' | '|' | '€' | '!')
                 && pieces.len() > start
-                && chars.peek().is_some_and(|(_, n)| class(*n).alphabetic()));
+                && text[i..]
+                    .chars()
+                    .next()
+                    .is_some_and(|n| class(n).alphabetic()));
         if in_word {
             pieces.push(Piece {
                 c,
                 start: at as u32,
-                end: (at + c.len_utf8()) as u32,
+                end: i as u32,
             });
         } else if pieces.len() > start {
             words.push((start, pieces.len()));
@@ -415,7 +425,7 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool,
         cyrillic += usize::from(('\u{0400}'..='\u{04FF}').contains(&p.c));
     }
     if ascii {
-        emit_ascii_word(folded, word, index);
+        emit_ascii_word(folded, word, index, letters > 0 && letters >= digits);
         return;
     }
     // "к@рту", "оплaти" (a Latin a): a Russian word with Latin or leet letters in it
@@ -468,10 +478,7 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool,
 
 /// [`emit_word`] for a word of ASCII characters only, most words of most chats: no
 /// Cyrillic and no other script to fold, every character folds to one byte.
-fn emit_ascii_word(folded: &mut Folded, word: &[Piece], index: u32) {
-    let letters = word.iter().filter(|p| p.c.is_ascii_alphabetic()).count();
-    let digits = word.iter().filter(|p| p.c.is_ascii_digit()).count();
-    let leet = letters > 0 && letters >= digits;
+fn emit_ascii_word(folded: &mut Folded, word: &[Piece], index: u32, leet: bool) {
     for (i, p) in word.iter().enumerate() {
         let c = match leet_letter(p.c) {
             Some(l) if leet => l,
