@@ -172,6 +172,7 @@ struct TwoByte {
     /// `folded` when it is one character, the common case.
     one: Option<char>,
     class: Class,
+    invisible: bool,
 }
 
 static TWO_BYTE: std::sync::LazyLock<Vec<TwoByte>> = std::sync::LazyLock::new(|| {
@@ -185,10 +186,21 @@ static TWO_BYTE: std::sync::LazyLock<Vec<TwoByte>> = std::sync::LazyLock::new(||
                 folded: folded.into_boxed_str(),
                 one,
                 class: Class::of(c),
+                invisible: is_invisible(c),
             }
         })
         .collect()
 });
+
+/// [`is_invisible`], with the two-byte characters looked up in the table.
+#[inline]
+fn invisible(c: char) -> bool {
+    match u32::from(c) {
+        0..0x80 => false,
+        0x80..0x800 => TWO_BYTE[(u32::from(c) - 0x80) as usize].invisible,
+        _ => is_invisible(c),
+    }
+}
 
 /// [`fold_char`] when the fold is one character: ASCII and most two-byte characters.
 #[inline]
@@ -286,16 +298,19 @@ pub fn fold(text: &str) -> Folded {
     fold_general(text)
 }
 
-/// [`fold`] for any text.
+/// [`fold`] for any text: one word at a time, each folded as soon as it ends.
 fn fold_general(text: &str) -> Folded {
-    let mut folded = Folded {
-        text: String::with_capacity(text.len()),
-        bytes: Vec::with_capacity(text.len()),
+    let mut words = Words {
+        folded: Folded {
+            text: String::with_capacity(text.len()),
+            bytes: Vec::with_capacity(text.len()),
+        },
+        buf: String::with_capacity(8),
+        index: 0,
+        after_single_latin: false,
+        waiting: None,
     };
-    // Every word's characters in one flat vector, with each word's range.
-    let mut pieces: Vec<Piece> = Vec::with_capacity(text.len());
-    let mut words: Vec<(usize, usize)> = Vec::with_capacity(text.len() / 4 + 1);
-    let mut start = 0;
+    let mut word: Vec<Piece> = Vec::with_capacity(32);
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -305,60 +320,88 @@ fn fold_general(text: &str) -> Folded {
             _ => text[i..].chars().next().expect("a character starts here"),
         };
         i += c.len_utf8();
-        if !c.is_ascii() && is_invisible(c) {
+        if !c.is_ascii() && invisible(c) {
             continue;
         }
         let in_word = class(c).alphanumeric()
             || (matches!(c, '@' | '$' | '|' | '€' | '!')
-                && pieces.len() > start
+                && !word.is_empty()
                 && text[i..]
                     .chars()
                     .next()
                     .is_some_and(|n| class(n).alphabetic()));
         if in_word {
-            pieces.push(Piece {
+            word.push(Piece {
                 c,
                 start: at as u32,
                 end: i as u32,
             });
-        } else if pieces.len() > start {
-            words.push((start, pieces.len()));
-            start = pieces.len();
+        } else if !word.is_empty() {
+            words.end(&word);
+            word.clear();
         }
     }
-    if pieces.len() > start {
-        words.push((start, pieces.len()));
+    if !word.is_empty() {
+        words.end(&word);
     }
-    // The folded form of one character, reused for every character.
-    let mut buf = String::with_capacity(8);
-    // A letter spelt alone among single Latin letters ("W h a t s А p p") takes the
-    // script of its neighbours.
-    let single_latin =
-        |w: Option<&(usize, usize)>| w.is_some_and(|&(a, b)| b - a == 1 && is_latin(pieces[a].c));
-    for (i, &(a, b)) in words.iter().enumerate() {
-        let alone_among_latin = b - a == 1
-            && !is_latin(pieces[a].c)
-            && (single_latin(i.checked_sub(1).and_then(|j| words.get(j)))
-                || single_latin(words.get(i + 1)));
+    words.finish()
+}
+
+/// The words of a text folded as they end.
+struct Words {
+    folded: Folded,
+    /// The folded form of one character, reused for every character.
+    buf: String,
+    /// The index of the next word.
+    index: u32,
+    /// Whether the last word ended was a single Latin letter.
+    after_single_latin: bool,
+    /// A single letter of another script, waiting for the next word to know whether
+    /// it stands among single Latin letters ("W h a t s А p p") and takes their
+    /// script; with whether the word before it was one.
+    waiting: Option<(Piece, bool)>,
+}
+
+impl Words {
+    fn end(&mut self, word: &[Piece]) {
+        let single_latin = word.len() == 1 && is_latin(word[0].c);
+        if let Some((letter, after_single_latin)) = self.waiting.take() {
+            self.emit(&[letter], after_single_latin || single_latin);
+        }
+        if word.len() == 1 && !word[0].c.is_ascii() && !is_latin(word[0].c) {
+            self.waiting = Some((word[0], self.after_single_latin));
+            self.after_single_latin = false;
+            return;
+        }
+        self.emit(word, false);
+        self.after_single_latin = single_latin;
+    }
+
+    fn emit(&mut self, word: &[Piece], among_latin: bool) {
         emit_word(
-            &mut folded,
-            &pieces[a..b],
-            i as u32,
-            alone_among_latin,
-            &mut buf,
+            &mut self.folded,
+            word,
+            self.index,
+            among_latin,
+            &mut self.buf,
         );
+        self.index += 1;
     }
-    folded
+
+    fn finish(mut self) -> Folded {
+        if let Some((letter, after_single_latin)) = self.waiting.take() {
+            self.emit(&[letter], after_single_latin);
+        }
+        self.folded
+    }
 }
 
 /// [`fold`] for a text of ASCII characters only, in one pass over its bytes: the same
 /// words and the same folds as the general path, without decoding characters.
 fn fold_ascii_text(text: &str) -> Folded {
     let bytes = text.as_bytes();
-    let mut folded = Folded {
-        text: String::with_capacity(text.len()),
-        bytes: Vec::with_capacity(text.len()),
-    };
+    let mut out = Vec::with_capacity(text.len());
+    let mut origin = Vec::with_capacity(text.len());
     let mut index = 0u32;
     let mut i = 0;
     while i < bytes.len() {
@@ -383,25 +426,62 @@ fn fold_ascii_text(text: &str) -> Folded {
             }
             i += 1;
         }
-        let leet = letters > 0 && letters >= digits;
-        for (at, &b) in bytes.iter().enumerate().take(i).skip(start) {
-            let c = char::from(b);
-            let c = match leet_letter(c) {
-                Some(l) if leet => l,
-                _ => fold_ascii(c),
-            };
-            folded.text.push(c);
-            folded.bytes.push(Origin {
-                start: at as u32,
-                end: at as u32 + 1,
-                word: index,
-                boundary: at == start,
-            });
-        }
+        let table = if letters > 0 && letters >= digits {
+            &ASCII_LEET
+        } else {
+            &ASCII_FOLD
+        };
+        out.extend(bytes[start..i].iter().map(|&b| table[usize::from(b)]));
+        origin.extend((start..i).map(|at| Origin {
+            start: at as u32,
+            end: at as u32 + 1,
+            word: index,
+            boundary: at == start,
+        }));
         index += 1;
     }
-    folded
+    Folded {
+        text: String::from_utf8(out).expect("ASCII folds to ASCII"),
+        bytes: origin,
+    }
 }
+
+/// [`fold_ascii`] of every ASCII byte.
+const ASCII_FOLD: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = match (b as u8).to_ascii_lowercase() {
+            b'l' => b'i',
+            other => other,
+        };
+        b += 1;
+    }
+    table
+};
+
+/// [`ASCII_FOLD`] in a word written in leetspeak: [`leet_letter`] first.
+const ASCII_LEET: [u8; 128] = {
+    let mut table = ASCII_FOLD;
+    let leet: [(u8, u8); 10] = [
+        (b'0', b'o'),
+        (b'1', b'i'),
+        (b'|', b'i'),
+        (b'!', b'i'),
+        (b'3', b'e'),
+        (b'4', b'a'),
+        (b'@', b'a'),
+        (b'5', b's'),
+        (b'$', b's'),
+        (b'7', b't'),
+    ];
+    let mut k = 0;
+    while k < leet.len() {
+        table[leet[k].0 as usize] = leet[k].1;
+        k += 1;
+    }
+    table
+};
 
 fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool, buf: &mut String) {
     let mut ascii = true;
@@ -479,12 +559,9 @@ fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool,
 /// [`emit_word`] for a word of ASCII characters only, most words of most chats: no
 /// Cyrillic and no other script to fold, every character folds to one byte.
 fn emit_ascii_word(folded: &mut Folded, word: &[Piece], index: u32, leet: bool) {
+    let table = if leet { &ASCII_LEET } else { &ASCII_FOLD };
     for (i, p) in word.iter().enumerate() {
-        let c = match leet_letter(p.c) {
-            Some(l) if leet => l,
-            _ => fold_ascii(p.c),
-        };
-        folded.push_ascii(c as u8, p, i == 0, index);
+        folded.push_ascii(table[p.c as usize], p, i == 0, index);
     }
 }
 
@@ -585,6 +662,7 @@ mod tests {
     fn character_tables_agree_with_the_unicode_functions() {
         for c in ('\0'..'\u{1000}').chain(['\u{FF21}', '\u{1D400}', '\u{1F600}']) {
             let class = class(c);
+            assert_eq!(invisible(c), is_invisible(c), "{c:?}");
             assert_eq!(class.alphabetic(), c.is_alphabetic(), "{c:?}");
             assert_eq!(class.alphanumeric(), c.is_alphanumeric(), "{c:?}");
             let (mut cached, mut uncached) = (String::new(), String::new());
@@ -601,7 +679,109 @@ mod tests {
         }
     }
 
+    #[test]
+    fn ascii_tables_agree_with_the_fold_functions() {
+        for b in 0u8..128 {
+            let c = char::from(b);
+            assert_eq!(
+                char::from(ASCII_FOLD[usize::from(b)]),
+                fold_ascii(c),
+                "{c:?}"
+            );
+            let leet = leet_letter(c).unwrap_or_else(|| fold_ascii(c));
+            assert_eq!(char::from(ASCII_LEET[usize::from(b)]), leet, "{c:?}");
+        }
+    }
+
+    /// The first implementation of [`fold_general`], kept as its oracle: all the words
+    /// first, then each folded knowing both its neighbours.
+    fn fold_two_passes(text: &str) -> Folded {
+        let mut folded = Folded {
+            text: String::with_capacity(text.len()),
+            bytes: Vec::with_capacity(text.len()),
+        };
+        // Every word's characters in one flat vector, with each word's range.
+        let mut pieces: Vec<Piece> = Vec::with_capacity(text.len());
+        let mut words: Vec<(usize, usize)> = Vec::with_capacity(text.len() / 4 + 1);
+        let mut start = 0;
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let at = i;
+            let c = match bytes[i] {
+                b @ 0..0x80 => char::from(b),
+                _ => text[i..].chars().next().expect("a character starts here"),
+            };
+            i += c.len_utf8();
+            if !c.is_ascii() && invisible(c) {
+                continue;
+            }
+            let in_word = class(c).alphanumeric()
+                || (matches!(c, '@' | '$' | '|' | '€' | '!')
+                    && pieces.len() > start
+                    && text[i..]
+                        .chars()
+                        .next()
+                        .is_some_and(|n| class(n).alphabetic()));
+            if in_word {
+                pieces.push(Piece {
+                    c,
+                    start: at as u32,
+                    end: i as u32,
+                });
+            } else if pieces.len() > start {
+                words.push((start, pieces.len()));
+                start = pieces.len();
+            }
+        }
+        if pieces.len() > start {
+            words.push((start, pieces.len()));
+        }
+        // The folded form of one character, reused for every character.
+        let mut buf = String::with_capacity(8);
+        // A letter spelt alone among single Latin letters ("W h a t s А p p") takes the
+        // script of its neighbours.
+        let single_latin = |w: Option<&(usize, usize)>| {
+            w.is_some_and(|&(a, b)| b - a == 1 && is_latin(pieces[a].c))
+        };
+        for (i, &(a, b)) in words.iter().enumerate() {
+            let alone_among_latin = b - a == 1
+                && !is_latin(pieces[a].c)
+                && (single_latin(i.checked_sub(1).and_then(|j| words.get(j)))
+                    || single_latin(words.get(i + 1)));
+            emit_word(
+                &mut folded,
+                &pieces[a..b],
+                i as u32,
+                alone_among_latin,
+                &mut buf,
+            );
+        }
+        folded
+    }
+
     proptest::proptest! {
+        /// The one-word-at-a-time fold is the two-pass one: scripts mixed, single
+        /// letters among others, invisible characters, leetspeak, symbols.
+        #[test]
+        fn words_fold_as_in_two_passes(
+            tokens in proptest::collection::vec(proptest::sample::select(vec![
+                "W", "h", "a", "5", "А", "р", "Ж", "é", "α", "\u{ff21}", "\u{1d400}", "😊",
+                "Whats", "WhatsАpp", "к@рту", "oплaти", "Straße", "wh4ts", "te1egram", "€uro",
+                "@", "$", "|", "!", "€", "\u{200b}", "\u{ad}", "ё",
+            ]), 0..16),
+            gaps in proptest::collection::vec(proptest::sample::select(vec![
+                " ", "", ".", "\u{200b}", ", "
+            ]), 16),
+        ) {
+            let mut text = String::new();
+            for (token, gap) in tokens.iter().zip(&gaps) {
+                text.push_str(token);
+                text.push_str(gap);
+            }
+            proptest::prop_assert_eq!(fold_general(&text), fold_two_passes(&text));
+        }
+
         /// The one-pass ASCII fold finds the same words and folds as the general one:
         /// letters, digits, leetspeak, the symbols that pass for letters, separators.
         #[test]
