@@ -120,22 +120,31 @@ impl Default for MessageScanner {
 
 /// The cues found in one message, by concept.
 struct Cues {
-    by: Vec<Vec<Hit>>,
+    /// The hits ordered by concept, in text order within one.
+    hits: Vec<Hit>,
+    /// Where each concept's hits start in `hits`, and where the last one's end.
+    starts: [u32; Concept::ALL.len() + 1],
 }
 
 impl Cues {
-    fn new(hits: Vec<Hit>) -> Cues {
-        let mut by = vec![Vec::new(); Concept::ALL.len()];
-        for h in hits {
-            by[h.concept as usize].push(h);
+    fn new(mut hits: Vec<Hit>) -> Cues {
+        let mut starts = [0u32; Concept::ALL.len() + 1];
+        for h in &hits {
+            starts[h.concept as usize + 1] += 1;
         }
-        Cues { by }
+        for c in 1..starts.len() {
+            starts[c] += starts[c - 1];
+        }
+        // A stable sort keeps each concept's hits in text order.
+        hits.sort_by_key(|h| h.concept as usize);
+        Cues { hits, starts }
     }
     fn get(&self, c: Concept) -> &[Hit] {
-        &self.by[c as usize]
+        let c = c as usize;
+        &self.hits[self.starts[c] as usize..self.starts[c + 1] as usize]
     }
     fn has(&self, c: Concept) -> bool {
-        !self.by[c as usize].is_empty()
+        !self.get(c).is_empty()
     }
     fn any(&self, cs: &[Concept]) -> bool {
         cs.iter().any(|c| self.has(*c))
