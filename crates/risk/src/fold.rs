@@ -314,6 +314,15 @@ fn fold_general(text: &str) -> Folded {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
+        // Most words of most texts are ASCII: read from the bytes when nothing else
+        // is in or next to them.
+        if word.is_empty() && bytes[i].is_ascii_alphanumeric() {
+            if let Some((end, leet)) = ascii_word(bytes, i) {
+                words.end_ascii(bytes, i..end, leet);
+                i = end;
+                continue;
+            }
+        }
         let at = i;
         let c = match bytes[i] {
             b @ 0..0x80 => char::from(b),
@@ -377,6 +386,29 @@ impl Words {
         self.after_single_latin = single_latin;
     }
 
+    /// [`Words::end`] for an ASCII word read from the bytes.
+    fn end_ascii(&mut self, bytes: &[u8], word: Range<usize>, leet: bool) {
+        let single_latin = word.len() == 1 && bytes[word.start].is_ascii_alphabetic();
+        if let Some((letter, after_single_latin)) = self.waiting.take() {
+            self.emit(&[letter], after_single_latin || single_latin);
+        }
+        let table = if leet { &ASCII_LEET } else { &ASCII_FOLD };
+        let folded = &mut self.folded;
+        folded.text.extend(
+            bytes[word.clone()]
+                .iter()
+                .map(|&b| char::from(table[usize::from(b)])),
+        );
+        folded.bytes.extend(word.clone().map(|at| Origin {
+            start: at as u32,
+            end: at as u32 + 1,
+            word: self.index,
+            boundary: at == word.start,
+        }));
+        self.index += 1;
+        self.after_single_latin = single_latin;
+    }
+
     fn emit(&mut self, word: &[Piece], among_latin: bool) {
         emit_word(
             &mut self.folded,
@@ -405,32 +437,14 @@ fn fold_ascii_text(text: &str) -> Folded {
     let mut index = 0u32;
     let mut i = 0;
     while i < bytes.len() {
-        // A word starts with a letter or digit; the symbols that pass for letters
-        // count only inside one, before a letter.
         if !bytes[i].is_ascii_alphanumeric() {
             i += 1;
             continue;
         }
         let start = i;
-        let (mut letters, mut digits) = (0usize, 0usize);
-        while i < bytes.len() {
-            let b = bytes[i];
-            if b.is_ascii_alphabetic() {
-                letters += 1;
-            } else if b.is_ascii_digit() {
-                digits += 1;
-            } else if !(matches!(b, b'@' | b'$' | b'|' | b'!')
-                && bytes.get(i + 1).is_some_and(u8::is_ascii_alphabetic))
-            {
-                break;
-            }
-            i += 1;
-        }
-        let table = if letters > 0 && letters >= digits {
-            &ASCII_LEET
-        } else {
-            &ASCII_FOLD
-        };
+        let leet;
+        (i, leet) = ascii_word(bytes, start).expect("an ASCII text has ASCII words");
+        let table = if leet { &ASCII_LEET } else { &ASCII_FOLD };
         out.extend(bytes[start..i].iter().map(|&b| table[usize::from(b)]));
         origin.extend((start..i).map(|at| Origin {
             start: at as u32,
@@ -444,6 +458,35 @@ fn fold_ascii_text(text: &str) -> Folded {
         text: String::from_utf8(out).expect("ASCII folds to ASCII"),
         bytes: origin,
     }
+}
+
+/// The ASCII word that starts at `start` (a letter or digit): where it ends and
+/// whether it is written in leetspeak. The symbols that pass for letters count only
+/// inside a word, before a letter. `None` when a character beyond ASCII is in or
+/// right after the word and the general path must decide.
+fn ascii_word(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
+    let (mut letters, mut digits) = (0u32, 0u32);
+    let mut i = start;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii_alphabetic() {
+            letters += 1;
+        } else if b.is_ascii_digit() {
+            digits += 1;
+        } else if matches!(b, b'@' | b'$' | b'|' | b'!') {
+            match bytes.get(i + 1) {
+                Some(n) if n.is_ascii_alphabetic() => {}
+                Some(n) if !n.is_ascii() => return None,
+                _ => break,
+            }
+        } else if !b.is_ascii() {
+            return None;
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    Some((i, letters > 0 && letters >= digits))
 }
 
 /// [`fold_ascii`] of every ASCII byte.
