@@ -109,6 +109,10 @@ fn digit_groups(text: &str, min: usize, max: usize, seps: &[char]) -> Vec<(Range
 
 /// IBANs (ISO 13616) with a valid mod-97 check, written with or without spaces.
 pub fn ibans(text: &str) -> Vec<Range<usize>> {
+    // Two check digits at least.
+    if digit_count(text) < 2 {
+        return Vec::new();
+    }
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -141,15 +145,13 @@ pub fn ibans(text: &str) -> Vec<Range<usize>> {
                 break;
             }
         }
-        // Spaces may also separate the IBAN from the next word: try the longest
-        // prefix that passes the check.
-        let mut found = None;
-        for len in (15..=chars.len()).rev() {
-            if iban_valid(&chars[..len]) {
-                found = Some(len);
-                break;
-            }
-        }
+        // Spaces may also separate the IBAN from the next word: the prefix of the
+        // country's length is the only one that can pass the check.
+        let found = IBAN_LENGTHS
+            .iter()
+            .find(|(cc, _)| cc[..] == chars[..2])
+            .map(|(_, len)| *len)
+            .filter(|&len| len <= chars.len() && iban_valid(&chars[..len]));
         if let Some(len) = found {
             let mut seen = 0;
             let mut k = i;
@@ -577,6 +579,9 @@ pub fn deadlines(text: &str) -> Vec<Range<usize>> {
         "минуту",
         "мин",
     ];
+    if digit_count(text) == 0 {
+        return Vec::new();
+    }
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -974,10 +979,10 @@ struct Refanged<'a> {
 
 impl<'a> Refanged<'a> {
     fn new(text: &'a str) -> Refanged<'a> {
-        // Defanged when one of these is written somewhere (any case): a bracket or
-        // an "h" starts each, so only those bytes are looked at.
-        const TRIGGERS: &[&str] = &[
-            "hxxp", "[.]", "(.)", "[dot]", "(dot)", "{.}", "[:]", "[at]", "(at)", "[arroba]",
+        // Defanged when one of these is written somewhere (any case): "hxxp", or a
+        // bracketed dot, colon or at.
+        const BRACKETED: &[&str] = &[
+            "[.]", "(.)", "[dot]", "(dot)", "{.}", "[:]", "[at]", "(at)", "[arroba]",
         ];
         let bytes = text.as_bytes();
         let written = |i: usize, from: &str| {
@@ -985,10 +990,9 @@ impl<'a> Refanged<'a> {
                 .get(i..i + from.len())
                 .is_some_and(|b| b.eq_ignore_ascii_case(from.as_bytes()))
         };
-        let defanged = (0..bytes.len()).any(|i| {
-            matches!(bytes[i], b'[' | b'(' | b'{' | b'h' | b'H')
-                && TRIGGERS.iter().any(|t| written(i, t))
-        });
+        let defanged = memchr::memchr2_iter(b'h', b'H', bytes).any(|i| written(i, "hxxp"))
+            || memchr::memchr3_iter(b'[', b'(', b'{', bytes)
+                .any(|i| BRACKETED.iter().any(|t| written(i, t)));
         if !defanged {
             return Refanged {
                 text: text.into(),

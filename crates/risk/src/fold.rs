@@ -305,12 +305,12 @@ fn fold_general(text: &str) -> Folded {
             text: String::with_capacity(text.len()),
             bytes: Vec::with_capacity(text.len()),
         },
-        buf: String::with_capacity(8),
+        buf: String::new(),
         index: 0,
         after_single_latin: false,
         waiting: None,
     };
-    let mut word: Vec<Piece> = Vec::with_capacity(32);
+    let mut word: Vec<Piece> = Vec::with_capacity(16);
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
