@@ -1,7 +1,8 @@
 //! Scanner speed on one thread, next to a baseline measured in the same run: a bare
 //! Aho-Corasick pass (ASCII case-insensitive, overlapping matches counted) over the
 //! same messages with the same phrases. Rounds alternate so that both see the same
-//! machine. Run: `cargo bench -p risk --bench scan` (BENCH_ROUNDS, BENCH_MESSAGES).
+//! machine. Links are timed next to parsing them with `url` alone, the same way.
+//! Run: `cargo bench -p risk --bench scan` (BENCH_ROUNDS, BENCH_MESSAGES).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -70,7 +71,7 @@ fn main() {
         black_box(risk);
         t_scan += start.elapsed();
     }
-    let per_sec = |d: Duration| (messages.len() * rounds) as f64 / d.as_secs_f64();
+    let per_sec = |d: Duration| (want * rounds) as f64 / d.as_secs_f64();
     let (scan, base) = (per_sec(t_scan), per_sec(t_base));
     println!("baseline Aho-Corasick: {base:>12.0} messages/s");
     println!(
@@ -81,14 +82,34 @@ fn main() {
     let urls: Vec<String> = corpus("links.jsonl", "url");
     let links: Vec<&str> = urls.iter().cycle().take(want).map(String::as_str).collect();
     let links_scanner = LinkScanner::default();
-    let start = Instant::now();
+    let (mut t_links, mut t_parse) = (Duration::ZERO, Duration::ZERO);
     for _ in 0..rounds {
+        // The machine's pace for links: parsing each with `url` alone (and a scheme
+        // added where it has none), which every link scan starts with.
+        let start = Instant::now();
+        let mut hosts = 0usize;
+        for l in &links {
+            let parsed = if l.contains("://") {
+                url::Url::parse(l)
+            } else {
+                url::Url::parse(&format!("http://{l}"))
+            };
+            hosts += usize::from(parsed.is_ok_and(|u| u.host().is_some()));
+        }
+        black_box(hosts);
+        t_parse += start.elapsed();
+        let start = Instant::now();
         let mut risk = 0usize;
         for l in &links {
             risk += usize::from(links_scanner.scan(l).assessment.risk());
         }
         black_box(risk);
+        t_links += start.elapsed();
     }
-    let rate = (links.len() * rounds) as f64 / start.elapsed().as_secs_f64();
-    println!("link scanner:          {rate:>12.0} links/s");
+    let (rate, parse) = (per_sec(t_links), per_sec(t_parse));
+    println!("url::Url::parse alone: {parse:>12.0} links/s");
+    println!(
+        "link scanner:          {rate:>12.0} links/s  ({:.1}x the parse's time)",
+        parse / rate
+    );
 }
