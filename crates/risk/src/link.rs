@@ -472,7 +472,8 @@ impl LinkScanner {
         // Every rule below needs a name inside one of these strings or a name of
         // about the same length as one of them: find those brands first.
         let mut inside = vec![false; self.brands.len()];
-        for hay in [plain.as_str(), looks.as_str(), subdomain] {
+        let strings = [label_ascii, plain.as_str(), looks.as_str(), subdomain];
+        for hay in strings.into_iter().chain(words.iter().copied()) {
             for m in self.parts.find_overlapping_iter(hay) {
                 inside[self.part_brand[m.pattern().as_usize()]] = true;
             }
@@ -500,51 +501,55 @@ impl LinkScanner {
                 if !inside[b] && !near(n) && !near(name.len()) {
                     continue;
                 }
-                if label_ascii == name || plain == name && label_ascii.contains('-') {
-                    consider(
-                        b,
-                        if label_ascii == name {
-                            Technique::TldSwap
-                        } else {
-                            Technique::Hyphenation
-                        },
-                    );
-                    continue;
-                }
-                if looks == name && unicode_registrable != name {
-                    consider(b, Technique::Homoglyph);
-                    continue;
-                }
-                // The brand's name as a subdomain of another site.
-                if !subdomain.is_empty()
-                    && (sub_labels.contains(&name)
-                        || (n >= 5 && sub_labels.iter().any(|l| find(l, name).is_some()))
-                        || brand.domains.iter().any(|d| find(subdomain, d).is_some()))
-                {
-                    consider(b, Technique::BrandSubdomain);
-                    continue;
-                }
-                // The brand with words around it.
-                let has_word = words.len() > 1 && words.contains(&name);
-                let glued = n >= 5
-                    && (plain.len() > n || looks.len() > n)
-                    && [&plain, &looks].iter().any(|l| {
-                        find(l, name).is_some_and(|at| {
-                            let rest = format!("{}{}", &l[..at], &l[at + name.len()..]);
-                            !rest.is_empty()
-                                && (n >= 7
-                                    || LURE_WORDS.contains(&rest.as_str())
-                                    || rest.chars().all(|c| c.is_ascii_digit()))
-                        })
-                    });
-                let glued_short = n >= 3
-                    && plain.len() > n
-                    && (plain.starts_with(name) && LURE_WORDS.contains(&&plain[n..])
-                        || plain.ends_with(name)
-                            && LURE_WORDS.contains(&&plain[..plain.len() - n]));
-                if has_word || glued || glued_short {
-                    consider(b, Technique::BrandWords);
-                    continue;
+                // Equal to a label, inside one, or a subdomain: only where the name
+                // or a domain of the brand occurs.
+                if inside[b] {
+                    if label_ascii == name || plain == name && label_ascii.contains('-') {
+                        consider(
+                            b,
+                            if label_ascii == name {
+                                Technique::TldSwap
+                            } else {
+                                Technique::Hyphenation
+                            },
+                        );
+                        continue;
+                    }
+                    if looks == name && unicode_registrable != name {
+                        consider(b, Technique::Homoglyph);
+                        continue;
+                    }
+                    // The brand's name as a subdomain of another site.
+                    if !subdomain.is_empty()
+                        && (sub_labels.contains(&name)
+                            || (n >= 5 && sub_labels.iter().any(|l| find(l, name).is_some()))
+                            || brand.domains.iter().any(|d| find(subdomain, d).is_some()))
+                    {
+                        consider(b, Technique::BrandSubdomain);
+                        continue;
+                    }
+                    // The brand with words around it.
+                    let has_word = words.len() > 1 && words.contains(&name);
+                    let glued = n >= 5
+                        && (plain.len() > n || looks.len() > n)
+                        && [&plain, &looks].iter().any(|l| {
+                            find(l, name).is_some_and(|at| {
+                                let rest = format!("{}{}", &l[..at], &l[at + name.len()..]);
+                                !rest.is_empty()
+                                    && (n >= 7
+                                        || LURE_WORDS.contains(&rest.as_str())
+                                        || rest.chars().all(|c| c.is_ascii_digit()))
+                            })
+                        });
+                    let glued_short = n >= 3
+                        && plain.len() > n
+                        && (plain.starts_with(name) && LURE_WORDS.contains(&&plain[n..])
+                            || plain.ends_with(name)
+                                && LURE_WORDS.contains(&&plain[..plain.len() - n]));
+                    if has_word || glued || glued_short {
+                        consider(b, Technique::BrandWords);
+                        continue;
+                    }
                 }
                 // A misspelt brand with words around it ("aliexpres-refund").
                 if n >= 5
