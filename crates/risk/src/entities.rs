@@ -772,7 +772,6 @@ pub fn spelt_emails(text: &str) -> Vec<Range<usize>> {
 /// [`spelt_emails`] without the quick test for a word for "dot".
 fn spelt_emails_anywhere(text: &str) -> Vec<Range<usize>> {
     const AT: &[&str] = &["at", "ät", "arroba", "arobase", "собака", "@"];
-    const DOT: &[&str] = &["dot", "punto", "ponto", "point", "punkt", "точка", "."];
     // "at", "(at)", "[AT]" and "{at}" are one word.
     let spelt = |w: &str, list: &[&str]| {
         let w = w.trim_matches(|c| matches!(c, '(' | ')' | '[' | ']' | '{' | '}'));
@@ -837,14 +836,18 @@ fn spelt_emails_anywhere(text: &str) -> Vec<Range<usize>> {
     out
 }
 
-/// Whether `text` may hold one of the words for "dot" that a spelt e-mail needs: one
-/// of them in any case ("ч" stands for "точка"), or a "." standing alone between
-/// spaces or brackets. Most messages have none and skip the word-by-word search.
+/// The words for "dot" in a spelt e-mail address.
+const DOT: &[&str] = &["dot", "punto", "ponto", "point", "punkt", "точка", "."];
+
+/// Whether `text` may hold one of the words of [`DOT`]: an ASCII one in any case, a
+/// "ч" or "Ч" for "точка" in any case, or a "." standing alone between spaces or
+/// brackets. Most messages have none and skip the word-by-word search.
 fn may_have_dot_word(text: &str) -> bool {
     static WORDS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+        let ascii = DOT.iter().copied().filter(|w| w.len() > 1 && w.is_ascii());
         aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .build(["dot", "punto", "ponto", "point", "punkt", "ч", "Ч"])
+            .build(ascii.chain(["ч", "Ч"]))
             .expect("fixed patterns compile")
     });
     let bytes = text.as_bytes();

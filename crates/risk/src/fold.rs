@@ -310,6 +310,22 @@ fn fold_general(text: &str) -> Folded {
         after_single_latin: false,
         waiting: None,
     };
+    read_words(text, &mut words);
+    words.finish()
+}
+
+/// Where the words of a text go as they are read.
+trait WordSink {
+    /// An ASCII word read straight from the bytes; `false` to have it as pieces.
+    fn ascii(&mut self, bytes: &[u8], word: Range<usize>, leet: bool) -> bool;
+    /// A word as its characters.
+    fn word(&mut self, word: &[Piece]);
+}
+
+/// Reads the words of `text` into `sink`, in order. A word is a run of letters and
+/// digits, with the symbols that pass for letters inside it before a letter;
+/// invisible characters are dropped without ending it.
+fn read_words(text: &str, sink: &mut impl WordSink) {
     let mut word: Vec<Piece> = Vec::with_capacity(16);
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -318,9 +334,10 @@ fn fold_general(text: &str) -> Folded {
         // is in or next to them.
         if word.is_empty() && bytes[i].is_ascii_alphanumeric() {
             if let Some((end, leet)) = ascii_word(bytes, i) {
-                words.end_ascii(bytes, i..end, leet);
-                i = end;
-                continue;
+                if sink.ascii(bytes, i..end, leet) {
+                    i = end;
+                    continue;
+                }
             }
         }
         let at = i;
@@ -346,14 +363,13 @@ fn fold_general(text: &str) -> Folded {
                 end: i as u32,
             });
         } else if !word.is_empty() {
-            words.end(&word);
+            sink.word(&word);
             word.clear();
         }
     }
     if !word.is_empty() {
-        words.end(&word);
+        sink.word(&word);
     }
-    words.finish()
 }
 
 /// The words of a text folded as they end.
@@ -371,8 +387,8 @@ struct Words {
     waiting: Option<(Piece, bool)>,
 }
 
-impl Words {
-    fn end(&mut self, word: &[Piece]) {
+impl WordSink for Words {
+    fn word(&mut self, word: &[Piece]) {
         let single_latin = word.len() == 1 && is_latin(word[0].c);
         if let Some((letter, after_single_latin)) = self.waiting.take() {
             self.emit(&[letter], after_single_latin || single_latin);
@@ -386,8 +402,7 @@ impl Words {
         self.after_single_latin = single_latin;
     }
 
-    /// [`Words::end`] for an ASCII word read from the bytes.
-    fn end_ascii(&mut self, bytes: &[u8], word: Range<usize>, leet: bool) {
+    fn ascii(&mut self, bytes: &[u8], word: Range<usize>, leet: bool) -> bool {
         let single_latin = word.len() == 1 && bytes[word.start].is_ascii_alphabetic();
         if let Some((letter, after_single_latin)) = self.waiting.take() {
             self.emit(&[letter], after_single_latin || single_latin);
@@ -399,16 +414,14 @@ impl Words {
                 .iter()
                 .map(|&b| char::from(table[usize::from(b)])),
         );
-        folded.bytes.extend(word.clone().map(|at| Origin {
-            start: at as u32,
-            end: at as u32 + 1,
-            word: self.index,
-            boundary: at == word.start,
-        }));
+        folded.bytes.extend(ascii_origins(word, self.index));
         self.index += 1;
         self.after_single_latin = single_latin;
+        true
     }
+}
 
+impl Words {
     fn emit(&mut self, word: &[Piece], among_latin: bool) {
         emit_word(
             &mut self.folded,
@@ -446,18 +459,24 @@ fn fold_ascii_text(text: &str) -> Folded {
         (i, leet) = ascii_word(bytes, start).expect("an ASCII text has ASCII words");
         let table = if leet { &ASCII_LEET } else { &ASCII_FOLD };
         out.extend(bytes[start..i].iter().map(|&b| table[usize::from(b)]));
-        origin.extend((start..i).map(|at| Origin {
-            start: at as u32,
-            end: at as u32 + 1,
-            word: index,
-            boundary: at == start,
-        }));
+        origin.extend(ascii_origins(start..i, index));
         index += 1;
     }
     Folded {
         text: String::from_utf8(out).expect("ASCII folds to ASCII"),
         bytes: origin,
     }
+}
+
+/// Where the bytes of ASCII word `index`, original bytes `word`, came from.
+fn ascii_origins(word: Range<usize>, index: u32) -> impl Iterator<Item = Origin> {
+    let first = word.start;
+    word.map(move |at| Origin {
+        start: at as u32,
+        end: at as u32 + 1,
+        word: index,
+        boundary: at == first,
+    })
 }
 
 /// The ASCII word that starts at `start` (a letter or digit): where it ends and
@@ -736,69 +755,38 @@ mod tests {
         }
     }
 
-    /// The first implementation of [`fold_general`], kept as its oracle: all the words
-    /// first, then each folded knowing both its neighbours.
+    /// Every word of a text as its characters, ASCII ones too.
+    struct AllWords(Vec<Vec<Piece>>);
+
+    impl WordSink for AllWords {
+        fn ascii(&mut self, _: &[u8], _: Range<usize>, _: bool) -> bool {
+            false
+        }
+
+        fn word(&mut self, word: &[Piece]) {
+            self.0.push(word.to_vec());
+        }
+    }
+
+    /// [`fold_general`] the first way it was written, kept as its oracle: all the
+    /// words first, every one as characters, then each folded knowing both its
+    /// neighbours.
     fn fold_two_passes(text: &str) -> Folded {
-        let mut folded = Folded {
-            text: String::with_capacity(text.len()),
-            bytes: Vec::with_capacity(text.len()),
-        };
-        // Every word's characters in one flat vector, with each word's range.
-        let mut pieces: Vec<Piece> = Vec::with_capacity(text.len());
-        let mut words: Vec<(usize, usize)> = Vec::with_capacity(text.len() / 4 + 1);
-        let mut start = 0;
-        let bytes = text.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            let at = i;
-            let c = match bytes[i] {
-                b @ 0..0x80 => char::from(b),
-                _ => text[i..].chars().next().expect("a character starts here"),
-            };
-            i += c.len_utf8();
-            if !c.is_ascii() && invisible(c) {
-                continue;
-            }
-            let in_word = class(c).alphanumeric()
-                || (matches!(c, '@' | '$' | '|' | '€' | '!')
-                    && pieces.len() > start
-                    && text[i..]
-                        .chars()
-                        .next()
-                        .is_some_and(|n| class(n).alphabetic()));
-            if in_word {
-                pieces.push(Piece {
-                    c,
-                    start: at as u32,
-                    end: i as u32,
-                });
-            } else if pieces.len() > start {
-                words.push((start, pieces.len()));
-                start = pieces.len();
-            }
-        }
-        if pieces.len() > start {
-            words.push((start, pieces.len()));
-        }
-        // The folded form of one character, reused for every character.
-        let mut buf = String::with_capacity(8);
+        let mut words = AllWords(Vec::new());
+        read_words(text, &mut words);
+        let words = words.0;
+        let mut folded = Folded::default();
+        let mut buf = String::new();
         // A letter spelt alone among single Latin letters ("W h a t s А p p") takes the
         // script of its neighbours.
-        let single_latin = |w: Option<&(usize, usize)>| {
-            w.is_some_and(|&(a, b)| b - a == 1 && is_latin(pieces[a].c))
-        };
-        for (i, &(a, b)) in words.iter().enumerate() {
-            let alone_among_latin = b - a == 1
-                && !is_latin(pieces[a].c)
+        let single_latin =
+            |w: Option<&Vec<Piece>>| w.is_some_and(|w| w.len() == 1 && is_latin(w[0].c));
+        for (i, word) in words.iter().enumerate() {
+            let alone_among_latin = word.len() == 1
+                && !is_latin(word[0].c)
                 && (single_latin(i.checked_sub(1).and_then(|j| words.get(j)))
                     || single_latin(words.get(i + 1)));
-            emit_word(
-                &mut folded,
-                &pieces[a..b],
-                i as u32,
-                alone_among_latin,
-                &mut buf,
-            );
+            emit_word(&mut folded, word, i as u32, alone_among_latin, &mut buf);
         }
         folded
     }
@@ -811,6 +799,7 @@ mod tests {
             tokens in proptest::collection::vec(proptest::sample::select(vec![
                 "W", "h", "a", "5", "А", "р", "Ж", "é", "α", "\u{ff21}", "\u{1d400}", "😊",
                 "Whats", "WhatsАpp", "к@рту", "oплaти", "Straße", "wh4ts", "te1egram", "€uro",
+                "k@рту", "x!é", "a$\u{200b}b",
                 "@", "$", "|", "!", "€", "\u{200b}", "\u{ad}", "ё",
             ]), 0..16),
             gaps in proptest::collection::vec(proptest::sample::select(vec![

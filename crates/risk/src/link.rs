@@ -185,7 +185,7 @@ impl LinkScanner {
                 official.insert(d.to_ascii_lowercase());
             }
         }
-        let names: Vec<Vec<String>> = file
+        let names: Vec<Vec<Name>> = file
             .brand
             .iter()
             .map(|brand| {
@@ -201,31 +201,26 @@ impl LinkScanner {
                     }
                 }
                 names
+                    .into_iter()
+                    .map(|text| Name {
+                        chars: text.chars().count(),
+                        text,
+                    })
+                    .collect()
             })
             .collect();
         let mut patterns = Vec::new();
         let mut part_brand = Vec::new();
         for (b, brand) in file.brand.iter().enumerate() {
             let domains = brand.domains.iter().map(|d| d.to_ascii_lowercase());
-            for part in names[b].iter().cloned().chain(domains) {
+            for part in names[b].iter().map(|n| n.text.clone()).chain(domains) {
                 patterns.push(part);
                 part_brand.push(b);
             }
         }
         let parts = AhoCorasick::new(&patterns).map_err(|e| BrandsError(e.to_string()))?;
         Ok(LinkScanner {
-            names: names
-                .into_iter()
-                .map(|names| {
-                    names
-                        .into_iter()
-                        .map(|text| Name {
-                            chars: text.chars().count(),
-                            text,
-                        })
-                        .collect()
-                })
-                .collect(),
+            names,
             parts,
             part_brand,
             brands: file.brand,
