@@ -673,11 +673,7 @@ pub fn amounts(text: &str) -> Vec<Range<usize>> {
         "доллар",
         "евро",
     ];
-    let lower = if text.is_ascii() {
-        text.to_ascii_lowercase()
-    } else {
-        text.to_lowercase()
-    };
+    let lower = text.to_lowercase();
     if lower.len() != text.len() {
         return amounts_unmapped(text);
     }
@@ -886,15 +882,37 @@ fn may_have_dot_word(text: &str) -> bool {
     };
     // One look at each byte that may start a word of `DOT` (ASCII ones in any case)
     // or a "ч"/"Ч" (UTF-8 D1 87 and D0 A7) of "точка", or a lone ".".
-    bytes.iter().enumerate().any(|(at, &b)| match b {
-        b'.' => apart(at.checked_sub(1).map(|p| &bytes[p])) && apart(bytes.get(at + 1)),
-        b'd' | b'D' | b'p' | b'P' => DOT
-            .iter()
-            .any(|w| w.len() > 1 && w.is_ascii() && written(at, w)),
-        0xD1 => bytes.get(at + 1) == Some(&0x87),
-        0xD0 => bytes.get(at + 1) == Some(&0xA7),
-        _ => false,
-    })
+    const FIRST: [bool; 256] = {
+        let mut first = [false; 256];
+        let bytes = [b'.', b'd', b'D', b'p', b'P', 0xD0, 0xD1];
+        let mut k = 0;
+        while k < bytes.len() {
+            first[bytes[k] as usize] = true;
+            k += 1;
+        }
+        first
+    };
+    let mut at = 0;
+    while at < bytes.len() {
+        let b = bytes[at];
+        at += 1;
+        if !FIRST[usize::from(b)] {
+            continue;
+        }
+        let here = at - 1;
+        let found = match b {
+            b'.' => apart(here.checked_sub(1).map(|p| &bytes[p])) && apart(bytes.get(at)),
+            0xD1 => bytes.get(at) == Some(&0x87),
+            0xD0 => bytes.get(at) == Some(&0xA7),
+            _ => DOT
+                .iter()
+                .any(|w| w.len() > 1 && w.is_ascii() && written(here, w)),
+        };
+        if found {
+            return true;
+        }
+    }
+    false
 }
 
 /// E-mail addresses typed one letter at a time ("m a r i . t i e n d a @ g m a i l .
@@ -947,7 +965,8 @@ pub struct Found {
 /// Links (with or without a scheme) and e-mail addresses, also when defanged.
 pub fn links(text: &str) -> Vec<Found> {
     // Most messages have no link at all: no dot, no "@", nothing defanged.
-    if !text.contains(['.', '@', '[', '(']) && !text.contains("://") {
+    let marked = |b: &u8| matches!(b, b'.' | b'@' | b'[' | b'(');
+    if !text.as_bytes().iter().any(marked) && !text.contains("://") {
         return Vec::new();
     }
     let refanged = Refanged::new(text);

@@ -837,7 +837,8 @@ impl MessageScanner {
                 || m.sender == Sender::Unknown
                 || out.iter().any(|s| s.kind() == Kind::PhishingLink);
             // Where a notification's heading ends: "DHL:", "[AliExpress]".
-            let heading_end = text.find([':', ']', '|']).filter(|&end| end <= 60);
+            let heading_end =
+                memchr::memchr3(b':', b']', b'|', text.as_bytes()).filter(|&end| end <= 60);
             for hit in cues.get(Concept::Brand) {
                 // "AliExpress staff never ask for your code": a warning, not a pose.
                 if inside_link(&hit.span) || warning && out.is_empty() {
