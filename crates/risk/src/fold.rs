@@ -33,6 +33,8 @@ pub struct Folded {
     /// For each byte of `text`: where it came from. The end of the text is a
     /// boundary too.
     bytes: Vec<Origin>,
+    /// Where each word starts in `text`, in order (the bytes marked as boundaries).
+    starts: Vec<u32>,
 }
 
 /// Where one folded byte came from.
@@ -123,6 +125,19 @@ impl Folded {
             boundary: word_start,
         });
         self.text.push(char::from(folded));
+    }
+
+    /// Where each word starts in the folded text, in order.
+    pub fn word_starts(&self) -> &[u32] {
+        &self.starts
+    }
+
+    /// Records that the word that began at folded byte `from` ended here: a word
+    /// start, unless the word folded to nothing.
+    fn end_word(&mut self, from: usize) {
+        if self.text.len() > from {
+            self.starts.push(from as u32);
+        }
     }
 
     /// How many words the text has.
@@ -304,6 +319,7 @@ fn fold_general(text: &str) -> Folded {
         folded: Folded {
             text: String::with_capacity(text.len()),
             bytes: Vec::with_capacity(text.len()),
+            starts: Vec::with_capacity(text.len() / 4),
         },
         buf: String::new(),
         index: 0,
@@ -409,12 +425,14 @@ impl WordSink for Words {
         }
         let table = if leet { &ASCII_LEET } else { &ASCII_FOLD };
         let folded = &mut self.folded;
+        let from = folded.text.len();
         folded.text.extend(
             bytes[word.clone()]
                 .iter()
                 .map(|&b| char::from(table[usize::from(b)])),
         );
         folded.bytes.extend(ascii_origins(word, self.index));
+        folded.end_word(from);
         self.index += 1;
         self.after_single_latin = single_latin;
         true
@@ -447,6 +465,7 @@ fn fold_ascii_text(text: &str) -> Folded {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(text.len());
     let mut origin = Vec::with_capacity(text.len());
+    let mut starts = Vec::with_capacity(text.len() / 4);
     let mut index = 0u32;
     let mut i = 0;
     while i < bytes.len() {
@@ -458,6 +477,7 @@ fn fold_ascii_text(text: &str) -> Folded {
         let leet;
         (i, leet) = ascii_word(bytes, start).expect("an ASCII text has ASCII words");
         let table = if leet { &ASCII_LEET } else { &ASCII_FOLD };
+        starts.push(out.len() as u32);
         out.extend(bytes[start..i].iter().map(|&b| table[usize::from(b)]));
         origin.extend(ascii_origins(start..i, index));
         index += 1;
@@ -465,6 +485,7 @@ fn fold_ascii_text(text: &str) -> Folded {
     Folded {
         text: String::from_utf8(out).expect("ASCII folds to ASCII"),
         bytes: origin,
+        starts,
     }
 }
 
@@ -546,6 +567,13 @@ const ASCII_LEET: [u8; 128] = {
 };
 
 fn emit_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool, buf: &mut String) {
+    let from = folded.text.len();
+    fold_word(folded, word, index, force_latin, buf);
+    folded.end_word(from);
+}
+
+/// The bytes and origins of one word, for [`emit_word`].
+fn fold_word(folded: &mut Folded, word: &[Piece], index: u32, force_latin: bool, buf: &mut String) {
     let mut ascii = true;
     let mut latin = false;
     let mut other_script = false;

@@ -1,9 +1,16 @@
 //! The message lexicons (`data/lexicon/*.txt`): cues by concept, compiled into one
 //! Aho-Corasick automaton over folded text.
+//!
+//! A cue counts only where a word starts (or, for an app's name, inside a long run of
+//! letters), so the automaton is walked from each word's start, anchored, and stops
+//! as soon as no cue can go on: a few bytes per word instead of every byte of a text
+//! that has no spaces left to bring the automaton back to its start.
 
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::nfa::contiguous::NFA;
+use aho_corasick::{Anchored, Input, MatchKind, PatternID};
 
 use crate::fold::{fold_cue, Folded};
 
@@ -107,7 +114,7 @@ pub struct Hit {
 /// A compiled set of lexicons.
 #[derive(Debug, Clone)]
 pub struct Lexicon {
-    automaton: AhoCorasick,
+    automaton: NFA,
     cues: Vec<Cue>,
     /// Folded cue strings, kept for the baseline benchmark.
     patterns: Vec<String>,
@@ -174,7 +181,7 @@ impl Lexicon {
                 patterns.push(folded);
             }
         }
-        let automaton = AhoCorasickBuilder::new()
+        let automaton = NFA::builder()
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .map_err(|e| LexiconError {
@@ -196,10 +203,23 @@ impl Lexicon {
 
     /// Every cue that occurs in `folded` with its word boundaries respected.
     pub fn find(&self, folded: &Folded) -> Vec<Hit> {
+        let mut found = self.occurrences(folded);
+        // In the order an overlapping search of the whole text reports them: by end,
+        // the longest first, then by pattern.
+        found.sort_unstable();
+        self.keep(folded, found)
+    }
+
+    /// The occurrences `(end, start, pattern)` that respect their cue's word
+    /// boundaries, as hits.
+    fn keep(
+        &self,
+        folded: &Folded,
+        found: impl IntoIterator<Item = (usize, usize, PatternID)>,
+    ) -> Vec<Hit> {
         let mut hits = Vec::new();
-        for m in self.automaton.find_overlapping_iter(&folded.text) {
-            let cue = &self.cues[m.pattern().as_usize()];
-            let (start, end) = (m.start(), m.end());
+        for (end, start, pattern) in found {
+            let cue = &self.cues[pattern.as_usize()];
             let first = folded.word_of(start);
             let last = folded.word_of(end - 1);
             // "addmeonwhatsapp8615012345678forbestprice": in a run of twenty letters
@@ -228,6 +248,52 @@ impl Lexicon {
         }
         hits
     }
+
+    /// Every cue occurrence that [`Lexicon::find`] may keep, as `(end, start,
+    /// pattern)`: those that start a word, and those inside a run of letters long
+    /// enough to be several words run together.
+    fn occurrences(&self, folded: &Folded) -> Vec<(usize, usize, PatternID)> {
+        let aut = &self.automaton;
+        let text = folded.text.as_bytes();
+        let mut found = Vec::with_capacity(32);
+        let anchored = aut
+            .start_state(Anchored::Yes)
+            .expect("an NFA supports anchored searches");
+        let starts = folded.word_starts();
+        for (k, &from) in starts.iter().enumerate() {
+            let from = from as usize;
+            let mut sid = anchored;
+            for (at, &b) in text.iter().enumerate().skip(from) {
+                sid = aut.next_state(Anchored::Yes, sid, b);
+                if aut.is_dead(sid) {
+                    break;
+                }
+                if !aut.is_match(sid) {
+                    continue;
+                }
+                // A state's matches include the shorter cues that end here too.
+                for i in 0..aut.match_len(sid) {
+                    let pattern = aut.match_pattern(sid, i);
+                    if aut.pattern_len(pattern) == at + 1 - from {
+                        found.push((at + 1, from, pattern));
+                    }
+                }
+            }
+            let end = starts.get(k + 1).map_or(text.len(), |&e| e as usize);
+            if end - from >= RUN_TOGETHER_MIN {
+                let word = Input::new(text).span(from..end);
+                for m in aut
+                    .try_find_overlapping_iter(word)
+                    .expect("an NFA supports overlapping searches")
+                {
+                    if m.start() != from {
+                        found.push((m.end(), m.start(), m.pattern()));
+                    }
+                }
+            }
+        }
+        found
+    }
 }
 
 #[cfg(test)]
@@ -245,6 +311,47 @@ mod tests {
         names.sort();
         names.dedup();
         names
+    }
+
+    proptest::proptest! {
+        /// Walking the automaton from each word's start (and searching long runs of
+        /// letters) keeps the same hits, in the same order, as one overlapping
+        /// search of the whole folded text.
+        #[test]
+        fn word_start_walks_find_what_a_full_search_finds(
+            words in proptest::collection::vec(proptest::sample::select(vec![
+                "add", "me", "on", "whatsapp", "W h a t s A p p", "wh4tsapp", "telegram",
+                "pay", "paypal", "friends", "family", "direct", "bank", "transfer", "no",
+                "don't", "close", "the", "dispute", "confirm", "receipt", "customs", "fee",
+                "оплата", "на", "карту", "ватсап", "pagar", "por", "fora", "da", "plataforma",
+                "addmeonwhatsapp8615012345678forbestprice", "aliexpress", "staff", "code",
+                "tg", "pix", "zelle", "écrivez", "moi", "überweisung", "1", "x", "🙂",
+            ]), 0..14),
+            seps in proptest::collection::vec(proptest::sample::select(vec![
+                " ", "", ".", " - ", ", ", "\u{200b}", "\n",
+            ]), 14),
+        ) {
+            static BUILT: std::sync::LazyLock<(Lexicon, aho_corasick::AhoCorasick)> =
+                std::sync::LazyLock::new(|| {
+                    let lexicon = Lexicon::builtin();
+                    let everywhere = aho_corasick::AhoCorasick::builder()
+                        .match_kind(MatchKind::Standard)
+                        .build(lexicon.patterns())
+                        .expect("the lexicon's patterns compile");
+                    (lexicon, everywhere)
+                });
+            let (lexicon, everywhere) = &*BUILT;
+            let mut text = String::new();
+            for (word, sep) in words.iter().zip(&seps) {
+                text.push_str(word);
+                text.push_str(sep);
+            }
+            let folded = fold(&text);
+            let all = everywhere
+                .find_overlapping_iter(&folded.text)
+                .map(|m| (m.end(), m.start(), m.pattern()));
+            proptest::prop_assert_eq!(lexicon.find(&folded), lexicon.keep(&folded, all));
+        }
     }
 
     #[test]
