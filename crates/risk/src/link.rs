@@ -140,6 +140,20 @@ pub struct LinkScanner {
 struct Name {
     text: String,
     chars: usize,
+    /// [`letters`] of `text`.
+    letters: u64,
+}
+
+/// The characters of `s` as a set of 64 bits (code point modulo 64). Each edit
+/// changes the counts of at most two characters, so two strings [`edit`] can relate
+/// differ in at most four of these bits: most labels are ruled out by one test.
+fn letters(s: &str) -> u64 {
+    s.chars().fold(0, |set, c| set | 1 << (u32::from(c) % 64))
+}
+
+/// Whether strings with character sets `a` and `b` may be within [`edit`]'s reach.
+fn may_edit(a: u64, b: u64) -> bool {
+    (a ^ b).count_ones() <= 4
 }
 
 /// What the scanner found about one URL.
@@ -204,6 +218,7 @@ impl LinkScanner {
                     .into_iter()
                     .map(|text| Name {
                         chars: text.chars().count(),
+                        letters: letters(&text),
                         text,
                     })
                     .collect()
@@ -461,14 +476,15 @@ impl LinkScanner {
             .filter(|w| !w.is_empty())
             .map(visual)
             .collect();
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
+        let words: Vec<(&str, u64)> = words.iter().map(|w| (w.as_str(), letters(w))).collect();
+        let (plain_letters, looks_letters) = (letters(&plain), letters(&looks));
         let unicode_chars = unicode_registrable.chars().count();
 
         // Every rule below needs a name inside one of these strings or a name of
         // about the same length as one of them: find those brands first.
         let mut inside = vec![false; self.brands.len()];
         let strings = [label_ascii, plain.as_str(), looks.as_str(), subdomain];
-        for hay in strings.into_iter().chain(words.iter().copied()) {
+        for hay in strings.into_iter().chain(words.iter().map(|(w, _)| *w)) {
             for m in self.parts.find_overlapping_iter(hay) {
                 inside[self.part_brand[m.pattern().as_usize()]] = true;
             }
@@ -476,7 +492,7 @@ impl LinkScanner {
         // The lengths within two of one of these, as bits: one test per name.
         let lengths = [label_ascii.len(), plain.len(), looks.len(), unicode_chars]
             .into_iter()
-            .chain(words.iter().map(|w| w.len()));
+            .chain(words.iter().map(|(w, _)| w.len()));
         let near_bits = lengths
             .clone()
             .fold(0u128, |bits, l| bits | ((0b11111u128 << l.min(127)) >> 2));
@@ -498,9 +514,10 @@ impl LinkScanner {
             for Name {
                 text: name,
                 chars: n,
+                letters,
             } in &self.names[b]
             {
-                let (name, n) = (name.as_str(), *n);
+                let (name, n, letters) = (name.as_str(), *n, *letters);
                 if !inside[b] && !near(n) && !near(name.len()) {
                     continue;
                 }
@@ -532,7 +549,7 @@ impl LinkScanner {
                         continue;
                     }
                     // The brand with words around it.
-                    let has_word = words.len() > 1 && words.contains(&name);
+                    let has_word = words.len() > 1 && words.iter().any(|(w, _)| *w == name);
                     let glued = n >= 5
                         && (plain.len() > n || looks.len() > n)
                         && [&plain, &looks].iter().any(|l| {
@@ -557,9 +574,11 @@ impl LinkScanner {
                 // A misspelt brand with words around it ("aliexpres-refund").
                 if n >= 5
                     && words.len() > 1
-                    && words
-                        .iter()
-                        .any(|w| w.len().abs_diff(n) <= 2 && edit(w, name).is_some())
+                    && words.iter().any(|&(w, set)| {
+                        w.len().abs_diff(n) <= 2
+                            && may_edit(set, letters)
+                            && edit(w, name).is_some()
+                    })
                 {
                     consider(b, Technique::BrandWords);
                     continue;
@@ -582,13 +601,16 @@ impl LinkScanner {
                     continue;
                 }
                 // One or two edits away.
-                if let Some(t) = edit(&plain, name) {
+                if let Some(t) = may_edit(plain_letters, letters)
+                    .then(|| edit(&plain, name))
+                    .flatten()
+                {
                     if n >= 4 {
                         consider(b, t);
                         continue;
                     }
                 }
-                if looks != plain {
+                if looks != plain && may_edit(looks_letters, letters) {
                     if let Some(t) = edit(&looks, name) {
                         if n >= 5 {
                             consider(b, t);
@@ -825,6 +847,39 @@ mod tests {
 
     fn scan(url: &str) -> LinkReport {
         LinkScanner::default().scan(url)
+    }
+
+    proptest::proptest! {
+        /// The character-set test before [`edit`] never rules out a pair that
+        /// [`edit`] relates: names with up to two edits of any kind, in any script.
+        #[test]
+        fn the_letter_set_test_never_hides_an_edit(
+            name in proptest::sample::select(vec![
+                "aliexpress", "paypal", "amazon", "cainiao", "mercadolibre", "алиэкспресс",
+            ]),
+            edits in proptest::collection::vec(
+                (0usize..16, 0u8..4, proptest::sample::select(vec!['a', 'x', '0', 'е', 'ß', '-'])),
+                0..3,
+            ),
+        ) {
+            let mut label: Vec<char> = name.chars().collect();
+            for (at, kind, c) in edits {
+                let at = at % (label.len() + 1);
+                match kind {
+                    0 => label.insert(at, c),
+                    1 if at < label.len() => {
+                        label.remove(at);
+                    }
+                    2 if at < label.len() => label[at] = c,
+                    _ if at + 1 < label.len() => label.swap(at, at + 1),
+                    _ => {}
+                }
+            }
+            let label: String = label.into_iter().collect();
+            if edit(&label, name).is_some() {
+                proptest::prop_assert!(may_edit(letters(&label), letters(name)), "{}", label);
+            }
+        }
     }
 
     #[test]
