@@ -307,27 +307,38 @@ struct Piece {
 
 /// Folds `text` as described in the module documentation.
 pub fn fold(text: &str) -> Folded {
-    if text.is_ascii() {
-        return fold_ascii_text(text);
-    }
-    fold_general(text)
+    let mut folded = Folded::default();
+    fold_into(text, &mut folded);
+    folded
 }
 
-/// [`fold`] for any text: one word at a time, each folded as soon as it ends.
-fn fold_general(text: &str) -> Folded {
+/// [`fold`] into `folded`, replacing what it held and reusing its buffers: a
+/// scanner that folds many texts allocates once.
+pub fn fold_into(text: &str, folded: &mut Folded) {
+    folded.bytes.clear();
+    folded.starts.clear();
+    folded.bytes.reserve(text.len());
+    folded.starts.reserve(text.len() / 4);
+    if text.is_ascii() {
+        fold_ascii_text(text, folded);
+    } else {
+        fold_general(text, folded);
+    }
+}
+
+/// [`fold_into`] for any text: one word at a time, each folded as soon as it ends.
+fn fold_general(text: &str, folded: &mut Folded) {
+    folded.text.clear();
+    folded.text.reserve(text.len());
     let mut words = Words {
-        folded: Folded {
-            text: String::with_capacity(text.len()),
-            bytes: Vec::with_capacity(text.len()),
-            starts: Vec::with_capacity(text.len() / 4),
-        },
+        folded: std::mem::take(folded),
         buf: String::new(),
         index: 0,
         after_single_latin: false,
         waiting: None,
     };
     read_words(text, &mut words);
-    words.finish()
+    *folded = words.finish();
 }
 
 /// Where the words of a text go as they are read.
@@ -461,11 +472,11 @@ impl Words {
 
 /// [`fold`] for a text of ASCII characters only, in one pass over its bytes: the same
 /// words and the same folds as the general path, without decoding characters.
-fn fold_ascii_text(text: &str) -> Folded {
+fn fold_ascii_text(text: &str, folded: &mut Folded) {
     let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(text.len());
-    let mut origin = Vec::with_capacity(text.len());
-    let mut starts = Vec::with_capacity(text.len() / 4);
+    let mut out = std::mem::take(&mut folded.text).into_bytes();
+    out.clear();
+    out.reserve(text.len());
     let mut index = 0u32;
     let mut i = 0;
     while i < bytes.len() {
@@ -477,16 +488,12 @@ fn fold_ascii_text(text: &str) -> Folded {
         let leet;
         (i, leet) = ascii_word(bytes, start).expect("an ASCII text has ASCII words");
         let table = if leet { &ASCII_LEET } else { &ASCII_FOLD };
-        starts.push(out.len() as u32);
+        folded.starts.push(out.len() as u32);
         out.extend(bytes[start..i].iter().map(|&b| table[usize::from(b)]));
-        origin.extend(ascii_origins(start..i, index));
+        folded.bytes.extend(ascii_origins(start..i, index));
         index += 1;
     }
-    Folded {
-        text: String::from_utf8(out).expect("ASCII folds to ASCII"),
-        bytes: origin,
-        starts,
-    }
+    folded.text = String::from_utf8(out).expect("ASCII folds to ASCII");
 }
 
 /// Where the bytes of ASCII word `index`, original bytes `word`, came from.
@@ -839,15 +846,39 @@ mod tests {
                 text.push_str(token);
                 text.push_str(gap);
             }
-            proptest::prop_assert_eq!(fold_general(&text), fold_two_passes(&text));
+            proptest::prop_assert_eq!(general(&text), fold_two_passes(&text));
         }
 
         /// The one-pass ASCII fold finds the same words and folds as the general one:
         /// letters, digits, leetspeak, the symbols that pass for letters, separators.
         #[test]
         fn the_ascii_path_folds_like_the_general_one(text in "[a-zA-Z0-9@$|!l1I.,:'/ _-]{0,80}") {
-            proptest::prop_assert_eq!(fold_ascii_text(&text), fold_general(&text));
+            let mut ascii = Folded::default();
+            fold_ascii_text(&text, &mut ascii);
+            proptest::prop_assert_eq!(ascii, general(&text));
         }
+
+        /// Folding into the buffers of an earlier text leaves nothing of it behind.
+        #[test]
+        fn folding_into_used_buffers_is_folding_afresh(
+            texts in proptest::collection::vec(proptest::sample::select(vec![
+                "add me on W h a t s A p p", "оплaти на к@рту", "", "Straße 5", "x", "😊 ok",
+                "pay by p@yp@l", "ЖЖЖ жж",
+            ]), 1..6),
+        ) {
+            let mut reused = Folded::default();
+            for text in texts {
+                fold_into(text, &mut reused);
+                proptest::prop_assert_eq!(&reused, &fold(text));
+            }
+        }
+    }
+
+    /// [`fold_general`] into fresh buffers.
+    fn general(text: &str) -> Folded {
+        let mut folded = Folded::default();
+        fold_general(text, &mut folded);
+        folded
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 use crate::entities;
-use crate::fold::fold;
+use crate::fold::{fold_into, Folded};
 use crate::lexicon::{Concept, Hit, Lexicon};
 use crate::link::LinkScanner;
 use crate::{Assessment, Kind, Severity, Signal, Thresholds};
@@ -256,8 +256,23 @@ impl MessageScanner {
     }
 
     fn signals(&self, text: &str, m: &Message<'_>) -> Vec<Signal> {
-        let folded = fold(text);
-        let cues = Cues::new(self.lexicon.find(&folded));
+        thread_local! {
+            /// The folded text's buffers, reused from one message to the next.
+            static FOLDED: std::cell::RefCell<Folded> = Default::default();
+        }
+        FOLDED.with_borrow_mut(|folded| {
+            fold_into(text, folded);
+            let signals = self.signals_folded(text, folded, m);
+            // A long message's buffers are not kept.
+            if folded.text.capacity() > 4096 {
+                *folded = Folded::default();
+            }
+            signals
+        })
+    }
+
+    fn signals_folded(&self, text: &str, folded: &Folded, m: &Message<'_>) -> Vec<Signal> {
+        let cues = Cues::new(self.lexicon.find(folded));
         let mut out = Vec::new();
         let seller_side = m.sender != Sender::Buyer;
         let sig = |kind, severity, score, span: Range<usize>, why: &str| {
