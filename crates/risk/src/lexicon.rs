@@ -77,6 +77,8 @@ concepts! {
     Countdown = "countdown",
     Warning = "warning",
     ContactDetail = "contact_detail",
+    SpeltAt = "spelt_at",
+    SpeltDot = "spelt_dot",
 }
 
 /// Folded length from which a word is read as several words run together.
@@ -179,6 +181,24 @@ impl Lexicon {
                     whole_word,
                 });
                 patterns.push(folded);
+            }
+        }
+        // The words of spelt e-mail addresses, so that one pass tells whether the
+        // search for those is worth it ("@" and "." fold to nothing: not cues).
+        for (concept, words) in [
+            (Concept::SpeltAt, crate::entities::SPELT_AT),
+            (Concept::SpeltDot, crate::entities::SPELT_DOT),
+        ] {
+            for word in words {
+                let folded = fold_cue(word);
+                if !folded.is_empty() && seen.insert((folded.clone(), concept, false)) {
+                    cues.push(Cue {
+                        concept,
+                        stem: false,
+                        whole_word: folded.chars().count() <= 3,
+                    });
+                    patterns.push(folded);
+                }
             }
         }
         let automaton = NFA::builder()

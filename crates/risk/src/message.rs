@@ -362,7 +362,11 @@ impl MessageScanner {
             })
             .filter(|p| !order_number_near(&cues, folded.word_at(p.span.start)))
             .collect();
-        let mut spelt = entities::spelt_emails(text);
+        let mut spelt = if may_spell_email(&cues, text) {
+            entities::spelt_emails(text)
+        } else {
+            Vec::new()
+        };
         spelt.extend(entities::spaced_out_emails(text));
         let handles: Vec<_> = entities::handles(text)
             .into_iter()
@@ -920,6 +924,14 @@ fn password_after(text: &str, from: usize) -> Option<Range<usize>> {
     None
 }
 
+/// Whether `text` may hold an e-mail address spelt out: a word for "at" and one for
+/// "dot" (the lexicon finds them) or their signs standing alone. Most messages have
+/// no such pair and skip the word-by-word search.
+fn may_spell_email(cues: &Cues, text: &str) -> bool {
+    (cues.has(Concept::SpeltAt) || memchr::memchr(b'@', text.as_bytes()).is_some())
+        && (cues.has(Concept::SpeltDot) || entities::lone_dot(text))
+}
+
 /// Whether an "order" or "tracking" word stands just before word `word`.
 fn order_number_near(cues: &Cues, word: usize) -> bool {
     cues.get(Concept::OrderWord)
@@ -930,6 +942,44 @@ fn order_number_near(cues: &Cues, word: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The quick test before the spelt e-mail search never hides one.
+        #[test]
+        fn the_quick_test_never_hides_a_spelt_email(
+            before in proptest::collection::vec(proptest::sample::select(vec![
+                "write", "me", "x.y", ".", "(", "2", "точка", "ok."
+            ]), 0..3),
+            name in proptest::sample::select(vec!["shop", "Maria.Tienda", "ivan_88"]),
+            at in proptest::sample::select(vec![
+                "at", "AT", "(at)", "[At]", "{ät}", "arroba", "СОБАКА", "собака", "@"
+            ]),
+            domain in proptest::sample::select(vec!["gmail", "web", "mail"]),
+            dot in proptest::sample::select(vec![
+                "dot", "(DOT)", "[.]", "(.)", ".", ".)", "punto", "Ponto", "POINT", "punkt",
+                "точка", "ТоЧкА", "{dot}"
+            ]),
+            tld in proptest::sample::select(vec!["com", "de", "ru", "es"]),
+            gaps in proptest::collection::vec(proptest::sample::select(vec![
+                " ", "  ", "\u{a0}", "\u{3000}", "\n", "\t", ""
+            ]), 4),
+        ) {
+            let mut text = before.join(" ");
+            text.push(' ');
+            for (part, gap) in [name, at, domain, dot].iter().zip(&gaps) {
+                text.push_str(part);
+                text.push_str(gap);
+            }
+            text.push_str(tld);
+            static LEXICON: std::sync::LazyLock<Lexicon> =
+                std::sync::LazyLock::new(Lexicon::builtin);
+            let cues = Cues::new(LEXICON.find(&crate::fold::fold(&text)));
+            proptest::prop_assert!(
+                entities::spelt_emails(&text).is_empty() || may_spell_email(&cues, &text),
+                "{:?}", text
+            );
+        }
+    }
 
     fn kinds(text: &str, sender: Sender, context: Context) -> Vec<&'static str> {
         let scanner = MessageScanner::default();
