@@ -632,8 +632,14 @@ pub fn deadlines(text: &str) -> Vec<Range<usize>> {
             .char_indices()
             .find(|(_, c)| !c.is_alphabetic())
             .map_or(text.len(), |(at, _)| u + at);
-        let unit = text[u..unit_end].to_lowercase();
-        if UNITS.contains(&unit.as_str()) {
+        // An ASCII unit is compared in place; others lower-cased first.
+        let unit = &text[u..unit_end];
+        let known = if unit.is_ascii() {
+            UNITS.iter().any(|w| unit.eq_ignore_ascii_case(w))
+        } else {
+            UNITS.contains(&unit.to_lowercase().as_str())
+        };
+        if known {
             out.push(start..unit_end);
             i = unit_end;
         }
