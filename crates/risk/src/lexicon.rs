@@ -237,7 +237,8 @@ impl Lexicon {
         folded: &Folded,
         found: impl IntoIterator<Item = (usize, usize, PatternID)>,
     ) -> Vec<Hit> {
-        let mut hits = Vec::new();
+        let found = found.into_iter();
+        let mut hits = Vec::with_capacity(found.size_hint().0);
         for (end, start, pattern) in found {
             let cue = &self.cues[pattern.as_usize()];
             let first = folded.word_of(start);

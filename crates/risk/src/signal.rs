@@ -148,7 +148,11 @@ impl Signal {
             severity,
             score,
             span: None,
-            excerpt: cut(&excerpt.into(), EXCERPT_BYTES_MAX).to_string(),
+            excerpt: {
+                let mut excerpt = excerpt.into();
+                excerpt.truncate(cut(&excerpt, EXCERPT_BYTES_MAX).len());
+                excerpt
+            },
             explanation: explanation.into(),
         }
     }
