@@ -1,9 +1,10 @@
 //! The message scanner: chat messages in, signals with spans out.
 //!
-//! A message is folded (`fold.rs`), the lexicons' cues are found in one Aho-Corasick
-//! pass (`lexicon.rs`), the things that are not words are found on the original text
-//! (`entities.rs`: phones, e-mails, handles, cards, IBANs, amounts, links), and the
-//! rules below combine them with who sent the message and where the order stands.
+//! A message is folded (`fold.rs`), the lexicons' cues are found with one
+//! Aho-Corasick automaton (`lexicon.rs`), the things that are not words are found on
+//! the original text (`entities.rs`: phones, e-mails, handles, cards, IBANs, amounts,
+//! links), and the rules below combine them with who sent the message and where the
+//! order stands.
 //! Every signal's span points into the text as it was sent.
 
 use std::ops::Range;
