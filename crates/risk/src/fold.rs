@@ -345,6 +345,9 @@ fn fold_general(text: &str, folded: &mut Folded) {
 trait WordSink {
     /// An ASCII word read straight from the bytes; `false` to have it as pieces.
     fn ascii(&mut self, bytes: &[u8], word: Range<usize>, leet: bool) -> bool;
+    /// A word of two Cyrillic letters or more read straight from the bytes (each a
+    /// letter that folds to one character); `false` to have it as pieces.
+    fn cyrillic(&mut self, bytes: &[u8], word: Range<usize>) -> bool;
     /// A word as its characters.
     fn word(&mut self, word: &[Piece]);
 }
@@ -362,6 +365,15 @@ fn read_words(text: &str, sink: &mut impl WordSink) {
         if word.is_empty() && bytes[i].is_ascii_alphanumeric() {
             if let Some((end, leet)) = ascii_word(bytes, i) {
                 if sink.ascii(bytes, i..end, leet) {
+                    i = end;
+                    continue;
+                }
+            }
+        }
+        // Russian words, the same way.
+        if word.is_empty() && matches!(bytes[i], 0xD0..=0xD3) {
+            if let Some(end) = cyrillic_word(bytes, i) {
+                if sink.cyrillic(bytes, i..end) {
                     i = end;
                     continue;
                 }
@@ -429,6 +441,15 @@ impl WordSink for Words {
         self.after_single_latin = single_latin;
     }
 
+    fn cyrillic(&mut self, bytes: &[u8], word: Range<usize>) -> bool {
+        if let Some((letter, after_single_latin)) = self.waiting.take() {
+            self.emit(&[letter], after_single_latin);
+        }
+        self.emit_cyrillic(bytes, word);
+        self.after_single_latin = false;
+        true
+    }
+
     fn ascii(&mut self, bytes: &[u8], word: Range<usize>, leet: bool) -> bool {
         let single_latin = word.len() == 1 && bytes[word.start].is_ascii_alphabetic();
         if let Some((letter, after_single_latin)) = self.waiting.take() {
@@ -451,6 +472,30 @@ impl WordSink for Words {
 }
 
 impl Words {
+    /// What [`emit_word`] makes of a word of Cyrillic letters, without pieces: each
+    /// letter's one-character fold (no Latin letter or digit is in it to take a
+    /// Cyrillic look-alike).
+    fn emit_cyrillic(&mut self, bytes: &[u8], word: Range<usize>) {
+        let folded = &mut self.folded;
+        let from = folded.text.len();
+        for at in word.clone().step_by(2) {
+            let f = TWO_BYTE[two_byte_char(bytes, at) as usize - 0x80]
+                .one
+                .expect("cyrillic_word checked each letter");
+            for j in 0..f.len_utf8() {
+                folded.bytes.push(Origin {
+                    start: at as u32,
+                    end: at as u32 + 2,
+                    word: self.index,
+                    boundary: at == word.start && j == 0,
+                });
+            }
+            folded.text.push(f);
+        }
+        folded.end_word(from);
+        self.index += 1;
+    }
+
     fn emit(&mut self, word: &[Piece], among_latin: bool) {
         emit_word(
             &mut self.folded,
@@ -534,6 +579,34 @@ fn ascii_word(bytes: &[u8], start: usize) -> Option<(usize, bool)> {
         i += 1;
     }
     Some((i, letters > 0 && letters >= digits))
+}
+
+/// The character of the two-byte UTF-8 sequence at `at`.
+fn two_byte_char(bytes: &[u8], at: usize) -> u32 {
+    u32::from(bytes[at] & 0x1F) << 6 | u32::from(bytes[at + 1] & 0x3F)
+}
+
+/// The word of Cyrillic letters (U+0400 to U+04FF) that starts at `start`: where it
+/// ends. `None` unless it has two letters or more, each alphabetic, visible and
+/// folding to one character, and nothing that could continue the word follows (a
+/// letter, a digit, a symbol that passes for a letter, any other character beyond
+/// ASCII): then the general path decides.
+fn cyrillic_word(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
+    while i + 1 < bytes.len() && matches!(bytes[i], 0xD0..=0xD3) {
+        let letter = &TWO_BYTE[two_byte_char(bytes, i) as usize - 0x80];
+        if !letter.class.alphabetic() || letter.invisible || letter.one.is_none() {
+            return None;
+        }
+        i += 2;
+    }
+    let ends = match bytes.get(i) {
+        None => true,
+        Some(&b) => {
+            b.is_ascii() && !b.is_ascii_alphanumeric() && !matches!(b, b'@' | b'$' | b'|' | b'!')
+        }
+    };
+    (ends && i - start >= 4).then_some(i)
 }
 
 /// [`fold_ascii`] of every ASCII byte.
@@ -798,6 +871,10 @@ mod tests {
             false
         }
 
+        fn cyrillic(&mut self, _: &[u8], _: Range<usize>) -> bool {
+            false
+        }
+
         fn word(&mut self, word: &[Piece]) {
             self.0.push(word.to_vec());
         }
@@ -834,7 +911,8 @@ mod tests {
             tokens in proptest::collection::vec(proptest::sample::select(vec![
                 "W", "h", "a", "5", "А", "р", "Ж", "é", "α", "\u{ff21}", "\u{1d400}", "😊",
                 "Whats", "WhatsАpp", "к@рту", "oплaти", "Straße", "wh4ts", "te1egram", "€uro",
-                "k@рту", "x!é", "a$\u{200b}b",
+                "k@рту", "x!é", "a$\u{200b}b", "оплата", "ТОЧКА", "ёлка", "на", "Жж", "тг",
+                "Ѐѐ", "ӿ", "ңү",
                 "@", "$", "|", "!", "€", "\u{200b}", "\u{ad}", "ё",
             ]), 0..16),
             gaps in proptest::collection::vec(proptest::sample::select(vec![
