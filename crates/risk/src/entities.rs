@@ -994,6 +994,12 @@ const SWAPS: &[(&str, &str)] = &[
     ("[punto]", "."),
 ];
 
+/// Whether a swap of [`SWAPS`] may start at byte `b` (in any case): the text between
+/// such bytes is copied as it is.
+fn starts_swap(b: &u8) -> bool {
+    matches!(b, b'h' | b'H' | b'[' | b'(' | b'{')
+}
+
 /// Defanged links made clickable again, with a map back to the original bytes.
 struct Refanged<'a> {
     text: std::borrow::Cow<'a, str>,
@@ -1029,8 +1035,6 @@ impl<'a> Refanged<'a> {
         let mut out = String::with_capacity(text.len());
         let mut origin = Vec::with_capacity(text.len() + 1);
         let mut i = 0;
-        // Every swap starts with one of these bytes; the text between them is copied.
-        let starts_swap = |b: &u8| matches!(b, b'h' | b'H' | b'[' | b'(' | b'{');
         'outer: while i < text.len() {
             if !starts_swap(&bytes[i]) {
                 let next = bytes[i..]
@@ -1143,8 +1147,10 @@ mod tests {
     #[test]
     fn every_swap_starts_with_a_byte_looked_for() {
         for (from, _) in SWAPS {
+            let first = from.as_bytes()[0];
             assert!(
-                matches!(from.as_bytes()[0], b'h' | b'[' | b'(' | b'{'),
+                starts_swap(&first.to_ascii_lowercase())
+                    && starts_swap(&first.to_ascii_uppercase()),
                 "{from}"
             );
         }

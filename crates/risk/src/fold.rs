@@ -479,18 +479,16 @@ impl Words {
         let folded = &mut self.folded;
         let from = folded.text.len();
         for at in word.clone().step_by(2) {
-            let f = TWO_BYTE[two_byte_char(bytes, at) as usize - 0x80]
+            let c = two_byte_char(bytes, at);
+            let f = TWO_BYTE[c as usize - 0x80]
                 .one
                 .expect("cyrillic_word checked each letter");
-            for j in 0..f.len_utf8() {
-                folded.bytes.push(Origin {
-                    start: at as u32,
-                    end: at as u32 + 2,
-                    word: self.index,
-                    boundary: at == word.start && j == 0,
-                });
-            }
-            folded.text.push(f);
+            let piece = Piece {
+                c: char::from_u32(c).expect("a two-byte character"),
+                start: at as u32,
+                end: at as u32 + 2,
+            };
+            folded.push_char(f, &piece, at == word.start, self.index);
         }
         folded.end_word(from);
         self.index += 1;

@@ -489,19 +489,11 @@ impl LinkScanner {
                 inside[self.part_brand[m.pattern().as_usize()]] = true;
             }
         }
-        // The lengths within two of one of these, as bits: one test per name.
-        let lengths = [label_ascii.len(), plain.len(), looks.len(), unicode_chars]
-            .into_iter()
-            .chain(words.iter().map(|(w, _)| w.len()));
-        let near_bits = lengths
-            .clone()
-            .fold(0u128, |bits, l| bits | ((0b11111u128 << l.min(127)) >> 2));
         let near = |len: usize| {
-            if len < 120 {
-                near_bits & (1u128 << len) != 0
-            } else {
-                lengths.clone().any(|l| l.abs_diff(len) <= 2)
-            }
+            [label_ascii.len(), plain.len(), looks.len(), unicode_chars]
+                .into_iter()
+                .chain(words.iter().map(|(w, _)| w.len()))
+                .any(|l| l.abs_diff(len) <= 2)
         };
 
         let mut best: Option<(usize, Technique)> = None;
