@@ -1,9 +1,12 @@
-//! Shared value types of marketguard: money, currencies, typed ids, time. No IO.
+//! Shared value types of marketguard: money, currencies, typed ids, time, and the
+//! taxonomy of findings. No IO.
 
+pub mod finding;
 mod ids;
 mod money;
 mod time;
 
+pub use finding::{Finding, Kind, Severity, Verdict};
 pub use ids::{
     normalize_tracking, BuyerId, DisputeId, IdError, OrderId, SellerId, TransferId, ID_BYTES_MAX,
 };

@@ -483,8 +483,8 @@ fn distribution_test(f: &Facts, items: &[u32]) -> Test {
 /// A card as the engine's common assessment: one `fake_reviews` signal per test that
 /// did not pass (FAIL high, WARN low), and one for the reviews set aside.
 pub fn assessment(c: &Card, thresholds: &risk::Thresholds) -> risk::Assessment {
-    use risk::{Kind, Severity, Signal};
-    let mut signals: Vec<Signal> = c
+    use risk::{Finding, Kind, Severity};
+    let mut signals: Vec<Finding> = c
         .tests
         .iter()
         .filter(|t| t.result != Outcome::Pass)
@@ -493,7 +493,7 @@ pub fn assessment(c: &Card, thresholds: &risk::Thresholds) -> risk::Assessment {
                 Outcome::Fail => (Severity::High, 0.8),
                 _ => (Severity::Low, 0.5),
             };
-            Signal::new(
+            Finding::new(
                 Kind::FakeReviews,
                 severity,
                 score,
@@ -509,7 +509,7 @@ pub fn assessment(c: &Card, thresholds: &risk::Thresholds) -> risk::Assessment {
         } else {
             Severity::Medium
         };
-        signals.push(Signal::new(
+        signals.push(Finding::new(
             Kind::FakeReviews,
             severity,
             set_aside,

@@ -9,7 +9,7 @@ mod signal;
 
 pub use link::{LinkReport, LinkScanner};
 pub use message::{Context, Message, MessageReport, MessageScanner, Sender, MAX_MESSAGE_BYTES};
-pub use signal::{Assessment, Kind, Severity, Signal, Thresholds, Verdict, EXCERPT_BYTES_MAX};
+pub use signal::{Assessment, Finding, Kind, Severity, Thresholds, Verdict, EXCERPT_BYTES_MAX};
 
 pub mod listing;
 pub mod seller;

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use unicode_security::MixedScript;
 
 use crate::fold::fold_char;
-use crate::{Assessment, Kind, Severity, Signal, Thresholds};
+use crate::{Assessment, Finding, Kind, Severity, Thresholds};
 
 /// A brand that scammers imitate, with the domains that really belong to it.
 #[derive(Debug, Clone, Deserialize)]
@@ -279,7 +279,7 @@ impl LinkScanner {
                 let brand = self
                     .brand_in_text(url.username())
                     .or_else(|| self.brand_in_text(url.path()));
-                signals.push(Signal::new(
+                signals.push(Finding::new(
                     Kind::PhishingLink,
                     if brand.is_some() { Severity::Critical } else { Severity::High },
                     0.85,
@@ -305,7 +305,7 @@ impl LinkScanner {
         if !url.username().is_empty() || url.password().is_some() {
             let shown = url.username();
             let brand = self.brand_in_text(shown);
-            signals.push(Signal::new(
+            signals.push(Finding::new(
                 Kind::PhishingLink,
                 Severity::Critical,
                 0.95,
@@ -337,7 +337,7 @@ impl LinkScanner {
                 .as_deref()
                 .is_some_and(|r| MESSENGERS.contains(&r) && r != "whatsapp.com")
         {
-            signals.push(Signal::new(
+            signals.push(Finding::new(
                 Kind::OffsiteContact,
                 Severity::High,
                 0.85,
@@ -361,7 +361,7 @@ impl LinkScanner {
             .as_deref()
             .is_some_and(|r| self.shorteners.contains(r) || self.shorteners.contains(host.as_str()))
         {
-            signals.push(Signal::new(
+            signals.push(Finding::new(
                 Kind::PhishingLink,
                 Severity::Medium,
                 0.6,
@@ -381,7 +381,7 @@ impl LinkScanner {
             .split('.')
             .any(|label| !label.is_ascii() && !label.is_single_script());
         if mixed {
-            signals.push(Signal::new(
+            signals.push(Finding::new(
                 Kind::PhishingLink,
                 Severity::High,
                 0.85,
@@ -389,7 +389,7 @@ impl LinkScanner {
                 format!("the name {unicode_host} mixes letters of different alphabets, a trick to look like another site"),
             ));
         } else if punycode && !unicode_host.is_ascii() {
-            signals.push(Signal::new(
+            signals.push(Finding::new(
                 Kind::PhishingLink,
                 Severity::Low,
                 0.35,
@@ -404,7 +404,7 @@ impl LinkScanner {
             {
                 impersonates = Some(b);
                 let brand = &self.brands[b];
-                signals.push(Signal::new(
+                signals.push(Finding::new(
                     Kind::PhishingLink,
                     Severity::Critical,
                     technique.score(),

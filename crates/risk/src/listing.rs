@@ -9,7 +9,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use domain::{Currency, Money, Timestamp};
 
 use crate::seller::{self, InputError, SellerAssessment, SellerConfig, SellerProfile};
-use crate::{Assessment, Kind, Severity, Signal, Thresholds};
+use crate::{Assessment, Finding, Kind, Severity, Thresholds};
 
 /// A compliance mark the listing claims, and the certificate it cites, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -537,7 +537,7 @@ fn money_text(m: Money) -> String {
 }
 
 fn price_anomaly(
-    signals: &mut Vec<Signal>,
+    signals: &mut Vec<Finding>,
     listing: &Listing,
     median: f64,
     ratio: f64,
@@ -557,7 +557,7 @@ fn price_anomaly(
     } else {
         (Severity::Low, 0.35)
     };
-    signals.push(Signal::new(
+    signals.push(Finding::new(
         Kind::PriceAnomaly,
         severity,
         score,
@@ -571,7 +571,7 @@ fn price_anomaly(
 }
 
 fn counterfeit(
-    signals: &mut Vec<Signal>,
+    signals: &mut Vec<Finding>,
     listing: &Listing,
     found: &Found,
     ratio: Option<f64>,
@@ -586,7 +586,7 @@ fn counterfeit(
         } else {
             (Severity::High, 0.85)
         };
-        signals.push(Signal::new(
+        signals.push(Finding::new(
             Kind::CounterfeitRisk,
             severity,
             score,
@@ -601,7 +601,7 @@ fn counterfeit(
     }
     let far_under = ratio.is_some_and(|r| r < config.far_under_ratio);
     if let (Some(b), true) = (brand, far_under) {
-        signals.push(Signal::new(
+        signals.push(Finding::new(
             Kind::CounterfeitRisk,
             Severity::High,
             0.8,
@@ -614,7 +614,7 @@ fn counterfeit(
     } else if let Some(&(b, _)) = found.brands.iter().find(|(_, luxury)| *luxury) {
         let floor = usd_cents_in(listing.price.currency(), config.luxury_floor_usd_cents);
         if floor.is_some_and(|f| listing.price.amount_minor() < f) {
-            signals.push(Signal::new(
+            signals.push(Finding::new(
                 Kind::CounterfeitRisk,
                 Severity::High,
                 0.8,
@@ -628,7 +628,7 @@ fn counterfeit(
     }
     if let (Some(&term), Some(r)) = (found.original.first(), ratio) {
         if r < 0.6 && !(brand.is_some() && far_under) {
-            signals.push(Signal::new(
+            signals.push(Finding::new(
                 Kind::CounterfeitRisk,
                 Severity::Medium,
                 0.6,
@@ -656,7 +656,7 @@ fn counterfeit(
             "без бренда",
         ];
         if generic.contains(&claimed_l.as_str()) {
-            signals.push(Signal::new(
+            signals.push(Finding::new(
                 Kind::CounterfeitRisk,
                 Severity::Medium,
                 0.55,
@@ -670,7 +670,7 @@ fn counterfeit(
             && !b_l.contains(&claimed_l)
             && !owner_of(b).is_some_and(|o| claimed_l.contains(&o.to_lowercase()))
         {
-            signals.push(Signal::new(
+            signals.push(Finding::new(
                 Kind::CounterfeitRisk,
                 Severity::Low,
                 0.4,
@@ -728,7 +728,7 @@ fn text_cites_certificate(text: &str) -> bool {
 }
 
 fn compliance(
-    signals: &mut Vec<Signal>,
+    signals: &mut Vec<Finding>,
     listing: &Listing,
     text: &str,
     found: &Found,
@@ -767,7 +767,7 @@ fn compliance(
         } else {
             (Severity::Medium, 0.5)
         };
-        signals.push(Signal::new(
+        signals.push(Finding::new(
             Kind::ComplianceRisk,
             severity,
             score,
@@ -781,7 +781,7 @@ fn compliance(
         ));
     }
     if text.to_lowercase().contains("fda approved") {
-        signals.push(Signal::new(
+        signals.push(Finding::new(
             Kind::ComplianceRisk,
             Severity::High,
             0.7,
@@ -791,7 +791,7 @@ fn compliance(
     }
     if let (Some(class), Some(age)) = (regulated, store_age_days) {
         if age < config.seller.young_store_days {
-            signals.push(Signal::new(
+            signals.push(Finding::new(
                 Kind::ComplianceRisk,
                 Severity::Medium,
                 0.55,
@@ -802,7 +802,7 @@ fn compliance(
     }
     if let Some(class) = regulated {
         if !claimed_any && matches!(class, "batteries" | "children" | "electrical") {
-            signals.push(Signal::new(
+            signals.push(Finding::new(
                 Kind::ComplianceRisk,
                 Severity::Low,
                 0.35,
@@ -813,7 +813,7 @@ fn compliance(
     }
 }
 
-fn materials(signals: &mut Vec<Signal>, listing: &Listing, found: &Found) {
+fn materials(signals: &mut Vec<Finding>, listing: &Listing, found: &Found) {
     for &(claim, floor_usd_cents) in &found.materials {
         let Some(floor) = usd_cents_in(listing.price.currency(), floor_usd_cents) else {
             continue;
@@ -822,7 +822,7 @@ fn materials(signals: &mut Vec<Signal>, listing: &Listing, found: &Found) {
             let floor_money = Money::from_minor(floor, listing.price.currency())
                 .map(money_text)
                 .unwrap_or_default();
-            signals.push(Signal::new(
+            signals.push(Finding::new(
                 Kind::CounterfeitRisk,
                 Severity::High,
                 0.75,
@@ -897,7 +897,7 @@ const MATERIAL_WORDS: [&str; 24] = [
     "acrylic",
 ];
 
-fn quality(signals: &mut Vec<Signal>, listing: &Listing, lowered: &str) {
+fn quality(signals: &mut Vec<Finding>, listing: &Listing, lowered: &str) {
     let mut missing = Vec::new();
     let dims_attr = listing.attributes.iter().any(|(k, _)| {
         let k = k.to_lowercase();
@@ -936,7 +936,7 @@ fn quality(signals: &mut Vec<Signal>, listing: &Listing, lowered: &str) {
             (Severity::Low, 0.25 + 0.05 * missing.len() as f64)
         };
         let list = missing.join(", ");
-        signals.push(Signal::new(
+        signals.push(Finding::new(
             Kind::ListingQuality,
             severity,
             score,
@@ -948,7 +948,7 @@ fn quality(signals: &mut Vec<Signal>, listing: &Listing, lowered: &str) {
         let cost = s.cost.amount_minor();
         let price = listing.price.amount_minor();
         if cost > 0 && cost * 2 > price {
-            signals.push(Signal::new(
+            signals.push(Finding::new(
                 Kind::ListingQuality,
                 Severity::Medium,
                 0.55,

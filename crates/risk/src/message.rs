@@ -13,7 +13,7 @@ use crate::entities;
 use crate::fold::{fold_into, Folded};
 use crate::lexicon::{Concept, Hit, Lexicon};
 use crate::link::LinkScanner;
-use crate::{Assessment, Kind, Severity, Signal, Thresholds};
+use crate::{Assessment, Finding, Kind, Severity, Thresholds};
 
 /// Longest text scanned, in bytes; the rest of a longer message is not read, and the
 /// scan says so. Chat messages are far shorter; the limit keeps one huge input from
@@ -256,7 +256,7 @@ impl MessageScanner {
         }
     }
 
-    fn signals(&self, text: &str, m: &Message<'_>) -> Vec<Signal> {
+    fn signals(&self, text: &str, m: &Message<'_>) -> Vec<Finding> {
         thread_local! {
             /// The folded text's buffers, reused from one message to the next.
             static FOLDED: std::cell::RefCell<Folded> = Default::default();
@@ -272,12 +272,12 @@ impl MessageScanner {
         })
     }
 
-    fn signals_folded(&self, text: &str, folded: &Folded, m: &Message<'_>) -> Vec<Signal> {
+    fn signals_folded(&self, text: &str, folded: &Folded, m: &Message<'_>) -> Vec<Finding> {
         let cues = Cues::new(self.lexicon.find(folded));
         let mut out = Vec::new();
         let seller_side = m.sender != Sender::Buyer;
         let sig = |kind, severity, score, span: Range<usize>, why: &str| {
-            Signal::in_text(kind, severity, score, text, span, why)
+            Finding::in_text(kind, severity, score, text, span, why)
         };
 
         // Links first: they are evidence for several kinds.

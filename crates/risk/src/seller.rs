@@ -3,7 +3,7 @@
 
 use domain::{Money, Timestamp};
 
-use crate::{Assessment, Kind, Severity, Signal, Thresholds};
+use crate::{Assessment, Finding, Kind, Severity, Thresholds};
 
 /// A bad input field, named so that a person can fix it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -274,14 +274,14 @@ pub fn assess(
     // pattern, poor feedback, many disputes, late shipping, ratings without orders) a
     // store is at most low; with nothing against it, a low score only means thin
     // evidence: medium, unproven rather than bad.
-    let worst = signals.iter().map(Signal::severity).max();
+    let worst = signals.iter().map(Finding::severity).max();
     let tier = match worst {
         Some(Severity::High | Severity::Critical) => Tier::from_trust(trust).min(Tier::Low),
         Some(Severity::Medium) => Tier::from_trust(trust),
         _ => Tier::from_trust(trust).max(Tier::Medium),
     };
     if trust < 40 {
-        signals.push(Signal::new(
+        signals.push(Finding::new(
             Kind::SellerRisk,
             Severity::Medium,
             f64::from(40 - trust) / 40.0,
@@ -308,10 +308,10 @@ fn expensive(price: Money, config: &SellerConfig) -> bool {
         .is_some_and(|floor| price.amount_minor() >= floor)
 }
 
-fn signals(p: &SellerProfile, now: Timestamp, config: &SellerConfig, lower: f64) -> Vec<Signal> {
+fn signals(p: &SellerProfile, now: Timestamp, config: &SellerConfig, lower: f64) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut push = |severity, score, excerpt: String, explanation: String| {
-        out.push(Signal::new(
+        out.push(Finding::new(
             Kind::SellerRisk,
             severity,
             score,

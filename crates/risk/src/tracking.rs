@@ -2,7 +2,7 @@
 //! the engine runs on a parcel's facts (reuse across orders, delivery elsewhere, no
 //! movement, weight mismatch). No IO: every fact is an argument.
 
-use crate::{Kind, Severity, Signal};
+use crate::{Finding, Kind, Severity};
 
 /// Longest tracking number accepted, in bytes after removing spaces and dashes.
 pub const NUMBER_BYTES_MAX: usize = 40;
@@ -178,7 +178,7 @@ impl TrackingCheck {
     }
 
     /// The `fake_tracking` signal of a malformed number, if it is one.
-    pub fn signal(&self, number: &str) -> Option<Signal> {
+    pub fn signal(&self, number: &str) -> Option<Finding> {
         let problem = self.problem?;
         let (severity, score) = match problem {
             Problem::CheckDigit(_) | Problem::ServiceIndicator | Problem::Country => {
@@ -187,7 +187,7 @@ impl TrackingCheck {
             Problem::Empty | Problem::TooLong | Problem::BadCharacters => (Severity::High, 0.85),
             Problem::UnknownFormat => (Severity::Medium, 0.6),
         };
-        Some(Signal::new(
+        Some(Finding::new(
             Kind::FakeTracking,
             severity,
             score,
@@ -452,7 +452,7 @@ pub fn normalize(number: &str) -> String {
 
 /// `fake_tracking` when the number was already given for other orders. Sellers who ship
 /// nothing paste one real number (often of a delivered parcel) into many orders.
-pub fn reused(number: &str, other_orders: usize) -> Option<Signal> {
+pub fn reused(number: &str, other_orders: usize) -> Option<Finding> {
     if other_orders == 0 {
         return None;
     }
@@ -461,7 +461,7 @@ pub fn reused(number: &str, other_orders: usize) -> Option<Signal> {
     } else {
         (Severity::High, 0.85)
     };
-    Some(Signal::new(
+    Some(Finding::new(
         Kind::FakeTracking,
         severity,
         score,
@@ -484,13 +484,13 @@ pub struct Place<'a> {
 /// `fake_tracking` when the carrier delivered to another country or postal area than
 /// the order's address. Postal codes are compared on their first three characters
 /// (the area), ignoring spaces and case.
-pub fn delivered_elsewhere(order: Place<'_>, delivered: Place<'_>) -> Option<Signal> {
+pub fn delivered_elsewhere(order: Place<'_>, delivered: Place<'_>) -> Option<Finding> {
     if !order
         .country
         .trim()
         .eq_ignore_ascii_case(delivered.country.trim())
     {
-        return Some(Signal::new(
+        return Some(Finding::new(
             Kind::FakeTracking,
             Severity::Critical,
             0.95,
@@ -510,7 +510,7 @@ pub fn delivered_elsewhere(order: Place<'_>, delivered: Place<'_>) -> Option<Sig
             .collect()
     };
     match (order.postal_code, delivered.postal_code) {
-        (Some(a), Some(b)) if !area(a).is_empty() && area(a) != area(b) => Some(Signal::new(
+        (Some(a), Some(b)) if !area(a).is_empty() && area(a) != area(b) => Some(Finding::new(
             Kind::FakeTracking,
             Severity::High,
             0.85,
@@ -531,12 +531,12 @@ pub fn issued_at_destination(
     check: &TrackingCheck,
     ship_from: &str,
     destination: &str,
-) -> Option<Signal> {
+) -> Option<Finding> {
     let origin = check.origin_country_str()?;
     if origin.eq_ignore_ascii_case(destination.trim())
         && !origin.eq_ignore_ascii_case(ship_from.trim())
     {
-        return Some(Signal::new(
+        return Some(Finding::new(
             Kind::FakeTracking,
             Severity::High,
             0.8,
@@ -552,13 +552,13 @@ pub fn issued_at_destination(
 
 /// `fake_tracking` (stale) when the carrier has shown no movement for more than
 /// `stale_after_days` days.
-pub fn stale(days_since_last_event: u32, stale_after_days: u32) -> Option<Signal> {
+pub fn stale(days_since_last_event: u32, stale_after_days: u32) -> Option<Finding> {
     if days_since_last_event <= stale_after_days {
         return None;
     }
     let over = f64::from(days_since_last_event) / f64::from(stale_after_days.max(1));
     let score = (0.4 + 0.2 * (over - 1.0)).min(0.8);
-    Some(Signal::new(
+    Some(Finding::new(
         Kind::FakeTracking,
         if over >= 2.0 {
             Severity::High
@@ -580,7 +580,7 @@ pub const WEIGHT_TOLERANCE_G: u64 = 60;
 
 /// `ship_and_switch` when the weight the carrier measured is far from what the listing
 /// (times the quantity ordered) weighs: the parcel holds something else.
-pub fn weight_mismatch(carrier_weight_g: u64, expected_weight_g: u64) -> Option<Signal> {
+pub fn weight_mismatch(carrier_weight_g: u64, expected_weight_g: u64) -> Option<Finding> {
     let (hi, lo) = if carrier_weight_g > expected_weight_g {
         (carrier_weight_g, expected_weight_g)
     } else {
@@ -600,7 +600,7 @@ pub fn weight_mismatch(carrier_weight_g: u64, expected_weight_g: u64) -> Option<
     } else {
         (Severity::Medium, 0.6)
     };
-    Some(Signal::new(
+    Some(Finding::new(
         Kind::ShipAndSwitch,
         severity,
         score,

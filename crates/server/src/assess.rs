@@ -12,7 +12,7 @@ use domain::{Currency, Money, Timestamp};
 use risk::listing::{self, ComplianceClaim, Listing, ListingConfig, Shipping};
 use risk::seller::{self, InputError, Rating, SellerConfig, SellerProfile};
 use risk::tracking::{self, Place};
-use risk::{Assessment, Kind, Signal, Thresholds, Verdict};
+use risk::{Assessment, Finding, Kind, Thresholds, Verdict};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -580,7 +580,7 @@ pub fn tracking_report(
             }
         };
         let check = tracking::validate(&l.number);
-        let mut signals: Vec<Signal> = check.signal(&l.number).into_iter().collect();
+        let mut signals: Vec<Finding> = check.signal(&l.number).into_iter().collect();
         let in_input = l.order_id.as_ref().map_or(0, |_| {
             orders_by_number
                 .get(&tracking::normalize(&l.number))

@@ -2,7 +2,7 @@
 //! `POST /v1/scan/message`, `POST /v1/scan/link`, messages posted on orders and
 //! `marketguard scan messages|links`.
 
-use risk::{Assessment, Context, LinkReport, Message, MessageReport, Sender, Signal};
+use risk::{Assessment, Context, Finding, LinkReport, Message, MessageReport, Sender};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -83,8 +83,8 @@ pub struct SignalOut {
     pub explanation: String,
 }
 
-impl From<&Signal> for SignalOut {
-    fn from(s: &Signal) -> Self {
+impl From<&Finding> for SignalOut {
+    fn from(s: &Finding) -> Self {
         SignalOut {
             kind: s.kind().as_str().to_string(),
             severity: s.severity().as_str().to_string(),
