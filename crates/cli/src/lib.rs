@@ -4,7 +4,8 @@
 mod cmd;
 mod config;
 mod report;
-mod watch;
+// The core of `watch` is its own crate; imported here so that `crate::watch` names it.
+use ::watch;
 
 use std::process::ExitCode;
 

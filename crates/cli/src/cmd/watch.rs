@@ -1,4 +1,4 @@
-//! `marketguard watch ORDERS`: reads the files, runs `crate::watch` on them and prints
+//! `marketguard watch ORDERS`: reads the files, runs the `watch` crate on them and prints
 //! the table (or JSON), the supplier scorecard and, on request, an iCalendar file.
 
 use std::io::{IsTerminal, Read, Write};
@@ -7,11 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use clap::Args;
+use clap::{Args, ValueEnum};
 
-use crate::watch::input::{self, Warning, INPUT_BYTES_MAX};
-use crate::watch::scorecard::{self, Supplier};
-use crate::watch::{self as core, ics, Finding, Marketplace, Rules, Urgency};
+use watch::input::{self, Warning, INPUT_BYTES_MAX};
+use watch::scorecard::{self, Supplier};
+use watch::{self as core, ics, Finding, Marketplace, Rules, Urgency};
+
 use crate::Format;
 
 /// Arguments of `marketguard watch`; the help text is on `Command::Watch` in lib.rs.
@@ -26,7 +27,7 @@ pub struct WatchArgs {
     messages: Option<String>,
     /// Whose protection rules apply.
     #[arg(long, value_enum, default_value_t)]
-    marketplace: Marketplace,
+    marketplace: MarketplaceArg,
     /// The date to judge on (YYYY-MM-DD), for repeatable output; today (UTC) if absent.
     #[arg(long, value_name = "DATE", value_parser = parse_today)]
     today: Option<NaiveDate>,
@@ -36,6 +37,29 @@ pub struct WatchArgs {
     ics: Option<String>,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
+}
+
+/// `--marketplace`: the values of `watch::Marketplace` (the core knows nothing of clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+enum MarketplaceArg {
+    /// Buyer protection until the promised delivery date; disputes per design.md section 2.
+    #[default]
+    Aliexpress,
+    /// Money Back Guarantee: report within 30 days of the estimated delivery date.
+    Ebay,
+    /// A-to-z Guarantee: claim within 90 days of the latest estimated delivery date,
+    /// after contacting the seller and waiting 2 days.
+    Amazon,
+}
+
+impl From<MarketplaceArg> for Marketplace {
+    fn from(m: MarketplaceArg) -> Marketplace {
+        match m {
+            MarketplaceArg::Aliexpress => Marketplace::Aliexpress,
+            MarketplaceArg::Ebay => Marketplace::Ebay,
+            MarketplaceArg::Amazon => Marketplace::Amazon,
+        }
+    }
 }
 
 fn parse_today(s: &str) -> Result<NaiveDate, String> {
@@ -69,7 +93,7 @@ pub fn run(
     config: Option<&Path>,
     policy: &protection::Policy,
 ) -> anyhow::Result<ExitCode> {
-    let rules = crate::config::load_watch(config, args.marketplace, policy, &|name| {
+    let rules = crate::config::load_watch(config, args.marketplace.into(), policy, &|name| {
         std::env::var(name).ok()
     })?;
     let today = args

@@ -3,12 +3,10 @@
 //! eBay and Amazon from what they publish. Every number can be overridden in the
 //! configuration file under `[watch.<marketplace>]`.
 
-use anyhow::bail;
-use clap::ValueEnum;
 use serde::Deserialize;
 
 /// The marketplace whose rules apply.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Marketplace {
     /// Buyer protection until the promised delivery date; disputes per design.md section 2.
     #[default]
@@ -30,6 +28,20 @@ impl Marketplace {
     }
 }
 
+/// A number of the rules that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RulesError {
+    #[error("watch.{marketplace}.{number} = {value} is outside 0..=3650")]
+    OutOfRange {
+        marketplace: &'static str,
+        number: &'static str,
+        value: i64,
+    },
+    /// `variable` is the environment variable's name.
+    #[error("{variable}={value:?} is not a whole number")]
+    NotANumber { variable: String, value: String },
+}
+
 macro_rules! rules {
     ($($(#[$doc:meta])* $field:ident,)*) => {
         /// Every number `watch` uses, in days unless the name says otherwise.
@@ -48,21 +60,20 @@ macro_rules! rules {
 
         impl Rules {
             /// Overrides the numbers the file sets, then checks them all.
-            pub fn apply(&mut self, file: &RulesFile) -> anyhow::Result<()> {
+            pub fn apply(&mut self, file: &RulesFile) -> Result<(), RulesError> {
                 $(if let Some(v) = file.$field { self.$field = v; })*
                 self.check()
             }
 
             /// Every number within 0..=3650.
-            pub fn check(&self) -> anyhow::Result<()> {
+            pub fn check(&self) -> Result<(), RulesError> {
                 $(
                     if !(0..=3650).contains(&self.$field) {
-                        bail!(
-                            "watch.{}.{} = {} is outside 0..=3650",
-                            self.marketplace.as_str(),
-                            stringify!($field),
-                            self.$field
-                        );
+                        return Err(RulesError::OutOfRange {
+                            marketplace: self.marketplace.as_str(),
+                            number: stringify!($field),
+                            value: self.$field,
+                        });
                     }
                 )*
                 Ok(())
@@ -70,7 +81,7 @@ macro_rules! rules {
 
             /// Overrides from `MARKETGUARD_WATCH_<MARKETPLACE>_<NUMBER>` variables
             /// (after the file); call [`Rules::check`] afterwards.
-            pub fn apply_env(&mut self, get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+            pub fn apply_env(&mut self, get: &dyn Fn(&str) -> Option<String>) -> Result<(), RulesError> {
                 $(
                     let name = format!(
                         "MARKETGUARD_WATCH_{}_{}",
@@ -78,8 +89,9 @@ macro_rules! rules {
                         stringify!($field).to_ascii_uppercase()
                     );
                     if let Some(v) = get(&name) {
-                        self.$field = v.trim().parse().map_err(|_| {
-                            anyhow::anyhow!("{name}={v:?} is not a whole number")
+                        self.$field = v.trim().parse().map_err(|_| RulesError::NotANumber {
+                            variable: name,
+                            value: v,
                         })?;
                     }
                 )*

@@ -10,6 +10,15 @@ use super::{DisputeStatus, Message, Order, OrderKind, Promised, Status};
 /// Largest input read, in bytes.
 pub const INPUT_BYTES_MAX: usize = 64 << 20;
 
+/// Input that cannot be read at all: no row of it is usable.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{file}: cannot read the CSV header: {error}")]
+    Header { file: String, error: csv::Error },
+    #[error("{file}: the header has no {column:?} column (required)")]
+    MissingColumn { file: String, column: &'static str },
+}
+
 /// Something wrong with the input that did not stop the run.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Warning {
@@ -82,24 +91,64 @@ fn records(
     file: &str,
     text: &str,
     known: &[&str],
-    required: &[&str],
-) -> anyhow::Result<(Vec<Record>, Vec<Warning>)> {
-    let mut warnings = Vec::new();
-    let mut unknown_seen: Vec<String> = Vec::new();
-    let mut note_unknown = |column: &str, line: u64, warnings: &mut Vec<Warning>| {
-        if !known.contains(&column) && !unknown_seen.iter().any(|c| c == column) {
-            unknown_seen.push(column.to_string());
-            warnings.push(Warning {
-                file: file.to_string(),
+    required: &[&'static str],
+) -> Result<(Vec<Record>, Vec<Warning>), InputError> {
+    let mut split = Split {
+        file,
+        known,
+        unknown_seen: Vec::new(),
+        records: Vec::new(),
+        warnings: Vec::new(),
+    };
+    if text.trim_start().starts_with('{') {
+        split.json_lines(text);
+    } else {
+        split.csv(text, required)?;
+    }
+    Ok((split.records, split.warnings))
+}
+
+/// The records of one file as they are split, and the warnings so far.
+struct Split<'a> {
+    file: &'a str,
+    known: &'a [&'a str],
+    /// Unknown columns already reported: each is reported once.
+    unknown_seen: Vec<String>,
+    records: Vec<Record>,
+    warnings: Vec<Warning>,
+}
+
+impl Split<'_> {
+    fn note_unknown(&mut self, column: &str, line: u64) {
+        if !self.known.contains(&column) && !self.unknown_seen.iter().any(|c| c == column) {
+            self.unknown_seen.push(column.to_string());
+            self.warnings.push(Warning {
+                file: self.file.to_string(),
                 line,
                 column: Some(column.to_string()),
                 message: format!("unknown column {column:?} ignored"),
                 row_skipped: false,
             });
         }
-    };
-    let mut out = Vec::new();
-    if text.trim_start().starts_with('{') {
+    }
+
+    /// A record that cannot be split: reported, and kept empty so that it is counted
+    /// as skipped.
+    fn unreadable(&mut self, line: u64, message: String) {
+        self.warnings.push(Warning {
+            file: self.file.to_string(),
+            line,
+            column: None,
+            message,
+            row_skipped: true,
+        });
+        self.records.push(Record {
+            line,
+            fields: Vec::new(),
+        });
+    }
+
+    fn json_lines(&mut self, text: &str) {
         for (n, line) in text.lines().enumerate() {
             let line_no = n as u64 + 1;
             if line.trim().is_empty() {
@@ -109,23 +158,13 @@ fn records(
                 match serde_json::from_str(line) {
                     Ok(o) => o,
                     Err(e) => {
-                        warnings.push(Warning {
-                            file: file.to_string(),
-                            line: line_no,
-                            column: None,
-                            message: format!("not a JSON object: {e}"),
-                            row_skipped: true,
-                        });
-                        out.push(Record {
-                            line: line_no,
-                            fields: Vec::new(),
-                        });
+                        self.unreadable(line_no, format!("not a JSON object: {e}"));
                         continue;
                     }
                 };
             let mut fields = Vec::new();
             for (k, v) in object {
-                note_unknown(&k, line_no, &mut warnings);
+                self.note_unknown(&k, line_no);
                 let value = match v {
                     serde_json::Value::Null => String::new(),
                     serde_json::Value::String(s) => s,
@@ -133,28 +172,36 @@ fn records(
                 };
                 fields.push((k, value));
             }
-            out.push(Record {
+            self.records.push(Record {
                 line: line_no,
                 fields,
             });
         }
-    } else {
+    }
+
+    fn csv(&mut self, text: &str, required: &[&'static str]) -> Result<(), InputError> {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
             .trim(csv::Trim::All)
             .from_reader(text.as_bytes());
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| anyhow::anyhow!("{file}: cannot read the CSV header: {e}"))?
+            .map_err(|error| InputError::Header {
+                file: self.file.to_string(),
+                error,
+            })?
             .iter()
             .map(|h| h.trim().to_ascii_lowercase())
             .collect();
         for h in &headers {
-            note_unknown(h, 1, &mut warnings);
+            self.note_unknown(h, 1);
         }
-        for column in required {
+        for &column in required {
             if !headers.iter().any(|h| h == column) {
-                anyhow::bail!("{file}: the header has no {column:?} column (required)");
+                return Err(InputError::MissingColumn {
+                    file: self.file.to_string(),
+                    column,
+                });
             }
         }
         for result in reader.records() {
@@ -162,21 +209,14 @@ fn records(
                 Ok(record) => {
                     let line = record.position().map_or(0, |p| p.line());
                     if record.len() != headers.len() {
-                        warnings.push(Warning {
-                            file: file.to_string(),
+                        self.unreadable(
                             line,
-                            column: None,
-                            message: format!(
+                            format!(
                                 "{} fields where the header has {}",
                                 record.len(),
                                 headers.len()
                             ),
-                            row_skipped: true,
-                        });
-                        out.push(Record {
-                            line,
-                            fields: Vec::new(),
-                        });
+                        );
                         continue;
                     }
                     let fields = headers
@@ -184,26 +224,16 @@ fn records(
                         .cloned()
                         .zip(record.iter().map(str::to_string))
                         .collect();
-                    out.push(Record { line, fields });
+                    self.records.push(Record { line, fields });
                 }
                 Err(e) => {
                     let line = e.position().map_or(0, |p| p.line());
-                    warnings.push(Warning {
-                        file: file.to_string(),
-                        line,
-                        column: None,
-                        message: format!("unreadable CSV record: {e}"),
-                        row_skipped: true,
-                    });
-                    out.push(Record {
-                        line,
-                        fields: Vec::new(),
-                    });
+                    self.unreadable(line, format!("unreadable CSV record: {e}"));
                 }
             }
         }
+        Ok(())
     }
-    Ok((out, warnings))
 }
 
 /// A date as `YYYY-MM-DD`, or the date of an RFC 3339 timestamp.
@@ -254,6 +284,80 @@ impl<'a> RowCheck<'a> {
     fn text(&self, column: &str) -> Option<String> {
         self.record.get(column).map(str::to_string)
     }
+
+    fn promised(&mut self) -> Option<Promised> {
+        let v = self.record.get("promised_delivery")?;
+        match (v.parse::<i64>(), parse_date(v)) {
+            (Ok(days), _) if (0..=3650).contains(&days) => Some(Promised::DaysAfterShipment(days)),
+            (_, Some(d)) => Some(Promised::Date(d)),
+            _ => {
+                self.problem(
+                    "promised_delivery",
+                    format!("{v:?} is neither a date nor a number of days after shipment"),
+                );
+                None
+            }
+        }
+    }
+
+    fn amount(&mut self) -> Option<Money> {
+        match (self.record.get("amount"), self.record.get("currency")) {
+            (None, _) => None,
+            (Some(a), None) => {
+                self.problem("currency", format!("amount {a:?} has no currency"));
+                None
+            }
+            (Some(a), Some(code)) => match Currency::parse(code) {
+                Err(e) => {
+                    self.problem("currency", format!("{code:?}: {e}"));
+                    None
+                }
+                Ok(cur) => match Money::parse(a, cur) {
+                    Ok(m) => Some(m),
+                    Err(e) => {
+                        self.problem("amount", format!("{a:?}: {e}"));
+                        None
+                    }
+                },
+            },
+        }
+    }
+
+    fn status(&mut self) -> Option<Status> {
+        let v = self.record.get("status")?;
+        let s = Status::parse(v);
+        if s.is_none() {
+            self.problem("status", format!("{v:?} is not an order status (placed, paid, shipped, delivered, completed, cancelled, disputed, resolved)"));
+        }
+        s
+    }
+
+    fn dispute_status(&mut self) -> Option<DisputeStatus> {
+        let v = self.record.get("dispute_status")?;
+        let s = DisputeStatus::parse(v);
+        if s.is_none() {
+            self.problem("dispute_status", format!("{v:?} is not a dispute status (open, escalated, refund_full, refund_partial, return_and_refund, rejected, withdrawn)"));
+        }
+        s
+    }
+
+    /// Regular when absent; None (with a problem) when not a kind.
+    fn kind(&mut self) -> Option<OrderKind> {
+        match self.record.get("kind") {
+            None => Some(OrderKind::Regular),
+            Some(v) if v.eq_ignore_ascii_case("sample") => Some(OrderKind::Sample),
+            Some(v) if v.eq_ignore_ascii_case("regular") || v.eq_ignore_ascii_case("order") => {
+                Some(OrderKind::Regular)
+            }
+            Some(v) => {
+                self.problem(
+                    "kind",
+                    format!("{v:?} is not an order kind (regular or sample)"),
+                );
+                None
+            }
+        }
+    }
 }
 
 fn finish<T>(parsed: &mut Parsed<T>, check: RowCheck<'_>, row: Option<T>) {
@@ -268,7 +372,7 @@ fn finish<T>(parsed: &mut Parsed<T>, check: RowCheck<'_>, row: Option<T>) {
 }
 
 /// Orders from `text`; `file` names it in warnings.
-pub fn orders(file: &str, text: &str) -> anyhow::Result<Parsed<Order>> {
+pub fn orders(file: &str, text: &str) -> Result<Parsed<Order>, InputError> {
     let (records, warnings) = records(file, text, ORDER_COLUMNS, &["order_id", "paid_at"])?;
     let mut parsed = Parsed {
         warnings,
@@ -293,76 +397,11 @@ pub fn orders(file: &str, text: &str) -> anyhow::Result<Parsed<Order>> {
         let delivered_at = c.date("delivered_at");
         let dispute_opened_at = c.date("dispute_opened_at");
         let tracking_updated_at = c.date("tracking_updated_at");
-        let promised = match record.get("promised_delivery") {
-            None => None,
-            Some(v) => match (v.parse::<i64>(), parse_date(v)) {
-                (Ok(days), _) if (0..=3650).contains(&days) => {
-                    Some(Promised::DaysAfterShipment(days))
-                }
-                (_, Some(d)) => Some(Promised::Date(d)),
-                _ => {
-                    c.problem(
-                        "promised_delivery",
-                        format!("{v:?} is neither a date nor a number of days after shipment"),
-                    );
-                    None
-                }
-            },
-        };
-        let amount = match (record.get("amount"), record.get("currency")) {
-            (None, _) => None,
-            (Some(a), None) => {
-                c.problem("currency", format!("amount {a:?} has no currency"));
-                None
-            }
-            (Some(a), Some(code)) => match Currency::parse(code) {
-                Err(e) => {
-                    c.problem("currency", format!("{code:?}: {e}"));
-                    None
-                }
-                Ok(cur) => match Money::parse(a, cur) {
-                    Ok(m) => Some(m),
-                    Err(e) => {
-                        c.problem("amount", format!("{a:?}: {e}"));
-                        None
-                    }
-                },
-            },
-        };
-        let status = match record.get("status") {
-            None => None,
-            Some(v) => match Status::parse(v) {
-                Some(s) => Some(s),
-                None => {
-                    c.problem("status", format!("{v:?} is not an order status (placed, paid, shipped, delivered, completed, cancelled, disputed, resolved)"));
-                    None
-                }
-            },
-        };
-        let dispute_status = match record.get("dispute_status") {
-            None => None,
-            Some(v) => match DisputeStatus::parse(v) {
-                Some(s) => Some(s),
-                None => {
-                    c.problem("dispute_status", format!("{v:?} is not a dispute status (open, escalated, refund_full, refund_partial, return_and_refund, rejected, withdrawn)"));
-                    None
-                }
-            },
-        };
-        let kind = match record.get("kind") {
-            None => Some(OrderKind::Regular),
-            Some(v) if v.eq_ignore_ascii_case("sample") => Some(OrderKind::Sample),
-            Some(v) if v.eq_ignore_ascii_case("regular") || v.eq_ignore_ascii_case("order") => {
-                Some(OrderKind::Regular)
-            }
-            Some(v) => {
-                c.problem(
-                    "kind",
-                    format!("{v:?} is not an order kind (regular or sample)"),
-                );
-                None
-            }
-        };
+        let promised = c.promised();
+        let amount = c.amount();
+        let status = c.status();
+        let dispute_status = c.dispute_status();
+        let kind = c.kind();
         let row = match (order_id, paid_at, kind) {
             (Some(order_id), Some(paid_at), Some(kind)) => Some(Order {
                 line: record.line,
@@ -390,7 +429,7 @@ pub fn orders(file: &str, text: &str) -> anyhow::Result<Parsed<Order>> {
 }
 
 /// Messages from `text`; `file` names it in warnings.
-pub fn messages(file: &str, text: &str) -> anyhow::Result<Parsed<Message>> {
+pub fn messages(file: &str, text: &str) -> Result<Parsed<Message>, InputError> {
     let (records, warnings) = records(
         file,
         text,

@@ -107,6 +107,37 @@ fn supplier(store: &str, orders: &[&Order], rules: &Rules, today: NaiveDate) -> 
     let not_received_pct = pct(not_received, n);
     let dispute_pct = pct(disputes, n);
 
+    let (recommendation, reasons) = recommend(on_time_pct, not_received_pct, dispute_pct, n, rules);
+
+    let (last_sample, sample_due) = samples(orders, rules, today);
+    Supplier {
+        store: store.to_string(),
+        orders: n,
+        delivered: delivered.len(),
+        on_time,
+        on_time_pct,
+        not_received,
+        not_received_pct,
+        disputes,
+        dispute_pct,
+        refunded: outcome(DisputeStatus::refunded),
+        rejected: outcome(|s| s == DisputeStatus::Rejected),
+        withdrawn: outcome(|s| s == DisputeStatus::Withdrawn),
+        recommendation,
+        reasons,
+        last_sample,
+        sample_due,
+    }
+}
+
+/// The worst recommendation any rate calls for (keep when none does), with the reasons.
+fn recommend(
+    on_time_pct: Option<i64>,
+    not_received_pct: i64,
+    dispute_pct: i64,
+    n: usize,
+    rules: &Rules,
+) -> (Recommendation, Vec<String>) {
     let mut reasons = Vec::new();
     let mut worse = |r: Recommendation, why: String| {
         reasons.push((r, why));
@@ -169,7 +200,15 @@ fn supplier(store: &str, orders: &[&Order], rules: &Rules, today: NaiveDate) -> 
         .max()
         .unwrap_or(Recommendation::Keep);
     let reasons: Vec<String> = reasons.into_iter().map(|(_, why)| why).collect();
+    (recommendation, reasons)
+}
 
+/// The last sample order and, for an active supplier, when the next one is due.
+fn samples(
+    orders: &[&Order],
+    rules: &Rules,
+    today: NaiveDate,
+) -> (Option<NaiveDate>, Option<Deadline>) {
     let last_order = orders.iter().map(|o| o.paid_at).max();
     let active = last_order.is_some_and(|d| (today - d).num_days() <= rules.supplier_active_days);
     let last_sample = orders
@@ -181,22 +220,5 @@ fn supplier(store: &str, orders: &[&Order], rules: &Rules, today: NaiveDate) -> 
         let due = last_sample.map_or(today, |d| d + Duration::days(rules.sample_interval_days));
         deadline(DeadlineKind::SampleOrderDue, due, today)
     });
-    Supplier {
-        store: store.to_string(),
-        orders: n,
-        delivered: delivered.len(),
-        on_time,
-        on_time_pct,
-        not_received,
-        not_received_pct,
-        disputes,
-        dispute_pct,
-        refunded: outcome(DisputeStatus::refunded),
-        rejected: outcome(|s| s == DisputeStatus::Rejected),
-        withdrawn: outcome(|s| s == DisputeStatus::Withdrawn),
-        recommendation,
-        reasons,
-        last_sample,
-        sample_due,
-    }
+    (last_sample, sample_due)
 }

@@ -1,0 +1,367 @@
+//! The pure core of `marketguard watch`: a buyer's or dropshipper's orders in, the next
+//! deadline of each and one plain action out, most urgent first. Pure: the orders,
+//! messages, rules and today's date are arguments (the binary reads the files and parses
+//! the flags). Tracking checks and the message scanner come from `risk`.
+
+mod evaluate;
+pub mod ics;
+pub mod input;
+pub mod rules;
+pub mod scorecard;
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate};
+use domain::Money;
+use serde::Serialize;
+
+use evaluate::evaluate;
+
+pub use rules::{Marketplace, Rules};
+
+/// Order lifecycle names of design.md section 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Placed,
+    Paid,
+    Shipped,
+    Delivered,
+    Completed,
+    Cancelled,
+    Disputed,
+    Resolved,
+}
+
+impl Status {
+    pub fn parse(s: &str) -> Option<Status> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "placed" => Status::Placed,
+            "paid" => Status::Paid,
+            "shipped" => Status::Shipped,
+            "delivered" => Status::Delivered,
+            "completed" => Status::Completed,
+            "cancelled" => Status::Cancelled,
+            "disputed" => Status::Disputed,
+            "resolved" => Status::Resolved,
+            _ => return None,
+        })
+    }
+}
+
+/// Where a dispute stands: open, or one of design.md's outcomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisputeStatus {
+    Open,
+    Escalated,
+    RefundFull,
+    RefundPartial,
+    ReturnAndRefund,
+    Rejected,
+    Withdrawn,
+}
+
+impl DisputeStatus {
+    pub fn parse(s: &str) -> Option<DisputeStatus> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "open" => DisputeStatus::Open,
+            "escalated" => DisputeStatus::Escalated,
+            "refund_full" => DisputeStatus::RefundFull,
+            "refund_partial" => DisputeStatus::RefundPartial,
+            "return_and_refund" => DisputeStatus::ReturnAndRefund,
+            "rejected" => DisputeStatus::Rejected,
+            "withdrawn" => DisputeStatus::Withdrawn,
+            _ => return None,
+        })
+    }
+    pub fn is_open(self) -> bool {
+        matches!(self, DisputeStatus::Open | DisputeStatus::Escalated)
+    }
+    pub fn refunded(self) -> bool {
+        matches!(
+            self,
+            DisputeStatus::RefundFull
+                | DisputeStatus::RefundPartial
+                | DisputeStatus::ReturnAndRefund
+        )
+    }
+}
+
+/// The promised delivery as the order gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Promised {
+    Date(NaiveDate),
+    DaysAfterShipment(i64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderKind {
+    Regular,
+    /// A test order a dropshipper places to check a supplier.
+    Sample,
+}
+
+/// One order as read from the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    pub line: u64,
+    pub order_id: String,
+    pub store: Option<String>,
+    pub item: Option<String>,
+    pub amount: Option<Money>,
+    pub paid_at: NaiveDate,
+    pub shipped_at: Option<NaiveDate>,
+    pub promised: Option<Promised>,
+    pub tracking: Option<String>,
+    /// Date of the carrier's last event.
+    pub tracking_updated_at: Option<NaiveDate>,
+    pub status: Option<Status>,
+    pub delivered_at: Option<NaiveDate>,
+    pub dispute_opened_at: Option<NaiveDate>,
+    pub dispute_status: Option<DisputeStatus>,
+    pub dispute_reason: Option<String>,
+    pub kind: OrderKind,
+}
+
+impl Order {
+    /// The estimated (promised) delivery date: the order's, or shipment (else the
+    /// ship-by date) plus the marketplace's default transit days.
+    pub fn estimated_delivery(&self, rules: &Rules) -> NaiveDate {
+        let shipped = self
+            .shipped_at
+            .unwrap_or(self.paid_at + Duration::days(rules.handling_days));
+        match self.promised {
+            Some(Promised::Date(d)) => d,
+            Some(Promised::DaysAfterShipment(n)) => shipped + Duration::days(n),
+            None => shipped + Duration::days(rules.delivery_days_default),
+        }
+    }
+
+    fn delivered(&self) -> bool {
+        self.delivered_at.is_some()
+    }
+
+    fn dispute_open(&self) -> bool {
+        match self.dispute_status {
+            Some(s) => s.is_open(),
+            None => self.dispute_opened_at.is_some() || self.status == Some(Status::Disputed),
+        }
+    }
+
+    /// Nothing left to watch: cancelled, completed past its windows, or a dispute decided.
+    fn closed(&self) -> bool {
+        matches!(self.status, Some(Status::Cancelled | Status::Resolved))
+            || self.dispute_status.is_some_and(|s| !s.is_open())
+    }
+}
+
+/// One chat message about an order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub line: u64,
+    pub order_id: String,
+    pub sent_at: NaiveDate,
+    pub sender: risk::Sender,
+    pub text: String,
+}
+
+/// What the deadline is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineKind {
+    /// The seller must ship by then.
+    ShipBy,
+    /// AliExpress: buyer protection ends (auto-confirm) on this date.
+    ProtectionEnds,
+    /// eBay and Amazon: a not-received claim may be made from this date.
+    ClaimOpens,
+    /// The last day for a not-received claim.
+    ClaimBy,
+    /// Last day of the window for a dispute about a delivered item.
+    DisputeBy,
+    /// The seller's answer to the dispute is due.
+    SellerResponseDue,
+    /// From this date the buyer may escalate the dispute.
+    EscalationOpens,
+    /// Amazon: the last day to contact the seller so that a claim is still possible.
+    ContactSellerBy,
+    /// A sample order with this supplier is due.
+    SampleOrderDue,
+}
+
+impl DeadlineKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            DeadlineKind::ShipBy => "ship by",
+            DeadlineKind::ProtectionEnds => "protection ends",
+            DeadlineKind::ClaimOpens => "claim opens",
+            DeadlineKind::ClaimBy => "claim by",
+            DeadlineKind::DisputeBy => "dispute by",
+            DeadlineKind::SellerResponseDue => "seller answers by",
+            DeadlineKind::EscalationOpens => "escalate from",
+            DeadlineKind::ContactSellerBy => "contact seller by",
+            DeadlineKind::SampleOrderDue => "sample order due",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    pub kind: DeadlineKind,
+    pub date: NaiveDate,
+    /// Negative once passed.
+    pub days_left: i64,
+}
+
+/// How soon the action matters; sorts first to last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Now,
+    Soon,
+    Later,
+}
+
+/// The one thing to do about an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Action {
+    /// Stable name for scripts, e.g. `open_dispute_now`.
+    pub code: &'static str,
+    pub text: String,
+}
+
+/// The verdict on one order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub order_id: String,
+    pub store: Option<String>,
+    pub item: Option<String>,
+    /// The order's amount in minor units (cents), with `currency`.
+    pub amount_minor: Option<i64>,
+    pub currency: Option<&'static str>,
+    pub deadline: Option<Deadline>,
+    pub urgency: Urgency,
+    pub action: Action,
+    /// Other things worth knowing (signals from the tracking checks and the scanner).
+    pub notes: Vec<String>,
+}
+
+/// Findings of the open orders, most urgent first, and how many orders were closed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Watch {
+    pub findings: Vec<Finding>,
+    pub closed_orders: usize,
+}
+
+fn action(code: &'static str, text: String) -> Action {
+    Action { code, text }
+}
+
+fn plural(n: i64, word: &str) -> String {
+    if n.abs() == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// "in 2 days", "today", "2 days ago".
+fn when(days_left: i64) -> String {
+    match days_left {
+        0 => "today".to_string(),
+        d if d > 0 => format!("in {}", plural(d, "day")),
+        d => format!("{} ago", plural(-d, "day")),
+    }
+}
+
+/// Evaluates every order on `today`.
+pub fn watch(
+    orders: &[Order],
+    messages: &[Message],
+    rules: &Rules,
+    scanner: &risk::MessageScanner,
+    today: NaiveDate,
+) -> Watch {
+    let mut by_tracking: HashMap<String, Vec<&Order>> = HashMap::new();
+    for o in orders {
+        if let Some(t) = &o.tracking {
+            by_tracking
+                .entry(risk::tracking::normalize(t))
+                .or_default()
+                .push(o);
+        }
+    }
+    let mut by_order: HashMap<&str, Vec<&Message>> = HashMap::new();
+    for m in messages.iter().filter(|m| m.sent_at <= today) {
+        by_order.entry(m.order_id.as_str()).or_default().push(m);
+    }
+    let mut findings = Vec::new();
+    let mut closed_orders = 0;
+    for order in orders {
+        let own = by_order
+            .get(order.order_id.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        match evaluate(order, own, &by_tracking, rules, scanner, today) {
+            Some(f) => findings.push(f),
+            None => closed_orders += 1,
+        }
+    }
+    findings.sort_by(|a, b| {
+        (a.urgency, a.deadline.map(|d| d.days_left), &a.order_id).cmp(&(
+            b.urgency,
+            b.deadline.map(|d| d.days_left),
+            &b.order_id,
+        ))
+    });
+    Watch {
+        findings,
+        closed_orders,
+    }
+}
+
+/// Problems between rows: an order id given twice (both rows are watched, the report
+/// says so) and messages about orders the orders file does not have (ignored).
+pub fn cross_check(
+    orders: &[Order],
+    messages: &[Message],
+    orders_file: &str,
+    messages_file: &str,
+) -> Vec<input::Warning> {
+    let mut warnings = Vec::new();
+    let mut first_line: HashMap<&str, u64> = HashMap::new();
+    for o in orders {
+        if let Some(line) = first_line.get(o.order_id.as_str()) {
+            warnings.push(input::Warning {
+                file: orders_file.to_string(),
+                line: o.line,
+                column: Some("order_id".into()),
+                message: format!("order {} also appears on line {line}", o.order_id),
+                row_skipped: false,
+            });
+        } else {
+            first_line.insert(&o.order_id, o.line);
+        }
+    }
+    for m in messages {
+        if !first_line.contains_key(m.order_id.as_str()) {
+            warnings.push(input::Warning {
+                file: messages_file.to_string(),
+                line: m.line,
+                column: Some("order_id".into()),
+                message: format!(
+                    "order {} is not in the orders file; message ignored",
+                    m.order_id
+                ),
+                row_skipped: false,
+            });
+        }
+    }
+    warnings
+}
+
+fn deadline(kind: DeadlineKind, date: NaiveDate, today: NaiveDate) -> Deadline {
+    Deadline {
+        kind,
+        date,
+        days_left: (date - today).num_days(),
+    }
+}
