@@ -293,48 +293,55 @@ fn text_report(
     }
     if !suppliers.is_empty() {
         s.push_str("\nsuppliers\n");
-        let mut rows = vec![[
-            "STORE",
-            "ORDERS",
-            "ON TIME",
-            "NOT RECEIVED",
-            "DISPUTES",
-            "REFUNDED",
-            "REJECTED",
-            "VERDICT",
-            "SAMPLE DUE",
-        ]
-        .map(String::from)
-        .to_vec()];
-        for p in suppliers {
-            rows.push(vec![
-                p.store.clone(),
-                p.orders.to_string(),
-                p.on_time_pct.map_or("-".into(), |v| format!("{v}%")),
-                format!("{}%", p.not_received_pct),
-                format!("{}%", p.dispute_pct),
-                p.refunded.to_string(),
-                p.rejected.to_string(),
-                p.recommendation.as_str().to_string(),
-                p.sample_due.map_or("-".into(), |d| {
-                    if d.days_left <= 0 {
-                        format!("{} (now)", d.date)
-                    } else {
-                        d.date.to_string()
-                    }
-                }),
-            ]);
-        }
-        for (i, line) in table(&rows).into_iter().enumerate() {
-            s.push_str(&line);
-            if i > 0 {
-                let p = &suppliers[i - 1];
-                if !p.reasons.is_empty() {
-                    s.push_str(&format!("\n    {}", p.reasons.join("; ")));
+        s.push_str(&suppliers_table(suppliers));
+    }
+    s
+}
+
+/// The supplier scorecard as a table, each supplier's reasons under its row.
+fn suppliers_table(suppliers: &[Supplier]) -> String {
+    let mut s = String::new();
+    let mut rows = vec![[
+        "STORE",
+        "ORDERS",
+        "ON TIME",
+        "NOT RECEIVED",
+        "DISPUTES",
+        "REFUNDED",
+        "REJECTED",
+        "VERDICT",
+        "SAMPLE DUE",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for p in suppliers {
+        rows.push(vec![
+            p.store.clone(),
+            p.orders.to_string(),
+            p.on_time_pct.map_or("-".into(), |v| format!("{v}%")),
+            format!("{}%", p.not_received_pct),
+            format!("{}%", p.dispute_pct),
+            p.refunded.to_string(),
+            p.rejected.to_string(),
+            p.recommendation.as_str().to_string(),
+            p.sample_due.map_or("-".into(), |d| {
+                if d.days_left <= 0 {
+                    format!("{} (now)", d.date)
+                } else {
+                    d.date.to_string()
                 }
+            }),
+        ]);
+    }
+    for (i, line) in table(&rows).into_iter().enumerate() {
+        s.push_str(&line);
+        if i > 0 {
+            let p = &suppliers[i - 1];
+            if !p.reasons.is_empty() {
+                s.push_str(&format!("\n    {}", p.reasons.join("; ")));
             }
-            s.push('\n');
         }
+        s.push('\n');
     }
     s
 }
