@@ -4,7 +4,7 @@
 mod cmd;
 mod config;
 mod report;
-// The core of `watch` is its own crate; imported here so that `crate::watch` names it.
+// The core of `watch` is its own crate; `config` reads its rules as `crate::watch::..`.
 use ::watch;
 
 use std::process::ExitCode;
