@@ -11,7 +11,7 @@ use domain::Money;
 use risk::Kind;
 
 use super::{
-    action, deadline, plural, when, Action, Deadline, DeadlineKind, DisputeStatus, Finding,
+    action, deadline, plural, when, Action, Advice, Deadline, DeadlineKind, DisputeStatus,
     Marketplace, Message, Order, Rules, Status, Urgency,
 };
 
@@ -49,7 +49,7 @@ pub(crate) fn evaluate(
     rules: &Rules,
     scanner: &risk::MessageScanner,
     today: NaiveDate,
-) -> Option<Finding> {
+) -> Option<Advice> {
     if order.closed() {
         return None;
     }
@@ -196,7 +196,7 @@ fn offsite() -> Action {
 
 impl Judge<'_> {
     /// The state of the order picks the rule; the first that applies decides.
-    fn decide(&self, mut evidence: Evidence) -> Option<Finding> {
+    fn decide(&self, mut evidence: Evidence) -> Option<Advice> {
         let order = self.order;
         // An open dispute: the seller's pressure first, then escalation.
         if order.dispute_open() {
@@ -242,9 +242,9 @@ impl Judge<'_> {
         urgency: Urgency,
         action: Action,
         notes: Vec<String>,
-    ) -> Finding {
+    ) -> Advice {
         let order = self.order;
-        Finding {
+        Advice {
             order_id: order.order_id.clone(),
             store: order.store.clone(),
             item: order.item.clone(),
@@ -273,7 +273,7 @@ impl Judge<'_> {
 
     /// A dispute still open: keep it open against the seller's pressure, refuse an
     /// outside payment, escalate once allowed, else wait for the seller.
-    fn open_dispute(&self, evidence: Evidence) -> Finding {
+    fn open_dispute(&self, evidence: Evidence) -> Advice {
         let (rules, today) = (self.rules, self.today);
         let opened = self.order.dispute_opened_at.unwrap_or(today);
         let respond = self.deadline(
@@ -333,7 +333,7 @@ impl Judge<'_> {
 
     /// A delivered item: inspect it while a dispute about it is possible; nothing once
     /// that window has closed.
-    fn delivered(&self, delivered: NaiveDate, mut notes: Vec<String>) -> Option<Finding> {
+    fn delivered(&self, delivered: NaiveDate, mut notes: Vec<String>) -> Option<Advice> {
         let rules = self.rules;
         let by = self.deadline(
             DeadlineKind::DisputeBy,
@@ -365,7 +365,7 @@ impl Judge<'_> {
     }
 
     /// Not shipped yet: wait until the ship-by date, then cancel.
-    fn not_shipped(&self, notes: Vec<String>) -> Finding {
+    fn not_shipped(&self, notes: Vec<String>) -> Advice {
         let rules = self.rules;
         let ship_by = self.deadline(
             DeadlineKind::ShipBy,
@@ -397,7 +397,7 @@ impl Judge<'_> {
     }
 
     /// Shipped and not delivered: the marketplace's not-received deadline decides.
-    fn in_transit(&self, evidence: Evidence) -> Option<Finding> {
+    fn in_transit(&self, evidence: Evidence) -> Option<Advice> {
         let d = self.not_received_deadline()?;
         let stale_days = evidence.stale_days;
         let stuck = stale_days

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 
 use super::scorecard::Supplier;
-use super::{Finding, Rules, Urgency};
+use super::{Advice, Rules, Urgency};
 
 /// Longest content line, in octets, before folding (RFC 5545 section 3.1).
 const LINE_OCTETS_MAX: usize = 75;
@@ -101,7 +101,7 @@ fn event(
 /// The calendar of every deadline still ahead (or today). `today` stamps the events so
 /// the output is the same for the same input.
 pub fn calendar(
-    findings: &[Finding],
+    findings: &[Advice],
     suppliers: &[Supplier],
     rules: &Rules,
     today: NaiveDate,

@@ -229,9 +229,9 @@ pub struct Action {
     pub text: String,
 }
 
-/// The verdict on one order.
+/// The advice on one order: its next deadline, how urgent it is and what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
+pub struct Advice {
     pub order_id: String,
     pub store: Option<String>,
     pub item: Option<String>,
@@ -245,10 +245,10 @@ pub struct Finding {
     pub notes: Vec<String>,
 }
 
-/// Findings of the open orders, most urgent first, and how many orders were closed.
+/// The advice on the open orders, most urgent first, and how many orders were closed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Watch {
-    pub findings: Vec<Finding>,
+    pub findings: Vec<Advice>,
     pub closed_orders: usize,
 }
 

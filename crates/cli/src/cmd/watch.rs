@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 
 use watch::input::{self, Warning, INPUT_BYTES_MAX};
 use watch::scorecard::{self, Supplier};
-use watch::{self as core, ics, Finding, Marketplace, Rules, Urgency};
+use watch::{self as core, ics, Advice, Marketplace, Rules, Urgency};
 
 use crate::Format;
 
@@ -236,7 +236,7 @@ fn table(rows: &[Vec<String>]) -> Vec<String> {
 }
 
 fn text_report(
-    findings: &[Finding],
+    findings: &[Advice],
     closed: usize,
     suppliers: &[Supplier],
     rules: &Rules,
