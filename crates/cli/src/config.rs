@@ -80,7 +80,7 @@ policy_fields!(
 struct FileConfig {
     policy: Option<PolicyFile>,
     /// `[watch.<marketplace>]`: read by [`load_watch`].
-    watch: Option<crate::watch::rules::WatchFile>,
+    watch: Option<watch::rules::WatchFile>,
 }
 
 /// Reads the configuration file, bounded in size.
@@ -100,14 +100,14 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
 /// variables; checked.
 pub fn load_watch(
     file: Option<&Path>,
-    marketplace: crate::watch::Marketplace,
+    marketplace: watch::Marketplace,
     policy: &Policy,
     env: &dyn Fn(&str) -> Option<String>,
-) -> anyhow::Result<crate::watch::Rules> {
-    let mut rules = crate::watch::Rules::defaults(marketplace, policy);
+) -> anyhow::Result<watch::Rules> {
+    let mut rules = watch::Rules::defaults(marketplace, policy);
     let section = match file {
         Some(path) => read_file(path)?.watch.unwrap_or_default(),
-        None => crate::watch::rules::WatchFile::default(),
+        None => watch::rules::WatchFile::default(),
     };
     rules
         .apply(section.for_marketplace(marketplace))

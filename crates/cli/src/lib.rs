@@ -4,8 +4,6 @@
 mod cmd;
 mod config;
 mod report;
-// The core of `watch` is its own crate; `config` reads its rules as `crate::watch::..`.
-use ::watch;
 
 use std::process::ExitCode;
 
