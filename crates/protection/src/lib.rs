@@ -3,25 +3,26 @@
 //! deadlines, or the rule that refuses the command; `apply(state, event)` folds events
 //! into state. No IO, no clock.
 
+mod command;
+mod context;
 mod decide;
 mod dispute;
 mod messages;
 mod order;
 mod policy;
 mod ratings;
+mod rejection;
 
-pub use decide::{
-    decide, transfer_id, Command, Decision, OrderOptions, Rejection, ThreeDs, Timer, TimerKind,
-    FEEDBACK_TEXT_BYTES_MAX, TRACKING_BYTES_MAX,
+pub use command::{
+    Claim, Command, DisputeCommand, Evidence, Label as CaseLabel, OrderOptions, Outcome, Party,
+    Reason, Response, Scan as MessageScan, ThreeDs, Timer, TimerKind, EVIDENCE_PER_DISPUTE_MAX,
+    EVIDENCE_TEXT_BYTES_MAX, FEEDBACK_TEXT_BYTES_MAX, TRACKING_BYTES_MAX,
 };
-pub use dispute::{
-    refundable_minor, Claim, Dispute, DisputeCommand, Evidence, Outcome, Reason, Response, Stage,
-    EVIDENCE_PER_DISPUTE_MAX, EVIDENCE_TEXT_BYTES_MAX,
-};
-pub use messages::{
-    case_id, parcel_flags, Label as CaseLabel, Party, Scan as MessageScan, CASE_NOTE_BYTES_MAX,
-    MESSAGE_BYTES_MAX,
-};
-pub use order::{apply, Actor, CancelReason, Event, Order, Recorded, Status};
+pub use context::{transfer_id, Decision};
+pub use decide::decide;
+pub use dispute::refundable_minor;
+pub use messages::{case_id, parcel_flags, CASE_NOTE_BYTES_MAX, MESSAGE_BYTES_MAX};
+pub use order::{apply, Actor, CancelReason, Dispute, Event, Order, Recorded, Stage, Status};
 pub use policy::Policy;
 pub use ratings::{seller_ratings, Average, Rate, RatingPolicy, SellerRatings};
+pub use rejection::Rejection;

@@ -4,94 +4,16 @@
 //! case kind opens a case for agents and warns the buyer, and policy may hold a
 //! message whose verdict is `block` so that it never reaches the buyer.
 
-use serde::{Deserialize, Serialize};
-
-use crate::decide::{permit, Decision};
+use crate::command::{Label, Party, Scan};
+use crate::context::{permit, Decision};
 use crate::order::{Actor, Event, Order};
-use crate::{Policy, Rejection};
+use crate::policy::Policy;
+use crate::rejection::Rejection;
 
 /// Longest message stored, in bytes.
 pub const MESSAGE_BYTES_MAX: usize = 64 * 1024;
 /// Longest note an agent leaves when closing a case.
 pub const CASE_NOTE_BYTES_MAX: usize = 2000;
-
-/// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Party {
-    Seller,
-    Buyer,
-    /// Neither party: a notice relayed by the platform, or a sender it does not know.
-    Unknown,
-}
-
-impl Party {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Party::Seller => "seller",
-            Party::Buyer => "buyer",
-            Party::Unknown => "unknown",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Party> {
-        Some(match s {
-            "seller" => Party::Seller,
-            "buyer" => Party::Buyer,
-            "unknown" => Party::Unknown,
-            _ => return None,
-        })
-    }
-}
-
-/// What the scanner found in a message, as the rules need it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Scan {
-    pub risk: u8,
-    /// `allow`, `warn`, `review` or `block`.
-    pub verdict: String,
-    /// The kinds of the signals found, strongest first.
-    pub kinds: Vec<String>,
-    /// The signals as JSON (kind, severity, score, span, excerpt, explanation), kept
-    /// as the evidence agents see.
-    pub signals: String,
-}
-
-impl Scan {
-    /// The kinds found that open a case under `policy`.
-    pub fn case_kinds(&self, policy: &Policy) -> Vec<String> {
-        self.kinds
-            .iter()
-            .filter(|k| policy.case_kinds.contains(k))
-            .cloned()
-            .collect()
-    }
-}
-
-/// An agent's finding on a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Label {
-    /// The message was a scam attempt: the signals were right.
-    Scam,
-    /// A false alarm: the signals were wrong.
-    NotScam,
-}
-
-impl Label {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Label::Scam => "scam",
-            Label::NotScam => "not_scam",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Label> {
-        Some(match s {
-            "scam" => Label::Scam,
-            "not_scam" => Label::NotScam,
-            _ => return None,
-        })
-    }
-}
 
 /// The case a message opens: `<order>:<message>`.
 pub fn case_id(order: &Order, message_id: &str) -> String {

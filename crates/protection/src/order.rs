@@ -3,7 +3,7 @@
 use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::dispute::{Claim, Dispute, Evidence, Outcome, Reason, Response, Stage};
+use crate::command::{Claim, Evidence, Label, Outcome, Party, Reason, Response};
 
 /// Order lifecycle of design.md section 2. Names are fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -249,7 +249,7 @@ pub enum Event {
     /// from the buyer.
     MessagePosted {
         id: String,
-        from: crate::Party,
+        from: Party,
         text: String,
         risk: u8,
         verdict: String,
@@ -293,7 +293,7 @@ pub enum Event {
     /// An agent closed a case with a finding.
     CaseClosed {
         case_id: String,
-        label: crate::CaseLabel,
+        label: Label,
         note: String,
     },
 }
@@ -333,6 +333,42 @@ impl Event {
             Event::BuyerWarned { .. } => "buyer_warned",
             Event::CaseClosed { .. } => "case_closed",
         }
+    }
+}
+
+/// Where a dispute stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    AwaitingSeller {
+        due: Timestamp,
+    },
+    AwaitingBuyer {
+        offer: Response,
+    },
+    Escalated,
+    Return {
+        ship_by: Timestamp,
+        shipped: bool,
+        refund_due: Option<Timestamp>,
+    },
+    Closed(Outcome),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dispute {
+    pub reason: Reason,
+    pub claim: Claim,
+    pub requested_minor: i64,
+    pub opened_at: Timestamp,
+    pub stage: Stage,
+    pub rounds: i64,
+    pub evidence: Vec<Evidence>,
+    pub escalated: bool,
+}
+
+impl Dispute {
+    pub fn is_open(&self) -> bool {
+        !matches!(self.stage, Stage::Closed(_))
     }
 }
 
