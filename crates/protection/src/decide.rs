@@ -306,10 +306,7 @@ pub fn decide(
                 ));
             }
             if o.feedback_stars.is_some() {
-                return Err(Rejection::Rule {
-                    rule: "one_feedback",
-                    why: format!("order {} has feedback already", o.id),
-                });
+                return Err(Rejection::OneFeedback(o.id.clone()));
             }
             let in_range = |name: &str, v: i64| {
                 if (1..=5).contains(&v) {

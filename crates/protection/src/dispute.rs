@@ -12,21 +12,14 @@ use crate::command::{
 use crate::context::{Accounts, Decision};
 use crate::order::{Actor, Dispute, Event, Order, Stage, Status};
 use crate::policy::Policy;
-use crate::rejection::Rejection;
-
-fn refuse(rule: &'static str, why: impl Into<String>) -> Rejection {
-    Rejection::Rule {
-        rule,
-        why: why.into(),
-    }
-}
+use crate::rejection::{Rejection, Window, Withdrawal, WrongStage};
 
 /// What can still go back to the buyer from this order's own money.
 pub fn refundable_minor(o: &Order) -> i64 {
     o.captured_minor - o.refunded_minor - o.clawed_back_minor
 }
 
-fn check_amount(o: &Order, m: Money, what: &str) -> Result<i64, Rejection> {
+fn check_amount(o: &Order, m: Money, what: &'static str) -> Result<i64, Rejection> {
     if m.currency() != o.currency {
         return Err(Rejection::WrongCurrency {
             got: m.currency().to_string(),
@@ -35,13 +28,13 @@ fn check_amount(o: &Order, m: Money, what: &str) -> Result<i64, Rejection> {
     }
     let left = refundable_minor(o);
     if m.is_zero() || m.amount_minor() > left {
-        return Err(refuse(
-            "refund_exceeds",
-            format!(
-                "{what} of {m} must be above zero and at most the {} left to refund",
-                Money::from_minor(left, o.currency).expect("non-negative")
-            ),
-        ));
+        return Err(Rejection::RefundExceeds {
+            what,
+            amount: m.to_string(),
+            left: Money::from_minor(left, o.currency)
+                .expect("non-negative")
+                .to_string(),
+        });
     }
     Ok(m.amount_minor())
 }
@@ -71,14 +64,7 @@ pub(crate) fn decide_dispute(
 ) -> Result<(), Rejection> {
     let permit = |ok: bool| crate::context::permit(ok, actor, command.name());
     let open = o.dispute.as_ref().filter(|x| x.is_open());
-    let need_open = || {
-        open.ok_or_else(|| {
-            refuse(
-                "no_open_dispute",
-                format!("order {} has no open dispute", o.id),
-            )
-        })
-    };
+    let need_open = || open.ok_or_else(|| Rejection::NoOpenDispute(o.id.clone()));
     match command {
         DisputeCommand::Open {
             reason,
@@ -126,26 +112,16 @@ pub(crate) fn decide_dispute(
             if o.dispute.is_some() {
                 return Err(one_dispute(o));
             }
-            let delivered = o.delivered_at.ok_or_else(|| {
-                refuse(
-                    "eu_withdrawal",
-                    "the right of withdrawal runs from delivery; there is no delivery event",
-                )
-            })?;
+            let delivered = o
+                .delivered_at
+                .ok_or(Rejection::EuWithdrawal(Withdrawal::NotDelivered))?;
             if !o.eu_consumer {
-                return Err(refuse(
-                    "eu_withdrawal",
-                    "the right of withdrawal applies to EU consumers",
-                ));
+                return Err(Rejection::EuWithdrawal(Withdrawal::NotEuConsumer));
             }
             if now > delivered.plus_days(policy.eu_withdrawal_days) {
-                return Err(refuse(
-                    "eu_withdrawal",
-                    format!(
-                        "the {}-day withdrawal period after delivery has ended",
-                        policy.eu_withdrawal_days
-                    ),
-                ));
+                return Err(Rejection::EuWithdrawal(Withdrawal::PeriodEnded {
+                    days: policy.eu_withdrawal_days,
+                }));
             }
             if !matches!(o.status, Status::Delivered | Status::Completed) {
                 return Err(Rejection::InvalidState {
@@ -168,29 +144,19 @@ pub(crate) fn decide_dispute(
             permit(is_seller)?;
             let x = need_open()?;
             let Stage::AwaitingSeller { due } = x.stage else {
-                return Err(refuse(
-                    "dispute_stage",
-                    "the seller can respond only while the dispute awaits the seller",
-                ));
+                return Err(Rejection::DisputeStage(WrongStage::NotAwaitingSeller));
             };
             if now > due {
-                return Err(refuse(
-                    "seller_response_deadline",
-                    format!(
-                        "the {}-day response time has passed",
-                        policy.seller_response_days
-                    ),
-                ));
+                return Err(Rejection::SellerResponseDeadline {
+                    days: policy.seller_response_days,
+                });
             }
             check_evidence(Some(x), evidence)?;
             if let Response::Partial { amount_minor } = response {
                 check_amount(o, money(*amount_minor, o), "the offered refund")?;
             }
             if *response == Response::Reject && evidence.is_empty() {
-                return Err(refuse(
-                    "reject_needs_evidence",
-                    "a seller rejecting a dispute must give evidence",
-                ));
+                return Err(Rejection::RejectNeedsEvidence);
             }
             d.events.push(Event::SellerResponded {
                 response: response.clone(),
@@ -204,7 +170,7 @@ pub(crate) fn decide_dispute(
             permit(is_buyer)?;
             let x = need_open()?;
             let Stage::AwaitingBuyer { offer } = &x.stage else {
-                return Err(refuse("dispute_stage", "there is no offer to accept"));
+                return Err(Rejection::DisputeStage(WrongStage::NoOfferToAccept));
             };
             d.events.push(Event::OfferAccepted);
             match offer {
@@ -228,16 +194,12 @@ pub(crate) fn decide_dispute(
             permit(is_buyer)?;
             let x = need_open()?;
             if !matches!(x.stage, Stage::AwaitingBuyer { .. }) {
-                return Err(refuse("dispute_stage", "there is no offer to answer"));
+                return Err(Rejection::DisputeStage(WrongStage::NoOfferToAnswer));
             }
             if x.rounds >= policy.dispute_rounds_max {
-                return Err(refuse(
-                    "dispute_rounds",
-                    format!(
-                        "after {} rounds, escalate to the platform",
-                        policy.dispute_rounds_max
-                    ),
-                ));
+                return Err(Rejection::DisputeRounds {
+                    max: policy.dispute_rounds_max,
+                });
             }
             let requested_minor = check_amount(o, *requested, "the requested refund")?;
             let due = now.plus_days(policy.seller_response_days);
@@ -265,20 +227,14 @@ pub(crate) fn decide_dispute(
             permit(is_buyer)?;
             let x = need_open()?;
             if x.escalated || matches!(x.stage, Stage::Return { .. }) {
-                return Err(refuse(
-                    "dispute_stage",
-                    "the dispute is already with the platform or in a return",
-                ));
+                return Err(Rejection::DisputeStage(WrongStage::WithPlatformOrReturn));
             }
             let from = x.opened_at.plus_days(policy.escalation_after_days);
             if now < from {
-                return Err(refuse(
-                    "escalation_wait",
-                    format!(
-                        "the buyer may escalate {} days after opening, from {from}",
-                        policy.escalation_after_days
-                    ),
-                ));
+                return Err(Rejection::EscalationWait {
+                    days: policy.escalation_after_days,
+                    from,
+                });
             }
             d.events.push(Event::DisputeEscalated { automatic: false });
         }
@@ -286,15 +242,10 @@ pub(crate) fn decide_dispute(
             permit(matches!(actor, Actor::Agent(_)))?;
             let x = need_open()?;
             if !x.escalated {
-                return Err(refuse(
-                    "dispute_stage",
-                    "an agent decides escalated disputes",
-                ));
+                return Err(Rejection::DisputeStage(WrongStage::NotEscalated));
             }
             match outcome {
-                Outcome::Withdrawn => {
-                    return Err(refuse("decision", "only the buyer withdraws a dispute"))
-                }
+                Outcome::Withdrawn => return Err(Rejection::AgentWithdrawal),
                 Outcome::RefundPartial { amount_minor } => {
                     check_amount(o, money(*amount_minor, o), "the decided refund")?;
                 }
@@ -313,10 +264,7 @@ pub(crate) fn decide_dispute(
             permit(is_buyer)?;
             need_open()?;
             if !confirm_protection_ends {
-                return Err(refuse(
-                    "confirm_withdrawal",
-                    "a closed dispute cannot be reopened and buyer protection for this order ends: confirm explicitly",
-                ));
+                return Err(Rejection::ConfirmWithdrawal);
             }
             settle(
                 o,
@@ -341,16 +289,13 @@ pub(crate) fn decide_dispute(
                 ship_by, shipped, ..
             } = x.stage
             else {
-                return Err(refuse("dispute_stage", "no return was agreed"));
+                return Err(Rejection::DisputeStage(WrongStage::NoReturnAgreed));
             };
             if shipped {
-                return Err(refuse("dispute_stage", "the return was shipped already"));
+                return Err(Rejection::DisputeStage(WrongStage::ReturnShippedAlready));
             }
             if now > ship_by {
-                return Err(refuse(
-                    "return_ship_deadline",
-                    format!("the return had to ship by {ship_by}"),
-                ));
+                return Err(Rejection::ReturnShipDeadline { ship_by });
             }
             Evidence::Tracking {
                 number: tracking.clone(),
@@ -403,7 +348,7 @@ pub(crate) fn decide_dispute(
                     ..
                 }
             ) {
-                return Err(refuse("dispute_stage", "no return is on its way"));
+                return Err(Rejection::DisputeStage(WrongStage::NoReturnOnItsWay));
             }
             let due = now.plus_days(policy.refund_after_return_days);
             d.events.push(Event::ReturnDelivered {
@@ -418,7 +363,7 @@ pub(crate) fn decide_dispute(
             permit(is_seller)?;
             let x = need_open()?;
             if !matches!(x.stage, Stage::Return { shipped: true, .. }) {
-                return Err(refuse("dispute_stage", "no return has been shipped"));
+                return Err(Rejection::DisputeStage(WrongStage::NoReturnShipped));
             }
             settle(o, a, d, Outcome::ReturnAndRefund, now, policy, None);
         }
@@ -442,13 +387,7 @@ fn money(minor: i64, o: &Order) -> Money {
 }
 
 fn one_dispute(o: &Order) -> Rejection {
-    refuse(
-        "one_dispute",
-        format!(
-            "order {} already had a dispute; a closed dispute cannot be reopened",
-            o.id
-        ),
-    )
+    Rejection::OneDispute(o.id.clone())
 }
 
 /// Which claim a new dispute is, or the window rule that refuses it.
@@ -461,15 +400,12 @@ fn check_window(
     if o.dispute.is_some() {
         return Err(one_dispute(o));
     }
-    let window = |why: String| Err(refuse("dispute_window", why));
+    let window = |why: Window| Err(Rejection::DisputeWindow(why));
     if !matches!(
         o.status,
         Status::Paid | Status::Shipped | Status::Delivered | Status::Completed
     ) {
-        return window(format!(
-            "an order that is {} cannot be disputed",
-            o.status.as_str()
-        ));
+        return window(Window::Status(o.status.as_str()));
     }
     if let Some(done) = o.completed_at {
         let closes = done.plus_days(policy.post_completion_window_days);
@@ -485,25 +421,22 @@ fn check_window(
             {
                 return Ok(Claim::EuLegalGuarantee);
             }
-            return window(format!(
-                "the {}-day dispute window after completion closed on {closes}",
-                policy.post_completion_window_days
-            ));
+            return window(Window::AfterCompletion {
+                days: policy.post_completion_window_days,
+                closes,
+            });
         }
     }
     match reason {
         Reason::NotReceived => {
             let promised_passed = o.promised_at.is_some_and(|p| now > p);
             if o.status != Status::Paid && !promised_passed {
-                let p = o.promised_at.map(|p| p.to_string()).unwrap_or_default();
-                return window(format!(
-                    "not_received can be opened once the promised delivery date ({p}) has passed"
-                ));
+                return window(Window::BeforePromisedDate(o.promised_at));
             }
         }
         _ => {
             if o.delivered_at.is_none() && o.status != Status::Completed {
-                return window(format!("{} can be opened after delivery", reason.as_str()));
+                return window(Window::BeforeDelivery(reason.as_str()));
             }
         }
     }

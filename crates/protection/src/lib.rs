@@ -25,4 +25,4 @@ pub use messages::{case_id, parcel_flags, CASE_NOTE_BYTES_MAX, MESSAGE_BYTES_MAX
 pub use order::{apply, Actor, CancelReason, Dispute, Event, Order, Recorded, Stage, Status};
 pub use policy::Policy;
 pub use ratings::{seller_ratings, Average, Rate, RatingPolicy, SellerRatings};
-pub use rejection::Rejection;
+pub use rejection::{Rejection, Window, Withdrawal, WrongStage};

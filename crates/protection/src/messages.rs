@@ -68,9 +68,9 @@ pub(crate) fn post(
         )));
     }
     if o.message_ids.iter().any(|m| m == id) {
-        return Err(Rejection::Rule {
-            rule: "message_id_unique",
-            why: format!("order {} already has a message {id}", o.id),
+        return Err(Rejection::MessageIdTaken {
+            order: o.id.clone(),
+            id: id.to_string(),
         });
     }
     if text.trim().is_empty() {
@@ -152,9 +152,9 @@ pub(crate) fn close_case(
         "close_case",
     )?;
     if !o.open_cases.iter().any(|c| c == case_id) {
-        return Err(Rejection::Rule {
-            rule: "case_open",
-            why: format!("order {} has no open case {case_id}", o.id),
+        return Err(Rejection::NoOpenCase {
+            order: o.id.clone(),
+            case_id: case_id.to_string(),
         });
     }
     if note.len() > CASE_NOTE_BYTES_MAX {
