@@ -1,12 +1,65 @@
-//! What every rule writes (the decision) and the helpers they share: the order's ledger
-//! accounts, the permission check, the invalid-state refusal.
+//! What every rule reads (`Ctx`: the order, who acts, when, under which policy) and
+//! writes (`Decision`), and the helpers they share: the order's ledger accounts, the
+//! permission check, the invalid-state refusal.
 
-use domain::{Money, OrderId, TransferId};
+use domain::{Money, OrderId, Timestamp, TransferId};
 use ledger::{AccountId, AccountKind, Clawback, Code, Op, Transfer};
 
 use crate::command::{Command, Timer};
-use crate::order::{Actor, Event, Order, Status};
+use crate::order::{Actor, Event, Order};
+use crate::policy::Policy;
 use crate::rejection::Rejection;
+
+/// One command on an existing order, with everything its rule reads.
+pub(crate) struct Ctx<'a> {
+    pub(crate) order: &'a Order,
+    pub(crate) actor: &'a Actor,
+    /// The command's name, for refusals.
+    pub(crate) command: &'static str,
+    pub(crate) now: Timestamp,
+    pub(crate) policy: &'a Policy,
+    pub(crate) accounts: Accounts<'a>,
+    /// The order's buyer, or the platform acting for them.
+    pub(crate) is_buyer: bool,
+    /// The order's seller, or the platform acting for them.
+    pub(crate) is_seller: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(
+        order: &'a Order,
+        command: &Command,
+        actor: &'a Actor,
+        now: Timestamp,
+        policy: &'a Policy,
+    ) -> Ctx<'a> {
+        let platform = *actor == Actor::Platform;
+        Ctx {
+            order,
+            actor,
+            command: command.name(),
+            now,
+            policy,
+            accounts: Accounts::of(order),
+            is_buyer: platform || matches!(actor, Actor::Buyer(b) if *b == order.buyer),
+            is_seller: platform || matches!(actor, Actor::Seller(s) if *s == order.seller),
+        }
+    }
+
+    /// Refuses the command for this actor unless `ok`.
+    pub(crate) fn permit(&self, ok: bool) -> Result<(), Rejection> {
+        permit(ok, self.actor, self.command)
+    }
+
+    /// The command does not fit the order's status; `hint` says what would.
+    pub(crate) fn invalid(&self, hint: &'static str) -> Rejection {
+        Rejection::InvalidState {
+            command: self.command,
+            status: self.order.status.as_str(),
+            hint,
+        }
+    }
+}
 
 /// Everything one command causes. The engine stores it in one transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -99,14 +152,6 @@ pub fn transfer_id(order: &OrderId, what: &str) -> TransferId {
 
 pub(crate) fn money(minor: i64, o: &Order) -> Money {
     Money::from_minor(minor, o.currency).expect("non-negative")
-}
-
-pub(crate) fn invalid(command: &Command, status: Status, hint: &'static str) -> Rejection {
-    Rejection::InvalidState {
-        command: command.name(),
-        status: status.as_str(),
-        hint,
-    }
 }
 
 /// Refuses `command` for `actor` unless `ok`.

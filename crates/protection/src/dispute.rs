@@ -9,7 +9,7 @@ use crate::command::{
     Claim, DisputeCommand, Evidence, Outcome, Reason, Response, Timer, TimerKind,
     EVIDENCE_PER_DISPUTE_MAX,
 };
-use crate::context::{Accounts, Decision};
+use crate::context::{Ctx, Decision};
 use crate::order::{Actor, Dispute, Event, Order, Stage, Status};
 use crate::policy::Policy;
 use crate::rejection::{Rejection, Window, Withdrawal, WrongStage};
@@ -49,326 +49,387 @@ fn check_evidence(d: Option<&Dispute>, evidence: &[Evidence]) -> Result<(), Reje
     evidence.iter().try_for_each(Evidence::check)
 }
 
-/// Decides a dispute command; `is_buyer` / `is_seller` include the platform.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn decide_dispute(
-    o: &Order,
-    a: &Accounts<'_>,
-    d: &mut Decision,
-    command: &DisputeCommand,
-    actor: &Actor,
-    is_buyer: bool,
-    is_seller: bool,
-    now: Timestamp,
-    policy: &Policy,
-) -> Result<(), Rejection> {
-    let permit = |ok: bool| crate::context::permit(ok, actor, command.name());
-    let open = o.dispute.as_ref().filter(|x| x.is_open());
-    let need_open = || open.ok_or_else(|| Rejection::NoOpenDispute(o.id.clone()));
+/// Decides a dispute command.
+pub(crate) fn decide(c: &Ctx<'_>, command: &DisputeCommand) -> Result<Decision, Rejection> {
     match command {
         DisputeCommand::Open {
             reason,
             requested,
             evidence,
-        } => {
-            permit(is_buyer)?;
-            let claim = check_window(o, *reason, now, policy)?;
-            let requested_minor = match requested {
-                Some(m) => check_amount(o, *m, "the requested refund")?,
-                None => refundable_minor(o),
-            };
-            check_evidence(None, evidence)?;
-            let due = now.plus_days(policy.seller_response_days);
-            // A wrong item the carrier's scale already caught: the weights back the claim.
-            let mut evidence = evidence.clone();
-            if *reason == Reason::WrongItem && o.parcel_kinds.iter().any(|k| k == "ship_and_switch")
-            {
-                if let (Some(listed), Some(weighed)) = (o.weight_grams, o.carrier_weight_grams) {
-                    evidence.push(Evidence::Text {
-                        text: format!(
-                            "ship_and_switch: the carrier weighed the parcel at {weighed} g; the items ordered weigh about {listed} g"
-                        ),
-                    });
-                }
-            }
-            d.events.push(Event::DisputeOpened {
-                reason: *reason,
-                claim,
-                requested_minor,
-                evidence,
-                seller_due_ms: due.unix_ms(),
-            });
-            d.timers.push(Timer {
-                kind: TimerKind::SellerResponseDue,
-                due,
-            });
-            d.timers.push(Timer {
-                kind: TimerKind::AutoEscalate,
-                due: now.plus_days(policy.auto_escalate_days),
-            });
-        }
-        DisputeCommand::EuWithdrawal => {
-            permit(is_buyer)?;
-            if o.dispute.is_some() {
-                return Err(one_dispute(o));
-            }
-            let delivered = o
-                .delivered_at
-                .ok_or(Rejection::EuWithdrawal(Withdrawal::NotDelivered))?;
-            if !o.eu_consumer {
-                return Err(Rejection::EuWithdrawal(Withdrawal::NotEuConsumer));
-            }
-            if now > delivered.plus_days(policy.eu_withdrawal_days) {
-                return Err(Rejection::EuWithdrawal(Withdrawal::PeriodEnded {
-                    days: policy.eu_withdrawal_days,
-                }));
-            }
-            if !matches!(o.status, Status::Delivered | Status::Completed) {
-                return Err(Rejection::InvalidState {
-                    command: command.name(),
-                    status: o.status.as_str(),
-                    hint: "",
-                });
-            }
-            let refund = refundable_minor(o);
-            d.events.push(Event::DisputeOpened {
-                reason: Reason::Other,
-                claim: Claim::EuWithdrawal,
-                requested_minor: refund,
-                evidence: vec![],
-                seller_due_ms: now.unix_ms(),
-            });
-            start_return(d, now, policy, refund, false);
-        }
-        DisputeCommand::Respond { response, evidence } => {
-            permit(is_seller)?;
-            let x = need_open()?;
-            let Stage::AwaitingSeller { due } = x.stage else {
-                return Err(Rejection::DisputeStage(WrongStage::NotAwaitingSeller));
-            };
-            if now > due {
-                return Err(Rejection::SellerResponseDeadline {
-                    days: policy.seller_response_days,
-                });
-            }
-            check_evidence(Some(x), evidence)?;
-            if let Response::Partial { amount_minor } = response {
-                check_amount(o, money(*amount_minor, o), "the offered refund")?;
-            }
-            if *response == Response::Reject && evidence.is_empty() {
-                return Err(Rejection::RejectNeedsEvidence);
-            }
-            d.events.push(Event::SellerResponded {
-                response: response.clone(),
-                evidence: evidence.clone(),
-            });
-            if *response == Response::Accept {
-                settle(o, a, d, granted(o, x), now, policy, None);
-            }
-        }
-        DisputeCommand::AcceptOffer => {
-            permit(is_buyer)?;
-            let x = need_open()?;
-            let Stage::AwaitingBuyer { offer } = &x.stage else {
-                return Err(Rejection::DisputeStage(WrongStage::NoOfferToAccept));
-            };
-            d.events.push(Event::OfferAccepted);
-            match offer {
-                Response::Partial { amount_minor } => settle(
-                    o,
-                    a,
-                    d,
-                    Outcome::RefundPartial {
-                        amount_minor: *amount_minor,
-                    },
-                    now,
-                    policy,
-                    None,
-                ),
-                Response::Return => start_return(d, now, policy, refundable_minor(o), o.choice),
-                Response::Reject => settle(o, a, d, Outcome::Rejected, now, policy, None),
-                Response::Accept => unreachable!("an accepted request closes the dispute"),
-            }
-        }
-        DisputeCommand::Counter { requested } => {
-            permit(is_buyer)?;
-            let x = need_open()?;
-            if !matches!(x.stage, Stage::AwaitingBuyer { .. }) {
-                return Err(Rejection::DisputeStage(WrongStage::NoOfferToAnswer));
-            }
-            if x.rounds >= policy.dispute_rounds_max {
-                return Err(Rejection::DisputeRounds {
-                    max: policy.dispute_rounds_max,
-                });
-            }
-            let requested_minor = check_amount(o, *requested, "the requested refund")?;
-            let due = now.plus_days(policy.seller_response_days);
-            d.events.push(Event::BuyerCountered {
-                requested_minor,
-                seller_due_ms: due.unix_ms(),
-            });
-            d.timers.push(Timer {
-                kind: TimerKind::SellerResponseDue,
-                due,
-            });
-        }
-        DisputeCommand::AddEvidence { evidence } => {
-            permit(is_buyer || is_seller || matches!(actor, Actor::Agent(_)))?;
-            let x = need_open()?;
-            if evidence.is_empty() {
-                return Err(Rejection::InvalidInput("no evidence given".into()));
-            }
-            check_evidence(Some(x), evidence)?;
-            d.events.push(Event::EvidenceAdded {
-                evidence: evidence.clone(),
-            });
-        }
-        DisputeCommand::Escalate => {
-            permit(is_buyer)?;
-            let x = need_open()?;
-            if x.escalated || matches!(x.stage, Stage::Return { .. }) {
-                return Err(Rejection::DisputeStage(WrongStage::WithPlatformOrReturn));
-            }
-            let from = x.opened_at.plus_days(policy.escalation_after_days);
-            if now < from {
-                return Err(Rejection::EscalationWait {
-                    days: policy.escalation_after_days,
-                    from,
-                });
-            }
-            d.events.push(Event::DisputeEscalated { automatic: false });
-        }
-        DisputeCommand::Decide { outcome } => {
-            permit(matches!(actor, Actor::Agent(_)))?;
-            let x = need_open()?;
-            if !x.escalated {
-                return Err(Rejection::DisputeStage(WrongStage::NotEscalated));
-            }
-            match outcome {
-                Outcome::Withdrawn => return Err(Rejection::AgentWithdrawal),
-                Outcome::RefundPartial { amount_minor } => {
-                    check_amount(o, money(*amount_minor, o), "the decided refund")?;
-                }
-                _ => {}
-            }
-            d.events.push(Event::DisputeDecided { outcome: *outcome });
-            if *outcome == Outcome::ReturnAndRefund {
-                start_return(d, now, policy, refundable_minor(o), o.choice);
-            } else {
-                settle(o, a, d, *outcome, now, policy, None);
-            }
-        }
+        } => open(c, *reason, *requested, evidence),
+        DisputeCommand::EuWithdrawal => eu_withdrawal(c),
+        DisputeCommand::Respond { response, evidence } => respond(c, response, evidence),
+        DisputeCommand::AcceptOffer => accept_offer(c),
+        DisputeCommand::Counter { requested } => counter(c, *requested),
+        DisputeCommand::AddEvidence { evidence } => add_evidence(c, evidence),
+        DisputeCommand::Escalate => escalate(c),
+        DisputeCommand::Decide { outcome } => decide_outcome(c, *outcome),
         DisputeCommand::Withdraw {
             confirm_protection_ends,
-        } => {
-            permit(is_buyer)?;
-            need_open()?;
-            if !confirm_protection_ends {
-                return Err(Rejection::ConfirmWithdrawal);
-            }
-            settle(
-                o,
-                a,
-                d,
-                Outcome::Withdrawn,
-                now,
-                policy,
-                Some(
-                    "the buyer withdrew the dispute and confirmed that buyer protection for this order ends"
-                        .into(),
-                ),
-            );
-        }
+        } => withdraw(c, *confirm_protection_ends),
         DisputeCommand::ReturnShipped {
             tracking,
             shipping_cost,
-        } => {
-            permit(is_buyer)?;
-            let x = need_open()?;
-            let Stage::Return {
-                ship_by, shipped, ..
-            } = x.stage
-            else {
-                return Err(Rejection::DisputeStage(WrongStage::NoReturnAgreed));
-            };
-            if shipped {
-                return Err(Rejection::DisputeStage(WrongStage::ReturnShippedAlready));
-            }
-            if now > ship_by {
-                return Err(Rejection::ReturnShipDeadline { ship_by });
-            }
-            Evidence::Tracking {
-                number: tracking.clone(),
-            }
-            .check()?;
-            let cost = match shipping_cost {
-                Some(c) if c.currency() != o.currency => {
-                    return Err(Rejection::WrongCurrency {
-                        got: c.currency().to_string(),
-                        expected: o.currency.to_string(),
-                    })
-                }
-                Some(c) if c.amount_minor() > o.total().amount_minor() => {
-                    return Err(Rejection::InvalidInput(format!(
-                        "return shipping of {c} is more than the order"
-                    )))
-                }
-                Some(c) => c.amount_minor(),
-                None => 0,
-            };
-            let platform_pays = o.choice && x.claim == Claim::Dispute && cost > 0;
-            d.events.push(Event::ReturnShipped {
-                tracking: tracking.clone(),
-                platform_paid_minor: if platform_pays { cost } else { 0 },
+        } => return_shipped(c, tracking, *shipping_cost),
+        DisputeCommand::ReturnDelivered => return_delivered(c),
+        DisputeCommand::ReturnReceived => return_received(c),
+    }
+}
+
+/// The order's open dispute, or the refusal for a command that needs one.
+fn need_open(o: &Order) -> Result<&Dispute, Rejection> {
+    o.dispute
+        .as_ref()
+        .filter(|x| x.is_open())
+        .ok_or_else(|| Rejection::NoOpenDispute(o.id.clone()))
+}
+
+/// The buyer opens a dispute within its window.
+fn open(
+    c: &Ctx<'_>,
+    reason: Reason,
+    requested: Option<Money>,
+    evidence: &[Evidence],
+) -> Result<Decision, Rejection> {
+    let (o, now, policy) = (c.order, c.now, c.policy);
+    let mut d = Decision::default();
+    c.permit(c.is_buyer)?;
+    let claim = check_window(o, reason, now, policy)?;
+    let requested_minor = match requested {
+        Some(m) => check_amount(o, m, "the requested refund")?,
+        None => refundable_minor(o),
+    };
+    check_evidence(None, evidence)?;
+    let due = now.plus_days(policy.seller_response_days);
+    // A wrong item the carrier's scale already caught: the weights back the claim.
+    let mut evidence = evidence.to_vec();
+    if reason == Reason::WrongItem && o.parcel_kinds.iter().any(|k| k == "ship_and_switch") {
+        if let (Some(listed), Some(weighed)) = (o.weight_grams, o.carrier_weight_grams) {
+            evidence.push(Evidence::Text {
+                text: format!(
+                    "ship_and_switch: the carrier weighed the parcel at {weighed} g; the items ordered weigh about {listed} g"
+                ),
             });
-            d.timers.push(Timer {
-                kind: TimerKind::ReturnOverdue,
-                due: now.plus_days(policy.return_transit_days_max),
-            });
-            if platform_pays {
-                d.transfers.push(a.t(
-                    "return-shipping",
-                    Op::Posted {
-                        debit: a.return_shipping.clone(),
-                        credit: a.buyer.clone(),
-                        amount: money(cost, o),
-                    },
-                    Code::ReturnShipping,
-                ));
-            }
-        }
-        DisputeCommand::ReturnDelivered => {
-            permit(matches!(actor, Actor::Carrier | Actor::Platform))?;
-            let x = need_open()?;
-            if !matches!(
-                x.stage,
-                Stage::Return {
-                    shipped: true,
-                    refund_due: None,
-                    ..
-                }
-            ) {
-                return Err(Rejection::DisputeStage(WrongStage::NoReturnOnItsWay));
-            }
-            let due = now.plus_days(policy.refund_after_return_days);
-            d.events.push(Event::ReturnDelivered {
-                refund_due_ms: due.unix_ms(),
-            });
-            d.timers.push(Timer {
-                kind: TimerKind::RefundAfterReturn,
-                due,
-            });
-        }
-        DisputeCommand::ReturnReceived => {
-            permit(is_seller)?;
-            let x = need_open()?;
-            if !matches!(x.stage, Stage::Return { shipped: true, .. }) {
-                return Err(Rejection::DisputeStage(WrongStage::NoReturnShipped));
-            }
-            settle(o, a, d, Outcome::ReturnAndRefund, now, policy, None);
         }
     }
-    Ok(())
+    d.events.push(Event::DisputeOpened {
+        reason,
+        claim,
+        requested_minor,
+        evidence,
+        seller_due_ms: due.unix_ms(),
+    });
+    d.timers.push(Timer {
+        kind: TimerKind::SellerResponseDue,
+        due,
+    });
+    d.timers.push(Timer {
+        kind: TimerKind::AutoEscalate,
+        due: now.plus_days(policy.auto_escalate_days),
+    });
+    Ok(d)
+}
+
+/// An EU consumer withdraws from the purchase within 14 days of delivery: a return and a full refund.
+fn eu_withdrawal(c: &Ctx<'_>) -> Result<Decision, Rejection> {
+    let (o, now, policy) = (c.order, c.now, c.policy);
+    let mut d = Decision::default();
+    c.permit(c.is_buyer)?;
+    if o.dispute.is_some() {
+        return Err(one_dispute(o));
+    }
+    let delivered = o
+        .delivered_at
+        .ok_or(Rejection::EuWithdrawal(Withdrawal::NotDelivered))?;
+    if !o.eu_consumer {
+        return Err(Rejection::EuWithdrawal(Withdrawal::NotEuConsumer));
+    }
+    if now > delivered.plus_days(policy.eu_withdrawal_days) {
+        return Err(Rejection::EuWithdrawal(Withdrawal::PeriodEnded {
+            days: policy.eu_withdrawal_days,
+        }));
+    }
+    if !matches!(o.status, Status::Delivered | Status::Completed) {
+        return Err(c.invalid(""));
+    }
+    let refund = refundable_minor(o);
+    d.events.push(Event::DisputeOpened {
+        reason: Reason::Other,
+        claim: Claim::EuWithdrawal,
+        requested_minor: refund,
+        evidence: vec![],
+        seller_due_ms: now.unix_ms(),
+    });
+    start_return(c, &mut d, refund, false);
+    Ok(d)
+}
+
+/// The seller answers the buyer's request.
+fn respond(c: &Ctx<'_>, response: &Response, evidence: &[Evidence]) -> Result<Decision, Rejection> {
+    let (o, now, policy) = (c.order, c.now, c.policy);
+    let mut d = Decision::default();
+    c.permit(c.is_seller)?;
+    let x = need_open(o)?;
+    let Stage::AwaitingSeller { due } = x.stage else {
+        return Err(Rejection::DisputeStage(WrongStage::NotAwaitingSeller));
+    };
+    if now > due {
+        return Err(Rejection::SellerResponseDeadline {
+            days: policy.seller_response_days,
+        });
+    }
+    check_evidence(Some(x), evidence)?;
+    if let Response::Partial { amount_minor } = response {
+        check_amount(o, money(*amount_minor, o), "the offered refund")?;
+    }
+    if *response == Response::Reject && evidence.is_empty() {
+        return Err(Rejection::RejectNeedsEvidence);
+    }
+    d.events.push(Event::SellerResponded {
+        response: response.clone(),
+        evidence: evidence.to_vec(),
+    });
+    if *response == Response::Accept {
+        settle(c, &mut d, granted(o, x), None);
+    }
+    Ok(d)
+}
+
+/// The buyer accepts the seller's offer.
+fn accept_offer(c: &Ctx<'_>) -> Result<Decision, Rejection> {
+    let o = c.order;
+    let mut d = Decision::default();
+    c.permit(c.is_buyer)?;
+    let x = need_open(o)?;
+    let Stage::AwaitingBuyer { offer } = &x.stage else {
+        return Err(Rejection::DisputeStage(WrongStage::NoOfferToAccept));
+    };
+    d.events.push(Event::OfferAccepted);
+    match offer {
+        Response::Partial { amount_minor } => settle(
+            c,
+            &mut d,
+            Outcome::RefundPartial {
+                amount_minor: *amount_minor,
+            },
+            None,
+        ),
+        Response::Return => start_return(c, &mut d, refundable_minor(o), o.choice),
+        Response::Reject => settle(c, &mut d, Outcome::Rejected, None),
+        Response::Accept => unreachable!("an accepted request closes the dispute"),
+    }
+    Ok(d)
+}
+
+/// The buyer answers an offer with a new request: another round.
+fn counter(c: &Ctx<'_>, requested: Money) -> Result<Decision, Rejection> {
+    let (o, now, policy) = (c.order, c.now, c.policy);
+    let mut d = Decision::default();
+    c.permit(c.is_buyer)?;
+    let x = need_open(o)?;
+    if !matches!(x.stage, Stage::AwaitingBuyer { .. }) {
+        return Err(Rejection::DisputeStage(WrongStage::NoOfferToAnswer));
+    }
+    if x.rounds >= policy.dispute_rounds_max {
+        return Err(Rejection::DisputeRounds {
+            max: policy.dispute_rounds_max,
+        });
+    }
+    let requested_minor = check_amount(o, requested, "the requested refund")?;
+    let due = now.plus_days(policy.seller_response_days);
+    d.events.push(Event::BuyerCountered {
+        requested_minor,
+        seller_due_ms: due.unix_ms(),
+    });
+    d.timers.push(Timer {
+        kind: TimerKind::SellerResponseDue,
+        due,
+    });
+    Ok(d)
+}
+
+/// Either party, or an agent, adds evidence.
+fn add_evidence(c: &Ctx<'_>, evidence: &[Evidence]) -> Result<Decision, Rejection> {
+    let o = c.order;
+    let mut d = Decision::default();
+    c.permit(c.is_buyer || c.is_seller || matches!(c.actor, Actor::Agent(_)))?;
+    let x = need_open(o)?;
+    if evidence.is_empty() {
+        return Err(Rejection::InvalidInput("no evidence given".into()));
+    }
+    check_evidence(Some(x), evidence)?;
+    d.events.push(Event::EvidenceAdded {
+        evidence: evidence.to_vec(),
+    });
+    Ok(d)
+}
+
+/// The buyer takes the dispute to the platform, after the waiting time.
+fn escalate(c: &Ctx<'_>) -> Result<Decision, Rejection> {
+    let (o, now, policy) = (c.order, c.now, c.policy);
+    let mut d = Decision::default();
+    c.permit(c.is_buyer)?;
+    let x = need_open(o)?;
+    if x.escalated || matches!(x.stage, Stage::Return { .. }) {
+        return Err(Rejection::DisputeStage(WrongStage::WithPlatformOrReturn));
+    }
+    let from = x.opened_at.plus_days(policy.escalation_after_days);
+    if now < from {
+        return Err(Rejection::EscalationWait {
+            days: policy.escalation_after_days,
+            from,
+        });
+    }
+    d.events.push(Event::DisputeEscalated { automatic: false });
+    Ok(d)
+}
+
+/// An agent decides an escalated dispute.
+fn decide_outcome(c: &Ctx<'_>, outcome: Outcome) -> Result<Decision, Rejection> {
+    let o = c.order;
+    let mut d = Decision::default();
+    c.permit(matches!(c.actor, Actor::Agent(_)))?;
+    let x = need_open(o)?;
+    if !x.escalated {
+        return Err(Rejection::DisputeStage(WrongStage::NotEscalated));
+    }
+    match outcome {
+        Outcome::Withdrawn => return Err(Rejection::AgentWithdrawal),
+        Outcome::RefundPartial { amount_minor } => {
+            check_amount(o, money(amount_minor, o), "the decided refund")?;
+        }
+        _ => {}
+    }
+    d.events.push(Event::DisputeDecided { outcome });
+    if outcome == Outcome::ReturnAndRefund {
+        start_return(c, &mut d, refundable_minor(o), o.choice);
+    } else {
+        settle(c, &mut d, outcome, None);
+    }
+    Ok(d)
+}
+
+/// The buyer withdraws the dispute, knowingly ending protection.
+fn withdraw(c: &Ctx<'_>, confirm_protection_ends: bool) -> Result<Decision, Rejection> {
+    let o = c.order;
+    let mut d = Decision::default();
+    c.permit(c.is_buyer)?;
+    need_open(o)?;
+    if !confirm_protection_ends {
+        return Err(Rejection::ConfirmWithdrawal);
+    }
+    settle(c, &mut d,
+        Outcome::Withdrawn,
+        Some(
+            "the buyer withdrew the dispute and confirmed that buyer protection for this order ends"
+                .into(),
+        ),
+    );
+    Ok(d)
+}
+
+/// The buyer shipped the return.
+fn return_shipped(
+    c: &Ctx<'_>,
+    tracking: &str,
+    shipping_cost: Option<Money>,
+) -> Result<Decision, Rejection> {
+    let (o, a, now, policy) = (c.order, &c.accounts, c.now, c.policy);
+    let mut d = Decision::default();
+    c.permit(c.is_buyer)?;
+    let x = need_open(o)?;
+    let Stage::Return {
+        ship_by, shipped, ..
+    } = x.stage
+    else {
+        return Err(Rejection::DisputeStage(WrongStage::NoReturnAgreed));
+    };
+    if shipped {
+        return Err(Rejection::DisputeStage(WrongStage::ReturnShippedAlready));
+    }
+    if now > ship_by {
+        return Err(Rejection::ReturnShipDeadline { ship_by });
+    }
+    Evidence::Tracking {
+        number: tracking.to_string(),
+    }
+    .check()?;
+    let cost = match shipping_cost {
+        Some(c) if c.currency() != o.currency => {
+            return Err(Rejection::WrongCurrency {
+                got: c.currency().to_string(),
+                expected: o.currency.to_string(),
+            })
+        }
+        Some(c) if c.amount_minor() > o.total().amount_minor() => {
+            return Err(Rejection::InvalidInput(format!(
+                "return shipping of {c} is more than the order"
+            )))
+        }
+        Some(c) => c.amount_minor(),
+        None => 0,
+    };
+    let platform_pays = o.choice && x.claim == Claim::Dispute && cost > 0;
+    d.events.push(Event::ReturnShipped {
+        tracking: tracking.to_string(),
+        platform_paid_minor: if platform_pays { cost } else { 0 },
+    });
+    d.timers.push(Timer {
+        kind: TimerKind::ReturnOverdue,
+        due: now.plus_days(policy.return_transit_days_max),
+    });
+    if platform_pays {
+        d.transfers.push(a.t(
+            "return-shipping",
+            Op::Posted {
+                debit: a.return_shipping.clone(),
+                credit: a.buyer.clone(),
+                amount: money(cost, o),
+            },
+            Code::ReturnShipping,
+        ));
+    }
+    Ok(d)
+}
+
+/// The carrier delivered the return to the seller.
+fn return_delivered(c: &Ctx<'_>) -> Result<Decision, Rejection> {
+    let (o, now, policy) = (c.order, c.now, c.policy);
+    let mut d = Decision::default();
+    c.permit(matches!(c.actor, Actor::Carrier | Actor::Platform))?;
+    let x = need_open(o)?;
+    if !matches!(
+        x.stage,
+        Stage::Return {
+            shipped: true,
+            refund_due: None,
+            ..
+        }
+    ) {
+        return Err(Rejection::DisputeStage(WrongStage::NoReturnOnItsWay));
+    }
+    let due = now.plus_days(policy.refund_after_return_days);
+    d.events.push(Event::ReturnDelivered {
+        refund_due_ms: due.unix_ms(),
+    });
+    d.timers.push(Timer {
+        kind: TimerKind::RefundAfterReturn,
+        due,
+    });
+    Ok(d)
+}
+
+/// The seller confirms the return arrived.
+fn return_received(c: &Ctx<'_>) -> Result<Decision, Rejection> {
+    let o = c.order;
+    let mut d = Decision::default();
+    c.permit(c.is_seller)?;
+    let x = need_open(o)?;
+    if !matches!(x.stage, Stage::Return { shipped: true, .. }) {
+        return Err(Rejection::DisputeStage(WrongStage::NoReturnShipped));
+    }
+    settle(c, &mut d, Outcome::ReturnAndRefund, None);
+    Ok(d)
 }
 
 /// The buyer's request as it stands, granted.
@@ -443,14 +504,8 @@ fn check_window(
     Ok(Claim::Dispute)
 }
 
-fn start_return(
-    d: &mut Decision,
-    now: Timestamp,
-    policy: &Policy,
-    refund_minor: i64,
-    platform_pays_shipping: bool,
-) {
-    let ship_by = now.plus_days(policy.return_ship_days);
+fn start_return(c: &Ctx<'_>, d: &mut Decision, refund_minor: i64, platform_pays_shipping: bool) {
+    let ship_by = c.now.plus_days(c.policy.return_ship_days);
     d.events.push(Event::ReturnStarted {
         ship_by_ms: ship_by.unix_ms(),
         refund_minor,
@@ -465,15 +520,8 @@ fn start_return(
 /// Closes the dispute with `outcome` and moves the money: from escrow while it is
 /// held; from the seller (payable, then available, then the guarantee fund with the
 /// debt recorded) once released. The seller keeps what is not refunded.
-pub(crate) fn settle(
-    o: &Order,
-    a: &Accounts<'_>,
-    d: &mut Decision,
-    outcome: Outcome,
-    now: Timestamp,
-    policy: &Policy,
-    warning: Option<String>,
-) {
+fn settle(c: &Ctx<'_>, d: &mut Decision, outcome: Outcome, warning: Option<String>) {
+    let (o, a, now, policy) = (c.order, &c.accounts, c.now, c.policy);
     let left = refundable_minor(o);
     let x = o.dispute.as_ref();
     let refund = match outcome {
@@ -562,14 +610,8 @@ pub(crate) fn settle(
 }
 
 /// A dispute deadline fired: act only if it is still due.
-pub(crate) fn fire(
-    o: &Order,
-    a: &Accounts<'_>,
-    d: &mut Decision,
-    kind: TimerKind,
-    now: Timestamp,
-    policy: &Policy,
-) {
+pub(crate) fn fire(c: &Ctx<'_>, d: &mut Decision, kind: TimerKind) {
+    let (o, now, policy) = (c.order, c.now, c.policy);
     let Some(x) = o.dispute.as_ref().filter(|x| x.is_open()) else {
         return;
     };
@@ -577,7 +619,7 @@ pub(crate) fn fire(
         (TimerKind::SellerResponseDue, Stage::AwaitingSeller { due }) if *due <= now => {
             // No answer in time: the buyer's request is granted.
             d.events.push(Event::SellerResponseMissed);
-            settle(o, a, d, granted(o, x), now, policy, None);
+            settle(c, d, granted(o, x), None);
         }
         (TimerKind::AutoEscalate, stage)
             if !x.escalated
@@ -595,7 +637,7 @@ pub(crate) fn fire(
             },
         ) if *ship_by <= now => {
             // Not shipped back in time: the dispute closes for the seller.
-            settle(o, a, d, Outcome::Rejected, now, policy, None);
+            settle(c, d, Outcome::Rejected, None);
         }
         (
             TimerKind::ReturnOverdue,
@@ -615,7 +657,7 @@ pub(crate) fn fire(
                 ..
             },
         ) if *due <= now => {
-            settle(o, a, d, Outcome::ReturnAndRefund, now, policy, None);
+            settle(c, d, Outcome::ReturnAndRefund, None);
         }
         _ => {}
     }

@@ -7,6 +7,7 @@ mod command;
 mod context;
 mod decide;
 mod dispute;
+mod lifecycle;
 mod messages;
 mod order;
 mod policy;

@@ -5,7 +5,7 @@
 //! message whose verdict is `block` so that it never reaches the buyer.
 
 use crate::command::{Label, Party, Scan};
-use crate::context::{permit, Decision};
+use crate::context::{Ctx, Decision};
 use crate::order::{Actor, Event, Order};
 use crate::policy::Policy;
 use crate::rejection::Rejection;
@@ -30,22 +30,20 @@ fn valid_message_id(id: &str) -> bool {
 /// Decides a posted message: who may post it, under which sender, and what its scan
 /// leads to.
 pub(crate) fn post(
-    o: &Order,
-    actor: &Actor,
+    c: &Ctx<'_>,
     id: &str,
     from: Option<Party>,
     text: &str,
     scan: Option<&Scan>,
-    policy: &Policy,
 ) -> Result<Decision, Rejection> {
-    const COMMAND: &str = "post_message";
-    let from = match (actor, from) {
+    let (o, policy) = (c.order, c.policy);
+    let from = match (c.actor, from) {
         (Actor::Buyer(b), None | Some(Party::Buyer)) => {
-            permit(*b == o.buyer, actor, COMMAND)?;
+            c.permit(*b == o.buyer)?;
             Party::Buyer
         }
         (Actor::Seller(s), None | Some(Party::Seller)) => {
-            permit(*s == o.seller, actor, COMMAND)?;
+            c.permit(*s == o.seller)?;
             Party::Seller
         }
         (Actor::Platform, Some(from)) => from,
@@ -60,7 +58,7 @@ pub(crate) fn post(
                 "from must be the poster's own side (or left out)".into(),
             ))
         }
-        _ => return Err(permit(false, actor, COMMAND).unwrap_err()),
+        _ => return Err(c.permit(false).unwrap_err()),
     };
     if !valid_message_id(id) {
         return Err(Rejection::InvalidInput(format!(
@@ -140,17 +138,13 @@ fn warning(kinds: &[String], held: bool) -> String {
 
 /// An agent or the platform closes a case with a finding.
 pub(crate) fn close_case(
-    o: &Order,
-    actor: &Actor,
+    c: &Ctx<'_>,
     case_id: &str,
     label: Label,
     note: &str,
 ) -> Result<Decision, Rejection> {
-    permit(
-        matches!(actor, Actor::Agent(_) | Actor::Platform),
-        actor,
-        "close_case",
-    )?;
+    let o = c.order;
+    c.permit(matches!(c.actor, Actor::Agent(_) | Actor::Platform))?;
     if !o.open_cases.iter().any(|c| c == case_id) {
         return Err(Rejection::NoOpenCase {
             order: o.id.clone(),
