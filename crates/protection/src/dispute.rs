@@ -130,7 +130,8 @@ fn open(
     Ok(d)
 }
 
-/// An EU consumer withdraws from the purchase within 14 days of delivery: a return and a full refund.
+/// An EU consumer withdraws from the purchase within the withdrawal period after
+/// delivery: a return and a full refund.
 fn eu_withdrawal(c: &Ctx<'_>) -> Result<Decision, Rejection> {
     let (o, now, policy) = (c.order, c.now, c.policy);
     let mut d = Decision::default();
