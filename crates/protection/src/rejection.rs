@@ -284,20 +284,27 @@ impl fmt::Display for WrongStage {
 mod tests {
     use super::*;
 
-    /// Every refusal's text and rule name, as clients saw them before the refusals
-    /// were typed (when the server read the name back out of the text).
+    /// Each refusal's text and rule name must be what clients saw before the refusals
+    /// were typed, when the server read the name back out of the text.
+    fn check(cases: &[(Rejection, &str)]) {
+        for (rejection, text) in cases {
+            assert_eq!(rejection.to_string(), *text);
+            let from_text = text
+                .strip_prefix("rule ")
+                .and_then(|rest| rest.split_once(':'))
+                .map(|(name, _)| name);
+            assert_eq!(rejection.rule(), from_text, "{text}");
+        }
+    }
+
+    fn order() -> OrderId {
+        OrderId::parse("o-1").unwrap()
+    }
+
     #[test]
-    fn texts_and_rule_names_are_stable() {
-        let order = OrderId::parse("o-1").unwrap();
-        let at = Timestamp::from_unix_ms(0);
-        let closed = format!(
-            "rule dispute_window: the 30-day dispute window after completion closed on {at}"
-        );
-        let promised = format!("rule dispute_window: not_received can be opened once the promised delivery date ({at}) has passed");
-        let escalate =
-            format!("rule escalation_wait: the buyer may escalate 7 days after opening, from {at}");
-        let ship_by = format!("rule return_ship_deadline: the return had to ship by {at}");
-        let cases: Vec<(Rejection, &str)> = vec![
+    fn order_refusals() {
+        let order = order();
+        check(&[
             (Rejection::UnknownOrder(order.clone()), "order o-1 does not exist"),
             (Rejection::OrderExists(order.clone()), "order o-1 already exists"),
             (
@@ -335,6 +342,17 @@ mod tests {
                 Rejection::NoOpenCase { order: order.clone(), case_id: "o-1:m1".into() },
                 "rule case_open: order o-1 has no open case o-1:m1",
             ),
+        ]);
+    }
+
+    #[test]
+    fn dispute_refusals() {
+        let order = order();
+        let at = Timestamp::from_unix_ms(0);
+        let escalate =
+            format!("rule escalation_wait: the buyer may escalate 7 days after opening, from {at}");
+        let ship_by = format!("rule return_ship_deadline: the return had to ship by {at}");
+        check(&[
             (
                 Rejection::RefundExceeds { what: "the offered refund", amount: "9.00 EUR".into(), left: "5.00 EUR".into() },
                 "rule refund_exceeds: the offered refund of 9.00 EUR must be above zero and at most the 5.00 EUR left to refund",
@@ -344,6 +362,41 @@ mod tests {
                 Rejection::OneDispute(order.clone()),
                 "rule one_dispute: order o-1 already had a dispute; a closed dispute cannot be reopened",
             ),
+            (
+                Rejection::SellerResponseDeadline { days: 3 },
+                "rule seller_response_deadline: the 3-day response time has passed",
+            ),
+            (
+                Rejection::RejectNeedsEvidence,
+                "rule reject_needs_evidence: a seller rejecting a dispute must give evidence",
+            ),
+            (Rejection::DisputeRounds { max: 3 }, "rule dispute_rounds: after 3 rounds, escalate to the platform"),
+            (
+                Rejection::EscalationWait { days: 7, from: at },
+                &escalate,
+            ),
+            (Rejection::AgentWithdrawal, "rule decision: only the buyer withdraws a dispute"),
+            (
+                Rejection::ConfirmWithdrawal,
+                "rule confirm_withdrawal: a closed dispute cannot be reopened and buyer protection for this order ends: confirm explicitly",
+            ),
+            (
+                Rejection::ReturnShipDeadline { ship_by: at },
+                &ship_by,
+            ),
+        ]);
+    }
+
+    #[test]
+    fn dispute_window_withdrawal_and_stage_refusals() {
+        let at = Timestamp::from_unix_ms(0);
+        let closed = format!(
+            "rule dispute_window: the 30-day dispute window after completion closed on {at}"
+        );
+        let promised = format!(
+            "rule dispute_window: not_received can be opened once the promised delivery date ({at}) has passed"
+        );
+        check(&[
             (
                 Rejection::DisputeWindow(Window::Status("placed")),
                 "rule dispute_window: an order that is placed cannot be disputed",
@@ -391,37 +444,6 @@ mod tests {
             (Rejection::DisputeStage(WrongStage::ReturnShippedAlready), "rule dispute_stage: the return was shipped already"),
             (Rejection::DisputeStage(WrongStage::NoReturnOnItsWay), "rule dispute_stage: no return is on its way"),
             (Rejection::DisputeStage(WrongStage::NoReturnShipped), "rule dispute_stage: no return has been shipped"),
-            (
-                Rejection::SellerResponseDeadline { days: 3 },
-                "rule seller_response_deadline: the 3-day response time has passed",
-            ),
-            (
-                Rejection::RejectNeedsEvidence,
-                "rule reject_needs_evidence: a seller rejecting a dispute must give evidence",
-            ),
-            (Rejection::DisputeRounds { max: 3 }, "rule dispute_rounds: after 3 rounds, escalate to the platform"),
-            (
-                Rejection::EscalationWait { days: 7, from: at },
-                &escalate,
-            ),
-            (Rejection::AgentWithdrawal, "rule decision: only the buyer withdraws a dispute"),
-            (
-                Rejection::ConfirmWithdrawal,
-                "rule confirm_withdrawal: a closed dispute cannot be reopened and buyer protection for this order ends: confirm explicitly",
-            ),
-            (
-                Rejection::ReturnShipDeadline { ship_by: at },
-                &ship_by,
-            ),
-        ];
-        for (rejection, text) in cases {
-            assert_eq!(rejection.to_string(), text);
-            // The name clients got before: read from the text's `rule NAME:` prefix.
-            let from_text = text
-                .strip_prefix("rule ")
-                .and_then(|rest| rest.split_once(':'))
-                .map(|(name, _)| name);
-            assert_eq!(rejection.rule(), from_text, "{text}");
-        }
+        ]);
     }
 }
