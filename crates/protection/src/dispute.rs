@@ -4,271 +4,22 @@
 
 use domain::{Money, Timestamp};
 use ledger::{Clawback, Code, Op};
-use serde::{Deserialize, Serialize};
 
-use crate::decide::{Accounts, Decision, Rejection, Timer, TimerKind};
-use crate::order::{Actor, Event, Order, Status};
+use crate::command::{
+    Claim, DisputeCommand, Evidence, Outcome, Reason, Response, Timer, TimerKind,
+    EVIDENCE_PER_DISPUTE_MAX,
+};
+use crate::context::{Ctx, Decision};
+use crate::order::{Actor, Dispute, Event, Order, Stage, Status};
 use crate::policy::Policy;
-
-/// Longest text of one piece of evidence, in bytes.
-pub const EVIDENCE_TEXT_BYTES_MAX: usize = 4000;
-/// Most pieces of evidence one dispute keeps.
-pub const EVIDENCE_PER_DISPUTE_MAX: usize = 50;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    NotReceived,
-    NotAsDescribed,
-    Counterfeit,
-    Damaged,
-    WrongItem,
-    MissingParts,
-    Other,
-}
-
-impl Reason {
-    pub const ALL: [Reason; 7] = [
-        Reason::NotReceived,
-        Reason::NotAsDescribed,
-        Reason::Counterfeit,
-        Reason::Damaged,
-        Reason::WrongItem,
-        Reason::MissingParts,
-        Reason::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::NotReceived => "not_received",
-            Reason::NotAsDescribed => "not_as_described",
-            Reason::Counterfeit => "counterfeit",
-            Reason::Damaged => "damaged",
-            Reason::WrongItem => "wrong_item",
-            Reason::MissingParts => "missing_parts",
-            Reason::Other => "other",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Reason> {
-        Reason::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
-
-/// Evidence attached to a dispute. Photos are referenced by content hash, never stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Evidence {
-    Text { text: String },
-    Photo { sha256: String, media_type: String },
-    Tracking { number: String },
-    Message { id: String },
-}
-
-impl Evidence {
-    fn check(&self) -> Result<(), Rejection> {
-        let bad = |m: String| Err(Rejection::InvalidInput(m));
-        match self {
-            Evidence::Text { text } if text.trim().is_empty() => {
-                bad("evidence text is empty".into())
-            }
-            Evidence::Text { text } if text.len() > EVIDENCE_TEXT_BYTES_MAX => bad(format!(
-                "evidence text is longer than {EVIDENCE_TEXT_BYTES_MAX} bytes"
-            )),
-            Evidence::Photo { sha256, .. }
-                if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) =>
-            {
-                bad(format!(
-                    "photo sha256 {sha256:?} must be 64 hexadecimal digits"
-                ))
-            }
-            Evidence::Photo { media_type, .. }
-                if !matches!(
-                    media_type.as_str(),
-                    "image/jpeg" | "image/png" | "image/webp" | "image/heic" | "video/mp4"
-                ) =>
-            {
-                bad(format!(
-                    "media type {media_type:?} must be image/jpeg, image/png, image/webp, image/heic or video/mp4"
-                ))
-            }
-            Evidence::Tracking { number }
-                if number.is_empty()
-                    || number.len() > 40
-                    || !number.bytes().all(|b| b.is_ascii_alphanumeric()) =>
-            {
-                bad(format!("tracking number {number:?} is not valid"))
-            }
-            Evidence::Message { id } if id.is_empty() || id.len() > 64 => {
-                bad(format!("message id {id:?} is not valid"))
-            }
-            _ => Ok(()),
-        }
-    }
-}
-
-/// A seller's answer to the buyer's request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Response {
-    /// Grant the buyer's request as it stands.
-    Accept,
-    /// Offer a partial refund of this many minor units.
-    Partial { amount_minor: i64 },
-    /// Offer a return and a full refund.
-    Return,
-    /// Refuse, with evidence.
-    Reject,
-}
-
-/// How a dispute ended. Names are fixed by design.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Outcome {
-    RefundFull,
-    RefundPartial {
-        amount_minor: i64,
-    },
-    ReturnAndRefund,
-    /// The seller keeps the money.
-    Rejected,
-    /// The buyer closed the dispute.
-    Withdrawn,
-}
-
-impl Outcome {
-    pub fn name(self) -> &'static str {
-        match self {
-            Outcome::RefundFull => "refund_full",
-            Outcome::RefundPartial { .. } => "refund_partial",
-            Outcome::ReturnAndRefund => "return_and_refund",
-            Outcome::Rejected => "rejected",
-            Outcome::Withdrawn => "withdrawn",
-        }
-    }
-}
-
-/// The kind of claim: the standard dispute, or the EU consumer rights.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Claim {
-    #[default]
-    Dispute,
-    /// EU right of withdrawal: 14 days after delivery, return and full refund, the
-    /// buyer pays the return shipping.
-    EuWithdrawal,
-    /// EU legal guarantee: a defect within 2 years of delivery on an eligible item.
-    EuLegalGuarantee,
-}
-
-/// Where a dispute stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stage {
-    AwaitingSeller {
-        due: Timestamp,
-    },
-    AwaitingBuyer {
-        offer: Response,
-    },
-    Escalated,
-    Return {
-        ship_by: Timestamp,
-        shipped: bool,
-        refund_due: Option<Timestamp>,
-    },
-    Closed(Outcome),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Dispute {
-    pub reason: Reason,
-    pub claim: Claim,
-    pub requested_minor: i64,
-    pub opened_at: Timestamp,
-    pub stage: Stage,
-    pub rounds: i64,
-    pub evidence: Vec<Evidence>,
-    pub escalated: bool,
-}
-
-impl Dispute {
-    pub fn is_open(&self) -> bool {
-        !matches!(self.stage, Stage::Closed(_))
-    }
-}
-
-/// Commands on an order's dispute.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DisputeCommand {
-    Open {
-        reason: Reason,
-        /// None asks for a full refund.
-        requested: Option<Money>,
-        evidence: Vec<Evidence>,
-    },
-    /// EU consumers: the 14-day right of withdrawal after delivery.
-    EuWithdrawal,
-    Respond {
-        response: Response,
-        evidence: Vec<Evidence>,
-    },
-    AcceptOffer,
-    Counter {
-        requested: Money,
-    },
-    AddEvidence {
-        evidence: Vec<Evidence>,
-    },
-    Escalate,
-    Decide {
-        outcome: Outcome,
-    },
-    Withdraw {
-        /// The buyer confirms that protection for this order then ends.
-        confirm_protection_ends: bool,
-    },
-    ReturnShipped {
-        tracking: String,
-        /// What the buyer paid to ship it back; the platform pays it for Choice orders.
-        shipping_cost: Option<Money>,
-    },
-    ReturnDelivered,
-    /// The seller confirms the return arrived.
-    ReturnReceived,
-}
-
-impl DisputeCommand {
-    pub fn name(&self) -> &'static str {
-        match self {
-            DisputeCommand::Open { .. } => "open_dispute",
-            DisputeCommand::EuWithdrawal => "eu_withdrawal",
-            DisputeCommand::Respond { .. } => "respond_to_dispute",
-            DisputeCommand::AcceptOffer => "accept_offer",
-            DisputeCommand::Counter { .. } => "counter_offer",
-            DisputeCommand::AddEvidence { .. } => "add_evidence",
-            DisputeCommand::Escalate => "escalate",
-            DisputeCommand::Decide { .. } => "decide_dispute",
-            DisputeCommand::Withdraw { .. } => "withdraw_dispute",
-            DisputeCommand::ReturnShipped { .. } => "return_shipped",
-            DisputeCommand::ReturnDelivered => "return_delivered",
-            DisputeCommand::ReturnReceived => "return_received",
-        }
-    }
-}
-
-fn refuse(rule: &'static str, why: impl Into<String>) -> Rejection {
-    Rejection::Rule {
-        rule,
-        why: why.into(),
-    }
-}
+use crate::rejection::{Rejection, Window, Withdrawal, WrongStage};
 
 /// What can still go back to the buyer from this order's own money.
 pub fn refundable_minor(o: &Order) -> i64 {
     o.captured_minor - o.refunded_minor - o.clawed_back_minor
 }
 
-fn check_amount(o: &Order, m: Money, what: &str) -> Result<i64, Rejection> {
+fn check_amount(o: &Order, m: Money, what: &'static str) -> Result<i64, Rejection> {
     if m.currency() != o.currency {
         return Err(Rejection::WrongCurrency {
             got: m.currency().to_string(),
@@ -277,13 +28,13 @@ fn check_amount(o: &Order, m: Money, what: &str) -> Result<i64, Rejection> {
     }
     let left = refundable_minor(o);
     if m.is_zero() || m.amount_minor() > left {
-        return Err(refuse(
-            "refund_exceeds",
-            format!(
-                "{what} of {m} must be above zero and at most the {} left to refund",
-                Money::from_minor(left, o.currency).expect("non-negative")
-            ),
-        ));
+        return Err(Rejection::RefundExceeds {
+            what,
+            amount: m.to_string(),
+            left: Money::from_minor(left, o.currency)
+                .expect("non-negative")
+                .to_string(),
+        });
     }
     Ok(m.amount_minor())
 }
@@ -298,374 +49,388 @@ fn check_evidence(d: Option<&Dispute>, evidence: &[Evidence]) -> Result<(), Reje
     evidence.iter().try_for_each(Evidence::check)
 }
 
-/// Decides a dispute command; `is_buyer` / `is_seller` include the platform.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn decide_dispute(
-    o: &Order,
-    a: &Accounts<'_>,
-    d: &mut Decision,
-    command: &DisputeCommand,
-    actor: &Actor,
-    is_buyer: bool,
-    is_seller: bool,
-    now: Timestamp,
-    policy: &Policy,
-) -> Result<(), Rejection> {
-    let permit = |ok: bool| crate::decide::permit(ok, actor, command.name());
-    let open = o.dispute.as_ref().filter(|x| x.is_open());
-    let need_open = || {
-        open.ok_or_else(|| {
-            refuse(
-                "no_open_dispute",
-                format!("order {} has no open dispute", o.id),
-            )
-        })
-    };
+/// Decides a dispute command.
+pub(crate) fn decide(c: &Ctx<'_>, command: &DisputeCommand) -> Result<Decision, Rejection> {
     match command {
         DisputeCommand::Open {
             reason,
             requested,
             evidence,
-        } => {
-            permit(is_buyer)?;
-            let claim = check_window(o, *reason, now, policy)?;
-            let requested_minor = match requested {
-                Some(m) => check_amount(o, *m, "the requested refund")?,
-                None => refundable_minor(o),
-            };
-            check_evidence(None, evidence)?;
-            let due = now.plus_days(policy.seller_response_days);
-            // A wrong item the carrier's scale already caught: the weights back the claim.
-            let mut evidence = evidence.clone();
-            if *reason == Reason::WrongItem && o.parcel_kinds.iter().any(|k| k == "ship_and_switch")
-            {
-                if let (Some(listed), Some(weighed)) = (o.weight_grams, o.carrier_weight_grams) {
-                    evidence.push(Evidence::Text {
-                        text: format!(
-                            "ship_and_switch: the carrier weighed the parcel at {weighed} g; the items ordered weigh about {listed} g"
-                        ),
-                    });
-                }
-            }
-            d.events.push(Event::DisputeOpened {
-                reason: *reason,
-                claim,
-                requested_minor,
-                evidence,
-                seller_due_ms: due.unix_ms(),
-            });
-            d.timers.push(Timer {
-                kind: TimerKind::SellerResponseDue,
-                due,
-            });
-            d.timers.push(Timer {
-                kind: TimerKind::AutoEscalate,
-                due: now.plus_days(policy.auto_escalate_days),
-            });
-        }
-        DisputeCommand::EuWithdrawal => {
-            permit(is_buyer)?;
-            if o.dispute.is_some() {
-                return Err(one_dispute(o));
-            }
-            let delivered = o.delivered_at.ok_or_else(|| {
-                refuse(
-                    "eu_withdrawal",
-                    "the right of withdrawal runs from delivery; there is no delivery event",
-                )
-            })?;
-            if !o.eu_consumer {
-                return Err(refuse(
-                    "eu_withdrawal",
-                    "the right of withdrawal applies to EU consumers",
-                ));
-            }
-            if now > delivered.plus_days(policy.eu_withdrawal_days) {
-                return Err(refuse(
-                    "eu_withdrawal",
-                    format!(
-                        "the {}-day withdrawal period after delivery has ended",
-                        policy.eu_withdrawal_days
-                    ),
-                ));
-            }
-            if !matches!(o.status, Status::Delivered | Status::Completed) {
-                return Err(Rejection::InvalidState {
-                    command: command.name(),
-                    status: o.status.as_str(),
-                    hint: "",
-                });
-            }
-            let refund = refundable_minor(o);
-            d.events.push(Event::DisputeOpened {
-                reason: Reason::Other,
-                claim: Claim::EuWithdrawal,
-                requested_minor: refund,
-                evidence: vec![],
-                seller_due_ms: now.unix_ms(),
-            });
-            start_return(d, now, policy, refund, false);
-        }
-        DisputeCommand::Respond { response, evidence } => {
-            permit(is_seller)?;
-            let x = need_open()?;
-            let Stage::AwaitingSeller { due } = x.stage else {
-                return Err(refuse(
-                    "dispute_stage",
-                    "the seller can respond only while the dispute awaits the seller",
-                ));
-            };
-            if now > due {
-                return Err(refuse(
-                    "seller_response_deadline",
-                    format!(
-                        "the {}-day response time has passed",
-                        policy.seller_response_days
-                    ),
-                ));
-            }
-            check_evidence(Some(x), evidence)?;
-            if let Response::Partial { amount_minor } = response {
-                check_amount(o, money(*amount_minor, o), "the offered refund")?;
-            }
-            if *response == Response::Reject && evidence.is_empty() {
-                return Err(refuse(
-                    "reject_needs_evidence",
-                    "a seller rejecting a dispute must give evidence",
-                ));
-            }
-            d.events.push(Event::SellerResponded {
-                response: response.clone(),
-                evidence: evidence.clone(),
-            });
-            if *response == Response::Accept {
-                settle(o, a, d, granted(o, x), now, policy, None);
-            }
-        }
-        DisputeCommand::AcceptOffer => {
-            permit(is_buyer)?;
-            let x = need_open()?;
-            let Stage::AwaitingBuyer { offer } = &x.stage else {
-                return Err(refuse("dispute_stage", "there is no offer to accept"));
-            };
-            d.events.push(Event::OfferAccepted);
-            match offer {
-                Response::Partial { amount_minor } => settle(
-                    o,
-                    a,
-                    d,
-                    Outcome::RefundPartial {
-                        amount_minor: *amount_minor,
-                    },
-                    now,
-                    policy,
-                    None,
-                ),
-                Response::Return => start_return(d, now, policy, refundable_minor(o), o.choice),
-                Response::Reject => settle(o, a, d, Outcome::Rejected, now, policy, None),
-                Response::Accept => unreachable!("an accepted request closes the dispute"),
-            }
-        }
-        DisputeCommand::Counter { requested } => {
-            permit(is_buyer)?;
-            let x = need_open()?;
-            if !matches!(x.stage, Stage::AwaitingBuyer { .. }) {
-                return Err(refuse("dispute_stage", "there is no offer to answer"));
-            }
-            if x.rounds >= policy.dispute_rounds_max {
-                return Err(refuse(
-                    "dispute_rounds",
-                    format!(
-                        "after {} rounds, escalate to the platform",
-                        policy.dispute_rounds_max
-                    ),
-                ));
-            }
-            let requested_minor = check_amount(o, *requested, "the requested refund")?;
-            let due = now.plus_days(policy.seller_response_days);
-            d.events.push(Event::BuyerCountered {
-                requested_minor,
-                seller_due_ms: due.unix_ms(),
-            });
-            d.timers.push(Timer {
-                kind: TimerKind::SellerResponseDue,
-                due,
-            });
-        }
-        DisputeCommand::AddEvidence { evidence } => {
-            permit(is_buyer || is_seller || matches!(actor, Actor::Agent(_)))?;
-            let x = need_open()?;
-            if evidence.is_empty() {
-                return Err(Rejection::InvalidInput("no evidence given".into()));
-            }
-            check_evidence(Some(x), evidence)?;
-            d.events.push(Event::EvidenceAdded {
-                evidence: evidence.clone(),
-            });
-        }
-        DisputeCommand::Escalate => {
-            permit(is_buyer)?;
-            let x = need_open()?;
-            if x.escalated || matches!(x.stage, Stage::Return { .. }) {
-                return Err(refuse(
-                    "dispute_stage",
-                    "the dispute is already with the platform or in a return",
-                ));
-            }
-            let from = x.opened_at.plus_days(policy.escalation_after_days);
-            if now < from {
-                return Err(refuse(
-                    "escalation_wait",
-                    format!(
-                        "the buyer may escalate {} days after opening, from {from}",
-                        policy.escalation_after_days
-                    ),
-                ));
-            }
-            d.events.push(Event::DisputeEscalated { automatic: false });
-        }
-        DisputeCommand::Decide { outcome } => {
-            permit(matches!(actor, Actor::Agent(_)))?;
-            let x = need_open()?;
-            if !x.escalated {
-                return Err(refuse(
-                    "dispute_stage",
-                    "an agent decides escalated disputes",
-                ));
-            }
-            match outcome {
-                Outcome::Withdrawn => {
-                    return Err(refuse("decision", "only the buyer withdraws a dispute"))
-                }
-                Outcome::RefundPartial { amount_minor } => {
-                    check_amount(o, money(*amount_minor, o), "the decided refund")?;
-                }
-                _ => {}
-            }
-            d.events.push(Event::DisputeDecided { outcome: *outcome });
-            if *outcome == Outcome::ReturnAndRefund {
-                start_return(d, now, policy, refundable_minor(o), o.choice);
-            } else {
-                settle(o, a, d, *outcome, now, policy, None);
-            }
-        }
+        } => open(c, *reason, *requested, evidence),
+        DisputeCommand::EuWithdrawal => eu_withdrawal(c),
+        DisputeCommand::Respond { response, evidence } => respond(c, response, evidence),
+        DisputeCommand::AcceptOffer => accept_offer(c),
+        DisputeCommand::Counter { requested } => counter(c, *requested),
+        DisputeCommand::AddEvidence { evidence } => add_evidence(c, evidence),
+        DisputeCommand::Escalate => escalate(c),
+        DisputeCommand::Decide { outcome } => decide_outcome(c, *outcome),
         DisputeCommand::Withdraw {
             confirm_protection_ends,
-        } => {
-            permit(is_buyer)?;
-            need_open()?;
-            if !confirm_protection_ends {
-                return Err(refuse(
-                    "confirm_withdrawal",
-                    "a closed dispute cannot be reopened and buyer protection for this order ends: confirm explicitly",
-                ));
-            }
-            settle(
-                o,
-                a,
-                d,
-                Outcome::Withdrawn,
-                now,
-                policy,
-                Some(
-                    "the buyer withdrew the dispute and confirmed that buyer protection for this order ends"
-                        .into(),
-                ),
-            );
-        }
+        } => withdraw(c, *confirm_protection_ends),
         DisputeCommand::ReturnShipped {
             tracking,
             shipping_cost,
-        } => {
-            permit(is_buyer)?;
-            let x = need_open()?;
-            let Stage::Return {
-                ship_by, shipped, ..
-            } = x.stage
-            else {
-                return Err(refuse("dispute_stage", "no return was agreed"));
-            };
-            if shipped {
-                return Err(refuse("dispute_stage", "the return was shipped already"));
-            }
-            if now > ship_by {
-                return Err(refuse(
-                    "return_ship_deadline",
-                    format!("the return had to ship by {ship_by}"),
-                ));
-            }
-            Evidence::Tracking {
-                number: tracking.clone(),
-            }
-            .check()?;
-            let cost = match shipping_cost {
-                Some(c) if c.currency() != o.currency => {
-                    return Err(Rejection::WrongCurrency {
-                        got: c.currency().to_string(),
-                        expected: o.currency.to_string(),
-                    })
-                }
-                Some(c) if c.amount_minor() > o.total().amount_minor() => {
-                    return Err(Rejection::InvalidInput(format!(
-                        "return shipping of {c} is more than the order"
-                    )))
-                }
-                Some(c) => c.amount_minor(),
-                None => 0,
-            };
-            let platform_pays = o.choice && x.claim == Claim::Dispute && cost > 0;
-            d.events.push(Event::ReturnShipped {
-                tracking: tracking.clone(),
-                platform_paid_minor: if platform_pays { cost } else { 0 },
+        } => return_shipped(c, tracking, *shipping_cost),
+        DisputeCommand::ReturnDelivered => return_delivered(c),
+        DisputeCommand::ReturnReceived => return_received(c),
+    }
+}
+
+/// The order's open dispute, or the refusal for a command that needs one.
+fn need_open(o: &Order) -> Result<&Dispute, Rejection> {
+    o.dispute
+        .as_ref()
+        .filter(|x| x.is_open())
+        .ok_or_else(|| Rejection::NoOpenDispute(o.id.clone()))
+}
+
+/// The buyer opens a dispute within its window.
+fn open(
+    c: &Ctx<'_>,
+    reason: Reason,
+    requested: Option<Money>,
+    evidence: &[Evidence],
+) -> Result<Decision, Rejection> {
+    let (o, now, policy) = (c.order, c.now, c.policy);
+    let mut d = Decision::default();
+    c.permit(c.is_buyer)?;
+    let claim = check_window(o, reason, now, policy)?;
+    let requested_minor = match requested {
+        Some(m) => check_amount(o, m, "the requested refund")?,
+        None => refundable_minor(o),
+    };
+    check_evidence(None, evidence)?;
+    let due = now.plus_days(policy.seller_response_days);
+    // A wrong item the carrier's scale already caught: the weights back the claim.
+    let mut evidence = evidence.to_vec();
+    if reason == Reason::WrongItem && o.parcel_kinds.iter().any(|k| k == "ship_and_switch") {
+        if let (Some(listed), Some(weighed)) = (o.weight_grams, o.carrier_weight_grams) {
+            evidence.push(Evidence::Text {
+                text: format!(
+                    "ship_and_switch: the carrier weighed the parcel at {weighed} g; the items ordered weigh about {listed} g"
+                ),
             });
-            d.timers.push(Timer {
-                kind: TimerKind::ReturnOverdue,
-                due: now.plus_days(policy.return_transit_days_max),
-            });
-            if platform_pays {
-                d.transfers.push(a.t(
-                    "return-shipping",
-                    Op::Posted {
-                        debit: a.return_shipping.clone(),
-                        credit: a.buyer.clone(),
-                        amount: money(cost, o),
-                    },
-                    Code::ReturnShipping,
-                ));
-            }
-        }
-        DisputeCommand::ReturnDelivered => {
-            permit(matches!(actor, Actor::Carrier | Actor::Platform))?;
-            let x = need_open()?;
-            if !matches!(
-                x.stage,
-                Stage::Return {
-                    shipped: true,
-                    refund_due: None,
-                    ..
-                }
-            ) {
-                return Err(refuse("dispute_stage", "no return is on its way"));
-            }
-            let due = now.plus_days(policy.refund_after_return_days);
-            d.events.push(Event::ReturnDelivered {
-                refund_due_ms: due.unix_ms(),
-            });
-            d.timers.push(Timer {
-                kind: TimerKind::RefundAfterReturn,
-                due,
-            });
-        }
-        DisputeCommand::ReturnReceived => {
-            permit(is_seller)?;
-            let x = need_open()?;
-            if !matches!(x.stage, Stage::Return { shipped: true, .. }) {
-                return Err(refuse("dispute_stage", "no return has been shipped"));
-            }
-            settle(o, a, d, Outcome::ReturnAndRefund, now, policy, None);
         }
     }
-    Ok(())
+    d.events.push(Event::DisputeOpened {
+        reason,
+        claim,
+        requested_minor,
+        evidence,
+        seller_due_ms: due.unix_ms(),
+    });
+    d.timers.push(Timer {
+        kind: TimerKind::SellerResponseDue,
+        due,
+    });
+    d.timers.push(Timer {
+        kind: TimerKind::AutoEscalate,
+        due: now.plus_days(policy.auto_escalate_days),
+    });
+    Ok(d)
+}
+
+/// An EU consumer withdraws from the purchase within the withdrawal period after
+/// delivery: a return and a full refund.
+fn eu_withdrawal(c: &Ctx<'_>) -> Result<Decision, Rejection> {
+    let (o, now, policy) = (c.order, c.now, c.policy);
+    let mut d = Decision::default();
+    c.permit(c.is_buyer)?;
+    if o.dispute.is_some() {
+        return Err(one_dispute(o));
+    }
+    let delivered = o
+        .delivered_at
+        .ok_or(Rejection::EuWithdrawal(Withdrawal::NotDelivered))?;
+    if !o.eu_consumer {
+        return Err(Rejection::EuWithdrawal(Withdrawal::NotEuConsumer));
+    }
+    if now > delivered.plus_days(policy.eu_withdrawal_days) {
+        return Err(Rejection::EuWithdrawal(Withdrawal::PeriodEnded {
+            days: policy.eu_withdrawal_days,
+        }));
+    }
+    if !matches!(o.status, Status::Delivered | Status::Completed) {
+        return Err(c.invalid(""));
+    }
+    let refund = refundable_minor(o);
+    d.events.push(Event::DisputeOpened {
+        reason: Reason::Other,
+        claim: Claim::EuWithdrawal,
+        requested_minor: refund,
+        evidence: vec![],
+        seller_due_ms: now.unix_ms(),
+    });
+    start_return(c, &mut d, refund, false);
+    Ok(d)
+}
+
+/// The seller answers the buyer's request.
+fn respond(c: &Ctx<'_>, response: &Response, evidence: &[Evidence]) -> Result<Decision, Rejection> {
+    let (o, now, policy) = (c.order, c.now, c.policy);
+    let mut d = Decision::default();
+    c.permit(c.is_seller)?;
+    let x = need_open(o)?;
+    let Stage::AwaitingSeller { due } = x.stage else {
+        return Err(Rejection::DisputeStage(WrongStage::NotAwaitingSeller));
+    };
+    if now > due {
+        return Err(Rejection::SellerResponseDeadline {
+            days: policy.seller_response_days,
+        });
+    }
+    check_evidence(Some(x), evidence)?;
+    if let Response::Partial { amount_minor } = response {
+        check_amount(o, money(*amount_minor, o), "the offered refund")?;
+    }
+    if *response == Response::Reject && evidence.is_empty() {
+        return Err(Rejection::RejectNeedsEvidence);
+    }
+    d.events.push(Event::SellerResponded {
+        response: response.clone(),
+        evidence: evidence.to_vec(),
+    });
+    if *response == Response::Accept {
+        settle(c, &mut d, granted(o, x), None);
+    }
+    Ok(d)
+}
+
+/// The buyer accepts the seller's offer.
+fn accept_offer(c: &Ctx<'_>) -> Result<Decision, Rejection> {
+    let o = c.order;
+    let mut d = Decision::default();
+    c.permit(c.is_buyer)?;
+    let x = need_open(o)?;
+    let Stage::AwaitingBuyer { offer } = &x.stage else {
+        return Err(Rejection::DisputeStage(WrongStage::NoOfferToAccept));
+    };
+    d.events.push(Event::OfferAccepted);
+    match offer {
+        Response::Partial { amount_minor } => settle(
+            c,
+            &mut d,
+            Outcome::RefundPartial {
+                amount_minor: *amount_minor,
+            },
+            None,
+        ),
+        Response::Return => start_return(c, &mut d, refundable_minor(o), o.choice),
+        Response::Reject => settle(c, &mut d, Outcome::Rejected, None),
+        Response::Accept => unreachable!("an accepted request closes the dispute"),
+    }
+    Ok(d)
+}
+
+/// The buyer answers an offer with a new request: another round.
+fn counter(c: &Ctx<'_>, requested: Money) -> Result<Decision, Rejection> {
+    let (o, now, policy) = (c.order, c.now, c.policy);
+    let mut d = Decision::default();
+    c.permit(c.is_buyer)?;
+    let x = need_open(o)?;
+    if !matches!(x.stage, Stage::AwaitingBuyer { .. }) {
+        return Err(Rejection::DisputeStage(WrongStage::NoOfferToAnswer));
+    }
+    if x.rounds >= policy.dispute_rounds_max {
+        return Err(Rejection::DisputeRounds {
+            max: policy.dispute_rounds_max,
+        });
+    }
+    let requested_minor = check_amount(o, requested, "the requested refund")?;
+    let due = now.plus_days(policy.seller_response_days);
+    d.events.push(Event::BuyerCountered {
+        requested_minor,
+        seller_due_ms: due.unix_ms(),
+    });
+    d.timers.push(Timer {
+        kind: TimerKind::SellerResponseDue,
+        due,
+    });
+    Ok(d)
+}
+
+/// Either party, or an agent, adds evidence.
+fn add_evidence(c: &Ctx<'_>, evidence: &[Evidence]) -> Result<Decision, Rejection> {
+    let o = c.order;
+    let mut d = Decision::default();
+    c.permit(c.is_buyer || c.is_seller || matches!(c.actor, Actor::Agent(_)))?;
+    let x = need_open(o)?;
+    if evidence.is_empty() {
+        return Err(Rejection::InvalidInput("no evidence given".into()));
+    }
+    check_evidence(Some(x), evidence)?;
+    d.events.push(Event::EvidenceAdded {
+        evidence: evidence.to_vec(),
+    });
+    Ok(d)
+}
+
+/// The buyer takes the dispute to the platform, after the waiting time.
+fn escalate(c: &Ctx<'_>) -> Result<Decision, Rejection> {
+    let (o, now, policy) = (c.order, c.now, c.policy);
+    let mut d = Decision::default();
+    c.permit(c.is_buyer)?;
+    let x = need_open(o)?;
+    if x.escalated || matches!(x.stage, Stage::Return { .. }) {
+        return Err(Rejection::DisputeStage(WrongStage::WithPlatformOrReturn));
+    }
+    let from = x.opened_at.plus_days(policy.escalation_after_days);
+    if now < from {
+        return Err(Rejection::EscalationWait {
+            days: policy.escalation_after_days,
+            from,
+        });
+    }
+    d.events.push(Event::DisputeEscalated { automatic: false });
+    Ok(d)
+}
+
+/// An agent decides an escalated dispute.
+fn decide_outcome(c: &Ctx<'_>, outcome: Outcome) -> Result<Decision, Rejection> {
+    let o = c.order;
+    let mut d = Decision::default();
+    c.permit(matches!(c.actor, Actor::Agent(_)))?;
+    let x = need_open(o)?;
+    if !x.escalated {
+        return Err(Rejection::DisputeStage(WrongStage::NotEscalated));
+    }
+    match outcome {
+        Outcome::Withdrawn => return Err(Rejection::AgentWithdrawal),
+        Outcome::RefundPartial { amount_minor } => {
+            check_amount(o, money(amount_minor, o), "the decided refund")?;
+        }
+        _ => {}
+    }
+    d.events.push(Event::DisputeDecided { outcome });
+    if outcome == Outcome::ReturnAndRefund {
+        start_return(c, &mut d, refundable_minor(o), o.choice);
+    } else {
+        settle(c, &mut d, outcome, None);
+    }
+    Ok(d)
+}
+
+/// The buyer withdraws the dispute, knowingly ending protection.
+fn withdraw(c: &Ctx<'_>, confirm_protection_ends: bool) -> Result<Decision, Rejection> {
+    let o = c.order;
+    let mut d = Decision::default();
+    c.permit(c.is_buyer)?;
+    need_open(o)?;
+    if !confirm_protection_ends {
+        return Err(Rejection::ConfirmWithdrawal);
+    }
+    settle(c, &mut d,
+        Outcome::Withdrawn,
+        Some(
+            "the buyer withdrew the dispute and confirmed that buyer protection for this order ends"
+                .into(),
+        ),
+    );
+    Ok(d)
+}
+
+/// The buyer shipped the return.
+fn return_shipped(
+    c: &Ctx<'_>,
+    tracking: &str,
+    shipping_cost: Option<Money>,
+) -> Result<Decision, Rejection> {
+    let (o, a, now, policy) = (c.order, &c.accounts, c.now, c.policy);
+    let mut d = Decision::default();
+    c.permit(c.is_buyer)?;
+    let x = need_open(o)?;
+    let Stage::Return {
+        ship_by, shipped, ..
+    } = x.stage
+    else {
+        return Err(Rejection::DisputeStage(WrongStage::NoReturnAgreed));
+    };
+    if shipped {
+        return Err(Rejection::DisputeStage(WrongStage::ReturnShippedAlready));
+    }
+    if now > ship_by {
+        return Err(Rejection::ReturnShipDeadline { ship_by });
+    }
+    Evidence::Tracking {
+        number: tracking.to_string(),
+    }
+    .check()?;
+    let cost = match shipping_cost {
+        Some(c) if c.currency() != o.currency => {
+            return Err(Rejection::WrongCurrency {
+                got: c.currency().to_string(),
+                expected: o.currency.to_string(),
+            })
+        }
+        Some(c) if c.amount_minor() > o.total().amount_minor() => {
+            return Err(Rejection::InvalidInput(format!(
+                "return shipping of {c} is more than the order"
+            )))
+        }
+        Some(c) => c.amount_minor(),
+        None => 0,
+    };
+    let platform_pays = o.choice && x.claim == Claim::Dispute && cost > 0;
+    d.events.push(Event::ReturnShipped {
+        tracking: tracking.to_string(),
+        platform_paid_minor: if platform_pays { cost } else { 0 },
+    });
+    d.timers.push(Timer {
+        kind: TimerKind::ReturnOverdue,
+        due: now.plus_days(policy.return_transit_days_max),
+    });
+    if platform_pays {
+        d.transfers.push(a.t(
+            "return-shipping",
+            Op::Posted {
+                debit: a.return_shipping.clone(),
+                credit: a.buyer.clone(),
+                amount: money(cost, o),
+            },
+            Code::ReturnShipping,
+        ));
+    }
+    Ok(d)
+}
+
+/// The carrier delivered the return to the seller.
+fn return_delivered(c: &Ctx<'_>) -> Result<Decision, Rejection> {
+    let (o, now, policy) = (c.order, c.now, c.policy);
+    let mut d = Decision::default();
+    c.permit(matches!(c.actor, Actor::Carrier | Actor::Platform))?;
+    let x = need_open(o)?;
+    if !matches!(
+        x.stage,
+        Stage::Return {
+            shipped: true,
+            refund_due: None,
+            ..
+        }
+    ) {
+        return Err(Rejection::DisputeStage(WrongStage::NoReturnOnItsWay));
+    }
+    let due = now.plus_days(policy.refund_after_return_days);
+    d.events.push(Event::ReturnDelivered {
+        refund_due_ms: due.unix_ms(),
+    });
+    d.timers.push(Timer {
+        kind: TimerKind::RefundAfterReturn,
+        due,
+    });
+    Ok(d)
+}
+
+/// The seller confirms the return arrived.
+fn return_received(c: &Ctx<'_>) -> Result<Decision, Rejection> {
+    let o = c.order;
+    let mut d = Decision::default();
+    c.permit(c.is_seller)?;
+    let x = need_open(o)?;
+    if !matches!(x.stage, Stage::Return { shipped: true, .. }) {
+        return Err(Rejection::DisputeStage(WrongStage::NoReturnShipped));
+    }
+    settle(c, &mut d, Outcome::ReturnAndRefund, None);
+    Ok(d)
 }
 
 /// The buyer's request as it stands, granted.
@@ -684,13 +449,7 @@ fn money(minor: i64, o: &Order) -> Money {
 }
 
 fn one_dispute(o: &Order) -> Rejection {
-    refuse(
-        "one_dispute",
-        format!(
-            "order {} already had a dispute; a closed dispute cannot be reopened",
-            o.id
-        ),
-    )
+    Rejection::OneDispute(o.id.clone())
 }
 
 /// Which claim a new dispute is, or the window rule that refuses it.
@@ -703,15 +462,12 @@ fn check_window(
     if o.dispute.is_some() {
         return Err(one_dispute(o));
     }
-    let window = |why: String| Err(refuse("dispute_window", why));
+    let window = |why: Window| Err(Rejection::DisputeWindow(why));
     if !matches!(
         o.status,
         Status::Paid | Status::Shipped | Status::Delivered | Status::Completed
     ) {
-        return window(format!(
-            "an order that is {} cannot be disputed",
-            o.status.as_str()
-        ));
+        return window(Window::Status(o.status.as_str()));
     }
     if let Some(done) = o.completed_at {
         let closes = done.plus_days(policy.post_completion_window_days);
@@ -727,39 +483,30 @@ fn check_window(
             {
                 return Ok(Claim::EuLegalGuarantee);
             }
-            return window(format!(
-                "the {}-day dispute window after completion closed on {closes}",
-                policy.post_completion_window_days
-            ));
+            return window(Window::AfterCompletion {
+                days: policy.post_completion_window_days,
+                closes,
+            });
         }
     }
     match reason {
         Reason::NotReceived => {
             let promised_passed = o.promised_at.is_some_and(|p| now > p);
             if o.status != Status::Paid && !promised_passed {
-                let p = o.promised_at.map(|p| p.to_string()).unwrap_or_default();
-                return window(format!(
-                    "not_received can be opened once the promised delivery date ({p}) has passed"
-                ));
+                return window(Window::BeforePromisedDate(o.promised_at));
             }
         }
         _ => {
             if o.delivered_at.is_none() && o.status != Status::Completed {
-                return window(format!("{} can be opened after delivery", reason.as_str()));
+                return window(Window::BeforeDelivery(reason.as_str()));
             }
         }
     }
     Ok(Claim::Dispute)
 }
 
-fn start_return(
-    d: &mut Decision,
-    now: Timestamp,
-    policy: &Policy,
-    refund_minor: i64,
-    platform_pays_shipping: bool,
-) {
-    let ship_by = now.plus_days(policy.return_ship_days);
+fn start_return(c: &Ctx<'_>, d: &mut Decision, refund_minor: i64, platform_pays_shipping: bool) {
+    let ship_by = c.now.plus_days(c.policy.return_ship_days);
     d.events.push(Event::ReturnStarted {
         ship_by_ms: ship_by.unix_ms(),
         refund_minor,
@@ -774,15 +521,8 @@ fn start_return(
 /// Closes the dispute with `outcome` and moves the money: from escrow while it is
 /// held; from the seller (payable, then available, then the guarantee fund with the
 /// debt recorded) once released. The seller keeps what is not refunded.
-pub(crate) fn settle(
-    o: &Order,
-    a: &Accounts<'_>,
-    d: &mut Decision,
-    outcome: Outcome,
-    now: Timestamp,
-    policy: &Policy,
-    warning: Option<String>,
-) {
+fn settle(c: &Ctx<'_>, d: &mut Decision, outcome: Outcome, warning: Option<String>) {
+    let (o, a, now, policy) = (c.order, &c.accounts, c.now, c.policy);
     let left = refundable_minor(o);
     let x = o.dispute.as_ref();
     let refund = match outcome {
@@ -871,14 +611,8 @@ pub(crate) fn settle(
 }
 
 /// A dispute deadline fired: act only if it is still due.
-pub(crate) fn fire(
-    o: &Order,
-    a: &Accounts<'_>,
-    d: &mut Decision,
-    kind: TimerKind,
-    now: Timestamp,
-    policy: &Policy,
-) {
+pub(crate) fn fire(c: &Ctx<'_>, d: &mut Decision, kind: TimerKind) {
+    let (o, now, policy) = (c.order, c.now, c.policy);
     let Some(x) = o.dispute.as_ref().filter(|x| x.is_open()) else {
         return;
     };
@@ -886,7 +620,7 @@ pub(crate) fn fire(
         (TimerKind::SellerResponseDue, Stage::AwaitingSeller { due }) if *due <= now => {
             // No answer in time: the buyer's request is granted.
             d.events.push(Event::SellerResponseMissed);
-            settle(o, a, d, granted(o, x), now, policy, None);
+            settle(c, d, granted(o, x), None);
         }
         (TimerKind::AutoEscalate, stage)
             if !x.escalated
@@ -904,7 +638,7 @@ pub(crate) fn fire(
             },
         ) if *ship_by <= now => {
             // Not shipped back in time: the dispute closes for the seller.
-            settle(o, a, d, Outcome::Rejected, now, policy, None);
+            settle(c, d, Outcome::Rejected, None);
         }
         (
             TimerKind::ReturnOverdue,
@@ -924,7 +658,7 @@ pub(crate) fn fire(
                 ..
             },
         ) if *due <= now => {
-            settle(o, a, d, Outcome::ReturnAndRefund, now, policy, None);
+            settle(c, d, Outcome::ReturnAndRefund, None);
         }
         _ => {}
     }

@@ -4,94 +4,16 @@
 //! case kind opens a case for agents and warns the buyer, and policy may hold a
 //! message whose verdict is `block` so that it never reaches the buyer.
 
-use serde::{Deserialize, Serialize};
-
-use crate::decide::{permit, Decision};
+use crate::command::{Label, Party, Scan};
+use crate::context::{Ctx, Decision};
 use crate::order::{Actor, Event, Order};
-use crate::{Policy, Rejection};
+use crate::policy::Policy;
+use crate::rejection::Rejection;
 
 /// Longest message stored, in bytes.
 pub const MESSAGE_BYTES_MAX: usize = 64 * 1024;
 /// Longest note an agent leaves when closing a case.
 pub const CASE_NOTE_BYTES_MAX: usize = 2000;
-
-/// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Party {
-    Seller,
-    Buyer,
-    /// Neither party: a notice relayed by the platform, or a sender it does not know.
-    Unknown,
-}
-
-impl Party {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Party::Seller => "seller",
-            Party::Buyer => "buyer",
-            Party::Unknown => "unknown",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Party> {
-        Some(match s {
-            "seller" => Party::Seller,
-            "buyer" => Party::Buyer,
-            "unknown" => Party::Unknown,
-            _ => return None,
-        })
-    }
-}
-
-/// What the scanner found in a message, as the rules need it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Scan {
-    pub risk: u8,
-    /// `allow`, `warn`, `review` or `block`.
-    pub verdict: String,
-    /// The kinds of the signals found, strongest first.
-    pub kinds: Vec<String>,
-    /// The signals as JSON (kind, severity, score, span, excerpt, explanation), kept
-    /// as the evidence agents see.
-    pub signals: String,
-}
-
-impl Scan {
-    /// The kinds found that open a case under `policy`.
-    pub fn case_kinds(&self, policy: &Policy) -> Vec<String> {
-        self.kinds
-            .iter()
-            .filter(|k| policy.case_kinds.contains(k))
-            .cloned()
-            .collect()
-    }
-}
-
-/// An agent's finding on a case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Label {
-    /// The message was a scam attempt: the signals were right.
-    Scam,
-    /// A false alarm: the signals were wrong.
-    NotScam,
-}
-
-impl Label {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Label::Scam => "scam",
-            Label::NotScam => "not_scam",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Label> {
-        Some(match s {
-            "scam" => Label::Scam,
-            "not_scam" => Label::NotScam,
-            _ => return None,
-        })
-    }
-}
 
 /// The case a message opens: `<order>:<message>`.
 pub fn case_id(order: &Order, message_id: &str) -> String {
@@ -108,22 +30,20 @@ fn valid_message_id(id: &str) -> bool {
 /// Decides a posted message: who may post it, under which sender, and what its scan
 /// leads to.
 pub(crate) fn post(
-    o: &Order,
-    actor: &Actor,
+    c: &Ctx<'_>,
     id: &str,
     from: Option<Party>,
     text: &str,
     scan: Option<&Scan>,
-    policy: &Policy,
 ) -> Result<Decision, Rejection> {
-    const COMMAND: &str = "post_message";
-    let from = match (actor, from) {
+    let (o, policy) = (c.order, c.policy);
+    let from = match (c.actor, from) {
         (Actor::Buyer(b), None | Some(Party::Buyer)) => {
-            permit(*b == o.buyer, actor, COMMAND)?;
+            c.permit(*b == o.buyer)?;
             Party::Buyer
         }
         (Actor::Seller(s), None | Some(Party::Seller)) => {
-            permit(*s == o.seller, actor, COMMAND)?;
+            c.permit(*s == o.seller)?;
             Party::Seller
         }
         (Actor::Platform, Some(from)) => from,
@@ -138,7 +58,7 @@ pub(crate) fn post(
                 "from must be the poster's own side (or left out)".into(),
             ))
         }
-        _ => return Err(permit(false, actor, COMMAND).unwrap_err()),
+        _ => return Err(c.permit(false).unwrap_err()),
     };
     if !valid_message_id(id) {
         return Err(Rejection::InvalidInput(format!(
@@ -146,9 +66,9 @@ pub(crate) fn post(
         )));
     }
     if o.message_ids.iter().any(|m| m == id) {
-        return Err(Rejection::Rule {
-            rule: "message_id_unique",
-            why: format!("order {} already has a message {id}", o.id),
+        return Err(Rejection::MessageIdTaken {
+            order: o.id.clone(),
+            id: id.to_string(),
         });
     }
     if text.trim().is_empty() {
@@ -218,21 +138,17 @@ fn warning(kinds: &[String], held: bool) -> String {
 
 /// An agent or the platform closes a case with a finding.
 pub(crate) fn close_case(
-    o: &Order,
-    actor: &Actor,
+    c: &Ctx<'_>,
     case_id: &str,
     label: Label,
     note: &str,
 ) -> Result<Decision, Rejection> {
-    permit(
-        matches!(actor, Actor::Agent(_) | Actor::Platform),
-        actor,
-        "close_case",
-    )?;
+    let o = c.order;
+    c.permit(matches!(c.actor, Actor::Agent(_) | Actor::Platform))?;
     if !o.open_cases.iter().any(|c| c == case_id) {
-        return Err(Rejection::Rule {
-            rule: "case_open",
-            why: format!("order {} has no open case {case_id}", o.id),
+        return Err(Rejection::NoOpenCase {
+            order: o.id.clone(),
+            case_id: case_id.to_string(),
         });
     }
     if note.len() > CASE_NOTE_BYTES_MAX {

@@ -3,7 +3,7 @@
 use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::dispute::{Claim, Dispute, Evidence, Outcome, Reason, Response, Stage};
+use crate::command::{Claim, Evidence, Label, Outcome, Party, Reason, Response};
 
 /// Order lifecycle of design.md section 2. Names are fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -249,7 +249,7 @@ pub enum Event {
     /// from the buyer.
     MessagePosted {
         id: String,
-        from: crate::Party,
+        from: Party,
         text: String,
         risk: u8,
         verdict: String,
@@ -293,7 +293,7 @@ pub enum Event {
     /// An agent closed a case with a finding.
     CaseClosed {
         case_id: String,
-        label: crate::CaseLabel,
+        label: Label,
         note: String,
     },
 }
@@ -333,6 +333,42 @@ impl Event {
             Event::BuyerWarned { .. } => "buyer_warned",
             Event::CaseClosed { .. } => "case_closed",
         }
+    }
+}
+
+/// Where a dispute stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stage {
+    AwaitingSeller {
+        due: Timestamp,
+    },
+    AwaitingBuyer {
+        offer: Response,
+    },
+    Escalated,
+    Return {
+        ship_by: Timestamp,
+        shipped: bool,
+        refund_due: Option<Timestamp>,
+    },
+    Closed(Outcome),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dispute {
+    pub reason: Reason,
+    pub claim: Claim,
+    pub requested_minor: i64,
+    pub opened_at: Timestamp,
+    pub stage: Stage,
+    pub rounds: i64,
+    pub evidence: Vec<Evidence>,
+    pub escalated: bool,
+}
+
+impl Dispute {
+    pub fn is_open(&self) -> bool {
+        !matches!(self.stage, Stage::Closed(_))
     }
 }
 
@@ -434,178 +470,12 @@ impl Order {
 /// Applies one recorded event to the state.
 pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
     let at = r.at;
-    let ts = Timestamp::from_unix_ms;
     let mut o = match (order, &r.event) {
-        (
-            None,
-            Event::Placed {
-                buyer,
-                seller,
-                currency,
-                price_minor,
-                shipping_minor,
-                handling_days,
-                promised_days,
-                destination_country,
-                eu_consumer,
-                choice,
-                legal_guarantee,
-                weight_grams,
-            },
-        ) => Order {
-            id: id.clone(),
-            buyer: BuyerId::parse(buyer).expect("stored buyer id"),
-            seller: SellerId::parse(seller).expect("stored seller id"),
-            currency: Currency::parse(currency).expect("stored currency"),
-            price_minor: *price_minor,
-            shipping_minor: *shipping_minor,
-            status: Status::Placed,
-            handling_days: *handling_days,
-            promised_days: *promised_days,
-            destination_country: destination_country.clone(),
-            placed_at: at,
-            paid_at: None,
-            ship_by: None,
-            shipped_at: None,
-            tracking: None,
-            promised_at: None,
-            protection_ends_at: None,
-            guarantee_at: None,
-            delivered_at: None,
-            completed_at: None,
-            payout_at: None,
-            captured_minor: 0,
-            released_minor: 0,
-            refunded_minor: 0,
-            compensated_minor: 0,
-            paid_out_minor: 0,
-            extension_requested_days: None,
-            extension_days_total: 0,
-            early_confirmation: false,
-            eu_consumer: *eu_consumer,
-            choice: *choice,
-            legal_guarantee: *legal_guarantee,
-            dispute: None,
-            cancel_reason: None,
-            feedback_stars: None,
-            feedback_at: None,
-            feedback_detail: [None; 3],
-            message_ids: Vec::new(),
-            open_cases: Vec::new(),
-            weight_grams: *weight_grams,
-            carrier_weight_grams: None,
-            parcel_kinds: Vec::new(),
-            last_carrier_at: None,
-            parcel_stale: false,
-            clawed_back_minor: 0,
-            guarantee_minor: 0,
-            return_shipping_paid_minor: 0,
-            version: 0,
-        },
+        (None, e @ Event::Placed { .. }) => placed(id, e, at),
         (None, e) => panic!("order {id}: first event is {}, not placed", e.name()),
         (Some(o), Event::Placed { .. }) => panic!("order {}: placed twice", o.id),
         (Some(mut o), e) => {
-            match e {
-                Event::Placed { .. } => unreachable!(),
-                Event::Paid {
-                    amount_minor,
-                    ship_by_ms,
-                    ..
-                } => {
-                    o.status = Status::Paid;
-                    o.paid_at = Some(at);
-                    o.captured_minor = *amount_minor;
-                    o.ship_by = Some(ts(*ship_by_ms));
-                }
-                Event::Shipped {
-                    tracking,
-                    promised_ms,
-                    protection_ends_ms,
-                    guarantee_ms,
-                } => {
-                    o.status = Status::Shipped;
-                    o.shipped_at = Some(at);
-                    o.tracking = Some(tracking.clone());
-                    o.promised_at = Some(ts(*promised_ms));
-                    o.protection_ends_at = Some(ts(*protection_ends_ms));
-                    o.guarantee_at = Some(ts(*guarantee_ms));
-                }
-                Event::Delivered { .. } => {
-                    o.status = Status::Delivered;
-                    o.delivered_at = Some(at);
-                }
-                Event::LateCompensated { amount_minor } => o.compensated_minor += amount_minor,
-                Event::ExtensionRequested { days } => o.extension_requested_days = Some(*days),
-                Event::ProtectionExtended {
-                    days,
-                    protection_ends_ms,
-                    guarantee_ms,
-                    ..
-                } => {
-                    o.extension_days_total += days;
-                    o.extension_requested_days = None;
-                    o.protection_ends_at = Some(ts(*protection_ends_ms));
-                    o.guarantee_at = Some(ts(*guarantee_ms));
-                }
-                Event::Confirmed {
-                    early,
-                    released_minor,
-                    payout_ms,
-                    ..
-                } => {
-                    o.status = Status::Completed;
-                    o.early_confirmation = *early;
-                    o.completed_at = Some(at);
-                    o.released_minor += released_minor;
-                    o.payout_at = Some(ts(*payout_ms));
-                }
-                Event::AutoConfirmed {
-                    released_minor,
-                    payout_ms,
-                } => {
-                    o.status = Status::Completed;
-                    o.completed_at = Some(at);
-                    o.released_minor += released_minor;
-                    o.payout_at = Some(ts(*payout_ms));
-                }
-                Event::Cancelled {
-                    refunded_minor,
-                    reason,
-                } => {
-                    o.status = Status::Cancelled;
-                    o.cancel_reason = Some(*reason);
-                    o.refunded_minor += refunded_minor;
-                }
-                Event::PaidOut { amount_minor } => o.paid_out_minor += amount_minor,
-                Event::FeedbackLeft {
-                    stars,
-                    item_as_described,
-                    communication,
-                    shipping_speed,
-                    ..
-                } => {
-                    o.feedback_stars = Some(*stars);
-                    o.feedback_at = Some(at);
-                    o.feedback_detail = [*item_as_described, *communication, *shipping_speed];
-                }
-                Event::MessagePosted { id, .. } => o.message_ids.push(id.clone()),
-                Event::CaseOpened { case_id, .. } => o.open_cases.push(case_id.clone()),
-                Event::CaseClosed { case_id, .. } => o.open_cases.retain(|c| c != case_id),
-                Event::BuyerWarned { .. } => {}
-                Event::ParcelFlagged { kinds, .. } => {
-                    for k in kinds {
-                        if !o.parcel_kinds.contains(k) {
-                            o.parcel_kinds.push(k.clone());
-                        }
-                    }
-                }
-                Event::Weighed { grams } => {
-                    o.carrier_weight_grams = Some(*grams);
-                    o.last_carrier_at = Some(at);
-                }
-                Event::ParcelStale { .. } => o.parcel_stale = true,
-                e => apply_dispute(&mut o, e, at),
-            }
+            apply_order(&mut o, e, at);
             o
         }
     };
@@ -620,6 +490,197 @@ pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
         "order {id}: more taken back than released"
     );
     o
+}
+
+/// The state an order starts from: its `placed` event.
+fn placed(id: &OrderId, e: &Event, at: Timestamp) -> Order {
+    let Event::Placed {
+        buyer,
+        seller,
+        currency,
+        price_minor,
+        shipping_minor,
+        handling_days,
+        promised_days,
+        destination_country,
+        eu_consumer,
+        choice,
+        legal_guarantee,
+        weight_grams,
+    } = e
+    else {
+        unreachable!("apply passes placed events only")
+    };
+    Order {
+        id: id.clone(),
+        buyer: BuyerId::parse(buyer).expect("stored buyer id"),
+        seller: SellerId::parse(seller).expect("stored seller id"),
+        currency: Currency::parse(currency).expect("stored currency"),
+        price_minor: *price_minor,
+        shipping_minor: *shipping_minor,
+        status: Status::Placed,
+        handling_days: *handling_days,
+        promised_days: *promised_days,
+        destination_country: destination_country.clone(),
+        placed_at: at,
+        paid_at: None,
+        ship_by: None,
+        shipped_at: None,
+        tracking: None,
+        promised_at: None,
+        protection_ends_at: None,
+        guarantee_at: None,
+        delivered_at: None,
+        completed_at: None,
+        payout_at: None,
+        captured_minor: 0,
+        released_minor: 0,
+        refunded_minor: 0,
+        compensated_minor: 0,
+        paid_out_minor: 0,
+        extension_requested_days: None,
+        extension_days_total: 0,
+        early_confirmation: false,
+        eu_consumer: *eu_consumer,
+        choice: *choice,
+        legal_guarantee: *legal_guarantee,
+        dispute: None,
+        cancel_reason: None,
+        feedback_stars: None,
+        feedback_at: None,
+        feedback_detail: [None; 3],
+        message_ids: Vec::new(),
+        open_cases: Vec::new(),
+        weight_grams: *weight_grams,
+        carrier_weight_grams: None,
+        parcel_kinds: Vec::new(),
+        last_carrier_at: None,
+        parcel_stale: false,
+        clawed_back_minor: 0,
+        guarantee_minor: 0,
+        return_shipping_paid_minor: 0,
+        version: 0,
+    }
+}
+
+/// Applies an event of the order lifecycle; hands the others on.
+fn apply_order(o: &mut Order, e: &Event, at: Timestamp) {
+    let ts = Timestamp::from_unix_ms;
+    match e {
+        Event::Placed { .. } => unreachable!("apply handles placed"),
+        Event::Paid {
+            amount_minor,
+            ship_by_ms,
+            ..
+        } => {
+            o.status = Status::Paid;
+            o.paid_at = Some(at);
+            o.captured_minor = *amount_minor;
+            o.ship_by = Some(ts(*ship_by_ms));
+        }
+        Event::Shipped {
+            tracking,
+            promised_ms,
+            protection_ends_ms,
+            guarantee_ms,
+        } => {
+            o.status = Status::Shipped;
+            o.shipped_at = Some(at);
+            o.tracking = Some(tracking.clone());
+            o.promised_at = Some(ts(*promised_ms));
+            o.protection_ends_at = Some(ts(*protection_ends_ms));
+            o.guarantee_at = Some(ts(*guarantee_ms));
+        }
+        Event::Delivered { .. } => {
+            o.status = Status::Delivered;
+            o.delivered_at = Some(at);
+        }
+        Event::LateCompensated { amount_minor } => o.compensated_minor += amount_minor,
+        Event::ExtensionRequested { days } => o.extension_requested_days = Some(*days),
+        Event::ProtectionExtended {
+            days,
+            protection_ends_ms,
+            guarantee_ms,
+            ..
+        } => {
+            o.extension_days_total += days;
+            o.extension_requested_days = None;
+            o.protection_ends_at = Some(ts(*protection_ends_ms));
+            o.guarantee_at = Some(ts(*guarantee_ms));
+        }
+        Event::Confirmed {
+            early,
+            released_minor,
+            payout_ms,
+            ..
+        } => {
+            o.status = Status::Completed;
+            o.early_confirmation = *early;
+            o.completed_at = Some(at);
+            o.released_minor += released_minor;
+            o.payout_at = Some(ts(*payout_ms));
+        }
+        Event::AutoConfirmed {
+            released_minor,
+            payout_ms,
+        } => {
+            o.status = Status::Completed;
+            o.completed_at = Some(at);
+            o.released_minor += released_minor;
+            o.payout_at = Some(ts(*payout_ms));
+        }
+        Event::Cancelled {
+            refunded_minor,
+            reason,
+        } => {
+            o.status = Status::Cancelled;
+            o.cancel_reason = Some(*reason);
+            o.refunded_minor += refunded_minor;
+        }
+        Event::PaidOut { amount_minor } => o.paid_out_minor += amount_minor,
+        Event::FeedbackLeft {
+            stars,
+            item_as_described,
+            communication,
+            shipping_speed,
+            ..
+        } => {
+            o.feedback_stars = Some(*stars);
+            o.feedback_at = Some(at);
+            o.feedback_detail = [*item_as_described, *communication, *shipping_speed];
+        }
+        Event::MessagePosted { .. }
+        | Event::CaseOpened { .. }
+        | Event::CaseClosed { .. }
+        | Event::BuyerWarned { .. }
+        | Event::ParcelFlagged { .. }
+        | Event::Weighed { .. }
+        | Event::ParcelStale { .. } => apply_checks(o, e, at),
+        e => apply_dispute(o, e, at),
+    }
+}
+
+/// Applies an event of messages, cases and parcel checks.
+fn apply_checks(o: &mut Order, e: &Event, at: Timestamp) {
+    match e {
+        Event::MessagePosted { id, .. } => o.message_ids.push(id.clone()),
+        Event::CaseOpened { case_id, .. } => o.open_cases.push(case_id.clone()),
+        Event::CaseClosed { case_id, .. } => o.open_cases.retain(|c| c != case_id),
+        Event::BuyerWarned { .. } => {}
+        Event::ParcelFlagged { kinds, .. } => {
+            for k in kinds {
+                if !o.parcel_kinds.contains(k) {
+                    o.parcel_kinds.push(k.clone());
+                }
+            }
+        }
+        Event::Weighed { grams } => {
+            o.carrier_weight_grams = Some(*grams);
+            o.last_carrier_at = Some(at);
+        }
+        Event::ParcelStale { .. } => o.parcel_stale = true,
+        other => unreachable!("not a message or parcel event: {}", other.name()),
+    }
 }
 
 fn dispute_mut(o: &mut Order) -> &mut Dispute {

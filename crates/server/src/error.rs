@@ -108,11 +108,9 @@ impl From<store::StoreError> for ApiError {
     }
 }
 
-/// The rule's name from a rejection's text (`rule NAME: ...`).
+/// The name of the rule that refused, for problem details' `rule`.
 fn rule_of(r: &Rejection) -> Option<String> {
-    let text = r.to_string();
-    let rest = text.strip_prefix("rule ")?;
-    rest.split_once(':').map(|(name, _)| name.to_string())
+    r.rule().map(String::from)
 }
 
 impl IntoResponse for ApiError {

@@ -73,8 +73,7 @@ fn resolved_outcome(w: &World) -> Option<Outcome> {
 fn rule_of(r: Result<(), Rejection>) -> String {
     match r {
         Ok(()) => "ok".into(),
-        Err(Rejection::Rule { rule, .. }) => rule.into(),
-        Err(e) => e.to_string(),
+        Err(e) => e.rule().map_or_else(|| e.to_string(), String::from),
     }
 }
 
