@@ -102,16 +102,6 @@ typed_id!(
     "dispute"
 );
 
-/// A tracking number as carriers print it and as it is compared: upper case, no
-/// spaces, tabs or dashes.
-pub fn normalize_tracking(number: &str) -> String {
-    number
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '\t'))
-        .flat_map(char::to_uppercase)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
