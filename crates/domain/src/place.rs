@@ -68,6 +68,13 @@ pub fn normalize_tracking(number: &str) -> String {
         .collect()
 }
 
+impl std::str::FromStr for TrackingNumber {
+    type Err = PlaceError;
+    fn from_str(raw: &str) -> Result<Self, PlaceError> {
+        TrackingNumber::parse(raw)
+    }
+}
+
 impl TryFrom<String> for TrackingNumber {
     type Error = PlaceError;
     fn try_from(raw: String) -> Result<Self, PlaceError> {
@@ -129,6 +136,13 @@ impl Country {
 
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).expect("country codes are ASCII")
+    }
+}
+
+impl std::str::FromStr for Country {
+    type Err = PlaceError;
+    fn from_str(raw: &str) -> Result<Self, PlaceError> {
+        Country::parse(raw)
     }
 }
 

@@ -52,7 +52,7 @@ fn order_cycle(i: usize) -> Vec<Request> {
         r(
             seller,
             Command::Ship {
-                tracking: format!("LP{i:012}"),
+                tracking: format!("LP{i:012}").parse().unwrap(),
             },
             1.0,
         ),

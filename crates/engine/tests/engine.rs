@@ -76,7 +76,7 @@ fn ship(order: &str, days: f64) -> Request {
         order,
         seller(),
         Command::Ship {
-            tracking: "LP00000001".into(),
+            tracking: "LP00000001".parse().unwrap(),
         },
         days,
     )

@@ -288,7 +288,7 @@ async fn reused_or_broken_tracking_and_delivery_elsewhere_open_cases() {
             paid_order(&engine, o).await;
         }
         let ship = |tracking: &str| Command::Ship {
-            tracking: tracking.into(),
+            tracking: tracking.parse().unwrap(),
         };
         // A valid S10 number on one order is fine.
         engine
@@ -360,7 +360,7 @@ async fn delivery_in_another_country_is_fake_tracking() {
                         shipping: usd("0.50"),
                         handling_days: None,
                         promised_days: 20,
-                        destination_country: Some(dest.to_string()),
+                        destination_country: Some(dest.parse().unwrap()),
                         options: protection::OrderOptions::default(),
                     },
                 ),
@@ -374,13 +374,15 @@ async fn delivery_in_another_country_is_fake_tracking() {
                 (
                     seller(),
                     Command::Ship {
-                        tracking: format!("LP{:014}", 12_345_678_901_234_u64 + i as u64),
+                        tracking: format!("LP{:014}", 12_345_678_901_234_u64 + i as u64)
+                            .parse()
+                            .unwrap(),
                     },
                 ),
                 (
                     Actor::Carrier,
                     Command::Deliver {
-                        country: Some(if i == 0 { "DE" } else { "FR" }.into()),
+                        country: Some(if i == 0 { "DE" } else { "FR" }.parse().unwrap()),
                     },
                 ),
             ] {
@@ -437,7 +439,7 @@ async fn a_parcel_far_lighter_than_the_item_is_ship_and_switch_and_backs_a_wrong
                 (
                     seller(),
                     Command::Ship {
-                        tracking: format!("LP{:014}", weighed),
+                        tracking: format!("LP{:014}", weighed).parse().unwrap(),
                     },
                 ),
                 (Actor::Carrier, Command::Weigh { grams: weighed }),
@@ -507,7 +509,7 @@ async fn a_parcel_without_carrier_events_is_marked_stale_once() {
                     o,
                     seller(),
                     Command::Ship {
-                        tracking: "LP12345678901234".into(),
+                        tracking: "LP12345678901234".parse().unwrap(),
                     },
                     1.0,
                 ))

@@ -2,14 +2,13 @@
 //! claims, evidence, a message's scan, deadlines). The shared words of the rules: this
 //! module imports no rule module.
 
-use domain::{BuyerId, Money, SellerId, Timestamp};
+use domain::{BuyerId, Country, Money, SellerId, Timestamp, TrackingNumber};
 use serde::{Deserialize, Serialize};
 
 use crate::policy::Policy;
 use crate::rejection::Rejection;
 
-/// Longest tracking number accepted; real ones are at most about 35 characters.
-pub const TRACKING_BYTES_MAX: usize = 40;
+pub use domain::TRACKING_BYTES_MAX;
 
 /// 3-D Secure outcome reported by the payment provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +117,7 @@ pub enum Command {
         shipping: Money,
         handling_days: Option<i64>,
         promised_days: i64,
-        destination_country: Option<String>,
+        destination_country: Option<Country>,
         options: OrderOptions,
     },
     Pay {
@@ -126,10 +125,10 @@ pub enum Command {
         three_ds: ThreeDs,
     },
     Ship {
-        tracking: String,
+        tracking: TrackingNumber,
     },
     Deliver {
-        country: Option<String>,
+        country: Option<Country>,
     },
     /// The carrier reports the parcel's weight in grams.
     Weigh {
@@ -265,7 +264,7 @@ impl Reason {
 pub enum Evidence {
     Text { text: String },
     Photo { sha256: String, media_type: String },
-    Tracking { number: String },
+    Tracking { number: TrackingNumber },
     Message { id: String },
 }
 
@@ -295,13 +294,6 @@ impl Evidence {
                 bad(format!(
                     "media type {media_type:?} must be image/jpeg, image/png, image/webp, image/heic or video/mp4"
                 ))
-            }
-            Evidence::Tracking { number }
-                if number.is_empty()
-                    || number.len() > 40
-                    || !number.bytes().all(|b| b.is_ascii_alphanumeric()) =>
-            {
-                bad(format!("tracking number {number:?} is not valid"))
             }
             Evidence::Message { id } if id.is_empty() || id.len() > 64 => {
                 bad(format!("message id {id:?} is not valid"))
@@ -396,7 +388,7 @@ pub enum DisputeCommand {
         confirm_protection_ends: bool,
     },
     ReturnShipped {
-        tracking: String,
+        tracking: TrackingNumber,
         /// What the buyer paid to ship it back; the platform pays it for Choice orders.
         shipping_cost: Option<Money>,
     },

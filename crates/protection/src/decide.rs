@@ -32,7 +32,7 @@ pub fn decide(
         Command::Pay { amount, three_ds } => lifecycle::pay(&c, *amount, three_ds),
         Command::Ship { tracking } => lifecycle::ship(&c, tracking),
         Command::Weigh { grams } => lifecycle::weigh(&c, *grams),
-        Command::Deliver { country } => lifecycle::deliver(&c, country.as_deref()),
+        Command::Deliver { country } => lifecycle::deliver(&c, *country),
         Command::ConfirmReceipt {
             acknowledge_no_delivery,
         } => lifecycle::confirm_receipt(&c, *acknowledge_no_delivery),

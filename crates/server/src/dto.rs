@@ -1,7 +1,7 @@
 //! The JSON shapes of order commands, shared by the HTTP API and `marketguard orders
 //! exec`. Amounts are decimal strings in the order's currency ("19.99"), never floats.
 
-use domain::{BuyerId, Currency, Money, SellerId};
+use domain::{BuyerId, Country, Currency, Money, SellerId, TrackingNumber};
 use protection::{
     Command, DisputeCommand, Evidence, OrderOptions, Outcome, Reason, Response, ThreeDs,
 };
@@ -146,14 +146,16 @@ pub enum EvidenceDto {
     Message { id: String },
 }
 
-impl From<EvidenceDto> for Evidence {
-    fn from(e: EvidenceDto) -> Evidence {
-        match e {
+impl EvidenceDto {
+    fn into_evidence(self) -> Result<Evidence, FieldError> {
+        Ok(match self {
             EvidenceDto::Text { text } => Evidence::Text { text },
             EvidenceDto::Photo { sha256, media_type } => Evidence::Photo { sha256, media_type },
-            EvidenceDto::Tracking { number } => Evidence::Tracking { number },
+            EvidenceDto::Tracking { number } => Evidence::Tracking {
+                number: tracking("evidence", &number)?,
+            },
             EvidenceDto::Message { id } => Evidence::Message { id },
-        }
+        })
     }
 }
 
@@ -181,8 +183,17 @@ fn money(field: &'static str, text: &str, c: Currency) -> Result<Money, FieldErr
     Money::parse(text, c).map_err(|e| bad(field, e.to_string()))
 }
 
-fn evidence(list: Vec<EvidenceDto>) -> Vec<Evidence> {
-    list.into_iter().map(Evidence::from).collect()
+fn evidence(list: Vec<EvidenceDto>) -> Result<Vec<Evidence>, FieldError> {
+    list.into_iter().map(EvidenceDto::into_evidence).collect()
+}
+
+fn tracking(field: &'static str, number: &str) -> Result<TrackingNumber, FieldError> {
+    TrackingNumber::parse(number).map_err(|e| bad(field, e.to_string()))
+}
+
+fn country(field: &'static str, code: Option<String>) -> Result<Option<Country>, FieldError> {
+    code.map(|c| Country::parse(&c).map_err(|e| bad(field, e.to_string())))
+        .transpose()
 }
 
 impl CommandDto {
@@ -213,7 +224,7 @@ impl CommandDto {
                     },
                     handling_days,
                     promised_days,
-                    destination_country,
+                    destination_country: country("destination_country", destination_country)?,
                     options: OrderOptions {
                         eu_consumer,
                         choice,
@@ -235,8 +246,12 @@ impl CommandDto {
                     )
                 })?,
             },
-            CommandDto::Ship { tracking } => Command::Ship { tracking },
-            CommandDto::Deliver { country } => Command::Deliver { country },
+            CommandDto::Ship { tracking: t } => Command::Ship {
+                tracking: tracking("tracking", &t)?,
+            },
+            CommandDto::Deliver { country: c } => Command::Deliver {
+                country: country("country", c)?,
+            },
             CommandDto::Weigh { grams } => Command::Weigh { grams },
             CommandDto::ConfirmReceipt {
                 acknowledge_no_delivery,
@@ -293,7 +308,7 @@ impl CommandDto {
                     Some(r) => Some(money("requested", &r, currency("currency", code.as_deref())?)?),
                     None => None,
                 },
-                evidence: evidence(ev),
+                evidence: evidence(ev)?,
             }),
             CommandDto::EuWithdrawal => Command::Dispute(DisputeCommand::EuWithdrawal),
             CommandDto::RespondToDispute {
@@ -322,7 +337,7 @@ impl CommandDto {
                 };
                 Command::Dispute(DisputeCommand::Respond {
                     response,
-                    evidence: evidence(ev),
+                    evidence: evidence(ev)?,
                 })
             }
             CommandDto::AcceptOffer => Command::Dispute(DisputeCommand::AcceptOffer),
@@ -334,7 +349,7 @@ impl CommandDto {
             }),
             CommandDto::AddEvidence { evidence: ev } => {
                 Command::Dispute(DisputeCommand::AddEvidence {
-                    evidence: evidence(ev),
+                    evidence: evidence(ev)?,
                 })
             }
             CommandDto::Escalate => Command::Dispute(DisputeCommand::Escalate),
@@ -369,11 +384,11 @@ impl CommandDto {
                 confirm_protection_ends,
             }),
             CommandDto::ReturnShipped {
-                tracking,
+                tracking: t,
                 shipping_cost,
                 currency: code,
             } => Command::Dispute(DisputeCommand::ReturnShipped {
-                tracking,
+                tracking: tracking("tracking", &t)?,
                 shipping_cost: match shipping_cost {
                     Some(s) => Some(money("shipping_cost", &s, currency("currency", code.as_deref())?)?),
                     None => None,
@@ -382,5 +397,64 @@ impl CommandDto {
             CommandDto::ReturnDelivered => Command::Dispute(DisputeCommand::ReturnDelivered),
             CommandDto::ReturnReceived => Command::Dispute(DisputeCommand::ReturnReceived),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(json: &str) -> Result<Command, FieldError> {
+        serde_json::from_str::<CommandDto>(json)
+            .expect("the JSON shape is right")
+            .into_command()
+    }
+
+    #[test]
+    fn shipments_and_returns_share_one_tracking_number_rule() {
+        // Regression: "RB-1..." was accepted on shipping and refused on a return.
+        let ship = decode(r#"{"command":"ship","tracking":"rb-1234 5678 5gb"}"#).unwrap();
+        let ret = decode(
+            r#"{"command":"return_shipped","tracking":"rb-1234 5678 5gb","currency":"USD"}"#,
+        )
+        .unwrap();
+        let Command::Ship { tracking: shipped } = ship else {
+            panic!("not a shipment: {ship:?}")
+        };
+        let Command::Dispute(DisputeCommand::ReturnShipped {
+            tracking: returned, ..
+        }) = ret
+        else {
+            panic!("not a return: {ret:?}")
+        };
+        assert_eq!(shipped.as_str(), "RB123456785GB");
+        assert_eq!(shipped, returned);
+        for json in [
+            r#"{"command":"ship","tracking":"RB12/34"}"#,
+            r#"{"command":"return_shipped","tracking":"RB12/34"}"#,
+            r#"{"command":"add_evidence","evidence":[{"type":"tracking","number":"RB12/34"}]}"#,
+        ] {
+            let e = decode(json).unwrap_err();
+            assert!(e.message.contains("letters and digits"), "{json}: {e}");
+        }
+    }
+
+    #[test]
+    fn countries_are_iso_codes_naming_the_field() {
+        let e = decode(r#"{"command":"deliver","country":"XX"}"#).unwrap_err();
+        assert_eq!(e.field, "country");
+        let long = format!(
+            r#"{{"command":"deliver","country":"{}"}}"#,
+            "D".repeat(5000)
+        );
+        assert_eq!(decode(&long).unwrap_err().field, "country");
+        let ok = decode(r#"{"command":"deliver","country":"de"}"#).unwrap();
+        assert!(matches!(ok, Command::Deliver { country: Some(c) } if c.as_str() == "DE"));
+        let e = decode(
+            r#"{"command":"place","buyer":"b","seller":"s","price":"1.00","currency":"USD","promised_days":20,"destination_country":"UK"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "destination_country");
+        assert!(e.message.contains("GB"), "{e}");
     }
 }

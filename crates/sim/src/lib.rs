@@ -10,7 +10,10 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::time::Instant;
 
 use anyhow::Context;
-use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp, MS_PER_DAY, MS_PER_HOUR};
+use domain::{
+    BuyerId, Country, Currency, Money, OrderId, SellerId, Timestamp, TrackingNumber, MS_PER_DAY,
+    MS_PER_HOUR,
+};
 use engine::{Engine, EngineError, Request};
 use protection::{
     Actor, Command, DisputeCommand, Evidence, Order, Outcome, Reason, Response, Stage, Status,
@@ -419,7 +422,9 @@ pub async fn run(
                         shipping,
                         handling_days: None,
                         promised_days: promised,
-                        destination_country: country,
+                        destination_country: country.map(|c| {
+                            Country::parse(&c).expect("simulated countries are ISO codes")
+                        }),
                         options: protection::OrderOptions::default(),
                     },
                 )
@@ -455,7 +460,7 @@ pub async fn run(
                     *i,
                     Actor::Seller(o.seller.clone()),
                     Command::Ship {
-                        tracking: format!("LP{number:014}"),
+                        tracking: simulated_tracking(format!("LP{number:014}")),
                     },
                 )
             }
@@ -560,7 +565,10 @@ pub async fn run(
                 *i,
                 Actor::Buyer(orders[*i].buyer.clone()),
                 Command::Dispute(DisputeCommand::ReturnShipped {
-                    tracking: format!("RR{:09}CN", rng.random_range(0..1_000_000_000_u64)),
+                    tracking: simulated_tracking(format!(
+                        "RR{:09}CN",
+                        rng.random_range(0..1_000_000_000_u64)
+                    )),
                     shipping_cost: None,
                 }),
             ),
@@ -969,4 +977,9 @@ fn tally(
     m.clawed_back += order.clawed_back_minor;
     m.guarantee += order.guarantee_minor;
     debug_assert!(order.status != Status::Placed || order.captured_minor == 0);
+}
+
+/// A tracking number the simulator made up: letters and digits by construction.
+fn simulated_tracking(number: String) -> TrackingNumber {
+    TrackingNumber::parse(&number).expect("simulated tracking numbers are valid")
 }

@@ -48,7 +48,7 @@ fn ship_return(w: &mut World, cost: Option<&str>, at: f64) {
     w.run(
         &buyer(),
         Command::Dispute(D::ReturnShipped {
-            tracking: "RR123456785CN".into(),
+            tracking: "RR123456785CN".parse().unwrap(),
             shipping_cost: cost.map(usd_m),
         }),
         at,
@@ -483,7 +483,7 @@ fn eu_consumers_may_withdraw_within_14_days_of_delivery() {
             w.run(
                 &buyer(),
                 Command::Dispute(D::ReturnShipped {
-                    tracking: "RR123456785CN".into(),
+                    tracking: "RR123456785CN".parse().unwrap(),
                     shipping_cost: Some(usd_m("4.00")),
                 }),
                 at + 1.0,
@@ -626,7 +626,7 @@ proptest! {
                 Step::Escalate => w.run(&buyer(), c(D::Escalate), now),
                 Step::Decide(k, a) => w.run(&agent(), c(D::Decide { outcome: [Outcome::RefundFull, Outcome::RefundPartial { amount_minor: a }, Outcome::ReturnAndRefund, Outcome::Rejected][k as usize] }), now),
                 Step::Withdraw => w.run(&buyer(), c(D::Withdraw { confirm_protection_ends: true }), now),
-                Step::ReturnShipped => w.run(&buyer(), c(D::ReturnShipped { tracking: "RR1".into(), shipping_cost: None }), now),
+                Step::ReturnShipped => w.run(&buyer(), c(D::ReturnShipped { tracking: "RR1".parse().unwrap(), shipping_cost: None }), now),
                 Step::ReturnDelivered => w.run(&Actor::Carrier, c(D::ReturnDelivered), now),
                 Step::ReturnReceived => w.run(&seller(), c(D::ReturnReceived), now),
                 Step::Wait(d) => { now += d; w.advance(now); Ok(()) }

@@ -161,7 +161,7 @@ fn place_with(
             shipping: usd_m("2.01"),
             handling_days: None,
             promised_days,
-            destination_country: country.map(str::to_string),
+            destination_country: country.map(|c| c.parse().unwrap()),
             options,
         },
         0.0,
@@ -185,7 +185,7 @@ fn ship(w: &mut World, at: f64) {
     w.run(
         &seller(),
         Command::Ship {
-            tracking: "RB123456785GB".into(),
+            tracking: "RB123456785GB".parse().unwrap(),
         },
         at,
     )
@@ -216,7 +216,7 @@ fn handling_time_default_7_days_then_auto_cancel_with_full_refund() {
         let shipped = w.run(
             &seller(),
             Command::Ship {
-                tracking: "LP00123456789012".into(),
+                tracking: "LP00123456789012".parse().unwrap(),
             },
             ship_at,
         );
@@ -429,7 +429,7 @@ fn commands_in_the_wrong_state_or_by_the_wrong_actor_are_refused() {
             Box::new(|w| place(w, 20, None)),
             seller(),
             Command::Ship {
-                tracking: "X1".into(),
+                tracking: "X1".parse().unwrap(),
             },
             "rule invalid_state: cannot ship an order that is placed: wait until it is paid",
         ),
@@ -519,17 +519,6 @@ fn commands_in_the_wrong_state_or_by_the_wrong_actor_are_refused() {
                 place(w, 20, None);
                 pay(w)
             }),
-            seller(),
-            Command::Ship {
-                tracking: "not a tracking number!".into(),
-            },
-            "rule invalid_input: tracking number",
-        ),
-        (
-            Box::new(|w| {
-                place(w, 20, None);
-                pay(w)
-            }),
             buyer(),
             Command::Fire(protection::TimerKind::HandlingDeadline),
             "rule permission",
@@ -602,7 +591,7 @@ proptest! {
         let mut terminal: Option<Status> = None;
         for s in steps {
             let _ = match s {
-                Step::Ship => w.run(&seller(), Command::Ship { tracking: "LP1".into() }, now),
+                Step::Ship => w.run(&seller(), Command::Ship { tracking: "LP1".parse().unwrap() }, now),
                 Step::Deliver => w.run(&Actor::Carrier, Command::Deliver { country: None }, now),
                 Step::Confirm(ack) => w.run(&buyer(), Command::ConfirmReceipt { acknowledge_no_delivery: ack }, now),
                 Step::Cancel => w.run(&buyer(), Command::Cancel, now),

@@ -37,7 +37,7 @@ fn rated(n: usize, buyer: &str, day: f64, price: &str, stars: Option<i64>) -> Or
     w.run(
         &seller(),
         Command::Ship {
-            tracking: "LP1".into(),
+            tracking: "LP1".parse().unwrap(),
         },
         day + 0.5,
     )
