@@ -273,7 +273,7 @@ pub async fn run(
     config.check()?;
     let started = Instant::now();
     let mut sim = Sim::setup(config, id_prefix)?;
-    sim.days(engine, config, &mut progress).await?;
+    sim.run_days(engine, config, &mut progress).await?;
     sim.report.deadlines_fired += engine
         .run_due_timers(Timestamp::from_unix_ms(sim.end_ms), usize::MAX)
         .await?;
@@ -499,7 +499,7 @@ impl Sim {
 // The day loop: each action in time order becomes a command to the engine; what
 // follows it is scheduled when it went through.
 impl Sim {
-    async fn days(
+    async fn run_days(
         &mut self,
         engine: &Engine,
         config: &Config,
