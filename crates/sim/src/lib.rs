@@ -274,77 +274,176 @@ pub async fn run(
     mut progress: impl FnMut(u32, u32),
 ) -> anyhow::Result<Report> {
     config.check()?;
-    let mut rng = StdRng::seed_from_u64(config.seed);
     let started = Instant::now();
-    let mut report = Report::default();
-    let habits: Vec<SellerHabit> = (0..config.sellers)
-        .map(|_| match rng.random::<f64>() {
-            r if r < 0.7 => SellerHabit::Reliable,
-            r if r < 0.9 => SellerHabit::Slow,
-            _ => SellerHabit::Unreliable,
-        })
-        .collect();
-    let dispute_habits: Vec<DisputeHabit> = habits
-        .iter()
-        .map(|h| {
-            let r: f64 = rng.random();
-            match h {
-                SellerHabit::Reliable if r < 0.85 => DisputeHabit::Honest,
-                SellerHabit::Reliable => DisputeHabit::Slow,
-                SellerHabit::Slow if r < 0.5 => DisputeHabit::Slow,
-                SellerHabit::Slow => DisputeHabit::Honest,
-                SellerHabit::Unreliable if r < 0.34 => DisputeHabit::Ignores,
-                SellerHabit::Unreliable if r < 0.67 => DisputeHabit::RejectsAll,
-                SellerHabit::Unreliable => DisputeHabit::AsksToClose,
-            }
-        })
-        .collect();
-    // Half the unreliable sellers and a few slow ones also try chat scams.
-    let scammers: Vec<bool> = habits
-        .iter()
-        .map(|h| match h {
-            SellerHabit::Unreliable => rng.random_bool(0.5),
-            SellerHabit::Slow => rng.random_bool(0.1),
-            SellerHabit::Reliable => false,
-        })
-        .collect();
-    for (h, d) in habits.iter().zip(&dispute_habits) {
-        *report
-            .sellers_by_habit
-            .entry(h.as_str().to_string())
-            .or_default() += 1;
-        *report
-            .sellers_by_dispute_habit
-            .entry(d.as_str().to_string())
-            .or_default() += 1;
+    let mut sim = Sim::setup(config, id_prefix)?;
+    sim.run_days(engine, config, &mut progress).await?;
+    sim.report.deadlines_fired += engine
+        .run_due_timers(Timestamp::from_unix_ms(sim.end_ms), usize::MAX)
+        .await?;
+    progress(config.days, config.days);
+    let mut report = sim.finish(engine, id_prefix).await?;
+    report.elapsed_ms = started.elapsed().as_millis();
+    Ok(report)
+}
+
+/// (price, shipping, promised days, destination country) of an order, drawn when it
+/// is planned and used when it is placed, paid and disputed.
+type Placed = (Money, Money, i64, Option<String>);
+
+/// The sellers' ground truth, by seller index.
+struct Sellers {
+    habits: Vec<SellerHabit>,
+    dispute_habits: Vec<DisputeHabit>,
+    scammers: Vec<bool>,
+}
+
+/// The actions waiting their time, earliest first; ties in the order they were pushed.
+#[derive(Default)]
+struct Agenda {
+    queue: BinaryHeap<Reverse<(i64, u64, Action)>>,
+    tiebreak: u64,
+}
+
+impl Agenda {
+    fn push(&mut self, at: i64, a: Action) {
+        self.tiebreak += 1;
+        self.queue.push(Reverse((at, self.tiebreak, a)));
     }
-    let mut orders: Vec<SimOrder> = Vec::new();
-    let mut queue: BinaryHeap<Reverse<(i64, u64, Action)>> = BinaryHeap::new();
-    let mut tiebreak = 0_u64;
-    let mut push = |queue: &mut BinaryHeap<_>, at: i64, a: Action| {
-        tiebreak += 1;
-        queue.push(Reverse((at, tiebreak, a)));
-    };
-    let end_ms = START_MS + i64::from(config.days) * MS_PER_DAY;
-    // Orders arrive through the run; every later step is scheduled when its turn comes.
-    let expected = config.buyers as f64 * config.orders_per_buyer_day * f64::from(config.days);
-    let n_orders = expected.round().max(1.0) as usize;
-    let mut plans: Vec<(i64, usize, usize)> = (0..n_orders)
-        .map(|_| {
-            // Orders stop a week before the end so most of them can finish.
-            let span = (end_ms - START_MS).max(MS_PER_DAY);
-            let at = START_MS + rng.random_range(0..span);
-            (
-                at,
-                rng.random_range(0..config.buyers),
-                rng.random_range(0..config.sellers),
-            )
-        })
-        .collect();
-    plans.sort();
-    let mut placed_prices: Vec<(Money, Money, i64, Option<String>)> = Vec::new();
-    for (i, (at, buyer, seller)) in plans.iter().enumerate() {
-        let habit = habits[*seller];
+}
+
+/// One run's state: the random source, the people and orders, what happens next and
+/// the report so far.
+struct Sim {
+    rng: StdRng,
+    sellers: Sellers,
+    orders: Vec<SimOrder>,
+    placed_prices: Vec<Placed>,
+    agenda: Agenda,
+    report: Report,
+    end_ms: i64,
+}
+
+/// `at` plus a random number of hours between `lo` and `hi`.
+fn hours(rng: &mut StdRng, at: i64, lo: f64, hi: f64) -> i64 {
+    at + (rng.random_range(lo..hi) * MS_PER_HOUR as f64) as i64
+}
+
+/// `at` plus a random number of days between `lo` and `hi`.
+fn days(rng: &mut StdRng, at: i64, lo: f64, hi: f64) -> i64 {
+    at + (rng.random_range(lo..hi) * MS_PER_DAY as f64) as i64
+}
+
+// Setup: sellers with their habits, then the orders of the run with their fates.
+impl Sellers {
+    fn draw(rng: &mut StdRng, config: &Config) -> Sellers {
+        let habits: Vec<SellerHabit> = (0..config.sellers)
+            .map(|_| match rng.random::<f64>() {
+                r if r < 0.7 => SellerHabit::Reliable,
+                r if r < 0.9 => SellerHabit::Slow,
+                _ => SellerHabit::Unreliable,
+            })
+            .collect();
+        let dispute_habits: Vec<DisputeHabit> = habits
+            .iter()
+            .map(|h| {
+                let r: f64 = rng.random();
+                match h {
+                    SellerHabit::Reliable if r < 0.85 => DisputeHabit::Honest,
+                    SellerHabit::Reliable => DisputeHabit::Slow,
+                    SellerHabit::Slow if r < 0.5 => DisputeHabit::Slow,
+                    SellerHabit::Slow => DisputeHabit::Honest,
+                    SellerHabit::Unreliable if r < 0.34 => DisputeHabit::Ignores,
+                    SellerHabit::Unreliable if r < 0.67 => DisputeHabit::RejectsAll,
+                    SellerHabit::Unreliable => DisputeHabit::AsksToClose,
+                }
+            })
+            .collect();
+        // Half the unreliable sellers and a few slow ones also try chat scams.
+        let scammers: Vec<bool> = habits
+            .iter()
+            .map(|h| match h {
+                SellerHabit::Unreliable => rng.random_bool(0.5),
+                SellerHabit::Slow => rng.random_bool(0.1),
+                SellerHabit::Reliable => false,
+            })
+            .collect();
+        Sellers {
+            habits,
+            dispute_habits,
+            scammers,
+        }
+    }
+
+    fn count(&self, report: &mut Report) {
+        for (h, d) in self.habits.iter().zip(&self.dispute_habits) {
+            *report
+                .sellers_by_habit
+                .entry(h.as_str().to_string())
+                .or_default() += 1;
+            *report
+                .sellers_by_dispute_habit
+                .entry(d.as_str().to_string())
+                .or_default() += 1;
+        }
+    }
+}
+
+impl Sim {
+    fn setup(config: &Config, id_prefix: &str) -> anyhow::Result<Sim> {
+        let mut rng = StdRng::seed_from_u64(config.seed);
+        let mut report = Report::default();
+        let sellers = Sellers::draw(&mut rng, config);
+        sellers.count(&mut report);
+        let mut sim = Sim {
+            rng,
+            sellers,
+            orders: Vec::new(),
+            placed_prices: Vec::new(),
+            agenda: Agenda::default(),
+            report,
+            end_ms: START_MS + i64::from(config.days) * MS_PER_DAY,
+        };
+        for (i, (at, buyer, seller)) in sim.plan_orders(config).iter().enumerate() {
+            sim.plan_order(i, *at, *buyer, *seller, id_prefix)?;
+        }
+        Ok(sim)
+    }
+
+    /// When orders arrive through the run, and between whom; every later step is
+    /// scheduled when its turn comes.
+    fn plan_orders(&mut self, config: &Config) -> Vec<(i64, usize, usize)> {
+        let rng = &mut self.rng;
+        let end_ms = self.end_ms;
+        let expected = config.buyers as f64 * config.orders_per_buyer_day * f64::from(config.days);
+        let n_orders = expected.round().max(1.0) as usize;
+        let mut plans: Vec<(i64, usize, usize)> = (0..n_orders)
+            .map(|_| {
+                // Orders stop a week before the end so most of them can finish.
+                let span = (end_ms - START_MS).max(MS_PER_DAY);
+                let at = START_MS + rng.random_range(0..span);
+                (
+                    at,
+                    rng.random_range(0..config.buyers),
+                    rng.random_range(0..config.sellers),
+                )
+            })
+            .collect();
+        plans.sort();
+        plans
+    }
+
+    /// Draws what order `i` will go through (the ground truth) and what it costs, and
+    /// schedules its placing.
+    fn plan_order(
+        &mut self,
+        i: usize,
+        at: i64,
+        buyer: usize,
+        seller: usize,
+        id_prefix: &str,
+    ) -> anyhow::Result<()> {
+        let rng = &mut self.rng;
+        let habit = self.sellers.habits[seller];
         let fate = match (habit, rng.random::<f64>()) {
             (SellerHabit::Unreliable, r) if r < 0.35 => Fate::NeverShipped,
             (SellerHabit::Slow, r) if r < 0.12 => Fate::NeverShipped,
@@ -364,7 +463,7 @@ pub async fn run(
             _ => None,
         };
         let unfounded = problem.is_none() && rng.random_bool(0.01);
-        let (cur, lo, hi) = pick_currency(&mut rng);
+        let (cur, lo, hi) = pick_currency(rng);
         let price = Money::from_minor(rng.random_range(lo..hi), cur)?;
         let shipping = Money::from_minor(
             if rng.random_bool(0.6) {
@@ -382,192 +481,107 @@ pub async fn run(
             4 | 5 => Some("US".to_string()),
             _ => None,
         };
-        placed_prices.push((price, shipping, promised, country));
-        orders.push(SimOrder {
+        self.placed_prices
+            .push((price, shipping, promised, country));
+        self.orders.push(SimOrder {
             id: OrderId::parse(&format!("{id_prefix}o{i}")).context("order id")?,
             buyer: BuyerId::parse(&format!("{id_prefix}b{buyer}")).context("buyer id")?,
             seller: SellerId::parse(&format!("{id_prefix}s{seller}")).context("seller id")?,
             habit,
-            dispute_habit: dispute_habits[*seller],
+            dispute_habit: self.sellers.dispute_habits[seller],
             fate,
             problem,
             unfounded,
-            scammer: scammers[*seller],
+            scammer: self.sellers.scammers[seller],
         });
-        push(&mut queue, *at, Action::Place(i));
+        self.agenda.push(at, Action::Place(i));
+        Ok(())
     }
-    let mut last_day = 0;
-    while let Some(Reverse((at, _, action))) = queue.pop() {
-        if at > end_ms {
-            break;
+}
+
+// The day loop: each action in time order becomes a command to the engine; what
+// follows it is scheduled when it went through.
+impl Sim {
+    async fn run_days(
+        &mut self,
+        engine: &Engine,
+        config: &Config,
+        progress: &mut impl FnMut(u32, u32),
+    ) -> anyhow::Result<()> {
+        let mut last_day = 0;
+        while let Some(Reverse((at, _, action))) = self.agenda.queue.pop() {
+            if at > self.end_ms {
+                break;
+            }
+            let day = ((at - START_MS) / MS_PER_DAY) as u32;
+            if day != last_day {
+                last_day = day;
+                progress(day, config.days);
+            }
+            let now = Timestamp::from_unix_ms(at);
+            self.report.deadlines_fired += engine.run_due_timers(now, usize::MAX).await?;
+            let (idx, actor, command) = self.command(&action)?;
+            let request = Request {
+                idempotency_key: Some(format!("{}-{}", self.orders[idx].id, self.report.commands)),
+                order: self.orders[idx].id.clone(),
+                actor,
+                command,
+                at: now,
+            };
+            self.report.commands += 1;
+            match engine.execute(&request).await {
+                Ok(outcome) => {
+                    if let Action::Chat(_, line, scam) = &action {
+                        self.score_chat(engine, &request, &outcome, *line, *scam)
+                            .await?;
+                    }
+                }
+                Err(EngineError::Rejected(_)) => {
+                    self.report.rejected += 1;
+                    continue;
+                }
+                Err(e) => return Err(anyhow::Error::new(e).context("engine failed")),
+            }
+            self.schedule_next(idx, action, at);
         }
-        let day = ((at - START_MS) / MS_PER_DAY) as u32;
-        if day != last_day {
-            last_day = day;
-            progress(day, config.days);
-        }
-        let now = Timestamp::from_unix_ms(at);
-        report.deadlines_fired += engine.run_due_timers(now, usize::MAX).await?;
-        let (idx, actor, command) = match &action {
-            Action::Place(i) => {
-                let o = &orders[*i];
-                let (price, shipping, promised, country) = placed_prices[*i].clone();
-                (
-                    *i,
-                    Actor::Platform,
-                    Command::Place {
-                        buyer: o.buyer.clone(),
-                        seller: o.seller.clone(),
-                        price,
-                        shipping,
-                        handling_days: None,
-                        promised_days: promised,
-                        destination_country: country.map(|c| {
-                            Country::parse(&c).expect("simulated countries are ISO codes")
-                        }),
-                        options: protection::OrderOptions::default(),
-                    },
-                )
-            }
-            Action::Pay(i) => {
-                let (price, shipping, _, _) = &placed_prices[*i];
-                let three_ds = if rng.random_bool(0.02) {
-                    ThreeDs::Failed
-                } else {
-                    ThreeDs::Authenticated
-                };
-                (
-                    *i,
-                    Actor::Buyer(orders[*i].buyer.clone()),
-                    Command::Pay {
-                        amount: price.checked_add(*shipping)?,
-                        three_ds,
-                    },
-                )
-            }
-            Action::Ship(i) => {
-                let o = &orders[*i];
-                // Scammers paste one real number into many orders (fake tracking).
-                let number = if o.scammer && rng.random_bool(0.5) {
-                    o.seller
-                        .as_str()
-                        .bytes()
-                        .fold(7_i64, |h, b| (h * 131 + i64::from(b)) % 100_000_000_000_000)
-                } else {
-                    rng.random_range(0..100_000_000_000_000_i64)
-                };
-                (
-                    *i,
-                    Actor::Seller(o.seller.clone()),
-                    Command::Ship {
-                        tracking: simulated_tracking(format!("LP{number:014}")),
-                    },
-                )
-            }
+        Ok(())
+    }
+
+    /// The command an action sends, with who sends it and on which order.
+    fn command(&mut self, action: &Action) -> anyhow::Result<(usize, Actor, Command)> {
+        Ok(match action {
+            Action::Place(i) => self.place(*i),
+            Action::Pay(i) => self.pay(*i)?,
+            Action::Ship(i) => self.ship(*i),
             Action::Deliver(i) => (*i, Actor::Carrier, Command::Deliver { country: None }),
             Action::Confirm(i, early) => (
                 *i,
-                Actor::Buyer(orders[*i].buyer.clone()),
+                Actor::Buyer(self.orders[*i].buyer.clone()),
                 Command::ConfirmReceipt {
                     acknowledge_no_delivery: *early,
                 },
             ),
-            Action::Cancel(i) => (*i, Actor::Buyer(orders[*i].buyer.clone()), Command::Cancel),
+            Action::Cancel(i) => (
+                *i,
+                Actor::Buyer(self.orders[*i].buyer.clone()),
+                Command::Cancel,
+            ),
             Action::AskExtension(i) => (
                 *i,
-                Actor::Seller(orders[*i].seller.clone()),
+                Actor::Seller(self.orders[*i].seller.clone()),
                 Command::GrantExtension { days: 10 },
             ),
-            Action::OpenDispute(i) => {
-                let o = &orders[*i];
-                let reason = match (o.fate, o.problem) {
-                    (Fate::Lost | Fate::VeryLate, _) => Reason::NotReceived,
-                    (_, Some(r)) => r,
-                    (_, None) => Reason::NotAsDescribed,
-                };
-                (
-                    *i,
-                    Actor::Buyer(o.buyer.clone()),
-                    Command::Dispute(DisputeCommand::Open {
-                        reason,
-                        requested: None,
-                        evidence: vec![Evidence::Text {
-                            text: format!("the item arrived {}", reason.as_str()),
-                        }],
-                    }),
-                )
-            }
-            Action::SellerDisputeTurn(i) => {
-                let o = &orders[*i];
-                let response = match o.dispute_habit {
-                    DisputeHabit::RejectsAll | DisputeHabit::AsksToClose => Response::Reject,
-                    _ => match o.problem {
-                        Some(Reason::WrongItem | Reason::NotAsDescribed) => Response::Return,
-                        Some(Reason::MissingParts) => {
-                            let total = placed_prices[*i].0.checked_add(placed_prices[*i].1)?;
-                            Response::Partial {
-                                amount_minor: (total.amount_minor() / 3).max(1),
-                            }
-                        }
-                        Some(_) => Response::Accept,
-                        None if o.fate == Fate::Lost || o.fate == Fate::VeryLate => {
-                            Response::Accept
-                        }
-                        None => Response::Reject,
-                    },
-                };
-                (
-                    *i,
-                    Actor::Seller(o.seller.clone()),
-                    Command::Dispute(DisputeCommand::Respond {
-                        response,
-                        evidence: vec![Evidence::Text {
-                            text: "photos of the item before shipping".into(),
-                        }],
-                    }),
-                )
-            }
-            Action::BuyerDisputeTurn(i, turn) => {
-                let o = &orders[*i];
-                let command = match turn {
-                    Turn::AcceptOffer => DisputeCommand::AcceptOffer,
-                    Turn::Counter => {
-                        let total = placed_prices[*i].0.checked_add(placed_prices[*i].1)?;
-                        DisputeCommand::Counter {
-                            requested: Money::from_minor(
-                                (total.amount_minor() * 2 / 3).max(1),
-                                total.currency(),
-                            )?,
-                        }
-                    }
-                    Turn::Escalate => DisputeCommand::Escalate,
-                    Turn::Withdraw => DisputeCommand::Withdraw {
-                        confirm_protection_ends: true,
-                    },
-                };
-                (*i, Actor::Buyer(o.buyer.clone()), Command::Dispute(command))
-            }
-            Action::AgentDecide(i) => {
-                let o = &orders[*i];
-                let founded = o.problem.is_some() || matches!(o.fate, Fate::Lost | Fate::VeryLate);
-                let outcome = match (founded, o.problem) {
-                    (false, _) => Outcome::Rejected,
-                    (true, Some(Reason::WrongItem)) => Outcome::ReturnAndRefund,
-                    (true, _) => Outcome::RefundFull,
-                };
-                (
-                    *i,
-                    Actor::Agent("sim-agent".into()),
-                    Command::Dispute(DisputeCommand::Decide { outcome }),
-                )
-            }
+            Action::OpenDispute(i) => self.open_dispute(*i),
+            Action::SellerDisputeTurn(i) => self.seller_dispute_turn(*i)?,
+            Action::BuyerDisputeTurn(i, turn) => self.buyer_dispute_turn(*i, *turn)?,
+            Action::AgentDecide(i) => self.agent_decide(*i),
             Action::ReturnShip(i) => (
                 *i,
-                Actor::Buyer(orders[*i].buyer.clone()),
+                Actor::Buyer(self.orders[*i].buyer.clone()),
                 Command::Dispute(DisputeCommand::ReturnShipped {
                     tracking: simulated_tracking(format!(
                         "RR{:09}CN",
-                        rng.random_range(0..1_000_000_000_u64)
+                        self.rng.random_range(0..1_000_000_000_u64)
                     )),
                     shipping_cost: None,
                 }),
@@ -579,224 +593,288 @@ pub async fn run(
             ),
             Action::ReturnReceived(i) => (
                 *i,
-                Actor::Seller(orders[*i].seller.clone()),
+                Actor::Seller(self.orders[*i].seller.clone()),
                 Command::Dispute(DisputeCommand::ReturnReceived),
             ),
-            Action::Chat(i, line, scam) => {
-                let o = &orders[*i];
-                let l = if *scam {
-                    &chat::SCAM[*line]
-                } else {
-                    &chat::HONEST[*line]
-                };
-                let actor = if l.seller {
-                    Actor::Seller(o.seller.clone())
-                } else {
-                    Actor::Buyer(o.buyer.clone())
-                };
-                (
-                    *i,
-                    actor,
-                    Command::PostMessage {
-                        id: format!("m{}", report.commands),
-                        from: None,
-                        text: chat::fill(l.text, rng.random()),
-                        scan: None,
-                    },
-                )
-            }
-            Action::LeaveFeedback(i) => {
-                let o = &orders[*i];
-                // Stars follow what happened, with some noise.
-                let base: i64 = match (o.fate, o.problem, o.dispute_habit) {
-                    (_, Some(_), DisputeHabit::RejectsAll | DisputeHabit::Ignores) => 1,
-                    (_, Some(_), _) => 2,
-                    (Fate::Late, None, _) => 4,
-                    _ => 5,
-                };
-                let stars = (base + rng.random_range(-1..=1)).clamp(1, 5);
-                (
-                    *i,
-                    Actor::Buyer(o.buyer.clone()),
-                    Command::LeaveFeedback {
-                        stars,
-                        item_as_described: Some(stars),
-                        communication: Some((stars + 1).min(5)),
-                        shipping_speed: Some(if o.fate == Fate::OnTime { 5 } else { 3 }),
-                        text: String::new(),
-                    },
-                )
-            }
-        };
-        let request = Request {
-            idempotency_key: Some(format!("{}-{}", orders[idx].id, report.commands)),
-            order: orders[idx].id.clone(),
-            actor,
-            command,
-            at: now,
-        };
-        report.commands += 1;
-        match engine.execute(&request).await {
-            Ok(outcome) => {
-                if let Action::Chat(_, line, scam) = &action {
-                    let truth = if *scam {
-                        chat::SCAM[*line].kinds
-                    } else {
-                        chat::HONEST[*line].kinds
-                    };
-                    let log = engine.store().events(&request.order).await?;
-                    let found = log
-                        .iter()
-                        .filter(|r| r.seq >= outcome.seq_from)
-                        .find_map(|r| match &r.event {
-                            protection::Event::MessagePosted { kinds, .. } => Some(kinds.clone()),
-                            _ => None,
-                        })
-                        .unwrap_or_default();
-                    report.messages += 1;
-                    report.scam_messages += usize::from(*scam);
-                    report.message_flagged.0 += usize::from(*scam && !found.is_empty());
-                    report.message_flagged.1 += usize::from(!*scam && !found.is_empty());
-                    let kinds: std::collections::BTreeSet<String> = truth
-                        .iter()
-                        .map(|k| k.to_string())
-                        .chain(found.iter().cloned())
-                        .collect();
-                    for kind in kinds {
-                        let e = report.detection.entry(kind.clone()).or_default();
-                        match (truth.contains(&kind.as_str()), found.contains(&kind)) {
-                            (true, true) => e.tp += 1,
-                            (false, true) => e.fp += 1,
-                            (true, false) => e.fn_ += 1,
-                            (false, false) => {}
-                        }
-                    }
-                }
-            }
-            Err(EngineError::Rejected(_)) => {
-                report.rejected += 1;
-                continue;
-            }
-            Err(e) => return Err(anyhow::Error::new(e).context("engine failed")),
-        }
-        let o = &orders[idx];
-        let hours = |rng: &mut StdRng, lo: f64, hi: f64| {
-            at + (rng.random_range(lo..hi) * MS_PER_HOUR as f64) as i64
-        };
-        let days = |rng: &mut StdRng, lo: f64, hi: f64| {
-            at + (rng.random_range(lo..hi) * MS_PER_DAY as f64) as i64
-        };
+            Action::Chat(i, line, scam) => self.chat(*i, *line, *scam),
+            Action::LeaveFeedback(i) => self.leave_feedback(*i),
+        })
+    }
+
+    /// What follows an action that went through.
+    fn schedule_next(&mut self, idx: usize, action: Action, at: i64) {
+        let o = &self.orders[idx];
+        let rng = &mut self.rng;
+        let agenda = &mut self.agenda;
         match action {
             Action::Place(i) => {
-                let t = hours(&mut rng, 0.05, 6.0);
-                push(&mut queue, t, Action::Pay(i));
-                chat_at(
-                    &mut rng,
-                    &mut |t, a| push(&mut queue, t, a),
-                    i,
-                    o.scammer,
-                    chat::Stage::PreShipment,
-                    at,
-                );
+                let t = hours(rng, at, 0.05, 6.0);
+                agenda.push(t, Action::Pay(i));
+                if let Some((t, a)) = chat_at(rng, i, o.scammer, chat::Stage::PreShipment, at) {
+                    agenda.push(t, a);
+                }
             }
             Action::Pay(i) => {
                 if rng.random_bool(0.03) {
-                    let t = days(&mut rng, 0.1, 2.0);
-                    push(&mut queue, t, Action::Cancel(i));
+                    let t = days(rng, at, 0.1, 2.0);
+                    agenda.push(t, Action::Cancel(i));
                 }
                 let ship_in = match (o.habit, o.fate) {
                     (_, Fate::NeverShipped) => None,
-                    (SellerHabit::Reliable, _) => Some(days(&mut rng, 0.5, 3.0)),
-                    _ => Some(days(&mut rng, 2.0, 8.5)),
+                    (SellerHabit::Reliable, _) => Some(days(rng, at, 0.5, 3.0)),
+                    _ => Some(days(rng, at, 2.0, 8.5)),
                 };
                 if let Some(t) = ship_in {
-                    push(&mut queue, t, Action::Ship(i));
+                    agenda.push(t, Action::Ship(i));
                 }
             }
-            Action::Ship(i) => {
-                chat_at(
-                    &mut rng,
-                    &mut |t, a| push(&mut queue, t, a),
-                    i,
-                    o.scammer,
-                    chat::Stage::InTransit,
-                    at,
-                );
-                let promised_days = placed_prices[i].2 as f64;
-                let deliver = match o.fate {
-                    Fate::OnTime => Some(days(&mut rng, promised_days * 0.3, promised_days * 0.95)),
-                    Fate::Late => Some(days(&mut rng, promised_days + 0.2, promised_days + 6.0)),
-                    Fate::VeryLate => {
-                        Some(days(&mut rng, promised_days + 8.0, promised_days + 20.0))
+            Action::Ship(i) => self.after_ship(i, at),
+            Action::Deliver(i) => self.after_delivery(i, at),
+            Action::OpenDispute(i) => self.after_dispute_opened(i, at),
+            Action::SellerDisputeTurn(_)
+            | Action::BuyerDisputeTurn(..)
+            | Action::AgentDecide(_)
+            | Action::ReturnShip(_)
+            | Action::ReturnDeliver(_) => self.after_dispute_step(idx, action, at),
+            Action::Confirm(..)
+            | Action::Cancel(_)
+            | Action::AskExtension(_)
+            | Action::ReturnReceived(_)
+            | Action::LeaveFeedback(_)
+            | Action::Chat(..) => {}
+        }
+    }
+}
+
+// The buyer.
+impl Sim {
+    fn pay(&mut self, i: usize) -> anyhow::Result<(usize, Actor, Command)> {
+        let (price, shipping, _, _) = &self.placed_prices[i];
+        let three_ds = if self.rng.random_bool(0.02) {
+            ThreeDs::Failed
+        } else {
+            ThreeDs::Authenticated
+        };
+        Ok((
+            i,
+            Actor::Buyer(self.orders[i].buyer.clone()),
+            Command::Pay {
+                amount: price.checked_add(*shipping)?,
+                three_ds,
+            },
+        ))
+    }
+
+    fn open_dispute(&self, i: usize) -> (usize, Actor, Command) {
+        let o = &self.orders[i];
+        let reason = match (o.fate, o.problem) {
+            (Fate::Lost | Fate::VeryLate, _) => Reason::NotReceived,
+            (_, Some(r)) => r,
+            (_, None) => Reason::NotAsDescribed,
+        };
+        (
+            i,
+            Actor::Buyer(o.buyer.clone()),
+            Command::Dispute(DisputeCommand::Open {
+                reason,
+                requested: None,
+                evidence: vec![Evidence::Text {
+                    text: format!("the item arrived {}", reason.as_str()),
+                }],
+            }),
+        )
+    }
+
+    fn buyer_dispute_turn(&self, i: usize, turn: Turn) -> anyhow::Result<(usize, Actor, Command)> {
+        let o = &self.orders[i];
+        let command = match turn {
+            Turn::AcceptOffer => DisputeCommand::AcceptOffer,
+            Turn::Counter => {
+                let total = self.placed_prices[i]
+                    .0
+                    .checked_add(self.placed_prices[i].1)?;
+                DisputeCommand::Counter {
+                    requested: Money::from_minor(
+                        (total.amount_minor() * 2 / 3).max(1),
+                        total.currency(),
+                    )?,
+                }
+            }
+            Turn::Escalate => DisputeCommand::Escalate,
+            Turn::Withdraw => DisputeCommand::Withdraw {
+                confirm_protection_ends: true,
+            },
+        };
+        Ok((i, Actor::Buyer(o.buyer.clone()), Command::Dispute(command)))
+    }
+
+    fn leave_feedback(&mut self, i: usize) -> (usize, Actor, Command) {
+        let o = &self.orders[i];
+        // Stars follow what happened, with some noise.
+        let base: i64 = match (o.fate, o.problem, o.dispute_habit) {
+            (_, Some(_), DisputeHabit::RejectsAll | DisputeHabit::Ignores) => 1,
+            (_, Some(_), _) => 2,
+            (Fate::Late, None, _) => 4,
+            _ => 5,
+        };
+        let stars = (base + self.rng.random_range(-1..=1)).clamp(1, 5);
+        (
+            i,
+            Actor::Buyer(o.buyer.clone()),
+            Command::LeaveFeedback {
+                stars,
+                item_as_described: Some(stars),
+                communication: Some((stars + 1).min(5)),
+                shipping_speed: Some(if o.fate == Fate::OnTime { 5 } else { 3 }),
+                text: String::new(),
+            },
+        )
+    }
+
+    /// After delivery: a dispute when there is a problem (or an unfounded claim), else
+    /// sometimes a confirmation; most buyers rate the store later.
+    fn after_delivery(&mut self, i: usize, at: i64) {
+        let o = &self.orders[i];
+        let rng = &mut self.rng;
+        let agenda = &mut self.agenda;
+        if let Some((t, a)) = chat_at(rng, i, o.scammer, chat::Stage::Delivered, at) {
+            agenda.push(t, a);
+        }
+        if o.problem.is_some() || o.unfounded {
+            let t = days(rng, at, 0.3, 3.0);
+            agenda.push(t, Action::OpenDispute(i));
+        } else if rng.random_bool(0.45) {
+            let t = days(rng, at, 0.2, 4.0);
+            agenda.push(t, Action::Confirm(i, false));
+        }
+        // Most buyers rate the store once the order is done.
+        if rng.random_bool(0.6) {
+            let t = days(rng, at, 25.0, 45.0);
+            agenda.push(t, Action::LeaveFeedback(i));
+        }
+    }
+}
+
+// The seller.
+impl Sim {
+    fn ship(&mut self, i: usize) -> (usize, Actor, Command) {
+        let o = &self.orders[i];
+        // Scammers paste one real number into many orders (fake tracking).
+        let number = if o.scammer && self.rng.random_bool(0.5) {
+            o.seller
+                .as_str()
+                .bytes()
+                .fold(7_i64, |h, b| (h * 131 + i64::from(b)) % 100_000_000_000_000)
+        } else {
+            self.rng.random_range(0..100_000_000_000_000_i64)
+        };
+        (
+            i,
+            Actor::Seller(o.seller.clone()),
+            Command::Ship {
+                tracking: simulated_tracking(format!("LP{number:014}")),
+            },
+        )
+    }
+
+    fn seller_dispute_turn(&self, i: usize) -> anyhow::Result<(usize, Actor, Command)> {
+        let o = &self.orders[i];
+        let response = match o.dispute_habit {
+            DisputeHabit::RejectsAll | DisputeHabit::AsksToClose => Response::Reject,
+            _ => match o.problem {
+                Some(Reason::WrongItem | Reason::NotAsDescribed) => Response::Return,
+                Some(Reason::MissingParts) => {
+                    let total = self.placed_prices[i]
+                        .0
+                        .checked_add(self.placed_prices[i].1)?;
+                    Response::Partial {
+                        amount_minor: (total.amount_minor() / 3).max(1),
                     }
-                    Fate::Lost | Fate::NeverShipped => None,
-                };
-                if let Some(t) = deliver {
-                    push(&mut queue, t, Action::Deliver(i));
                 }
-                if rng.random_bool(0.05) {
-                    // Talked into confirming before the parcel arrived.
-                    let t = days(&mut rng, 0.5, 5.0);
-                    push(&mut queue, t, Action::Confirm(i, true));
-                }
-                if matches!(o.fate, Fate::VeryLate | Fate::Lost) && rng.random_bool(0.3) {
-                    let t = days(&mut rng, promised_days - 3.0, promised_days - 0.5);
-                    push(&mut queue, t, Action::AskExtension(i));
-                }
-                if matches!(o.fate, Fate::VeryLate | Fate::Lost) && rng.random_bool(0.6) {
-                    // The parcel is not there by the promised date: open not_received.
-                    let t = days(&mut rng, promised_days + 0.2, promised_days + 4.0);
-                    push(&mut queue, t, Action::OpenDispute(i));
-                }
-            }
-            Action::Deliver(i) => {
-                chat_at(
-                    &mut rng,
-                    &mut |t, a| push(&mut queue, t, a),
-                    i,
-                    o.scammer,
-                    chat::Stage::Delivered,
-                    at,
-                );
-                if o.problem.is_some() || o.unfounded {
-                    let t = days(&mut rng, 0.3, 3.0);
-                    push(&mut queue, t, Action::OpenDispute(i));
-                } else if rng.random_bool(0.45) {
-                    let t = days(&mut rng, 0.2, 4.0);
-                    push(&mut queue, t, Action::Confirm(i, false));
-                }
-                // Most buyers rate the store once the order is done.
-                if rng.random_bool(0.6) {
-                    let t = days(&mut rng, 25.0, 45.0);
-                    push(&mut queue, t, Action::LeaveFeedback(i));
-                }
-            }
-            Action::OpenDispute(i) => {
-                let asks_to_close = o.dispute_habit == DisputeHabit::AsksToClose;
-                chat_at(
-                    &mut rng,
-                    &mut |t, a| push(&mut queue, t, a),
-                    i,
-                    o.scammer || asks_to_close,
-                    chat::Stage::Dispute,
-                    at,
-                );
-                let delay = match o.dispute_habit {
-                    DisputeHabit::Honest => Some(days(&mut rng, 0.3, 3.0)),
-                    DisputeHabit::Slow => Some(days(&mut rng, 3.5, 7.0)),
-                    DisputeHabit::Ignores => None,
-                    DisputeHabit::RejectsAll | DisputeHabit::AsksToClose => {
-                        Some(days(&mut rng, 0.5, 2.0))
-                    }
-                };
-                if let Some(t) = delay {
-                    push(&mut queue, t, Action::SellerDisputeTurn(i));
-                }
-                // Disputes the platform ends up with (by escalation, also automatic
-                // on day 15) get an agent's decision.
-                let t = days(&mut rng, 15.5, 18.0);
-                push(&mut queue, t, Action::AgentDecide(i));
-            }
+                Some(_) => Response::Accept,
+                None if o.fate == Fate::Lost || o.fate == Fate::VeryLate => Response::Accept,
+                None => Response::Reject,
+            },
+        };
+        Ok((
+            i,
+            Actor::Seller(o.seller.clone()),
+            Command::Dispute(DisputeCommand::Respond {
+                response,
+                evidence: vec![Evidence::Text {
+                    text: "photos of the item before shipping".into(),
+                }],
+            }),
+        ))
+    }
+
+    /// After shipping: the carrier's delivery as the parcel's fate says, and the
+    /// seller's and buyer's moves while it travels.
+    fn after_ship(&mut self, i: usize, at: i64) {
+        let o = &self.orders[i];
+        let rng = &mut self.rng;
+        let agenda = &mut self.agenda;
+        if let Some((t, a)) = chat_at(rng, i, o.scammer, chat::Stage::InTransit, at) {
+            agenda.push(t, a);
+        }
+        let promised_days = self.placed_prices[i].2 as f64;
+        let deliver = match o.fate {
+            Fate::OnTime => Some(days(rng, at, promised_days * 0.3, promised_days * 0.95)),
+            Fate::Late => Some(days(rng, at, promised_days + 0.2, promised_days + 6.0)),
+            Fate::VeryLate => Some(days(rng, at, promised_days + 8.0, promised_days + 20.0)),
+            Fate::Lost | Fate::NeverShipped => None,
+        };
+        if let Some(t) = deliver {
+            agenda.push(t, Action::Deliver(i));
+        }
+        if rng.random_bool(0.05) {
+            // Talked into confirming before the parcel arrived.
+            let t = days(rng, at, 0.5, 5.0);
+            agenda.push(t, Action::Confirm(i, true));
+        }
+        if matches!(o.fate, Fate::VeryLate | Fate::Lost) && rng.random_bool(0.3) {
+            let t = days(rng, at, promised_days - 3.0, promised_days - 0.5);
+            agenda.push(t, Action::AskExtension(i));
+        }
+        if matches!(o.fate, Fate::VeryLate | Fate::Lost) && rng.random_bool(0.6) {
+            // The parcel is not there by the promised date: open not_received.
+            let t = days(rng, at, promised_days + 0.2, promised_days + 4.0);
+            agenda.push(t, Action::OpenDispute(i));
+        }
+    }
+
+    /// After a dispute opens: the seller's answer as its habit says, and the agent's
+    /// decision for the disputes the platform ends up with.
+    fn after_dispute_opened(&mut self, i: usize, at: i64) {
+        let o = &self.orders[i];
+        let rng = &mut self.rng;
+        let agenda = &mut self.agenda;
+        let asks_to_close = o.dispute_habit == DisputeHabit::AsksToClose;
+        if let Some((t, a)) = chat_at(rng, i, o.scammer || asks_to_close, chat::Stage::Dispute, at)
+        {
+            agenda.push(t, a);
+        }
+        let delay = match o.dispute_habit {
+            DisputeHabit::Honest => Some(days(rng, at, 0.3, 3.0)),
+            DisputeHabit::Slow => Some(days(rng, at, 3.5, 7.0)),
+            DisputeHabit::Ignores => None,
+            DisputeHabit::RejectsAll | DisputeHabit::AsksToClose => Some(days(rng, at, 0.5, 2.0)),
+        };
+        if let Some(t) = delay {
+            agenda.push(t, Action::SellerDisputeTurn(i));
+        }
+        // Disputes the platform ends up with (by escalation, also automatic
+        // on day 15) get an agent's decision.
+        let t = days(rng, at, 15.5, 18.0);
+        agenda.push(t, Action::AgentDecide(i));
+    }
+
+    /// The turns of a dispute after it opened, and the return's journey.
+    fn after_dispute_step(&mut self, idx: usize, action: Action, at: i64) {
+        let o = &self.orders[idx];
+        let rng = &mut self.rng;
+        let agenda = &mut self.agenda;
+        match action {
             Action::SellerDisputeTurn(i) => {
                 let next = match (o.dispute_habit, o.problem) {
                     // "Close the dispute and I will send a new one": some buyers fall for it.
@@ -806,113 +884,206 @@ pub async fn run(
                     _ => Turn::AcceptOffer,
                 };
                 let t = if next == Turn::Escalate {
-                    days(&mut rng, 3.2, 5.0)
+                    days(rng, at, 3.2, 5.0)
                 } else {
-                    days(&mut rng, 0.2, 2.0)
+                    days(rng, at, 0.2, 2.0)
                 };
-                push(&mut queue, t, Action::BuyerDisputeTurn(i, next));
+                agenda.push(t, Action::BuyerDisputeTurn(i, next));
             }
             Action::BuyerDisputeTurn(i, Turn::Counter) => {
-                let t = days(&mut rng, 0.5, 2.5);
-                push(&mut queue, t, Action::SellerDisputeTurn(i));
+                let t = days(rng, at, 0.5, 2.5);
+                agenda.push(t, Action::SellerDisputeTurn(i));
             }
-            Action::BuyerDisputeTurn(i, Turn::AcceptOffer) => {
-                if matches!(o.problem, Some(Reason::WrongItem | Reason::NotAsDescribed)) {
-                    let t = days(&mut rng, 1.0, 11.0);
-                    push(&mut queue, t, Action::ReturnShip(i));
-                }
+            Action::BuyerDisputeTurn(i, Turn::AcceptOffer)
+                if matches!(o.problem, Some(Reason::WrongItem | Reason::NotAsDescribed)) =>
+            {
+                let t = days(rng, at, 1.0, 11.0);
+                agenda.push(t, Action::ReturnShip(i));
             }
-            Action::AgentDecide(i) => {
-                // A return the agent ordered: the buyer ships it back.
-                if matches!(o.problem, Some(Reason::WrongItem)) {
-                    let t = days(&mut rng, 1.0, 8.0);
-                    push(&mut queue, t, Action::ReturnShip(i));
-                }
+            // A return the agent ordered: the buyer ships it back.
+            Action::AgentDecide(i) if matches!(o.problem, Some(Reason::WrongItem)) => {
+                let t = days(rng, at, 1.0, 8.0);
+                agenda.push(t, Action::ReturnShip(i));
             }
             Action::ReturnShip(i) => {
-                let t = days(&mut rng, 5.0, 12.0);
-                push(&mut queue, t, Action::ReturnDeliver(i));
+                let t = days(rng, at, 5.0, 12.0);
+                agenda.push(t, Action::ReturnDeliver(i));
             }
-            Action::ReturnDeliver(i) => {
-                if o.dispute_habit == DisputeHabit::Honest {
-                    let t = days(&mut rng, 0.5, 3.0);
-                    push(&mut queue, t, Action::ReturnReceived(i));
-                }
+            Action::ReturnDeliver(i) if o.dispute_habit == DisputeHabit::Honest => {
+                let t = days(rng, at, 0.5, 3.0);
+                agenda.push(t, Action::ReturnReceived(i));
             }
-            Action::Confirm(..)
-            | Action::Cancel(_)
-            | Action::AskExtension(_)
-            | Action::BuyerDisputeTurn(..)
-            | Action::ReturnReceived(_)
-            | Action::LeaveFeedback(_)
-            | Action::Chat(..) => {}
+            // Withdrawn and escalated disputes, agents' decisions without a return and
+            // returns to dishonest sellers: nothing more from the simulated people.
+            _ => {}
         }
     }
-    report.deadlines_fired += engine
-        .run_due_timers(Timestamp::from_unix_ms(end_ms), usize::MAX)
-        .await?;
-    progress(config.days, config.days);
-    report.orders = orders.len();
-    for o in &orders {
-        let Some((order, log)) = engine.order(&o.id).await? else {
-            continue;
-        };
-        tally(
-            &mut report,
-            &order,
-            &log,
-            o.fate,
-            o.dispute_habit,
-            o.unfounded,
-        );
-    }
-    let end = Timestamp::from_unix_ms(end_ms);
-    let policy = protection::RatingPolicy::default();
-    let mut sums: BTreeMap<String, (usize, f64, f64, f64)> = BTreeMap::new();
-    for (n, habit) in habits.iter().enumerate() {
-        let seller = SellerId::parse(&format!("{id_prefix}s{n}")).context("seller id")?;
-        let r = engine.seller_ratings(&seller, end, &policy).await?;
-        let e = sums.entry(habit.as_str().to_string()).or_default();
-        e.0 += 1;
-        e.1 += r.positive_share.value().unwrap_or(0.0);
-        e.2 += r.on_time_shipping.value().unwrap_or(0.0);
-        e.3 += r.dispute_rate.value().unwrap_or(0.0);
-    }
-    report.ratings_by_habit = sums
-        .into_iter()
-        .map(|(h, (n, p, o, d))| {
-            let k = n.max(1) as f64;
-            (h, (n, p / k, o / k, d / k))
-        })
-        .collect();
-    report.elapsed_ms = started.elapsed().as_millis();
-    Ok(report)
 }
 
-/// Schedules a chat message at `stage` with some chance: a scam from a scammer,
-/// else an honest line.
+// The platform, its agents and the chat.
+impl Sim {
+    fn place(&self, i: usize) -> (usize, Actor, Command) {
+        let o = &self.orders[i];
+        let (price, shipping, promised, country) = self.placed_prices[i].clone();
+        (
+            i,
+            Actor::Platform,
+            Command::Place {
+                buyer: o.buyer.clone(),
+                seller: o.seller.clone(),
+                price,
+                shipping,
+                handling_days: None,
+                promised_days: promised,
+                destination_country: country
+                    .map(|c| Country::parse(&c).expect("simulated countries are ISO codes")),
+                options: protection::OrderOptions::default(),
+            },
+        )
+    }
+
+    fn agent_decide(&self, i: usize) -> (usize, Actor, Command) {
+        let o = &self.orders[i];
+        let founded = o.problem.is_some() || matches!(o.fate, Fate::Lost | Fate::VeryLate);
+        let outcome = match (founded, o.problem) {
+            (false, _) => Outcome::Rejected,
+            (true, Some(Reason::WrongItem)) => Outcome::ReturnAndRefund,
+            (true, _) => Outcome::RefundFull,
+        };
+        (
+            i,
+            Actor::Agent("sim-agent".into()),
+            Command::Dispute(DisputeCommand::Decide { outcome }),
+        )
+    }
+
+    fn chat(&mut self, i: usize, line: usize, scam: bool) -> (usize, Actor, Command) {
+        let o = &self.orders[i];
+        let l = if scam {
+            &chat::SCAM[line]
+        } else {
+            &chat::HONEST[line]
+        };
+        let actor = if l.seller {
+            Actor::Seller(o.seller.clone())
+        } else {
+            Actor::Buyer(o.buyer.clone())
+        };
+        (
+            i,
+            actor,
+            Command::PostMessage {
+                id: format!("m{}", self.report.commands),
+                from: None,
+                text: chat::fill(l.text, self.rng.random()),
+                scan: None,
+            },
+        )
+    }
+
+    /// The scanner's findings on a posted chat message against the simulator's truth.
+    async fn score_chat(
+        &mut self,
+        engine: &Engine,
+        request: &Request,
+        outcome: &engine::Outcome,
+        line: usize,
+        scam: bool,
+    ) -> anyhow::Result<()> {
+        let report = &mut self.report;
+        let truth = if scam {
+            chat::SCAM[line].kinds
+        } else {
+            chat::HONEST[line].kinds
+        };
+        let log = engine.store().events(&request.order).await?;
+        let found = log
+            .iter()
+            .filter(|r| r.seq >= outcome.seq_from)
+            .find_map(|r| match &r.event {
+                protection::Event::MessagePosted { kinds, .. } => Some(kinds.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        report.messages += 1;
+        report.scam_messages += usize::from(scam);
+        report.message_flagged.0 += usize::from(scam && !found.is_empty());
+        report.message_flagged.1 += usize::from(!scam && !found.is_empty());
+        let kinds: std::collections::BTreeSet<String> = truth
+            .iter()
+            .map(|k| k.to_string())
+            .chain(found.iter().cloned())
+            .collect();
+        for kind in kinds {
+            let e = report.detection.entry(kind.clone()).or_default();
+            match (truth.contains(&kind.as_str()), found.contains(&kind)) {
+                (true, true) => e.tp += 1,
+                (false, true) => e.fp += 1,
+                (true, false) => e.fn_ += 1,
+                (false, false) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+// The report: each order's outcome against its ground truth, and the store ratings.
+impl Sim {
+    async fn finish(mut self, engine: &Engine, id_prefix: &str) -> anyhow::Result<Report> {
+        let report = &mut self.report;
+        report.orders = self.orders.len();
+        for o in &self.orders {
+            let Some((order, log)) = engine.order(&o.id).await? else {
+                continue;
+            };
+            tally(report, &order, &log, o.fate, o.dispute_habit, o.unfounded);
+        }
+        let end = Timestamp::from_unix_ms(self.end_ms);
+        let policy = protection::RatingPolicy::default();
+        let mut sums: BTreeMap<String, (usize, f64, f64, f64)> = BTreeMap::new();
+        for (n, habit) in self.sellers.habits.iter().enumerate() {
+            let seller = SellerId::parse(&format!("{id_prefix}s{n}")).context("seller id")?;
+            let r = engine.seller_ratings(&seller, end, &policy).await?;
+            let e = sums.entry(habit.as_str().to_string()).or_default();
+            e.0 += 1;
+            e.1 += r.positive_share.value().unwrap_or(0.0);
+            e.2 += r.on_time_shipping.value().unwrap_or(0.0);
+            e.3 += r.dispute_rate.value().unwrap_or(0.0);
+        }
+        report.ratings_by_habit = sums
+            .into_iter()
+            .map(|(h, (n, p, o, d))| {
+                let k = n.max(1) as f64;
+                (h, (n, p / k, o / k, d / k))
+            })
+            .collect();
+        Ok(self.report)
+    }
+}
+
+/// A chat message at `stage` with some chance, for the caller to schedule: a scam
+/// from a scammer, else an honest line.
 fn chat_at(
     rng: &mut StdRng,
-    push: &mut dyn FnMut(i64, Action),
     order: usize,
     scammer: bool,
     stage: chat::Stage,
     at: i64,
-) {
+) -> Option<(i64, Action)> {
     let scam = scammer && rng.random_bool(0.6);
     let lines = if scam { chat::SCAM } else { chat::HONEST };
     if !scam && !rng.random_bool(0.3) {
-        return;
+        return None;
     }
     let fitting: Vec<usize> = (0..lines.len())
         .filter(|&k| lines[k].stage == stage)
         .collect();
     if fitting.is_empty() {
-        return;
+        return None;
     }
     let line = fitting[rng.random_range(0..fitting.len())];
     let t = at + (rng.random_range(0.02..0.5) * MS_PER_DAY as f64) as i64;
-    push(t, Action::Chat(order, line, scam));
+    Some((t, Action::Chat(order, line, scam)))
 }
 
 fn tally(

@@ -205,6 +205,18 @@ fn bind<'q>(
 }
 
 fn build(b: &mut Builder, w: &WriteSet<'_>) {
+    ledger(b, w);
+    events(b, w);
+    outbox(b, w);
+    order(b, w);
+    cases_and_tracking_numbers(b, w);
+    timers(b, w);
+    fired(b, w);
+    idempotency(b, w);
+}
+
+/// New transfers, the pending transfers they resolve and the balances they touch.
+fn ledger(b: &mut Builder, w: &WriteSet<'_>) {
     let new: Vec<&RecordedTransfer> = w
         .applied
         .iter()
@@ -213,90 +225,104 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
             Applied::Duplicate(_) => None,
         })
         .collect();
-    if !new.is_empty() {
-        let values = b.values(new.len(), 10, None);
-        let mut binds = Vec::new();
-        for r in &new {
-            let pending = match &r.transfer.op {
-                Op::PostPending { pending, .. } | Op::VoidPending { pending } => {
-                    Some(pending.to_string())
-                }
-                _ => None,
-            };
-            binds.extend([
-                text(r.transfer.id.as_str()),
-                text(codec::op_name(&r.transfer.op)),
-                text(r.transfer.code.as_str()),
-                text(r.debit.to_string()),
-                text(r.credit.to_string()),
-                Bind::Int(r.amount.amount_minor()),
-                text(r.amount.currency().code()),
-                Bind::OptText(pending),
-                Bind::OptText(r.transfer.order.as_ref().map(|o| o.to_string())),
-                Bind::Int(w.now.unix_ms()),
-            ]);
-        }
-        b.push(
-            format!(
-                "INSERT INTO transfers (id, op, code, debit_account, credit_account, \
-                 amount_minor, currency, pending_id, order_id, at_ms) VALUES {values}"
-            ),
-            binds,
-            Some(new.len() as u64),
-        );
-        let resolutions: Vec<(String, String)> = new
-            .iter()
-            .filter_map(|r| match &r.transfer.op {
-                Op::PostPending { pending, .. } | Op::VoidPending { pending } => {
-                    Some((pending.to_string(), r.transfer.id.to_string()))
-                }
-                _ => None,
-            })
+    if new.is_empty() {
+        return;
+    }
+    transfers(b, w, &new);
+    pending_resolutions(b, &new);
+    balances(b, w, &new);
+}
+
+fn transfers(b: &mut Builder, w: &WriteSet<'_>, new: &[&RecordedTransfer]) {
+    let values = b.values(new.len(), 10, None);
+    let mut binds = Vec::new();
+    for r in new {
+        let pending = match &r.transfer.op {
+            Op::PostPending { pending, .. } | Op::VoidPending { pending } => {
+                Some(pending.to_string())
+            }
+            _ => None,
+        };
+        binds.extend([
+            text(r.transfer.id.as_str()),
+            text(codec::op_name(&r.transfer.op)),
+            text(r.transfer.code.as_str()),
+            text(r.debit.to_string()),
+            text(r.credit.to_string()),
+            Bind::Int(r.amount.amount_minor()),
+            text(r.amount.currency().code()),
+            Bind::OptText(pending),
+            Bind::OptText(r.transfer.order.as_ref().map(|o| o.to_string())),
+            Bind::Int(w.now.unix_ms()),
+        ]);
+    }
+    b.push(
+        format!(
+            "INSERT INTO transfers (id, op, code, debit_account, credit_account, \
+             amount_minor, currency, pending_id, order_id, at_ms) VALUES {values}"
+        ),
+        binds,
+        Some(new.len() as u64),
+    );
+}
+
+fn pending_resolutions(b: &mut Builder, new: &[&RecordedTransfer]) {
+    let resolutions: Vec<(String, String)> = new
+        .iter()
+        .filter_map(|r| match &r.transfer.op {
+            Op::PostPending { pending, .. } | Op::VoidPending { pending } => {
+                Some((pending.to_string(), r.transfer.id.to_string()))
+            }
+            _ => None,
+        })
+        .collect();
+    if !resolutions.is_empty() {
+        let n_resolutions = resolutions.len() as u64;
+        let values = b.values(resolutions.len(), 2, None);
+        let binds = resolutions
+            .into_iter()
+            .flat_map(|(p, by)| [text(p), text(by)])
             .collect();
-        if !resolutions.is_empty() {
-            let n_resolutions = resolutions.len() as u64;
-            let values = b.values(resolutions.len(), 2, None);
-            let binds = resolutions
-                .into_iter()
-                .flat_map(|(p, by)| [text(p), text(by)])
-                .collect();
-            b.push(
-                format!(
-                    "INSERT INTO pending_resolutions (pending_id, resolved_by) VALUES {values}"
-                ),
-                binds,
-                Some(n_resolutions),
-            );
-        }
-        let mut touched: Vec<&AccountId> = new.iter().flat_map(|r| [&r.debit, &r.credit]).collect();
-        touched.sort();
-        touched.dedup();
-        let values = b.values(
-            touched.len(),
-            5,
-            Some(&["TEXT", "BIGINT", "BIGINT", "BIGINT", "BIGINT"]),
-        );
-        let mut binds = Vec::new();
-        for id in &touched {
-            let bal = w.book.account(id);
-            binds.extend([
-                text(id.to_string()),
-                Bind::Int(bal.debits_pending),
-                Bind::Int(bal.debits_posted),
-                Bind::Int(bal.credits_pending),
-                Bind::Int(bal.credits_posted),
-            ]);
-        }
         b.push(
-            format!(
-                "UPDATE accounts SET debits_pending = v.column2, debits_posted = v.column3, \
-                 credits_pending = v.column4, credits_posted = v.column5 \
-                 FROM (VALUES {values}) AS v WHERE accounts.id = v.column1"
-            ),
+            format!("INSERT INTO pending_resolutions (pending_id, resolved_by) VALUES {values}"),
             binds,
-            Some(touched.len() as u64),
+            Some(n_resolutions),
         );
     }
+}
+
+fn balances(b: &mut Builder, w: &WriteSet<'_>, new: &[&RecordedTransfer]) {
+    let mut touched: Vec<&AccountId> = new.iter().flat_map(|r| [&r.debit, &r.credit]).collect();
+    touched.sort();
+    touched.dedup();
+    let values = b.values(
+        touched.len(),
+        5,
+        Some(&["TEXT", "BIGINT", "BIGINT", "BIGINT", "BIGINT"]),
+    );
+    let mut binds = Vec::new();
+    for id in &touched {
+        let bal = w.book.account(id);
+        binds.extend([
+            text(id.to_string()),
+            Bind::Int(bal.debits_pending),
+            Bind::Int(bal.debits_posted),
+            Bind::Int(bal.credits_pending),
+            Bind::Int(bal.credits_posted),
+        ]);
+    }
+    b.push(
+        format!(
+            "UPDATE accounts SET debits_pending = v.column2, debits_posted = v.column3, \
+             credits_pending = v.column4, credits_posted = v.column5 \
+             FROM (VALUES {values}) AS v WHERE accounts.id = v.column1"
+        ),
+        binds,
+        Some(touched.len() as u64),
+    );
+}
+
+fn events(b: &mut Builder, w: &WriteSet<'_>) {
     if !w.events.is_empty() {
         let values = b.values(w.events.len(), 6, None);
         let mut binds = Vec::new();
@@ -316,6 +342,9 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
             Some(w.events.len() as u64),
         );
     }
+}
+
+fn outbox(b: &mut Builder, w: &WriteSet<'_>) {
     if !w.events.is_empty() {
         let values = b.values(w.events.len(), 3, None);
         let binds = w
@@ -335,6 +364,9 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
             Some(w.events.len() as u64),
         );
     }
+}
+
+fn order(b: &mut Builder, w: &WriteSet<'_>) {
     if let Some((order, previous)) = w.state {
         match previous {
             None => {
@@ -383,6 +415,9 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
             }
         }
     }
+}
+
+fn cases_and_tracking_numbers(b: &mut Builder, w: &WriteSet<'_>) {
     // The cases queue: a projection of case_opened and case_closed.
     for e in w.events {
         match &e.event {
@@ -456,6 +491,9 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
             _ => {}
         }
     }
+}
+
+fn timers(b: &mut Builder, w: &WriteSet<'_>) {
     if !w.timers.is_empty() {
         let values = b.values(w.timers.len(), 3, None);
         let binds = w
@@ -477,6 +515,9 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
             None,
         );
     }
+}
+
+fn fired(b: &mut Builder, w: &WriteSet<'_>) {
     if let Some(t) = w.fired {
         let n = b.next;
         b.next += 4;
@@ -498,6 +539,9 @@ fn build(b: &mut Builder, w: &WriteSet<'_>) {
             Some(1),
         );
     }
+}
+
+fn idempotency(b: &mut Builder, w: &WriteSet<'_>) {
     if let Some((key, outcome)) = w.idempotency {
         let values = b.values(1, 7, None);
         b.parts.push(Part {
