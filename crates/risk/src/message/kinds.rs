@@ -19,7 +19,7 @@ use crate::{Finding, Kind, Severity, Thresholds};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Source {
     /// The `n`-th link (e-mail addresses apart).
-    Link(usize),
+    Link(u32),
     ChatApp,
     Phone,
     Email,
@@ -32,12 +32,12 @@ enum Source {
     ContactAsked,
     /// The `index`-th card number: a buyer's payment with it, then the number itself.
     Card {
-        index: usize,
+        index: u32,
         as_data: bool,
     },
     /// The `index`-th IBAN: the number itself, then the payment into it.
     Iban {
-        index: usize,
+        index: u32,
         as_payment: bool,
     },
     Password,
@@ -50,29 +50,36 @@ enum Source {
     Brand,
 }
 
-/// The findings so far, each with what it rests on.
+/// The findings so far, in the order of what they rest on.
 #[derive(Default)]
-struct Findings(Vec<(Source, Finding)>);
+struct Findings {
+    list: Vec<Finding>,
+    /// What each finding of `list` rests on, in order.
+    sources: Vec<Source>,
+}
 
 impl Findings {
+    /// Adds `finding` after every finding that rests on `source` or on evidence
+    /// listed before it. Kept in order as it grows, the list is handed out as it is.
     fn push(&mut self, source: Source, finding: Finding) {
-        self.0.push((source, finding));
+        let at = self.sources.partition_point(|s| *s <= source);
+        self.sources.insert(at, source);
+        self.list.insert(at, finding);
     }
     fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.list.is_empty()
     }
     fn iter(&self) -> impl Iterator<Item = &Finding> {
-        self.0.iter().map(|(_, f)| f)
+        self.list.iter()
     }
     fn has(&self, kind: Kind) -> bool {
         self.iter().any(|f| f.kind() == kind)
     }
     fn rests_on(&self, sources: &[Source]) -> bool {
-        self.0.iter().any(|(s, _)| sources.contains(s))
+        self.sources.iter().any(|s| sources.contains(s))
     }
-    fn into_vec(mut self) -> Vec<Finding> {
-        self.0.sort_by_key(|(source, _)| *source);
-        self.0.into_iter().map(|(_, f)| f).collect()
+    fn into_vec(self) -> Vec<Finding> {
+        self.list
     }
 }
 
@@ -95,7 +102,7 @@ pub(super) fn find(ev: &Evidence<'_>, thresholds: &Thresholds) -> Vec<Finding> {
 
 /// Links the link scanner finds risky enough to warn about.
 fn phishing_link(ev: &Evidence<'_>, thresholds: &Thresholds, out: &mut Findings) {
-    for (i, link) in ev.links.iter().enumerate() {
+    for (i, link) in (0..).zip(&ev.links) {
         let report = &link.report;
         if report.messenger {
             continue;
@@ -127,7 +134,7 @@ fn phishing_link(ev: &Evidence<'_>, thresholds: &Thresholds, out: &mut Findings)
 /// Off-site contact: chat-app links, apps in a contact context, numbers, e-mails,
 /// handles, and contact details asked for to take a payment off-site.
 fn offsite_contact(ev: &Evidence<'_>, out: &mut Findings) {
-    for (i, link) in ev.links.iter().enumerate() {
+    for (i, link) in (0..).zip(&ev.links) {
         if link.report.messenger {
             out.push(
                 Source::Link(i),
@@ -314,7 +321,7 @@ fn offsite_payment(ev: &Evidence<'_>, out: &mut Findings) {
         }
     }
     if ev.seller_side {
-        for (index, span) in ev.ibans.iter().enumerate() {
+        for (index, span) in (0..).zip(&ev.ibans) {
             out.push(
                 Source::Iban {
                     index,
@@ -456,7 +463,7 @@ fn payment_link(ev: &Evidence<'_>, out: &mut Findings) -> bool {
 
 /// Card numbers, IBANs and passwords in the chat.
 fn sensitive_data_shared(ev: &Evidence<'_>, out: &mut Findings) {
-    for (index, span) in ev.cards.iter().enumerate() {
+    for (index, span) in (0..).zip(&ev.cards) {
         out.push(
             Source::Card {
                 index,
@@ -471,7 +478,7 @@ fn sensitive_data_shared(ev: &Evidence<'_>, out: &mut Findings) {
             ),
         );
     }
-    for (index, span) in ev.ibans.iter().enumerate() {
+    for (index, span) in (0..).zip(&ev.ibans) {
         out.push(
             Source::Iban {
                 index,
