@@ -852,3 +852,51 @@ fn platform_impersonation(ev: &Evidence<'_>, out: &mut Findings) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Context, Message, MessageScanner, Sender};
+
+    fn findings(text: &str, sender: Sender) -> Vec<(&'static str, &'static str)> {
+        let report = MessageScanner::default().scan(&Message {
+            text,
+            sender,
+            context: Context::InTransit,
+            lang: None,
+        });
+        report
+            .assessment
+            .signals()
+            .iter()
+            .map(|s| (s.kind().as_str(), s.severity().as_str()))
+            .collect()
+    }
+
+    /// Findings of one severity on one span stay in the order of what they rest on
+    /// (an IBAN as data, then as a place to pay), though the payment rule runs first.
+    #[test]
+    fn findings_on_one_iban_keep_their_order() {
+        assert_eq!(
+            findings(
+                "send it to DE89 3704 0044 0532 0130 00 today",
+                Sender::Seller
+            ),
+            [
+                ("sensitive_data_shared", "high"),
+                ("offsite_payment", "high")
+            ]
+        );
+    }
+
+    /// A buyer's card: charged off-site once, and shared in the chat.
+    #[test]
+    fn a_buyers_card_is_a_payment_and_sensitive_data() {
+        assert_eq!(
+            findings("my card 4111 1111 1111 1111 charge it", Sender::Buyer),
+            [
+                ("sensitive_data_shared", "critical"),
+                ("offsite_payment", "high")
+            ]
+        );
+    }
+}
