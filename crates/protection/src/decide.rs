@@ -151,13 +151,12 @@ pub enum Command {
     Fire(TimerKind),
     Dispute(DisputeCommand),
     /// A chat message on the order. `from` is needed when the platform posts for a
-    /// party; buyers and sellers post as themselves. `scan` is filled by the engine
-    /// (the `risk` crate's message scanner) before the rules see the command.
+    /// party; buyers and sellers post as themselves. The engine scans the text (the
+    /// `risk` crate's message scanner) and decides it with `decide_message`.
     PostMessage {
         id: String,
         from: Option<crate::Party>,
         text: String,
-        scan: Option<crate::MessageScan>,
     },
     /// An agent closes a case with a finding: the message was a scam or a false alarm.
     CloseCase {
@@ -251,7 +250,7 @@ pub enum Rejection {
 }
 
 /// Everything one command causes. The engine stores it in one transaction.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Decision {
     pub events: Vec<Event>,
     pub transfers: Vec<Transfer>,
@@ -625,13 +624,10 @@ pub fn decide(
         Command::Dispute(c) => {
             dispute::decide_dispute(o, &a, &mut d, c, actor, is_buyer, is_seller, now, policy)?
         }
-        Command::PostMessage {
-            id,
-            from,
-            text,
-            scan,
-        } => {
-            return crate::messages::post(o, actor, id, *from, text, scan.as_ref(), policy);
+        Command::PostMessage { .. } => {
+            return Err(Rejection::InvalidInput(
+                "the message has not been scanned (the engine scans it)".into(),
+            ));
         }
         Command::CloseCase {
             case_id,

@@ -19,8 +19,8 @@ pub use dispute::{
     EVIDENCE_PER_DISPUTE_MAX, EVIDENCE_TEXT_BYTES_MAX,
 };
 pub use messages::{
-    case_id, parcel_flags, Label as CaseLabel, Party, Scan as MessageScan, CASE_NOTE_BYTES_MAX,
-    MESSAGE_BYTES_MAX,
+    case_id, decide_message, parcel_flags, Label as CaseLabel, Party, Scan as MessageScan,
+    CASE_NOTE_BYTES_MAX,
 };
 pub use order::{apply, Actor, CancelReason, Event, Order, Recorded, Status};
 pub use policy::Policy;

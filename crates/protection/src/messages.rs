@@ -4,14 +4,13 @@
 //! case kind opens a case for agents and warns the buyer, and policy may hold a
 //! message whose verdict is `block` so that it never reaches the buyer.
 
+use domain::{Finding, Kind, OrderId, Verdict, MESSAGE_BYTES_MAX};
 use serde::{Deserialize, Serialize};
 
-use crate::decide::{permit, Decision};
+use crate::decide::{permit, Command, Decision};
 use crate::order::{Actor, Event, Order};
 use crate::{Policy, Rejection};
 
-/// Longest message stored, in bytes.
-pub const MESSAGE_BYTES_MAX: usize = 64 * 1024;
 /// Longest note an agent leaves when closing a case.
 pub const CASE_NOTE_BYTES_MAX: usize = 2000;
 
@@ -43,26 +42,27 @@ impl Party {
     }
 }
 
-/// What the scanner found in a message, as the rules need it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the scanner found in a message (or the parcel checks in a parcel), as the
+/// rules need it and the order's log keeps it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Scan {
     pub risk: u8,
-    /// `allow`, `warn`, `review` or `block`.
-    pub verdict: String,
-    /// The kinds of the signals found, strongest first.
-    pub kinds: Vec<String>,
-    /// The signals as JSON (kind, severity, score, span, excerpt, explanation), kept
-    /// as the evidence agents see.
-    pub signals: String,
+    pub verdict: Verdict,
+    /// The kinds of the findings, strongest first, each once.
+    pub kinds: Vec<Kind>,
+    /// The findings with their evidence (span, excerpt, explanation): what agents see.
+    pub signals: Vec<Finding>,
+    /// The text was longer than the scanner reads: the findings cover its start only.
+    pub truncated: bool,
 }
 
 impl Scan {
     /// The kinds found that open a case under `policy`.
-    pub fn case_kinds(&self, policy: &Policy) -> Vec<String> {
+    pub fn case_kinds(&self, policy: &Policy) -> Vec<Kind> {
         self.kinds
             .iter()
             .filter(|k| policy.case_kinds.contains(k))
-            .cloned()
+            .copied()
             .collect()
     }
 }
@@ -105,15 +105,38 @@ fn valid_message_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
+/// Decides a posted message with the scan the engine made of it. `decide` refuses a
+/// `PostMessage`: the scan is an argument here, never part of the command, so a
+/// message's sender cannot supply its own.
+pub fn decide_message(
+    order: Option<&Order>,
+    order_id: &OrderId,
+    command: &Command,
+    actor: &Actor,
+    scan: &Scan,
+    policy: &Policy,
+) -> Result<Decision, Rejection> {
+    let Command::PostMessage { id, from, text } = command else {
+        return Err(Rejection::InvalidInput(format!(
+            "{} is not a message: only messages are decided with a scan",
+            command.name()
+        )));
+    };
+    let Some(o) = order else {
+        return Err(Rejection::UnknownOrder(order_id.clone()));
+    };
+    post(o, actor, id, *from, text, scan, policy)
+}
+
 /// Decides a posted message: who may post it, under which sender, and what its scan
 /// leads to.
-pub(crate) fn post(
+fn post(
     o: &Order,
     actor: &Actor,
     id: &str,
     from: Option<Party>,
     text: &str,
-    scan: Option<&Scan>,
+    scan: &Scan,
     policy: &Policy,
 ) -> Result<Decision, Rejection> {
     const COMMAND: &str = "post_message";
@@ -159,19 +182,17 @@ pub(crate) fn post(
             "the message is longer than {MESSAGE_BYTES_MAX} bytes"
         )));
     }
-    let scan = scan.ok_or_else(|| {
-        Rejection::InvalidInput("the message has not been scanned (the engine scans it)".into())
-    })?;
-    let held = policy.hold_blocked_messages && scan.verdict == "block";
+    let held = policy.hold_blocked_messages && scan.verdict == Verdict::Block;
     let mut d = Decision::default();
     d.events.push(Event::MessagePosted {
         id: id.to_string(),
         from,
         text: text.to_string(),
         risk: scan.risk,
-        verdict: scan.verdict.clone(),
+        verdict: scan.verdict,
         kinds: scan.kinds.clone(),
         signals: scan.signals.clone(),
+        truncated: scan.truncated,
         held,
     });
     let case_kinds = scan.case_kinds(policy);
@@ -192,16 +213,16 @@ pub(crate) fn post(
 }
 
 /// What the buyer is told about a message that opened a case.
-fn warning(kinds: &[String], held: bool) -> String {
+fn warning(kinds: &[Kind], held: bool) -> String {
     let mut parts = Vec::new();
     for k in kinds {
-        parts.push(match k.as_str() {
-            "offsite_payment" => "asks you to pay outside the platform: pay only at checkout, money sent any other way cannot be refunded",
-            "phishing_link" => "contains a link that poses as a site it is not: do not open it or sign in through it",
-            "dispute_closure_pressure" => "asks you to close your dispute: keep it open until you have your refund or the item",
-            "offsite_contact" => "asks you to talk outside the platform: stay in this chat",
-            "credential_request" => "asks for a password, code or card details: never give them",
-            "extra_charge" => "asks for an extra payment: the price you paid covers delivery",
+        parts.push(match k {
+            Kind::OffsitePayment => "asks you to pay outside the platform: pay only at checkout, money sent any other way cannot be refunded",
+            Kind::PhishingLink => "contains a link that poses as a site it is not: do not open it or sign in through it",
+            Kind::DisputeClosurePressure => "asks you to close your dispute: keep it open until you have your refund or the item",
+            Kind::OffsiteContact => "asks you to talk outside the platform: stay in this chat",
+            Kind::CredentialRequest => "asks for a password, code or card details: never give them",
+            Kind::ExtraCharge => "asks for an extra payment: the price you paid covers delivery",
             _ => "looks like a scam attempt",
         });
     }
