@@ -905,3 +905,43 @@ fn urgency_changes_on_both_sides_of_soon_days_and_urgent_days() {
     }
     assert!(failures.is_empty(), "{failures:#?}");
 }
+
+#[test]
+fn a_message_longer_than_the_scanner_reads_says_so() {
+    // Past the limit the scanner stops: the report must not pass the rest off as read.
+    let long = format!(
+        "A,2026-01-20,seller,\"{}\"",
+        "Thank you for your order, it has shipped. ".repeat(2000)
+    );
+    assert!(long.len() > risk::MESSAGE_BYTES_MAX);
+    let messages = temp_file(
+        "messages-long.csv",
+        &format!("order_id,sent_at,sender,text\n{long}\n"),
+    );
+    let orders = format!("{HEADER}\n{}\n", IN_TRANSIT.join("\n"));
+    let (code, out, err) = run(
+        &[
+            "watch",
+            "-",
+            "--marketplace",
+            "aliexpress",
+            "--today",
+            "2026-01-25",
+            "--format",
+            "json",
+            "--messages",
+            messages.to_str().unwrap(),
+        ],
+        &orders,
+    );
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let notes = report["orders"][0]["notes"].to_string();
+    assert!(
+        notes.contains(&format!(
+            "message of 2026-01-20: only the first {} bytes were scanned",
+            risk::MESSAGE_BYTES_MAX
+        )),
+        "{notes}"
+    );
+}

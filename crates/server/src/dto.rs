@@ -255,7 +255,6 @@ impl CommandDto {
                     })?),
                 },
                 text,
-                scan: None,
             },
             CommandDto::CloseCase {
                 case_id,

@@ -403,6 +403,12 @@ fn evaluate(
                 notes.push(format!("message of {}: {}", m.sent_at, s.explanation()));
             }
         }
+        if report.truncated {
+            notes.push(format!(
+                "message of {}: only the first {} bytes were scanned",
+                m.sent_at, report.scanned_bytes
+            ));
+        }
     }
     let said = |k: Kind| seller_kinds.contains(&k);
 
