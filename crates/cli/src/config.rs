@@ -25,15 +25,18 @@ macro_rules! policy_fields {
             hold_blocked_messages: Option<bool>,
         }
 
-        fn apply_file(p: &mut Policy, f: PolicyFile) {
+        /// Applies the file; the case kinds come back as written, checked once the
+        /// environment has had its say.
+        fn apply_file(p: &mut Policy, f: PolicyFile) -> Option<Vec<String>> {
             $(if let Some(v) = f.$field { p.$field = v; })*
             if let Some(v) = f.allowed_3ds_exemptions { p.allowed_3ds_exemptions = v; }
             if let Some(v) = f.delivery_cap_days_by_country { p.delivery_cap_days_by_country = v; }
-            if let Some(v) = f.case_kinds { p.case_kinds = v; }
             if let Some(v) = f.hold_blocked_messages { p.hold_blocked_messages = v; }
+            f.case_kinds
         }
 
-        fn apply_env(p: &mut Policy, get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        /// Applies the environment; the case kinds as in [`apply_file`].
+        fn apply_env(p: &mut Policy, get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Option<Vec<String>>> {
             $(
                 let name = format!("MARKETGUARD_POLICY_{}", stringify!($field).to_ascii_uppercase());
                 if let Some(v) = get(&name) {
@@ -45,10 +48,9 @@ macro_rules! policy_fields {
                     format!("MARKETGUARD_POLICY_HOLD_BLOCKED_MESSAGES={v:?} is not true or false")
                 })?;
             }
-            if let Some(v) = get("MARKETGUARD_POLICY_CASE_KINDS") {
-                p.case_kinds = v.split(',').map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();
-            }
-            Ok(())
+            Ok(get("MARKETGUARD_POLICY_CASE_KINDS").map(|v| {
+                v.split(',').map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect()
+            }))
         }
     };
 }
@@ -123,19 +125,25 @@ pub fn load_policy(
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<Policy> {
     let mut policy = Policy::default();
+    let mut case_kinds = None;
     if let Some(path) = file {
         let parsed = read_file(path)?;
         if let Some(p) = parsed.policy {
-            apply_file(&mut policy, p);
+            case_kinds = apply_file(&mut policy, p);
         }
     }
-    apply_env(&mut policy, env)?;
-    if let Some(k) = policy
-        .case_kinds
-        .iter()
-        .find(|k| risk::Kind::parse(k).is_none())
-    {
-        bail!("configuration: case_kinds: {k:?} is not a signal kind (see design.md section 1)");
+    case_kinds = apply_env(&mut policy, env)?.or(case_kinds);
+    if let Some(names) = case_kinds {
+        policy.case_kinds = names
+            .iter()
+            .map(|k| {
+                risk::Kind::parse(k).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "configuration: case_kinds: {k:?} is not a signal kind (see design.md section 1)"
+                    )
+                })
+            })
+            .collect::<anyhow::Result<_>>()?;
     }
     policy
         .check()

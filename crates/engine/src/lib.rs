@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use domain::{OrderId, Timestamp};
 use ledger::LedgerError;
-use protection::{decide, Actor, Command, Order, Policy, Recorded, Rejection, Timer};
+use protection::{decide, Actor, Command, Decision, Order, Policy, Recorded, Rejection, Timer};
 use store::{Store, StoreError, StoredOutcome, Tx, WriteSet, Written};
 
 /// Times a command is tried again after losing a race to another transaction.
@@ -33,37 +33,35 @@ impl Request {
     fn fingerprint(&self) -> String {
         format!("{}|{}|{:?}", self.order, self.actor, self.command)
     }
+
+    /// The fingerprint of a posted message as engines wrote it while the command still
+    /// had a `scan` field (always `None` from callers): a retry across the upgrade
+    /// replays instead of conflicting.
+    fn fingerprint_with_scan_field(&self) -> Option<String> {
+        let Command::PostMessage { .. } = self.command else {
+            return None;
+        };
+        let now = self.fingerprint();
+        let fields = now.strip_suffix(" }")?;
+        Some(format!("{fields}, scan: None }}"))
+    }
 }
 
-/// An assessment as the order log keeps it: risk, verdict, kinds strongest first, and
-/// the signals as JSON.
-fn scan_record(a: &risk::Assessment) -> protection::MessageScan {
-    let signals: Vec<serde_json::Value> = a
-        .signals()
-        .iter()
-        .map(|s| {
-            serde_json::json!({
-                "kind": s.kind().as_str(),
-                "severity": s.severity().as_str(),
-                "score": (s.score() * 1000.0).round() / 1000.0,
-                "span": s.span().map(|r| [r.start, r.end]),
-                "excerpt": s.excerpt(),
-                "explanation": s.explanation(),
-            })
-        })
-        .collect();
-    let mut kinds: Vec<String> = Vec::new();
+/// An assessment as the order log keeps it: risk, verdict, kinds strongest first, the
+/// findings, and whether the text was cut before the scan.
+fn scan_record(a: &risk::Assessment, truncated: bool) -> protection::MessageScan {
+    let mut kinds = Vec::new();
     for s in a.signals() {
-        let k = s.kind().as_str().to_string();
-        if !kinds.contains(&k) {
-            kinds.push(k);
+        if !kinds.contains(&s.kind()) {
+            kinds.push(s.kind());
         }
     }
     protection::MessageScan {
         risk: a.risk(),
-        verdict: a.verdict().as_str().to_string(),
+        verdict: a.verdict(),
         kinds,
-        signals: serde_json::Value::from(signals).to_string(),
+        signals: a.signals().to_vec(),
+        truncated,
     }
 }
 
@@ -211,28 +209,24 @@ impl Engine {
             return Ok(None);
         }
         let a = risk::Assessment::combine(signals, &risk::Thresholds::default());
-        Ok(Some((stage, scan_record(&a))))
+        Ok(Some((stage, scan_record(&a, false))))
     }
 
-    /// Fills in the scan of a posted message, with the sender and the order's stage
-    /// as context; other commands pass through.
-    fn with_scan<'c>(
-        &self,
-        command: &'c Command,
-        actor: &Actor,
-        order: Option<&Order>,
-        scanned: &'c mut Option<Command>,
-    ) -> &'c Command {
-        let Command::PostMessage {
-            id,
-            from,
-            text,
-            scan: None,
-        } = command
-        else {
-            return command;
+    /// Decides a command; a posted message is scanned here first, with the sender and
+    /// the order's stage as context. The scan is always the engine's own: a command
+    /// has no way to carry one.
+    fn decide(&self, order: Option<&Order>, request: &Request) -> Result<Decision, Rejection> {
+        let Command::PostMessage { from, text, .. } = &request.command else {
+            return decide(
+                order,
+                &request.order,
+                &request.command,
+                &request.actor,
+                request.at,
+                &self.policy,
+            );
         };
-        let sender = match (from, actor) {
+        let sender = match (from, &request.actor) {
             (Some(protection::Party::Seller), _) | (None, Actor::Seller(_)) => risk::Sender::Seller,
             (Some(protection::Party::Buyer), _) | (None, Actor::Buyer(_)) => risk::Sender::Buyer,
             _ => risk::Sender::Unknown,
@@ -243,13 +237,15 @@ impl Engine {
             context: message_context(order),
             lang: None,
         });
-        *scanned = Some(Command::PostMessage {
-            id: id.clone(),
-            from: *from,
-            text: text.clone(),
-            scan: Some(scan_record(&report.assessment)),
-        });
-        scanned.as_ref().expect("just set")
+        protection::decide_message(
+            order,
+            &request.order,
+            &request.command,
+            &request.actor,
+            request.at,
+            &scan_record(&report.assessment, report.truncated),
+            &self.policy,
+        )
     }
 
     fn cached(&self, order: &OrderId) -> Option<Order> {
@@ -357,7 +353,9 @@ impl Engine {
         let Some(stored) = self.store.idempotency(key).await? else {
             return Ok(None);
         };
-        if stored.request != request.fingerprint() {
+        if stored.request != request.fingerprint()
+            && Some(&stored.request) != request.fingerprint_with_scan_field().as_ref()
+        {
             return Err(EngineError::IdempotencyConflict { key: key.clone() });
         }
         Ok(Some(Outcome {
@@ -396,21 +394,7 @@ impl Engine {
             }
         };
         let version = before.as_ref().map(|o| o.version);
-        let mut scanned = None;
-        let command = self.with_scan(
-            &request.command,
-            &request.actor,
-            before.as_ref(),
-            &mut scanned,
-        );
-        let mut decision = decide(
-            before.as_ref(),
-            &request.order,
-            command,
-            &request.actor,
-            request.at,
-            &self.policy,
-        )?;
+        let mut decision = self.decide(before.as_ref(), request)?;
         if let Some(order) = before.as_ref() {
             let signals = conflict_retries!(self.parcel_signals(tx, order, &decision.events).await);
             if let Some((stage, scan)) = signals {
@@ -583,5 +567,34 @@ impl Engine {
     pub async fn order(&self, id: &OrderId) -> Result<Option<(Order, Vec<Recorded>)>, EngineError> {
         let log = self.store.events(id).await?;
         Ok(Order::replay(id, &log).map(|o| (o, log)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_stored_with_the_old_fingerprint_still_matches() {
+        let request = Request {
+            idempotency_key: Some("k".into()),
+            order: OrderId::parse("o-1").unwrap(),
+            actor: Actor::Buyer(domain::BuyerId::parse("b-1").unwrap()),
+            command: Command::PostMessage {
+                id: "m1".into(),
+                from: None,
+                text: "hi \"there\" }".into(),
+            },
+            at: Timestamp::from_unix_ms(0),
+        };
+        // As the engine wrote it before `PostMessage` lost its `scan` field.
+        let old = r#"o-1|buyer:b-1|PostMessage { id: "m1", from: None, text: "hi \"there\" }", scan: None }"#;
+        assert_eq!(request.fingerprint_with_scan_field().as_deref(), Some(old));
+        assert_ne!(request.fingerprint(), old);
+        let other = Request {
+            command: Command::Cancel,
+            ..request
+        };
+        assert_eq!(other.fingerprint_with_scan_field(), None);
     }
 }

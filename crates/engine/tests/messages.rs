@@ -2,7 +2,7 @@
 //! signals; a seller's off-site payment, phishing link or dispute-closure pressure
 //! opens a case and warns the buyer; a blocked message is held. Both backends.
 
-use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp, MS_PER_DAY};
+use domain::{BuyerId, Currency, Kind, Money, OrderId, SellerId, Timestamp, Verdict, MS_PER_DAY};
 use engine::{Engine, EngineError, Request};
 use protection::{Actor, CaseLabel, Command, Event, Party, Policy, Rejection, ThreeDs};
 use store::testing::stores;
@@ -31,7 +31,6 @@ fn message(id: &str, text: &str) -> Command {
         id: id.into(),
         from: None,
         text: text.into(),
-        scan: None,
     }
 }
 
@@ -123,7 +122,7 @@ async fn a_sellers_offsite_payment_opens_a_case_warns_the_buyer_and_is_held() {
                     *from,
                     *held,
                     kinds.clone(),
-                    verdict.clone(),
+                    *verdict,
                     signals.clone(),
                 )),
                 _ => None,
@@ -131,24 +130,20 @@ async fn a_sellers_offsite_payment_opens_a_case_warns_the_buyer_and_is_held() {
             .collect();
         assert_eq!(posted.len(), 2);
         assert_eq!(
-            (posted[0].1, posted[0].2, posted[0].4.as_str()),
-            (Party::Buyer, false, "allow")
+            (posted[0].1, posted[0].2, posted[0].4),
+            (Party::Buyer, false, Verdict::Allow)
         );
         let (_, from, held, kinds, verdict, signals) = &posted[1];
         assert_eq!(
-            (*from, *held, verdict.as_str()),
-            (Party::Seller, true, "block")
+            (*from, *held, *verdict),
+            (Party::Seller, true, Verdict::Block)
         );
-        assert!(
-            kinds.contains(&"offsite_payment".to_string())
-                && kinds.contains(&"offsite_contact".to_string())
-        );
-        let signals: serde_json::Value = serde_json::from_str(signals).unwrap();
-        assert!(signals[0]["span"].is_array());
+        assert!(kinds.contains(&Kind::OffsitePayment) && kinds.contains(&Kind::OffsiteContact));
+        assert!(signals[0].span().is_some());
         assert!(log
             .iter()
             .any(|e| matches!(e, Event::CaseOpened { case_id, kinds, .. }
-            if case_id == "o-1:m2" && kinds == &vec!["offsite_payment".to_string()])));
+            if case_id == "o-1:m2" && kinds == &vec![Kind::OffsitePayment])));
         assert!(log.iter().any(
             |e| matches!(e, Event::BuyerWarned { warning, .. } if warning.contains("held back"))
         ));
@@ -223,14 +218,14 @@ async fn context_and_sender_decide_and_bad_messages_change_nothing() {
             .await
             .unwrap();
         let log = events(&engine, "o-2").await;
-        let kinds: Vec<Vec<String>> = log
+        let kinds: Vec<Vec<Kind>> = log
             .iter()
             .filter_map(|e| match e {
                 Event::MessagePosted { kinds, .. } => Some(kinds.clone()),
                 _ => None,
             })
             .collect();
-        assert_eq!(kinds[0], vec!["confirm_receipt_pressure".to_string()]);
+        assert_eq!(kinds[0], vec![Kind::ConfirmReceiptPressure]);
         assert!(!log.iter().any(|e| matches!(e, Event::CaseOpened { .. })));
         let before = log.len();
         for (actor, command, rule) in [
@@ -249,7 +244,6 @@ async fn context_and_sender_decide_and_bad_messages_change_nothing() {
                     id: "m6".into(),
                     from: Some(Party::Seller),
                     text: "x".into(),
-                    scan: None,
                 },
                 "own side",
             ),
@@ -270,7 +264,6 @@ async fn context_and_sender_decide_and_bad_messages_change_nothing() {
                     id: "m7".into(),
                     from: Some(Party::Unknown),
                     text: "AliExpress Security: verify your account at hxxps://aliexpress-verify[.]com/login".into(),
-                    scan: None,
                 },
                 0.4,
             ))
@@ -308,7 +301,7 @@ async fn reused_or_broken_tracking_and_delivery_elsewhere_open_cases() {
         assert!(
             log.iter()
                 .any(|e| matches!(e, Event::ParcelFlagged { stage, kinds, .. }
-            if stage == "shipped" && kinds == &vec!["fake_tracking".to_string()])),
+            if stage == "shipped" && kinds == &vec![Kind::FakeTracking])),
             "{log:?}"
         );
         assert!(log
@@ -327,7 +320,12 @@ async fn reused_or_broken_tracking_and_delivery_elsewhere_open_cases() {
                 _ => None,
             })
             .expect("flagged");
-        assert!(signals.contains("check digit"), "{signals}");
+        assert!(
+            signals
+                .iter()
+                .any(|s| s.explanation().contains("check digit")),
+            "{signals:?}"
+        );
         let cases = store.list_cases("open", None, 10).await.unwrap();
         assert_eq!(cases.len(), 2);
         // A shape no carrier list knows is not evidence: no flag.
@@ -400,7 +398,7 @@ async fn delivery_in_another_country_is_fake_tracking() {
         let case = store.case("d-1:delivered").await.unwrap();
         assert_eq!(
             case.map(|c| c.kinds),
-            Some(vec!["fake_tracking".to_string()]),
+            Some(vec![Kind::FakeTracking]),
             "{log:?}"
         );
     }
@@ -457,7 +455,7 @@ async fn a_parcel_far_lighter_than_the_item_is_ship_and_switch_and_backs_a_wrong
         assert!(
             log.iter()
                 .any(|e| matches!(e, Event::ParcelFlagged { stage, kinds, .. }
-            if stage == "weighed" && kinds == &vec!["ship_and_switch".to_string()])),
+            if stage == "weighed" && kinds == &vec![Kind::ShipAndSwitch])),
             "{log:?}"
         );
         assert!(store.case("w-2:weighed").await.unwrap().is_some());
@@ -560,5 +558,67 @@ async fn a_parcel_without_carrier_events_is_marked_stale_once() {
             .unwrap();
         assert_eq!(stale(events(&engine, "s-a").await), 1);
         assert_eq!(stale(events(&engine, "s-b").await), 1);
+    }
+}
+
+/// A chat message of `len` bytes of small talk with `needle` starting near byte `at`;
+/// returns the text and where the needle starts.
+fn long_message(len: usize, at: usize, needle: &str) -> (String, usize) {
+    let filler = "The parcel is packed and the colour is the one you chose. ";
+    let mut text = filler.repeat(at / filler.len());
+    let start = text.len();
+    text.push_str(needle);
+    text.push(' ');
+    while text.len() < len {
+        text.push_str(filler);
+    }
+    text.truncate(len);
+    (text, start)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offsite_contact_deep_in_a_long_message_is_found_and_recorded_with_its_span() {
+    // Regression: posting took 64 KiB but the scanner read 16 KiB, so anything past
+    // byte 16,384 of a posted message went unscanned and nothing said so.
+    let needle = "add me on whatsapp +44 7700 900123";
+    let (text, start) = long_message(40_000, 30_000, needle);
+    assert_eq!(text.len(), 40_000);
+    assert!((29_900..30_000).contains(&start));
+    for (store, _guard) in stores().await.unwrap() {
+        let engine = Engine::new(store.clone(), Policy::default());
+        paid_order(&engine, "o-long").await;
+        engine
+            .execute(&req("o-long", seller(), message("m1", &text), 0.1))
+            .await
+            .unwrap();
+        let (kinds, signals, truncated, verdict) = events(&engine, "o-long")
+            .await
+            .into_iter()
+            .find_map(|e| match e {
+                Event::MessagePosted {
+                    kinds,
+                    signals,
+                    truncated,
+                    verdict,
+                    ..
+                } => Some((kinds, signals, truncated, verdict)),
+                _ => None,
+            })
+            .expect("posted");
+        assert!(!truncated, "the whole message is scanned");
+        assert_ne!(verdict, Verdict::Allow);
+        assert!(kinds.contains(&Kind::OffsiteContact), "{kinds:?}");
+        let contact = signals
+            .iter()
+            .filter(|s| s.kind() == Kind::OffsiteContact)
+            .map(|s| s.span().expect("message findings carry a span"))
+            .collect::<Vec<_>>();
+        assert!(!contact.is_empty());
+        for span in contact {
+            assert!(
+                start <= span.start && span.end <= start + needle.len(),
+                "{span:?} lies in the contact at {start}"
+            );
+        }
     }
 }

@@ -2,7 +2,9 @@
 //! claims, evidence, a message's scan, deadlines). The shared words of the rules: this
 //! module imports no rule module.
 
-use domain::{BuyerId, Country, Money, SellerId, Timestamp, TrackingNumber};
+use domain::{
+    BuyerId, Country, Finding, Kind, Money, SellerId, Timestamp, TrackingNumber, Verdict,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::policy::Policy;
@@ -150,13 +152,12 @@ pub enum Command {
     Fire(TimerKind),
     Dispute(DisputeCommand),
     /// A chat message on the order. `from` is needed when the platform posts for a
-    /// party; buyers and sellers post as themselves. `scan` is filled by the engine
-    /// (the `risk` crate's message scanner) before the rules see the command.
+    /// party; buyers and sellers post as themselves. The engine scans the text (the
+    /// `risk` crate's message scanner) and decides it with `decide_message`.
     PostMessage {
         id: String,
         from: Option<Party>,
         text: String,
-        scan: Option<Scan>,
     },
     /// An agent closes a case with a finding: the message was a scam or a false alarm.
     CloseCase {
@@ -444,26 +445,27 @@ impl Party {
     }
 }
 
-/// What the scanner found in a message, as the rules need it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the scanner found in a message (or the parcel checks in a parcel), as the
+/// rules need it and the order's log keeps it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Scan {
     pub risk: u8,
-    /// `allow`, `warn`, `review` or `block`.
-    pub verdict: String,
-    /// The kinds of the signals found, strongest first.
-    pub kinds: Vec<String>,
-    /// The signals as JSON (kind, severity, score, span, excerpt, explanation), kept
-    /// as the evidence agents see.
-    pub signals: String,
+    pub verdict: Verdict,
+    /// The kinds of the findings, strongest first, each once.
+    pub kinds: Vec<Kind>,
+    /// The findings with their evidence (span, excerpt, explanation): what agents see.
+    pub signals: Vec<Finding>,
+    /// The text was longer than the scanner reads: the findings cover its start only.
+    pub truncated: bool,
 }
 
 impl Scan {
     /// The kinds found that open a case under `policy`.
-    pub fn case_kinds(&self, policy: &Policy) -> Vec<String> {
+    pub fn case_kinds(&self, policy: &Policy) -> Vec<Kind> {
         self.kinds
             .iter()
             .filter(|k| policy.case_kinds.contains(k))
-            .cloned()
+            .copied()
             .collect()
     }
 }

@@ -62,7 +62,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// Everything one command causes. The engine stores it in one transaction.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Decision {
     pub events: Vec<Event>,
     pub transfers: Vec<Transfer>,

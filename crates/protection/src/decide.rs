@@ -4,7 +4,7 @@
 
 use domain::{OrderId, Timestamp};
 
-use crate::command::Command;
+use crate::command::{Command, Scan};
 use crate::context::{Ctx, Decision};
 use crate::order::{Actor, Order};
 use crate::policy::Policy;
@@ -41,12 +41,9 @@ pub fn decide(
         Command::GrantExtension { days } => lifecycle::grant_extension(&c, *days),
         Command::Fire(kind) => lifecycle::fire_timer(&c, *kind),
         Command::Dispute(command) => dispute::decide(&c, command),
-        Command::PostMessage {
-            id,
-            from,
-            text,
-            scan,
-        } => messages::post(&c, id, *from, text, scan.as_ref()),
+        Command::PostMessage { .. } => Err(Rejection::InvalidInput(
+            "the message has not been scanned (the engine scans it)".into(),
+        )),
         Command::CloseCase {
             case_id,
             label,
@@ -65,4 +62,34 @@ pub fn decide(
             text,
         ),
     }
+}
+
+/// Decides a posted message with the scan the engine made of it. `decide` refuses a
+/// `PostMessage`: the scan is an argument here, never part of the command, so a
+/// message's sender cannot supply its own.
+pub fn decide_message(
+    order: Option<&Order>,
+    order_id: &OrderId,
+    command: &Command,
+    actor: &Actor,
+    now: Timestamp,
+    scan: &Scan,
+    policy: &Policy,
+) -> Result<Decision, Rejection> {
+    let Command::PostMessage { id, from, text } = command else {
+        return Err(Rejection::InvalidInput(format!(
+            "{} is not a message: only messages are decided with a scan",
+            command.name()
+        )));
+    };
+    let Some(o) = order else {
+        return Err(Rejection::UnknownOrder(order_id.clone()));
+    };
+    messages::post(
+        &Ctx::new(o, command, actor, now, policy),
+        id,
+        *from,
+        text,
+        scan,
+    )
 }

@@ -2,7 +2,7 @@
 //! several rounds, escalation, an agent's decision, returns, withdrawal, and the money
 //! that follows the outcome (design.md section 2).
 
-use domain::{Money, Timestamp, TrackingNumber};
+use domain::{Kind, Money, Timestamp, TrackingNumber};
 use ledger::{Clawback, Code, Op};
 
 use crate::command::{
@@ -103,7 +103,7 @@ fn open(
     let due = now.plus_days(policy.seller_response_days);
     // A wrong item the carrier's scale already caught: the weights back the claim.
     let mut evidence = evidence.to_vec();
-    if reason == Reason::WrongItem && o.parcel_kinds.iter().any(|k| k == "ship_and_switch") {
+    if reason == Reason::WrongItem && o.parcel_kinds.contains(&Kind::ShipAndSwitch) {
         if let (Some(listed), Some(weighed)) = (o.weight_grams, o.carrier_weight_grams) {
             evidence.push(Evidence::Text {
                 text: format!(

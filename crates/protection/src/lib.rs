@@ -20,9 +20,9 @@ pub use command::{
     EVIDENCE_TEXT_BYTES_MAX, FEEDBACK_TEXT_BYTES_MAX, TRACKING_BYTES_MAX,
 };
 pub use context::{transfer_id, Decision};
-pub use decide::decide;
+pub use decide::{decide, decide_message};
 pub use dispute::refundable_minor;
-pub use messages::{case_id, parcel_flags, CASE_NOTE_BYTES_MAX, MESSAGE_BYTES_MAX};
+pub use messages::{case_id, parcel_flags, CASE_NOTE_BYTES_MAX};
 pub use order::{apply, Actor, CancelReason, Dispute, Event, Order, Recorded, Stage, Status};
 pub use policy::Policy;
 pub use ratings::{seller_ratings, Average, Rate, RatingPolicy, SellerRatings};

@@ -4,14 +4,14 @@
 //! case kind opens a case for agents and warns the buyer, and policy may hold a
 //! message whose verdict is `block` so that it never reaches the buyer.
 
+use domain::{Kind, Verdict, MESSAGE_BYTES_MAX};
+
 use crate::command::{Label, Party, Scan};
 use crate::context::{Ctx, Decision};
 use crate::order::{Actor, Event, Order};
 use crate::policy::Policy;
 use crate::rejection::Rejection;
 
-/// Longest message stored, in bytes.
-pub const MESSAGE_BYTES_MAX: usize = 64 * 1024;
 /// Longest note an agent leaves when closing a case.
 pub const CASE_NOTE_BYTES_MAX: usize = 2000;
 
@@ -34,7 +34,7 @@ pub(crate) fn post(
     id: &str,
     from: Option<Party>,
     text: &str,
-    scan: Option<&Scan>,
+    scan: &Scan,
 ) -> Result<Decision, Rejection> {
     let (o, policy) = (c.order, c.policy);
     let from = match (c.actor, from) {
@@ -79,19 +79,17 @@ pub(crate) fn post(
             "the message is longer than {MESSAGE_BYTES_MAX} bytes"
         )));
     }
-    let scan = scan.ok_or_else(|| {
-        Rejection::InvalidInput("the message has not been scanned (the engine scans it)".into())
-    })?;
-    let held = policy.hold_blocked_messages && scan.verdict == "block";
+    let held = policy.hold_blocked_messages && scan.verdict == Verdict::Block;
     let mut d = Decision::default();
     d.events.push(Event::MessagePosted {
         id: id.to_string(),
         from,
         text: text.to_string(),
         risk: scan.risk,
-        verdict: scan.verdict.clone(),
+        verdict: scan.verdict,
         kinds: scan.kinds.clone(),
         signals: scan.signals.clone(),
+        truncated: scan.truncated,
         held,
     });
     let case_kinds = scan.case_kinds(policy);
@@ -112,16 +110,16 @@ pub(crate) fn post(
 }
 
 /// What the buyer is told about a message that opened a case.
-fn warning(kinds: &[String], held: bool) -> String {
+fn warning(kinds: &[Kind], held: bool) -> String {
     let mut parts = Vec::new();
     for k in kinds {
-        parts.push(match k.as_str() {
-            "offsite_payment" => "asks you to pay outside the platform: pay only at checkout, money sent any other way cannot be refunded",
-            "phishing_link" => "contains a link that poses as a site it is not: do not open it or sign in through it",
-            "dispute_closure_pressure" => "asks you to close your dispute: keep it open until you have your refund or the item",
-            "offsite_contact" => "asks you to talk outside the platform: stay in this chat",
-            "credential_request" => "asks for a password, code or card details: never give them",
-            "extra_charge" => "asks for an extra payment: the price you paid covers delivery",
+        parts.push(match k {
+            Kind::OffsitePayment => "asks you to pay outside the platform: pay only at checkout, money sent any other way cannot be refunded",
+            Kind::PhishingLink => "contains a link that poses as a site it is not: do not open it or sign in through it",
+            Kind::DisputeClosurePressure => "asks you to close your dispute: keep it open until you have your refund or the item",
+            Kind::OffsiteContact => "asks you to talk outside the platform: stay in this chat",
+            Kind::CredentialRequest => "asks for a password, code or card details: never give them",
+            Kind::ExtraCharge => "asks for an extra payment: the price you paid covers delivery",
             _ => "looks like a scam attempt",
         });
     }

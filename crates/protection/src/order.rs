@@ -1,6 +1,6 @@
 //! The order: its events (the append-only record) and the state folded from them.
 
-use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp};
+use domain::{BuyerId, Currency, Finding, Kind, Money, OrderId, SellerId, Timestamp, Verdict};
 use serde::{Deserialize, Serialize};
 
 use crate::command::{Claim, Evidence, Label, Outcome, Party, Reason, Response};
@@ -118,7 +118,7 @@ impl CancelReason {
 
 /// What happened to an order. Stored as JSON in the event log; field names are part of
 /// the storage format: add fields with defaults, never rename.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     Placed {
@@ -252,10 +252,14 @@ pub enum Event {
         from: Party,
         text: String,
         risk: u8,
-        verdict: String,
-        kinds: Vec<String>,
-        /// The signals as JSON, the evidence agents see.
-        signals: String,
+        verdict: Verdict,
+        kinds: Vec<Kind>,
+        /// The findings, the evidence agents see.
+        #[serde(deserialize_with = "stored_findings::deserialize")]
+        signals: Vec<Finding>,
+        /// The text was longer than the scanner reads; absent when it was read whole.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        truncated: bool,
         held: bool,
     },
     /// The carrier weighed the parcel.
@@ -272,22 +276,23 @@ pub enum Event {
         /// `shipped` or `delivered`.
         stage: String,
         risk: u8,
-        kinds: Vec<String>,
-        /// The signals as JSON.
-        signals: String,
+        kinds: Vec<Kind>,
+        /// The findings of the parcel checks.
+        #[serde(deserialize_with = "stored_findings::deserialize")]
+        signals: Vec<Finding>,
     },
     /// A message (or a parcel check, `message_id` then being `shipped` or
     /// `delivered`) opened a case for the trust-and-safety agents.
     CaseOpened {
         case_id: String,
         message_id: String,
-        kinds: Vec<String>,
+        kinds: Vec<Kind>,
         risk: u8,
     },
     /// The buyer was told what a message tried.
     BuyerWarned {
         message_id: String,
-        kinds: Vec<String>,
+        kinds: Vec<Kind>,
         warning: String,
     },
     /// An agent closed a case with a finding.
@@ -296,6 +301,37 @@ pub enum Event {
         label: Label,
         note: String,
     },
+}
+
+/// Findings as events keep them: a JSON array. Rows written before findings were typed
+/// hold the same array inside a JSON string, which still decodes.
+mod stored_findings {
+    use std::fmt;
+
+    use domain::Finding;
+    use serde::de::{self, Deserialize, Deserializer, SeqAccess, Visitor};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Finding>, D::Error> {
+        d.deserialize_any(Findings)
+    }
+
+    struct Findings;
+
+    impl<'de> Visitor<'de> for Findings {
+        type Value = Vec<Finding>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an array of findings, or such an array as a JSON string")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<Finding>, A::Error> {
+            Vec::deserialize(de::value::SeqAccessDeserializer::new(seq))
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Vec<Finding>, E> {
+            serde_json::from_str(text).map_err(E::custom)
+        }
+    }
 }
 
 impl Event {
@@ -373,7 +409,7 @@ impl Dispute {
 }
 
 /// An event as recorded: position in the order's log, when and by whom.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Recorded {
     pub seq: i64,
     pub at: Timestamp,
@@ -433,7 +469,7 @@ pub struct Order {
     pub weight_grams: Option<i64>,
     pub carrier_weight_grams: Option<i64>,
     /// Signal kinds the parcel checks raised (fake_tracking, ship_and_switch).
-    pub parcel_kinds: Vec<String>,
+    pub parcel_kinds: Vec<Kind>,
     /// The last carrier event (weighing); marked stale after `parcel_stale_days`
     /// without one.
     pub last_carrier_at: Option<Timestamp>,
@@ -670,7 +706,7 @@ fn apply_checks(o: &mut Order, e: &Event, at: Timestamp) {
         Event::ParcelFlagged { kinds, .. } => {
             for k in kinds {
                 if !o.parcel_kinds.contains(k) {
-                    o.parcel_kinds.push(k.clone());
+                    o.parcel_kinds.push(*k);
                 }
             }
         }
@@ -787,5 +823,67 @@ fn apply_dispute(o: &mut Order, e: &Event, at: Timestamp) {
             dispute_mut(o).stage = Stage::Closed(*outcome);
         }
         other => unreachable!("not a dispute event: {}", other.name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Rows as the event log held them before findings were typed (written by the
+    // engine of commit 534db01): the findings sit in a JSON string, a parcel finding
+    // with `"span":null`.
+    const OLD_MESSAGE: &str = r#"{"type":"message_posted","id":"m1","from":"seller","text":"pay me by western union, add me on whatsapp +44 7700 900123","risk":96,"verdict":"block","kinds":["offsite_payment","offsite_contact"],"signals":"[{\"excerpt\":\"western union\",\"explanation\":\"asks for a payment method outside the platform's escrow: money sent this way cannot be refunded\",\"kind\":\"offsite_payment\",\"score\":0.9,\"severity\":\"high\",\"span\":[10,23]},{\"excerpt\":\"whatsapp\",\"explanation\":\"names a chat app to move the conversation off the platform, where buyer protection cannot see it\",\"kind\":\"offsite_contact\",\"score\":0.9,\"severity\":\"high\",\"span\":[35,43]}]","held":true}"#;
+    const OLD_PARCEL: &str = r#"{"type":"parcel_flagged","stage":"shipped","risk":81,"kinds":["fake_tracking"],"signals":"[{\"excerpt\":\"RB123456784GB\",\"explanation\":\"looks like a number of a postal service (UPU S10 number) but its check digit is wrong: mistyped or made up\",\"kind\":\"fake_tracking\",\"score\":0.9,\"severity\":\"high\",\"span\":null}]"}"#;
+
+    #[test]
+    fn rows_with_findings_in_a_json_string_still_decode_and_are_written_as_arrays() {
+        let event: Event = serde_json::from_str(OLD_MESSAGE).unwrap();
+        let Event::MessagePosted {
+            verdict,
+            kinds,
+            signals,
+            truncated,
+            held,
+            ..
+        } = &event
+        else {
+            panic!("{event:?}");
+        };
+        assert_eq!(*verdict, Verdict::Block);
+        assert_eq!(kinds, &[Kind::OffsitePayment, Kind::OffsiteContact]);
+        assert_eq!((*truncated, *held), (false, true));
+        assert_eq!(signals.len(), 2);
+        assert_eq!(signals[1].kind(), Kind::OffsiteContact);
+        assert_eq!(signals[1].span(), Some(35..43));
+        assert_eq!(signals[1].excerpt(), "whatsapp");
+        let new = serde_json::to_string(&event).unwrap();
+        assert!(
+            new.contains(r#""signals":[{"kind":"offsite_payment","#),
+            "{new}"
+        );
+        assert!(!new.contains("truncated"), "{new}");
+        assert_eq!(serde_json::from_str::<Event>(&new).unwrap(), event);
+
+        let event: Event = serde_json::from_str(OLD_PARCEL).unwrap();
+        let Event::ParcelFlagged { kinds, signals, .. } = &event else {
+            panic!("{event:?}");
+        };
+        assert_eq!(kinds, &[Kind::FakeTracking]);
+        assert_eq!(signals[0].span(), None);
+        assert!(signals[0].explanation().contains("check digit"));
+        let new = serde_json::to_string(&event).unwrap();
+        assert_eq!(serde_json::from_str::<Event>(&new).unwrap(), event);
+    }
+
+    #[test]
+    fn findings_that_are_neither_an_array_nor_a_string_of_one_are_refused() {
+        for bad in [r#""[{\"kind\":\"nope\"}]""#, "7", r#""not json""#] {
+            let row = OLD_PARCEL.replace(
+                &OLD_PARCEL[OLD_PARCEL.find(r#""signals":"#).unwrap()..OLD_PARCEL.len() - 1],
+                &format!(r#""signals":{bad}"#),
+            );
+            assert!(serde_json::from_str::<Event>(&row).is_err(), "{row}");
+        }
     }
 }

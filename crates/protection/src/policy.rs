@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use domain::Kind;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     /// Days the seller has to ship after payment when the order sets none.
@@ -49,7 +51,7 @@ pub struct Policy {
     pub legal_guarantee_days: i64,
     /// Signal kinds that open a case for agents: in a message from a seller (or an
     /// unknown sender, which also warns the buyer), or from the parcel checks.
-    pub case_kinds: Vec<String>,
+    pub case_kinds: Vec<Kind>,
     /// Hold messages whose scan verdict is `block`: they are recorded, never shown
     /// to the buyer.
     pub hold_blocked_messages: bool,
@@ -82,15 +84,13 @@ impl Default for Policy {
             genuine_multiplier_bps: 10_000,
             eu_withdrawal_days: 14,
             legal_guarantee_days: 730,
-            case_kinds: [
-                "offsite_payment",
-                "phishing_link",
-                "dispute_closure_pressure",
-                "fake_tracking",
-                "ship_and_switch",
-            ]
-            .map(String::from)
-            .to_vec(),
+            case_kinds: vec![
+                Kind::OffsitePayment,
+                Kind::PhishingLink,
+                Kind::DisputeClosurePressure,
+                Kind::FakeTracking,
+                Kind::ShipAndSwitch,
+            ],
             hold_blocked_messages: true,
             parcel_stale_days: 10,
         }

@@ -7,8 +7,9 @@ pub mod link;
 pub mod message;
 mod signal;
 
+pub use domain::MESSAGE_BYTES_MAX;
 pub use link::{LinkReport, LinkScanner};
-pub use message::{Context, Message, MessageReport, MessageScanner, Sender, MAX_MESSAGE_BYTES};
+pub use message::{Context, Message, MessageReport, MessageScanner, Sender};
 pub use signal::{Assessment, Finding, Kind, Severity, Thresholds, Verdict, EXCERPT_BYTES_MAX};
 
 pub mod listing;

@@ -18,10 +18,8 @@ use crate::link::LinkScanner;
 use crate::{Assessment, Finding, Thresholds};
 use evidence::Evidence;
 
-/// Longest text scanned, in bytes; the rest of a longer message is not read, and the
-/// scan says so. Chat messages are far shorter; the limit keeps one huge input from
-/// holding a worker.
-pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+// Longest text scanned: the rest of a longer message is not read, and the scan says so.
+use domain::MESSAGE_BYTES_MAX;
 
 /// Who wrote the message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -99,7 +97,7 @@ pub struct Message<'a> {
 pub struct MessageReport {
     pub assessment: Assessment,
     /// Bytes read; less than the text's length when it was cut at
-    /// [`MAX_MESSAGE_BYTES`].
+    /// [`MESSAGE_BYTES_MAX`].
     pub scanned_bytes: usize,
     pub truncated: bool,
 }
@@ -141,7 +139,7 @@ impl MessageScanner {
 
     /// Scans one message.
     pub fn scan(&self, message: &Message<'_>) -> MessageReport {
-        let mut end = message.text.len().min(MAX_MESSAGE_BYTES);
+        let mut end = message.text.len().min(MESSAGE_BYTES_MAX);
         while !message.text.is_char_boundary(end) {
             end -= 1;
         }
@@ -278,12 +276,12 @@ mod tests {
 
     #[test]
     fn long_input_is_cut_with_a_note() {
-        let text = "hello ".repeat(5000);
+        let text = "hello ".repeat(MESSAGE_BYTES_MAX / 4);
         let report = MessageScanner::default().scan(&Message {
             text: &text,
             ..Default::default()
         });
         assert!(report.truncated);
-        assert_eq!(report.scanned_bytes, MAX_MESSAGE_BYTES);
+        assert_eq!(report.scanned_bytes, MESSAGE_BYTES_MAX);
     }
 }

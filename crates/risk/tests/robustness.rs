@@ -3,7 +3,7 @@
 //! long input is cut at the documented limit.
 
 use proptest::prelude::*;
-use risk::{Context, LinkScanner, Message, MessageScanner, Sender, MAX_MESSAGE_BYTES};
+use risk::{Context, LinkScanner, Message, MessageScanner, Sender, MESSAGE_BYTES_MAX};
 
 /// Text that looks like chat with disguises: pieces of real cues, digits,
 /// separators, invisible and look-alike characters, and arbitrary Unicode.
@@ -82,17 +82,17 @@ proptest! {
 
 #[test]
 fn very_long_input_is_cut_not_scanned_forever() {
-    let mut text = "pay by western union ".repeat(MAX_MESSAGE_BYTES);
+    let mut text = "pay by western union ".repeat(MESSAGE_BYTES_MAX);
     text.push('ж');
     let report = MessageScanner::default().scan(&Message {
         text: &text,
         ..Default::default()
     });
     assert!(report.truncated);
-    assert!(report.scanned_bytes <= MAX_MESSAGE_BYTES);
+    assert!(report.scanned_bytes <= MESSAGE_BYTES_MAX);
     assert!(report
         .assessment
         .signals()
         .iter()
-        .all(|s| s.span().unwrap().end <= MAX_MESSAGE_BYTES));
+        .all(|s| s.span().unwrap().end <= MESSAGE_BYTES_MAX));
 }

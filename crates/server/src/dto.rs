@@ -270,7 +270,6 @@ impl CommandDto {
                     })?),
                 },
                 text,
-                scan: None,
             },
             CommandDto::CloseCase {
                 case_id,

@@ -454,8 +454,7 @@ async fn get_order(
             actor: r.actor.to_string(),
             event: r.event.name(),
             detail: {
-                let mut detail: Value =
-                    serde_json::from_str(&store::event_to_json(&r.event)).unwrap_or(Value::Null);
+                let mut detail = serde_json::to_value(&r.event).unwrap_or(Value::Null);
                 // A held message never reaches the buyer, not even through the log.
                 if let protection::Event::MessagePosted { held: true, .. } = &r.event {
                     if matches!(caller.role, Role::Buyer(_)) {

@@ -124,7 +124,7 @@ pub struct ScanMessageOut {
     #[serde(flatten)]
     pub assessment: AssessmentOut,
     /// Present and true when the text was longer than the scanner reads
-    /// (`risk::MAX_MESSAGE_BYTES`); the rest was not scanned.
+    /// (`risk::MESSAGE_BYTES_MAX`); the rest was not scanned.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
 }
@@ -249,7 +249,8 @@ pub struct CaseView {
     pub seller: String,
     pub buyer: String,
     /// The signal kinds that opened it.
-    pub kinds: Vec<String>,
+    #[schema(value_type = Vec<String>)]
+    pub kinds: Vec<risk::Kind>,
     pub risk: i64,
     /// `open` or `closed`.
     pub status: String,
@@ -384,9 +385,15 @@ pub struct MessageView {
     pub text: Option<String>,
     pub held: bool,
     pub risk: u8,
-    pub verdict: String,
+    /// `allow`, `warn`, `review` or `block`.
+    #[schema(value_type = String)]
+    pub verdict: risk::Verdict,
     /// The scanner's findings, with spans into `text`; empty for a buyer when held.
     pub signals: Vec<SignalOut>,
+    /// Present and true when the text was longer than the scanner reads: the
+    /// findings cover its start only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
     /// What the buyer was told about this message, if anything.
     pub warning: Option<String>,
     /// The case this message opened, if any.
@@ -406,6 +413,7 @@ pub fn message_views(log: &[protection::Recorded], role: &Role) -> Vec<MessageVi
                 risk,
                 verdict,
                 signals,
+                truncated,
                 held,
                 ..
             } => {
@@ -417,12 +425,13 @@ pub fn message_views(log: &[protection::Recorded], role: &Role) -> Vec<MessageVi
                     text: (!hide).then(|| text.clone()),
                     held: *held,
                     risk: *risk,
-                    verdict: verdict.clone(),
+                    verdict: *verdict,
                     signals: if hide {
                         Vec::new()
                     } else {
-                        serde_json::from_str(signals).unwrap_or_default()
+                        signals.iter().map(SignalOut::from).collect()
                     },
+                    truncated: *truncated,
                     warning: None,
                     case_id: None,
                 });
@@ -521,7 +530,7 @@ pub(crate) async fn get_case(
             (m, signals)
         }
         Some(protection::Event::ParcelFlagged { signals, .. }) => {
-            (None, serde_json::from_str(signals).unwrap_or_default())
+            (None, signals.iter().map(SignalOut::from).collect())
         }
         _ => (None, Vec::new()),
     };

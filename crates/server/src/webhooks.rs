@@ -69,9 +69,18 @@ fn payload(d: &Delivery) -> String {
         "seq": d.seq,
         "at": Timestamp::from_unix_ms(d.at_ms).rfc3339(),
         "actor": d.actor,
-        "data": serde_json::from_str::<Value>(&d.body).unwrap_or(Value::Null),
+        "data": data(&d.body),
     })
     .to_string()
+}
+
+/// The event as the current code writes it: decoded through its type, so a row written
+/// before findings were typed (findings as a JSON string) goes out as an array too.
+fn data(body: &str) -> Value {
+    match store::event_from_json(body) {
+        Ok(event) => serde_json::to_value(&event).unwrap_or(Value::Null),
+        Err(_) => serde_json::from_str(body).unwrap_or(Value::Null),
+    }
 }
 
 fn backoff_ms(attempt: i64) -> i64 {
@@ -160,6 +169,18 @@ pub async fn deliver_due(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_with_findings_in_a_json_string_goes_out_with_an_array() {
+        // As the engine of commit 534db01 wrote it.
+        let old = r#"{"type":"parcel_flagged","stage":"shipped","risk":81,"kinds":["fake_tracking"],"signals":"[{\"excerpt\":\"RB123456784GB\",\"explanation\":\"looks like a number of a postal service (UPU S10 number) but its check digit is wrong: mistyped or made up\",\"kind\":\"fake_tracking\",\"score\":0.9,\"severity\":\"high\",\"span\":null}]"}"#;
+        let v = data(old);
+        assert_eq!(v["signals"][0]["kind"], "fake_tracking");
+        assert!(v["signals"][0].get("span").is_none(), "{v}");
+        assert_eq!(v["kinds"], json!(["fake_tracking"]));
+        // A body no event type reads is passed on as it is.
+        assert_eq!(data(r#"{"type":"from_the_future","x":1}"#)["x"], 1);
+    }
 
     #[test]
     fn signatures_verify_and_tampering_fails() {

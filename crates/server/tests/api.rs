@@ -739,3 +739,67 @@ async fn assessments_through_the_api() {
         "{detail}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_message_shows_its_finding_deep_in_the_text() {
+    // 40,000 bytes with an off-site contact near byte 30,000: past the 16 KiB the
+    // scanner once read, inside the 64 KiB an order accepts.
+    let filler = "The parcel is packed and the colour is the one you chose. ";
+    let needle = "add me on whatsapp +44 7700 900123";
+    let mut text = filler.repeat(30_000 / filler.len());
+    let start = text.len();
+    text.push_str(needle);
+    while text.len() < 40_000 {
+        text.push_str(filler);
+    }
+    text.truncate(40_000);
+    for api in apis().await {
+        api.command("platform", "o-l", "p1", place("b-1")).await;
+        api.command("buyer", "o-l", "p2", pay()).await;
+        let (s, v) = api
+            .command(
+                "seller",
+                "o-l",
+                "m1",
+                json!({"command": "post_message", "id": "m1", "text": text}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let inside = |s: &Value| {
+            s["kind"] == "offsite_contact"
+                && s["span"][0].as_u64().unwrap() as usize >= start
+                && s["span"][1].as_u64().unwrap() as usize <= start + needle.len()
+        };
+        let (s, v, _) = api
+            .call("buyer", "GET", "/v1/orders/o-l/messages", None, None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            v[0]["signals"].as_array().unwrap().iter().any(inside),
+            "{}",
+            v[0]["signals"]
+        );
+        assert!(v[0].get("truncated").is_none(), "read whole: no note");
+        // The order's log carries the findings as an array, not as JSON in a string.
+        let (_, v, _) = api.call("agent", "GET", "/v1/orders/o-l", None, None).await;
+        let posted = v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["event"] == "message_posted")
+            .unwrap();
+        assert!(
+            posted["detail"]["signals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(inside),
+            "{}",
+            posted["detail"]["signals"]
+        );
+        assert!(posted["detail"]["kinds"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("offsite_contact")));
+    }
+}

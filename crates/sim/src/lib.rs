@@ -976,7 +976,6 @@ impl Sim {
                 id: format!("m{}", self.report.commands),
                 from: None,
                 text: chat::fill(l.text, self.rng.random()),
-                scan: None,
             },
         )
     }
@@ -1012,11 +1011,14 @@ impl Sim {
         let kinds: std::collections::BTreeSet<String> = truth
             .iter()
             .map(|k| k.to_string())
-            .chain(found.iter().cloned())
+            .chain(found.iter().map(|k| k.to_string()))
             .collect();
         for kind in kinds {
             let e = report.detection.entry(kind.clone()).or_default();
-            match (truth.contains(&kind.as_str()), found.contains(&kind)) {
+            match (
+                truth.contains(&kind.as_str()),
+                found.iter().any(|k| k.as_str() == kind),
+            ) {
                 (true, true) => e.tp += 1,
                 (false, true) => e.fp += 1,
                 (true, false) => e.fn_ += 1,

@@ -1,5 +1,6 @@
 //! The cases queue: cases opened by scanned messages, for agents.
 
+use domain::Kind;
 use sqlx::Row;
 
 use crate::{Store, StoreError, StoreResult};
@@ -13,7 +14,8 @@ pub struct CaseRow {
     pub message_seq: i64,
     pub seller_id: String,
     pub buyer_id: String,
-    pub kinds: Vec<String>,
+    /// The finding kinds that opened it (stored comma-joined).
+    pub kinds: Vec<Kind>,
     pub risk: i64,
     /// `open` or `closed`.
     pub status: String,
@@ -35,11 +37,7 @@ fn row(r: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
         message_seq: r.try_get("message_seq")?,
         seller_id: r.try_get("seller_id")?,
         buyer_id: r.try_get("buyer_id")?,
-        kinds: kinds
-            .split(',')
-            .filter(|k| !k.is_empty())
-            .map(str::to_string)
-            .collect(),
+        kinds: kinds_from_column(&kinds)?,
         risk: r.try_get("risk")?,
         status: r.try_get("status")?,
         label: r.try_get("label")?,
@@ -47,6 +45,27 @@ fn row(r: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
         closed_ms: r.try_get("closed_ms")?,
         closed_by: r.try_get("closed_by")?,
     })
+}
+
+/// The `kinds` column: kind names joined by commas.
+pub(crate) fn kinds_column(kinds: &[Kind]) -> String {
+    kinds
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn kinds_from_column(column: &str) -> Result<Vec<Kind>, sqlx::Error> {
+    column
+        .split(',')
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            Kind::parse(k).ok_or_else(|| {
+                sqlx::Error::Decode(format!("stored case kind {k:?} is not a finding kind").into())
+            })
+        })
+        .collect()
 }
 
 impl Store {
@@ -104,5 +123,19 @@ impl Store {
             r.try_get("scam")?,
             r.try_get("not_scam")?,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_keep_their_column_format() {
+        let kinds = [Kind::OffsitePayment, Kind::ShipAndSwitch];
+        assert_eq!(kinds_column(&kinds), "offsite_payment,ship_and_switch");
+        assert_eq!(kinds_from_column(&kinds_column(&kinds)).unwrap(), kinds);
+        assert_eq!(kinds_from_column("").unwrap(), []);
+        assert!(kinds_from_column("offsite_payment,nope").is_err());
     }
 }

@@ -447,7 +447,7 @@ fn cases_and_tracking_numbers(b: &mut Builder, w: &WriteSet<'_>) {
                         Bind::Int(message_seq),
                         text(order.seller.as_str()),
                         text(order.buyer.as_str()),
-                        text(kinds.join(",")),
+                        text(crate::cases::kinds_column(kinds)),
                         Bind::Int(i64::from(*risk)),
                         text("open"),
                         Bind::Int(e.at.unix_ms()),

@@ -94,6 +94,12 @@ fn scan_seller_messages(
                 notes.push(format!("message of {}: {}", m.sent_at, s.explanation()));
             }
         }
+        if report.truncated {
+            notes.push(format!(
+                "message of {}: only the first {} bytes were scanned",
+                m.sent_at, report.scanned_bytes
+            ));
+        }
     }
     seller_kinds
 }

@@ -781,3 +781,25 @@ fn findings_sort_by_urgency_then_days_left_and_closed_orders_are_counted() {
     );
     assert_eq!(w.closed_orders, 1);
 }
+
+#[test]
+fn a_message_longer_than_the_scanner_reads_says_so() {
+    // Past the limit the scanner stops: the report must not pass the rest off as read.
+    let long = format!(
+        "A,2026-01-20,seller,\"{}\"",
+        "Thank you for your order, it has shipped. ".repeat(2000)
+    );
+    assert!(long.len() > risk::MESSAGE_BYTES_MAX);
+    let w = watch_rows(
+        &defaults(Marketplace::Aliexpress),
+        "2026-01-25",
+        IN_TRANSIT,
+        &[&long],
+    );
+    let notes = &w.findings.iter().find(|f| f.order_id == "A").unwrap().notes;
+    let expect = format!(
+        "message of 2026-01-20: only the first {} bytes were scanned",
+        risk::MESSAGE_BYTES_MAX
+    );
+    assert!(notes.contains(&expect), "{notes:?}");
+}

@@ -183,7 +183,7 @@ fn show(args: ShowArgs, policy: Policy) -> anyhow::Result<ExitCode> {
             Format::Json => {
                 let events: Vec<Value> = log
                     .iter()
-                    .map(|r| json!({"seq": r.seq, "at": r.at.rfc3339(), "actor": r.actor.to_string(), "event": r.event.name(), "body": store::event_to_json(&r.event)}))
+                    .map(|r| json!({"seq": r.seq, "at": r.at.rfc3339(), "actor": r.actor.to_string(), "event": r.event.name(), "body": serde_json::to_value(&r.event).expect("events serialize")}))
                     .collect();
                 println!(
                     "{}",
@@ -205,9 +205,44 @@ fn show(args: ShowArgs, policy: Policy) -> anyhow::Result<ExitCode> {
                 println!("timeline:");
                 for r in &log {
                     println!("  {:>3} {} {:<20} by {}", r.seq, r.at, r.event.name(), r.actor);
+                    print!("{}", findings_text(&r.event));
                 }
             }
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The findings a message or a parcel check recorded, one line each under its event,
+/// with the bytes of the text they point at; and a note when the text was cut.
+fn findings_text(event: &protection::Event) -> String {
+    use std::fmt::Write;
+    let (signals, truncated) = match event {
+        protection::Event::MessagePosted {
+            signals, truncated, ..
+        } => (signals, *truncated),
+        protection::Event::ParcelFlagged { signals, .. } => (signals, false),
+        _ => return String::new(),
+    };
+    let mut out = String::new();
+    for s in signals {
+        let _ = write!(
+            out,
+            "        [{}] {}: {}",
+            s.severity().as_str(),
+            s.kind(),
+            s.explanation()
+        );
+        if !s.excerpt().is_empty() {
+            let _ = write!(out, " (\"{}\")", s.excerpt());
+        }
+        if let Some(span) = s.span() {
+            let _ = write!(out, " at bytes {}..{}", span.start, span.end);
+        }
+        out.push('\n');
+    }
+    if truncated {
+        out.push_str("        note: the text was longer than the scanner reads; only its start was scanned\n");
+    }
+    out
 }

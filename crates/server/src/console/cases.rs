@@ -49,8 +49,8 @@ pub(super) fn highlighted(text: &str, signals: &[SignalOut]) -> Markup {
     }
 }
 
-fn kinds_pills(kinds: &[String]) -> Markup {
-    html! { @for k in kinds { span class={ "pill kind " (k) } { (k.replace('_', " ")) } " " } }
+fn kinds_pills(kinds: &[impl std::fmt::Display]) -> Markup {
+    html! { @for k in kinds { span class={ "pill kind " (k) } { (k.to_string().replace('_', " ")) } " " } }
 }
 
 fn agent(user: &User) -> bool {
@@ -146,10 +146,9 @@ pub(super) async fn case_page(
     let source = log.iter().find(|r| r.seq == case.message_seq);
     // A case comes from a message, or from the parcel checks (no text to highlight).
     let parcel: Option<(String, Vec<SignalOut>)> = source.and_then(|r| match &r.event {
-        Event::ParcelFlagged { stage, signals, .. } => Some((
-            stage.clone(),
-            serde_json::from_str(signals).unwrap_or_default(),
-        )),
+        Event::ParcelFlagged { stage, signals, .. } => {
+            Some((stage.clone(), signals.iter().map(SignalOut::from).collect()))
+        }
         _ => None,
     });
     let message = source.and_then(|r| match &r.event {
@@ -385,7 +384,7 @@ pub(super) fn messages_section(log: &[protection::Recorded], role: &Role) -> Mar
                 div.msg {
                     p.muted {
                         (m.from) " · " (m.at.replace('T', " ").trim_end_matches('Z'))
-                        @if m.verdict != "allow" { " · " span class={ "pill verdict " (m.verdict) } { (m.verdict) " " (m.risk) } }
+                        @if m.verdict != risk::Verdict::Allow { " · " span class={ "pill verdict " (m.verdict.as_str()) } { (m.verdict.as_str()) " " (m.risk) } }
                         @if m.held { " " span.pill.disputed { "held" } }
                         @if let Some(c) = &m.case_id { " · " a href={ "/console/cases/" (c) } { "case" } }
                     }
