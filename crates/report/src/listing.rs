@@ -15,21 +15,21 @@ use crate::seller::SellerInput;
 use crate::text::report;
 use crate::{sorted_findings, Assessed, SortedFinding};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ClaimInput {
     mark: String,
     certificate: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
 enum ClaimOrMark {
     Claim(ClaimInput),
     Mark(String),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ShippingInput {
     cost: Value,
@@ -37,7 +37,7 @@ struct ShippingInput {
 }
 
 /// A listing as a marketplace shows it (see examples/listing.json).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListingInput {
     title: String,
@@ -49,6 +49,7 @@ pub struct ListingInput {
     brand: Option<String>,
     photos: i64,
     #[serde(default)]
+    #[schema(value_type = Object)]
     attributes: Map<String, Value>,
     #[serde(default)]
     compliance_claims: Vec<ClaimOrMark>,

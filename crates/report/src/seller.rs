@@ -14,14 +14,14 @@ use crate::input::{count, currency, date, field_error, money, opt_count};
 use crate::text::report;
 use crate::{sorted_findings, Assessed, SortedFinding};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RatingInput {
     average: f64,
     count: i64,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DetailedRatingsInput {
     item_as_described: Option<RatingInput>,
@@ -30,7 +30,7 @@ struct DetailedRatingsInput {
 }
 
 /// A store's figures as its page shows them (see examples/seller.json).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SellerInput {
     #[serde(default)]

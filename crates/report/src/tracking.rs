@@ -20,10 +20,22 @@ use crate::{sorted_findings, Assessed, SortedFinding};
 pub const LINE_BYTES_MAX: usize = 64 * 1024;
 /// Days without carrier movement after which a parcel is stale, unless a line says.
 pub const STALE_AFTER_DAYS_DEFAULT: u32 = 10;
+/// Heaviest parcel weight read, in grams (a thousand tonnes): far above any parcel,
+/// and low enough that the weight check's percentages cannot overflow.
+pub const WEIGHT_G_MAX: u64 = 1_000_000_000;
 
-#[derive(Debug, Default, Deserialize)]
+/// A parcel weight in grams, refused above [`WEIGHT_G_MAX`].
+fn weight(field: &str, v: Option<i64>) -> anyhow::Result<Option<u64>> {
+    match opt_count(field, v)? {
+        Some(g) if g > WEIGHT_G_MAX => bail!("{field}: must be at most {WEIGHT_G_MAX}, got {g}"),
+        other => Ok(other),
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 /// A tracking number with what is known of its order (only `number` is needed).
+/// Weights are in grams, at most [`WEIGHT_G_MAX`].
 pub struct TrackingLine {
     pub number: String,
     pub order_id: Option<String>,
@@ -127,8 +139,8 @@ pub fn tracking_report(
             ));
         }
         if let (Some(c), Some(e)) = (
-            opt_count(&at("carrier_weight_g"), l.carrier_weight_g)?,
-            opt_count(&at("expected_weight_g"), l.expected_weight_g)?,
+            weight(&at("carrier_weight_g"), l.carrier_weight_g)?,
+            weight(&at("expected_weight_g"), l.expected_weight_g)?,
         ) {
             signals.extend(tracking::weight_mismatch(c, e));
         }
@@ -204,4 +216,30 @@ fn tracking_advice(a: &Assessment, format_valid: bool) -> Vec<String> {
         out.push("follow the parcel on the carrier's own site; confirm receipt only once you hold the item".into());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Regression: schemathesis posted an expected weight near i64::MAX and the weight
+    // check's percentage overflowed (a panic in debug builds, a wrong answer in release).
+    #[test]
+    fn absurd_weights_are_refused_by_name() {
+        let line = |carrier: i64, expected: i64| TrackingLine {
+            number: "RB123456785GB".into(),
+            carrier_weight_g: Some(carrier),
+            expected_weight_g: Some(expected),
+            ..TrackingLine::default()
+        };
+        let e = tracking_report(&[line(0, 9_223_372_036_854_775_806)], false).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "expected_weight_g: must be at most 1000000000, got 9223372036854775806"
+        );
+        let done = tracking_report(&[line(0, WEIGHT_G_MAX as i64)], true).unwrap();
+        assert!(done[0].json.signals.iter().any(|f| serde_json::to_string(f)
+            .unwrap()
+            .contains("ship_and_switch")));
+    }
 }

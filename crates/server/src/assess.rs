@@ -35,7 +35,7 @@ fn bad(e: anyhow::Error) -> ApiError {
 #[utoipa::path(
     post,
     path = "/v1/assess/seller",
-    request_body(content = Object, description = "store figures: opened, positive_feedback_pct, feedback_count, items_sold, ... (see examples/seller.json)"),
+    request_body(content = SellerInput, description = "store figures: opened, positive_feedback_pct, feedback_count, items_sold, ... (see examples/seller.json)"),
     responses(
         (status = 200, body = SellerOut),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -59,7 +59,7 @@ pub(crate) async fn assess_seller(
 #[utoipa::path(
     post,
     path = "/v1/assess/listing",
-    request_body(content = Object, description = "title, description, price, currency, category, brand, photos, ... (see examples/listing.json)"),
+    request_body(content = ListingInput, description = "title, description, price, currency, category, brand, photos, ... (see examples/listing.json)"),
     responses(
         (status = 200, body = ListingOut),
         (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -84,7 +84,7 @@ pub(crate) async fn assess_listing(
 #[utoipa::path(
     post,
     path = "/v1/assess/tracking",
-    request_body(content = Object, description = "{\"number\": \"RB123456785GB\", ...}"),
+    request_body(content = TrackingLine, description = "{\"number\": \"RB123456785GB\", ...}"),
     responses(
         (status = 200, body = TrackingOut),
         (status = 400, body = Problem, content_type = "application/problem+json"),
