@@ -159,13 +159,8 @@ impl EvidenceDto {
     }
 }
 
-/// Which field was wrong and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("field {field:?}: {message}")]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
+/// Which field was wrong and why: the same error as the scans' input.
+pub use report::FieldError;
 
 fn bad(field: &'static str, message: impl Into<String>) -> FieldError {
     FieldError {

@@ -835,7 +835,7 @@ impl utoipa::Modify for BearerAuth {
 #[openapi(
     info(title = "marketguard", description = "Buyer protection and scam detection for online marketplaces"),
     paths(healthz, readyz, order_command, get_order, list_orders, seller_profile, order_money, ledger_verify, ledger_accounts, assess::assess_seller, assess::seller_assessment, assess::assess_listing, assess::assess_tracking, assess::assess_reviews, scan::scan_message, scan::scan_link, scan::list_cases, scan::get_case, scan::order_messages),
-    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage, SellerProfile, TransferView, LedgerCheck, AccountView, scan::ScanMessageIn, scan::ScanMessageOut, scan::ScanLinkIn, scan::ScanLinkOut, scan::SignalOut, scan::AssessmentOut, scan::CaseView, scan::CasePage, scan::CaseDetail, scan::MessageView)),
+    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage, SellerProfile, TransferView, LedgerCheck, AccountView, report::ScanMessageIn, report::ScanMessageOut, report::ScanLinkIn, report::ScanLinkOut, domain::finding::FindingJson, report::AssessmentOut, report::SellerOut, report::ListingOut, report::TrackingOut, report::reviews::ReviewsOut, scan::CaseView, scan::CasePage, scan::CaseDetail, scan::MessageView)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -159,6 +159,99 @@ async fn probes_and_openapi() {
     }
 }
 
+/// The names of the properties a schema promises, through `$ref` and `allOf`.
+fn properties(doc: &Value, schema: &Value) -> Vec<String> {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.trim_start_matches("#/components/schemas/");
+        return properties(doc, &doc["components"]["schemas"][name]);
+    }
+    let mut names: Vec<String> = schema["properties"]
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        names.extend(properties(doc, part));
+    }
+    names
+}
+
+// Regression: the assessments' JSON was a `Map`, documented as a bare `object` that
+// schemathesis could not check.
+#[test]
+fn every_scan_and_assessment_response_has_named_properties() {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(server::ApiDoc::openapi()).unwrap();
+    let expect: [(&str, &str, &[&str]); 6] = [
+        (
+            "/v1/scan/message",
+            "post",
+            &["id", "risk", "verdict", "signals", "truncated"],
+        ),
+        (
+            "/v1/scan/link",
+            "post",
+            &[
+                "url",
+                "risk",
+                "signals",
+                "registrable_domain",
+                "impersonates",
+            ],
+        ),
+        (
+            "/v1/assess/seller",
+            "post",
+            &[
+                "trust_score",
+                "tier",
+                "positive_lower_bound_pct",
+                "signals",
+                "advice",
+            ],
+        ),
+        (
+            "/v1/assess/listing",
+            "post",
+            &["title", "peer_median", "seller", "signals", "advice"],
+        ),
+        (
+            "/v1/assess/tracking",
+            "post",
+            &["number", "carrier", "format_valid", "signals", "verdict"],
+        ),
+        (
+            "/v1/assess/reviews",
+            "post",
+            &["reviewers", "products", "sellers"],
+        ),
+    ];
+    for (path, method, names) in expect {
+        let schema = &doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]
+            ["schema"];
+        let found = properties(&doc, schema);
+        for name in names {
+            assert!(
+                found.iter().any(|f| f == name),
+                "{path}: no {name} in {found:?}"
+            );
+        }
+    }
+    let paths = doc["paths"].as_object().unwrap();
+    let checked: Vec<&String> = paths
+        .keys()
+        .filter(|p| p.starts_with("/v1/scan/") || p.starts_with("/v1/assess/"))
+        .collect();
+    assert_eq!(checked.len(), expect.len(), "{checked:?}");
+    let finding = properties(&doc, &doc["components"]["schemas"]["Finding"]);
+    assert_eq!(finding.len(), 6, "{finding:?}");
+    let seller = properties(
+        &doc,
+        &doc["paths"]["/v1/sellers/{seller_id}/assessment"]["get"]["responses"]["200"]["content"]
+            ["application/json"]["schema"],
+    );
+    assert!(seller.iter().any(|f| f == "trust_score"), "{seller:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_idempotency_and_problem_details() {
     for api in apis().await {

@@ -1,7 +1,7 @@
 //! `marketguard assess seller|listing|tracking|reviews`: a shopper's checks before and
 //! after buying, on figures from a store page, a listing, tracking numbers or reviews.
-//! The input's JSON shapes and the reports are shared with the API
-//! (`server::assess`); the detectors are in `risk` and `reviews`.
+//! The input's JSON shapes and the reports are shared with the API (`report`); the
+//! detectors are in `risk` and `reviews`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use domain::{Clock, SystemClock, Timestamp};
+use report::{self as assess, Assessed, ListingInput, SellerInput, TrackingLine};
 use risk::seller::{SellerConfig, SellerProfile};
-use server::assess::{self, Assessed, ListingInput, SellerInput, TrackingLine};
 
 use crate::Format;
 
@@ -111,11 +111,12 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::
     assess::from_json(&text).with_context(|| format!("{}", path.display()))
 }
 
-fn print(done: &Assessed, format: Format) {
+fn print<T: serde::Serialize>(done: &Assessed<T>, format: Format) -> anyhow::Result<()> {
     match format {
-        Format::Json => println!("{}", done.json),
+        Format::Json => println!("{}", serde_json::to_string(&done.json)?),
         Format::Text => print!("{}", done.text),
     }
+    Ok(())
 }
 
 fn store_profile(
@@ -155,14 +156,14 @@ fn seller_cmd(args: SellerArgs) -> anyhow::Result<ExitCode> {
         }
         (None, None) => bail!("give a FILE or --store SELLER_ID"),
     };
-    print(&done, args.format);
+    print(&done, args.format)?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn listing_cmd(args: ListingArgs) -> anyhow::Result<ExitCode> {
     let now = now(args.as_of.as_deref())?;
     let input: ListingInput = read_json(&args.file)?;
-    print(&assess::listing_report(input, now)?, args.format);
+    print(&assess::listing_report(input, now)?, args.format)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -181,7 +182,7 @@ fn tracking_cmd(args: TrackingArgs) -> anyhow::Result<ExitCode> {
     };
     for done in assess::tracking_report(&lines, from_stdin)? {
         match args.format {
-            Format::Json => println!("{}", done.json),
+            Format::Json => println!("{}", serde_json::to_string(&done.json)?),
             Format::Text => println!("{}", done.text),
         }
     }

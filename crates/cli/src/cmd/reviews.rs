@@ -10,10 +10,6 @@ use crate::Format;
 
 /// Files with more rows than this get a progress bar (when stderr is a terminal).
 const PROGRESS_ROWS_MIN: usize = 100_000;
-/// Products listed in the text report, worst grade first.
-const TEXT_PRODUCTS_MAX: usize = 50;
-/// Reviewers listed in the text report, most suspected first.
-const TEXT_REVIEWERS_MAX: usize = 20;
 
 #[derive(Debug, Args)]
 pub struct ReviewsArgs {
@@ -51,8 +47,8 @@ pub fn run(args: ReviewsArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let written = match args.format {
-        Format::Json => server::assess::reviews_json(&mut out, &data, &report),
-        Format::Text => out.write_all(report_text(&data, &report).as_bytes()),
+        Format::Json => report::reviews::reviews_json(&mut out, &data, &report),
+        Format::Text => out.write_all(report::reviews::reviews_text(&data, &report).as_bytes()),
     }
     .and_then(|()| out.flush());
     match written {
@@ -63,117 +59,4 @@ pub fn run(args: ReviewsArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
-}
-
-pub fn report_text(data: &reviews::Reviews, report: &reviews::Report) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} reviews, {} reviewers, {} products; {} lockstep groups",
-        data.len(),
-        data.reviewer_count(),
-        data.product_count(),
-        report.blocks
-    );
-    let mut order: Vec<usize> = (0..report.products.len()).collect();
-    order.sort_by_key(|&p| (std::cmp::Reverse(report.products[p].grade), p));
-    if order.len() > TEXT_PRODUCTS_MAX {
-        let _ = writeln!(
-            out,
-            "the {TEXT_PRODUCTS_MAX} worst graded of {} products (--format json lists all)",
-            order.len()
-        );
-    }
-    for p in order.into_iter().take(TEXT_PRODUCTS_MAX) {
-        let c = &report.products[p];
-        let adjusted = c
-            .adjusted_rating
-            .map_or("none".to_string(), |x| format!("{x:.2}"));
-        let _ = writeln!(
-            out,
-            "\nproduct {}: grade {}, rating {:.2}, adjusted {adjusted} ({} of {} reviews remain)",
-            data.product_name(p),
-            c.grade,
-            c.rating,
-            c.remaining,
-            c.reviews
-        );
-        let a = reviews::card::assessment(c, &risk::Thresholds::default());
-        // The verdict line only: the tests below carry the same findings in full.
-        let verdict = server::assess::assessment_text(&a);
-        let _ = writeln!(out, "  {}", verdict.lines().next().unwrap_or_default());
-        for t in &c.tests {
-            let _ = writeln!(
-                out,
-                "  {:4} {}: {}",
-                t.result.as_str().to_uppercase(),
-                t.name,
-                t.detail
-            );
-        }
-    }
-    let mut poor_sellers: Vec<usize> = (0..report.sellers.len())
-        .filter(|&s| matches!(report.sellers[s].grade, 'D' | 'F'))
-        .collect();
-    poor_sellers.sort_by_key(|&s| (std::cmp::Reverse(report.sellers[s].grade), s));
-    if !report.sellers.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n{} of {} sellers graded D or F",
-            poor_sellers.len(),
-            report.sellers.len()
-        );
-    }
-    for &s in poor_sellers.iter().take(TEXT_PRODUCTS_MAX) {
-        let c = &report.sellers[s];
-        let failed: Vec<&str> = c
-            .tests
-            .iter()
-            .filter(|t| t.result == reviews::Outcome::Fail)
-            .map(|t| t.name)
-            .collect();
-        let _ = writeln!(
-            out,
-            "  {}: grade {}, rating {:.2}, adjusted {} ({} of {} reviews remain){}",
-            data.seller_name(s),
-            c.grade,
-            c.rating,
-            c.adjusted_rating
-                .map_or("none".to_string(), |x| format!("{x:.2}")),
-            c.remaining,
-            c.reviews,
-            if failed.is_empty() {
-                String::new()
-            } else {
-                format!("; fails {}", failed.join(", "))
-            }
-        );
-    }
-    let mut suspects: Vec<usize> = (0..report.reviewers.len())
-        .filter(|&u| report.reviewers[u].score >= 0.5)
-        .collect();
-    suspects.sort_by(|&a, &b| {
-        report.reviewers[b]
-            .score
-            .total_cmp(&report.reviewers[a].score)
-    });
-    let _ = writeln!(
-        out,
-        "\n{} reviewers with suspicion 0.5 or more{}",
-        suspects.len(),
-        if suspects.len() > TEXT_REVIEWERS_MAX {
-            format!(" (the first {TEXT_REVIEWERS_MAX}; --format json lists all)")
-        } else {
-            String::new()
-        }
-    );
-    for &u in suspects.iter().take(TEXT_REVIEWERS_MAX) {
-        let s = &report.reviewers[u];
-        let _ = writeln!(out, "  {} {:.2}", data.reviewer_name(u), s.score);
-        for r in &s.reasons {
-            let _ = writeln!(out, "    - {r}");
-        }
-    }
-    out
 }

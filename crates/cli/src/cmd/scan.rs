@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use report::scan::{link_text, message_text};
+use report::{ScanLinkIn, ScanLinkOut, ScanMessageIn, ScanMessageOut};
 use risk::{LinkScanner, MessageScanner, Thresholds};
-use server::scan::{ScanLinkIn, ScanLinkOut, ScanMessageIn, ScanMessageOut};
 
 use crate::Format;
 
@@ -121,29 +122,7 @@ fn scan_message(
     let risky = report.assessment.verdict() != risk::Verdict::Allow;
     let text = match format {
         Format::Json => serde_json::to_string(&ScanMessageOut::new(input.id.clone(), &report))?,
-        Format::Text => {
-            let id = input
-                .id
-                .as_ref()
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
-                .unwrap_or_default();
-            let mut text = format!(
-                "{}{}",
-                if id.is_empty() {
-                    String::new()
-                } else {
-                    format!("{id}: ")
-                },
-                server::assess::assessment_text(&report.assessment)
-            );
-            if report.truncated {
-                text.push_str(&format!(
-                    "  note: only the first {} bytes were scanned\n",
-                    report.scanned_bytes
-                ));
-            }
-            text
-        }
+        Format::Text => message_text(input.id.as_ref(), &report),
     };
     Ok((text, risky))
 }
@@ -160,23 +139,7 @@ fn scan_link(scanner: &LinkScanner, line: &str, format: Format) -> anyhow::Resul
     let risky = report.assessment.verdict() != risk::Verdict::Allow;
     let text = match format {
         Format::Json => serde_json::to_string(&ScanLinkOut::new(url, &report))?,
-        Format::Text => {
-            let mut text = format!(
-                "{url}\n  {}",
-                server::assess::assessment_text(&report.assessment)
-            );
-            if let Some(d) = &report.registrable_domain {
-                text.push_str(&format!("  domain: {d}"));
-                if report.official {
-                    text.push_str(" (official)");
-                }
-                text.push('\n');
-            }
-            if let Some(brand) = &report.impersonates {
-                text.push_str(&format!("  poses as: {brand}\n"));
-            }
-            text
-        }
+        Format::Text => link_text(&url, &report),
     };
     Ok((text, risky))
 }

@@ -12,13 +12,14 @@ use serde::Deserialize;
 
 use super::{forbidden, internal, page, when, User, ROWS_MAX};
 use crate::auth::Role;
-use crate::scan::{ScanMessageIn, SignalOut};
 use crate::AppState;
+use domain::finding::FindingJson;
+use report::ScanMessageIn;
 
 /// The message with each signal's span marked; the mark's title is the explanation.
 /// Overlapping spans keep the first.
-pub(super) fn highlighted(text: &str, signals: &[SignalOut]) -> Markup {
-    let mut spans: Vec<(usize, usize, &SignalOut)> = signals
+pub(super) fn highlighted(text: &str, signals: &[FindingJson]) -> Markup {
+    let mut spans: Vec<(usize, usize, &FindingJson)> = signals
         .iter()
         .filter_map(|s| s.span.map(|[a, b]| (a, b, s)))
         .filter(|(a, b, _)| {
@@ -27,7 +28,7 @@ pub(super) fn highlighted(text: &str, signals: &[SignalOut]) -> Markup {
         .collect();
     spans.sort_by_key(|(a, b, _)| (*a, std::cmp::Reverse(*b)));
     // Plain text and marked pieces in order; an overlapping span is skipped.
-    let mut pieces: Vec<(&str, Option<&SignalOut>)> = Vec::new();
+    let mut pieces: Vec<(&str, Option<&FindingJson>)> = Vec::new();
     let mut at = 0;
     for (a, b, s) in spans {
         if a >= at {
@@ -145,10 +146,11 @@ pub(super) async fn case_page(
     let messages = crate::scan::message_views(&log, &user.role);
     let source = log.iter().find(|r| r.seq == case.message_seq);
     // A case comes from a message, or from the parcel checks (no text to highlight).
-    let parcel: Option<(String, Vec<SignalOut>)> = source.and_then(|r| match &r.event {
-        Event::ParcelFlagged { stage, signals, .. } => {
-            Some((stage.clone(), signals.iter().map(SignalOut::from).collect()))
-        }
+    let parcel: Option<(String, Vec<FindingJson>)> = source.and_then(|r| match &r.event {
+        Event::ParcelFlagged { stage, signals, .. } => Some((
+            stage.clone(),
+            signals.iter().cloned().map(FindingJson::from).collect(),
+        )),
         _ => None,
     });
     let message = source.and_then(|r| match &r.event {
@@ -198,8 +200,8 @@ pub(super) async fn case_page(
                 tr { th { "Kind" } th { "Severity" } th { "Score" } th { "Words" } th { "Why" } }
                 @for s in &signals {
                     tr {
-                        td { (kinds_pills(std::slice::from_ref(&s.kind))) }
-                        td { (s.severity) }
+                        td { (kinds_pills(&[s.kind.to_string()])) }
+                        td { (s.severity.as_str()) }
                         td.num { (format!("{:.2}", s.score)) }
                         td { mark class=(s.kind) { (s.excerpt) } }
                         td { (s.explanation) }
@@ -351,11 +353,11 @@ pub(super) async fn playground(
             }
             @match &message {
                 Some(Ok(report)) => {
-                    @let signals: Vec<SignalOut> = report.assessment.signals().iter().map(SignalOut::from).collect();
+                    @let signals: Vec<FindingJson> = report.assessment.signals().iter().cloned().map(FindingJson::from).collect();
                     h2 { "Message: " span class={ "pill verdict " (report.assessment.verdict().as_str()) } { (report.assessment.verdict().as_str()) } " risk " (report.assessment.risk()) }
                     (highlighted(&text, &signals))
                     @if signals.is_empty() { p.muted { "Nothing found." } }
-                    ul { @for s in &signals { li { (kinds_pills(std::slice::from_ref(&s.kind))) " " (s.explanation) } } }
+                    ul { @for s in &signals { li { (kinds_pills(&[s.kind.to_string()])) " " (s.explanation) } } }
                 }
                 Some(Err(e)) => { p.err { (e) } }
                 None => {}
