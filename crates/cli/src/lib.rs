@@ -1,9 +1,9 @@
 //! The `marketguard` command line: argument parsing and output formatting around the
 //! library crates. Each command lives in its own module under `cmd`.
 
+mod amounts;
 mod cmd;
 mod config;
-mod report;
 
 use std::process::ExitCode;
 

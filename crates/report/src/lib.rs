@@ -1,9 +1,12 @@
-//! The typed output of every scan and assessment, shared by `marketguard scan|assess`
-//! and the API's `/v1/scan/*` and `/v1/assess/*`: the input shapes and their parsing,
+//! The JSON shapes that the CLI and the API share: order commands in (`command`, for
+//! `marketguard orders exec` and `POST /v1/orders/{id}/commands`), and the typed output
+//! of every scan and assessment, for `marketguard scan|assess` and the API's
+//! `/v1/scan/*` and `/v1/assess/*`: the input shapes and their parsing,
 //! the JSON (structs with named fields, documented in `/openapi.json`), and the short
 //! reports a person reads (verdict, context, reasons, what to do). The detectors are in
 //! `risk` and `reviews`; nothing here does IO but reading lines it is given.
 
+pub mod command;
 pub mod input;
 pub mod listing;
 pub mod reviews;

@@ -94,7 +94,7 @@ pub struct ScanMessageOut {
     #[serde(flatten)]
     pub assessment: AssessmentOut,
     /// Present and true when the text was longer than the scanner reads
-    /// (`risk::MAX_MESSAGE_BYTES`); the rest was not scanned.
+    /// (`domain::MESSAGE_BYTES_MAX`); the rest was not scanned.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
 }

@@ -587,7 +587,11 @@ pub fn weight_mismatch(carrier_weight_g: u64, expected_weight_g: u64) -> Option<
         (expected_weight_g, carrier_weight_g)
     };
     let diff = hi - lo;
-    if diff <= WEIGHT_TOLERANCE_G || diff * 100 <= hi * WEIGHT_TOLERANCE_PCT {
+    // In u128: weights come from outside, and `diff * 100` overflowed u64 on a listing
+    // that claimed an absurd weight (found by schemathesis).
+    if diff <= WEIGHT_TOLERANCE_G
+        || u128::from(diff) * 100 <= u128::from(hi) * u128::from(WEIGHT_TOLERANCE_PCT)
+    {
         return None;
     }
     let ratio = if lo == 0 {

@@ -315,6 +315,9 @@ fn weight_mismatch_table() {
         (900, 500, Some(Severity::Medium)), // 80% more
         (40, 1200, Some(Severity::High)),   // a feather in a laptop box
         (0, 400, Some(Severity::High)),
+        // Regression: `diff * 100` overflowed on an absurd listing weight.
+        (500, u64::MAX, Some(Severity::High)),
+        (u64::MAX, u64::MAX - 1, None),
     ];
     for (carrier, expected, expect) in table {
         let s = tracking::weight_mismatch(carrier, expected);

@@ -6,8 +6,9 @@
 pub mod assess;
 pub mod auth;
 mod console;
-pub mod dto;
 mod error;
+/// The order commands' JSON lives in `report`, shared with `marketguard orders exec`.
+pub use report::command as dto;
 pub mod ops;
 pub mod scan;
 pub mod webhooks;

@@ -77,7 +77,7 @@ pub fn run(command: LedgerCommand) -> anyhow::Result<ExitCode> {
                 report.accounts, report.transfers
             );
             for (c, t) in &report.totals {
-                let m = |minor: i64| crate::report::money(minor, *c);
+                let m = |minor: i64| crate::amounts::money(minor, *c);
                 println!(
                     "  {c}: debits {} = credits {} (pending {} = {}); captured {}, released {}, refunded {}, compensated {}, held in escrow {}",
                     m(t.debits_posted),

@@ -72,7 +72,7 @@ pub fn run(command: OrdersCommand, policy: Policy) -> anyhow::Result<ExitCode> {
 }
 
 /// One line of `orders exec`: who, which order, when, and the command in the API's
-/// JSON shape (`server::dto::CommandDto`).
+/// JSON shape (`report::command::CommandDto`).
 #[derive(Debug, serde::Deserialize)]
 struct ExecLine {
     key: Option<String>,
@@ -80,7 +80,7 @@ struct ExecLine {
     actor: String,
     at: Option<String>,
     #[serde(flatten)]
-    command: server::dto::CommandDto,
+    command: report::command::CommandDto,
 }
 
 /// Parses one line of `orders exec` into an engine request.
@@ -177,7 +177,7 @@ fn show(args: ShowArgs, policy: Policy) -> anyhow::Result<ExitCode> {
         };
         store.close().await;
         let c = o.currency;
-        let m = |x: i64| crate::report::money(x, c);
+        let m = |x: i64| crate::amounts::money(x, c);
         let ts = |t: Option<Timestamp>| t.map(|t| t.rfc3339());
         match args.format {
             Format::Json => {

@@ -11,7 +11,7 @@ use protection::Policy;
 use serde_json::{json, Value};
 use sim::{Config, Report};
 
-use crate::report::money;
+use crate::amounts::money;
 use crate::Format;
 
 #[derive(Debug, Args)]

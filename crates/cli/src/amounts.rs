@@ -1,4 +1,4 @@
-//! Output helpers shared by the commands.
+//! Money amounts as the commands print them.
 
 /// Minor units shown as a decimal amount of `currency` ("-12.50" allowed: platform
 /// accounts run negative).

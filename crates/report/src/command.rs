@@ -160,7 +160,7 @@ impl EvidenceDto {
 }
 
 /// Which field was wrong and why: the same error as the scans' input.
-pub use report::FieldError;
+pub use crate::input::FieldError;
 
 fn bad(field: &'static str, message: impl Into<String>) -> FieldError {
     FieldError {
