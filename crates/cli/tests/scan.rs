@@ -109,3 +109,49 @@ fn links_name_the_brand_they_pose_as() {
     assert!(out.contains("BLOCK") || out.contains("REVIEW"), "{out}");
     assert!(out.contains("poses as: paypal.com"), "{out}");
 }
+
+#[test]
+fn extra_fields_and_a_byte_order_mark_are_read_as_people_script_them() {
+    // Regression: a labelled corpus line, a BOM, and `"text": 123` all got "not a JSON
+    // object with a \"text\" field", and the labelled lines were not scanned.
+    let input = "\u{feff}{\"id\": \"m1\", \"text\": \"pay with western union\", \"kinds\": [\"offsite_payment\"]}\n\
+                 {\"id\": \"m2\", \"text\": \"thanks\", \"label\": \"honest\"}\n\
+                 {\"id\": \"m3\", \"text\": 123}\n\
+                 {\"id\": \"m4\"}\n";
+    let (code, out, err) = run(&["scan", "messages", "--format", "json"], input);
+    assert_eq!(code, 2, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["id"], "m1");
+    assert_eq!(lines[0]["signals"][0]["kind"], "offsite_payment");
+    assert_eq!(lines[1]["id"], "m2");
+    assert_eq!(lines[1]["verdict"], "allow");
+    let e3 = lines[2]["error"].as_str().unwrap();
+    assert!(
+        e3.contains("\"text\"") && e3.contains("integer `123`"),
+        "{e3}"
+    );
+    let e4 = lines[3]["error"].as_str().unwrap();
+    assert!(e4.contains("missing field `text`"), "{e4}");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(
+        warnings[0].contains("\"kinds\" (first on line 1)")
+            && warnings[0].contains("\"label\" (first on line 2)"),
+        "{err}"
+    );
+
+    let links = "\u{feff}{\"url\": \"https://www.aliexpress.com/item/1.html\", \"malicious\": false}\n\u{feff}paypal.com\n";
+    let (code, out, err) = run(&["scan", "links", "--format", "json"], links);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["registrable_domain"], "aliexpress.com");
+    assert_eq!(lines[1]["url"], "paypal.com");
+    assert!(err.contains("\"malicious\" (first on line 1)"), "{err}");
+}

@@ -19,7 +19,7 @@ use domain::finding::{FindingJson, Kind, Severity};
 use risk::{Assessment, Finding};
 use serde::Serialize;
 
-pub use input::{from_json, FieldError};
+pub use input::{from_json, json_line, FieldError};
 pub use listing::{listing_report, ListingInput, ListingOut};
 pub use scan::{AssessmentOut, ScanLinkIn, ScanLinkOut, ScanMessageIn, ScanMessageOut};
 pub use seller::{profile_from_ratings, seller_from_input, seller_report, SellerInput, SellerOut};

@@ -31,6 +31,10 @@ pub struct ScanMessageIn {
 }
 
 impl ScanMessageIn {
+    /// The fields of the input format; `marketguard scan messages` sets others aside
+    /// with a warning.
+    pub const FIELDS: &'static [&'static str] = &["id", "text", "sender", "context", "lang"];
+
     /// The message for the scanner; a clear error for an unknown sender or context.
     pub fn message(&self) -> Result<Message<'_>, FieldError> {
         let sender = match self.sender.as_deref() {
@@ -117,6 +121,12 @@ pub struct ScanLinkIn {
     pub url: String,
 }
 
+impl ScanLinkIn {
+    /// The fields of the input format; `marketguard scan links` sets others aside
+    /// with a warning.
+    pub const FIELDS: &'static [&'static str] = &["url"];
+}
+
 /// The scan of one link.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct ScanLinkOut {
@@ -179,4 +189,32 @@ pub fn link_text(url: &str, report: &LinkReport) -> String {
         text.push_str(&format!("  poses as: {brand}\n"));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_lists_name_every_field_of_the_input_formats() {
+        let full = ScanMessageIn {
+            id: Some(serde_json::json!("m1")),
+            text: "t".into(),
+            sender: Some("seller".into()),
+            context: Some("pre_order".into()),
+            lang: Some("en".into()),
+        };
+        let keys: Vec<String> = match serde_json::to_value(&full).unwrap() {
+            serde_json::Value::Object(o) => o.keys().cloned().collect(),
+            other => panic!("{other}"),
+        };
+        let mut want: Vec<&str> = ScanMessageIn::FIELDS.to_vec();
+        want.sort();
+        assert_eq!(keys, want);
+        let link = serde_json::to_value(ScanLinkIn { url: "u".into() }).unwrap();
+        assert_eq!(
+            link.as_object().unwrap().keys().collect::<Vec<_>>(),
+            ScanLinkIn::FIELDS
+        );
+    }
 }

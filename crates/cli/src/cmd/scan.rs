@@ -1,6 +1,7 @@
 //! `marketguard scan messages|links`: the scam scanners on what a shopper or a
 //! marketplace has, JSON Lines or plain lines in, one result a line out.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
@@ -21,8 +22,10 @@ pub enum ScanCommand {
     /// Input: JSON Lines `{"id", "text", "sender": seller|buyer|unknown, "context":
     /// pre_order|in_transit|delivered|dispute_open, "lang"}` (only `text` needed).
     /// Output: one result a line, same order (`--format json`: JSON Lines with risk,
-    /// verdict and signals whose spans are byte offsets into the text). A line that
-    /// cannot be read gives `{"line": N, "error": ...}` in its place and exit code 2.
+    /// verdict and signals whose spans are byte offsets into the text). Other fields
+    /// (a label, say) are ignored, with one warning on stderr naming them; a UTF-8
+    /// byte-order mark is skipped. A line that cannot be read gives `{"line": N,
+    /// "error": ...}` in its place, naming the cause, and exit code 2.
     Messages(ScanArgs),
     /// Scan links: look-alikes of marketplace, payment and carrier brands (typos,
     /// look-alike letters, punycode, brand plus words, brand as a subdomain, another
@@ -69,9 +72,12 @@ pub fn run(command: ScanCommand) -> anyhow::Result<ExitCode> {
     let mut bad = 0usize;
     let mut flagged = 0usize;
     let mut total = 0usize;
+    // Fields outside the input format, each with the first line it was on: ignored,
+    // and named once at the end.
+    let mut ignored: BTreeMap<String, usize> = BTreeMap::new();
     for (n, line) in input.lines().enumerate() {
         let line = line.with_context(|| format!("{}: line {}", args.input, n + 1))?;
-        if line.trim().is_empty() {
+        if line.trim().trim_start_matches('\u{feff}').is_empty() {
             continue;
         }
         total += 1;
@@ -81,8 +87,11 @@ pub fn run(command: ScanCommand) -> anyhow::Result<ExitCode> {
             scan_link(scanner.links(), &line, args.format)
         };
         match result {
-            Ok((text, risky)) => {
+            Ok((text, risky, extra)) => {
                 flagged += usize::from(risky);
+                for name in extra {
+                    ignored.entry(name).or_insert(n + 1);
+                }
                 writeln!(out, "{text}")?;
             }
             Err(e) => {
@@ -100,6 +109,17 @@ pub fn run(command: ScanCommand) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
+    if !ignored.is_empty() {
+        let names: Vec<String> = ignored
+            .iter()
+            .map(|(name, line)| format!("{name:?} (first on line {line})"))
+            .collect();
+        eprintln!(
+            "warning: {}: fields outside the input format were ignored: {}",
+            args.input,
+            names.join(", ")
+        );
+    }
     if args.format == Format::Text && total > 1 {
         println!("{total} scanned, {flagged} to look at, {bad} unreadable");
     }
@@ -110,13 +130,12 @@ pub fn run(command: ScanCommand) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn scan_message(
-    scanner: &MessageScanner,
-    line: &str,
-    format: Format,
-) -> anyhow::Result<(String, bool)> {
-    let input: ScanMessageIn =
-        serde_json::from_str(line).context("not a JSON object with a \"text\" field")?;
+/// A line's output, whether it is worth a look, and the fields it had outside the
+/// input format.
+type Scanned = (String, bool, Vec<String>);
+
+fn scan_message(scanner: &MessageScanner, line: &str, format: Format) -> anyhow::Result<Scanned> {
+    let (input, ignored): (ScanMessageIn, _) = report::json_line(line, ScanMessageIn::FIELDS)?;
     let message = input.message()?;
     let report = scanner.scan(&message);
     let risky = report.assessment.verdict() != risk::Verdict::Allow;
@@ -124,16 +143,16 @@ fn scan_message(
         Format::Json => serde_json::to_string(&ScanMessageOut::new(input.id.clone(), &report))?,
         Format::Text => message_text(input.id.as_ref(), &report),
     };
-    Ok((text, risky))
+    Ok((text, risky, ignored))
 }
 
-fn scan_link(scanner: &LinkScanner, line: &str, format: Format) -> anyhow::Result<(String, bool)> {
-    let url = if line.trim_start().starts_with('{') {
-        serde_json::from_str::<ScanLinkIn>(line)
-            .context("not a JSON object with a \"url\" field")?
-            .url
+fn scan_link(scanner: &LinkScanner, line: &str, format: Format) -> anyhow::Result<Scanned> {
+    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+    let (url, ignored) = if line.trim_start().starts_with('{') {
+        let (input, ignored): (ScanLinkIn, _) = report::json_line(line, ScanLinkIn::FIELDS)?;
+        (input.url, ignored)
     } else {
-        line.trim().to_string()
+        (line.trim().to_string(), Vec::new())
     };
     let report = scanner.scan(&url);
     let risky = report.assessment.verdict() != risk::Verdict::Allow;
@@ -141,5 +160,5 @@ fn scan_link(scanner: &LinkScanner, line: &str, format: Format) -> anyhow::Resul
         Format::Json => serde_json::to_string(&ScanLinkOut::new(url, &report))?,
         Format::Text => link_text(&url, &report),
     };
-    Ok((text, risky))
+    Ok((text, risky, ignored))
 }
