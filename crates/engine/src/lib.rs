@@ -216,7 +216,7 @@ impl Engine {
     /// the order's stage as context. The scan is always the engine's own: a command
     /// has no way to carry one.
     fn decide(&self, order: Option<&Order>, request: &Request) -> Result<Decision, Rejection> {
-        let Command::PostMessage { from, text, .. } = &request.command else {
+        let Command::PostMessage { id, from, text } = &request.command else {
             return decide(
                 order,
                 &request.order,
@@ -237,10 +237,18 @@ impl Engine {
             context: message_context(order),
             lang: None,
         });
+        // Card numbers are recorded masked (all but the last four digits), so the log,
+        // the API, the console and webhooks never hold one whole; the scan's spans
+        // stay right, the mask being one byte for one byte.
+        let recorded = Command::PostMessage {
+            id: id.clone(),
+            from: *from,
+            text: risk::mask_cards(text).into_owned(),
+        };
         protection::decide_message(
             order,
             &request.order,
-            &request.command,
+            &recorded,
             &request.actor,
             request.at,
             &scan_record(&report.assessment, report.truncated),

@@ -622,3 +622,38 @@ async fn an_offsite_contact_deep_in_a_long_message_is_found_and_recorded_with_it
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_number_posted_in_chat_is_recorded_masked() {
+    // Regression: a card number posted in chat was stored, shown in the finding's
+    // excerpt and sent to webhooks in full.
+    let text = "here is my card 4111 1111 1111 1111, charge it please";
+    for (store, _guard) in stores().await.unwrap() {
+        let engine = Engine::new(store.clone(), Policy::default());
+        paid_order(&engine, "o-card").await;
+        engine
+            .execute(&req("o-card", buyer(), message("m1", text), 0.1))
+            .await
+            .unwrap();
+        let log = events(&engine, "o-card").await;
+        let (stored, signals) = log
+            .iter()
+            .find_map(|e| match e {
+                Event::MessagePosted { text, signals, .. } => Some((text.clone(), signals.clone())),
+                _ => None,
+            })
+            .expect("posted");
+        assert_eq!(
+            stored,
+            "here is my card **** **** **** 1111, charge it please"
+        );
+        let card = signals
+            .iter()
+            .find(|s| s.kind() == Kind::SensitiveDataShared)
+            .expect("the card is a finding");
+        assert_eq!(card.excerpt(), "**** **** **** 1111");
+        assert_eq!(&text[card.span().unwrap()], "4111 1111 1111 1111");
+        let everything = format!("{log:?}");
+        assert!(!everything.contains("4111 1111"), "{everything}");
+    }
+}

@@ -9,7 +9,7 @@ mod signal;
 
 pub use domain::MESSAGE_BYTES_MAX;
 pub use link::{LinkReport, LinkScanner};
-pub use message::{Context, Message, MessageReport, MessageScanner, Sender};
+pub use message::{mask_cards, Context, Message, MessageReport, MessageScanner, Sender};
 pub use signal::{Assessment, Finding, Kind, Severity, Thresholds, Verdict, EXCERPT_BYTES_MAX};
 
 pub mod listing;

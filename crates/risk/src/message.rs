@@ -12,6 +12,8 @@ mod cues;
 mod evidence;
 mod kinds;
 
+use std::borrow::Cow;
+
 use crate::fold::{fold_into, Folded};
 use crate::lexicon::Lexicon;
 use crate::link::LinkScanner;
@@ -163,6 +165,22 @@ impl MessageScanner {
                     })
             })
         });
+        // Card numbers are shown masked in every excerpt (only the last four digits),
+        // as they are stored: the span still points at the number in the text.
+        if let Cow::Owned(masked) = mask_cards(text) {
+            for s in signals.iter_mut() {
+                if let Some(span) = s.span() {
+                    *s = Finding::in_text(
+                        s.kind(),
+                        s.severity(),
+                        s.score(),
+                        &masked,
+                        span,
+                        s.explanation(),
+                    );
+                }
+            }
+        }
         MessageReport {
             assessment: Assessment::combine(signals, &self.thresholds),
             scanned_bytes: end,
@@ -188,6 +206,27 @@ impl MessageScanner {
             signals
         })
     }
+}
+
+/// `text` with every payment card number in it masked: each digit but the last four
+/// becomes `*` (one byte for one byte, so byte offsets into the text stay right).
+/// Borrowed when the text holds no card number.
+pub fn mask_cards(text: &str) -> Cow<'_, str> {
+    let cards = crate::entities::cards(text);
+    if cards.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut bytes = text.as_bytes().to_vec();
+    for span in cards {
+        let digits: Vec<usize> = span
+            .clone()
+            .filter(|&i| bytes[i].is_ascii_digit())
+            .collect();
+        for &i in &digits[..digits.len().saturating_sub(4)] {
+            bytes[i] = b'*';
+        }
+    }
+    Cow::Owned(String::from_utf8(bytes).expect("ASCII digits replaced by an ASCII star"))
 }
 
 #[cfg(test)]
@@ -283,5 +322,32 @@ mod tests {
         });
         assert!(report.truncated);
         assert_eq!(report.scanned_bytes, MESSAGE_BYTES_MAX);
+    }
+
+    #[test]
+    fn card_numbers_are_masked_in_every_excerpt_keeping_the_last_four() {
+        let text = "my card 4111-1111-1111-1111 charge it, pay me by western union";
+        assert_eq!(
+            mask_cards(text),
+            "my card ****-****-****-1111 charge it, pay me by western union"
+        );
+        assert!(matches!(mask_cards("no card here 1234"), Cow::Borrowed(_)));
+        let report = MessageScanner::default().scan(&Message {
+            text,
+            sender: Sender::Buyer,
+            context: Context::PreOrder,
+            lang: None,
+        });
+        let findings = report.assessment.signals();
+        assert!(findings.len() >= 2, "{findings:?}");
+        for f in findings {
+            assert!(!f.excerpt().contains("4111"), "{f:?}");
+        }
+        let card = findings
+            .iter()
+            .find(|f| f.kind() == crate::Kind::SensitiveDataShared)
+            .unwrap();
+        assert_eq!(card.excerpt(), "****-****-****-1111");
+        assert_eq!(&text[card.span().unwrap()], "4111-1111-1111-1111");
     }
 }
