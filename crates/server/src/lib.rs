@@ -789,10 +789,17 @@ async fn ledger_accounts(
     query: Result<Query<AccountQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<AccountView>>, ApiError> {
     let Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let owner = match &caller.role {
-        Role::Seller(s) => Some(s.to_string()),
-        Role::Buyer(b) => Some(b.to_string()),
-        _ => q.owner.clone(),
+    // Buyers and sellers read their own accounts by kind AND owner: ids of buyers and
+    // sellers are separate namespaces, so a buyer named like a seller must not see the
+    // seller's money.
+    use ledger::AccountKind as K;
+    let (owner, kinds): (Option<String>, &[K]) = match &caller.role {
+        Role::Seller(s) => (
+            Some(s.to_string()),
+            &[K::SellerPayable, K::SellerAvailable, K::SellerDebt],
+        ),
+        Role::Buyer(b) => (Some(b.to_string()), &[K::BuyerFunding]),
+        _ => (q.owner.clone(), &K::ALL),
     };
     let book = state.engine.store().load_ledger().await?;
     let m = |minor: i64, c: domain::Currency| {
@@ -803,7 +810,9 @@ async fn ledger_accounts(
     };
     let mut out: Vec<AccountView> = book
         .accounts()
-        .filter(|(id, _)| owner.as_deref().is_none_or(|o| id.owner() == o))
+        .filter(|(id, _)| {
+            kinds.contains(&id.kind()) && owner.as_deref().is_none_or(|o| id.owner() == o)
+        })
         .map(|(id, b)| {
             let c = id.currency();
             AccountView {

@@ -94,6 +94,8 @@ async fn apis() -> Vec<Api> {
             ("other_buyer", "buyer:b-2"),
             ("seller", "seller:s-1"),
             ("other_seller", "seller:s-2"),
+            // A buyer whose id is a seller's: ids of buyers and sellers are apart.
+            ("buyer_named_s1", "buyer:s-1"),
         ] {
             let key = create_key(
                 &store,
@@ -894,5 +896,59 @@ async fn a_long_message_shows_its_finding_deep_in_the_text() {
             .as_array()
             .unwrap()
             .contains(&json!("offsite_contact")));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_are_read_by_kind_and_owner() {
+    // Regression: a key `buyer:s-1` listed `seller_payable:s-1:EUR`, the owner filter
+    // ignoring the account's kind.
+    for api in apis().await {
+        for (step, (who, command)) in [
+            ("platform", place("b-1")),
+            ("buyer", pay()),
+            ("seller", json!({"command": "ship", "tracking": "LP1"})),
+            ("platform", json!({"command": "deliver"})),
+            ("buyer", json!({"command": "confirm_receipt"})),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (s, v) = api.command(who, "o-k", &format!("k{step}"), command).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        let accounts = |v: Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["account"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let (s, v, _) = api
+            .call("seller", "GET", "/v1/ledger/accounts", None, None)
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let seller = accounts(v);
+        assert!(
+            seller.contains(&"seller_payable:s-1:EUR".to_string()),
+            "{seller:?}"
+        );
+        assert!(
+            seller.iter().all(|a| a.starts_with("seller_")),
+            "{seller:?}"
+        );
+        let (_, v, _) = api
+            .call("buyer_named_s1", "GET", "/v1/ledger/accounts", None, None)
+            .await;
+        let impostor = accounts(v);
+        assert!(
+            impostor.iter().all(|a| a.starts_with("buyer_funding:s-1:")),
+            "{impostor:?}"
+        );
+        let (_, v, _) = api
+            .call("buyer", "GET", "/v1/ledger/accounts?owner=s-1", None, None)
+            .await;
+        let buyer = accounts(v);
+        assert_eq!(buyer, ["buyer_funding:b-1:EUR"], "{buyer:?}");
     }
 }
