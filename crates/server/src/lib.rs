@@ -107,6 +107,13 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Whether the id part of a cursor can be one this API gave: ids never hold control
+/// characters, and a NUL byte would reach the database (PostgreSQL refuses it in text
+/// with an error, which must be the caller's 400, not a 500).
+pub(crate) fn cursor_text(id: &str) -> bool {
+    id.len() <= 2 * domain::ID_BYTES_MAX && !id.chars().any(char::is_control)
+}
+
 async fn metrics(State(state): State<AppState>) -> Response {
     (
         [(
@@ -535,6 +542,7 @@ async fn list_orders(
         .as_deref()
         .map(|c| {
             c.split_once('.')
+                .filter(|(_, id)| cursor_text(id))
                 .and_then(|(ms, id)| Some((ms.parse::<i64>().ok()?, id.to_string())))
                 .ok_or_else(|| {
                     ApiError::BadRequest(format!("cursor {c:?} is not one this API gave"))

@@ -184,7 +184,7 @@ pub(crate) async fn list_cases(
             let ms = parts.next().and_then(|p| p.parse::<i64>().ok());
             let id = parts.next();
             match (risk, ms, id) {
-                (Some(r), Some(m), Some(i)) => Ok((r, m, i.to_string())),
+                (Some(r), Some(m), Some(i)) if crate::cursor_text(i) => Ok((r, m, i.to_string())),
                 _ => Err(ApiError::BadRequest(format!(
                     "cursor {c:?} is not one this API gave"
                 ))),

@@ -952,3 +952,21 @@ async fn accounts_are_read_by_kind_and_owner() {
         assert_eq!(buyer, ["buyer_funding:b-1:EUR"], "{buyer:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nul_bytes_in_paths_and_cursors_are_the_callers_error() {
+    // Regression: on PostgreSQL `/v1/cases/a%00` answered 500 (text with a NUL byte
+    // reached the database).
+    for api in apis().await {
+        for (path, want) in [
+            ("/v1/cases/a%00", StatusCode::NOT_FOUND),
+            ("/v1/cases/o-1:m%001", StatusCode::NOT_FOUND),
+            ("/v1/cases?cursor=1.1.a%00", StatusCode::BAD_REQUEST),
+            ("/v1/orders?cursor=1.a%00", StatusCode::BAD_REQUEST),
+            ("/v1/orders/a%00", StatusCode::NOT_FOUND),
+        ] {
+            let (s, v, _) = api.call("agent", "GET", path, None, None).await;
+            assert_eq!(s, want, "{path}: {v}");
+        }
+    }
+}

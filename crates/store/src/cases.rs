@@ -98,6 +98,10 @@ impl Store {
     }
 
     pub async fn case(&self, case_id: &str) -> StoreResult<Option<CaseRow>> {
+        // No case id holds a NUL byte, and PostgreSQL would refuse one with an error.
+        if case_id.contains('\0') {
+            return Ok(None);
+        }
         let sql = format!("SELECT {COLUMNS} FROM cases WHERE case_id = $1");
         let r = sqlx::query(&sql)
             .bind(case_id)
