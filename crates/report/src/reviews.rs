@@ -45,7 +45,8 @@ pub struct TestOut {
 pub struct CardOut {
     /// The mean rating of the trusted reviews, two decimals; null when none remain.
     pub adjusted_rating: Option<f64>,
-    /// `A` (best) to `F`.
+    /// `A` (best) to `F`; `-` when the card has fewer than 5 reviews (not enough
+    /// reviews to grade).
     pub grade: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
@@ -171,6 +172,18 @@ pub fn reviews_json(
     Ok(())
 }
 
+/// A grade for people: `-` spelled out.
+fn grade_text(grade: char) -> String {
+    if grade == reviews::card::GRADE_NOT_ENOUGH {
+        format!(
+            "- (not enough reviews: fewer than {})",
+            reviews::card::GRADE_REVIEWS_MIN
+        )
+    } else {
+        grade.to_string()
+    }
+}
+
 /// The report for people: the worst graded products with their tests, the sellers
 /// graded D or F, and the most suspected reviewers with their reasons.
 pub fn reviews_text(data: &reviews::Reviews, report: &reviews::Report) -> String {
@@ -201,7 +214,7 @@ pub fn reviews_text(data: &reviews::Reviews, report: &reviews::Report) -> String
             out,
             "\nproduct {}: grade {}, rating {:.2}, adjusted {adjusted} ({} of {} reviews remain)",
             data.product_name(p),
-            c.grade,
+            grade_text(c.grade),
             c.rating,
             c.remaining,
             c.reviews
@@ -210,14 +223,9 @@ pub fn reviews_text(data: &reviews::Reviews, report: &reviews::Report) -> String
         // The verdict line only: the tests below carry the same findings in full.
         let verdict = assessment_text(&a);
         let _ = writeln!(out, "  {}", verdict.lines().next().unwrap_or_default());
+        // Plain words for people: test names and p-values are in `--format json`.
         for t in &c.tests {
-            let _ = writeln!(
-                out,
-                "  {:4} {}: {}",
-                t.result.as_str().to_uppercase(),
-                t.name,
-                t.detail
-            );
+            let _ = writeln!(out, "  {:4} {}", t.result.as_str().to_uppercase(), t.plain);
         }
     }
     let mut poor_sellers: Vec<usize> = (0..report.sellers.len())
