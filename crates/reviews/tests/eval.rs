@@ -556,3 +556,80 @@ fn fewer_than_five_reviews_are_not_graded() {
     let five = rows("five", 5, |_| (5.0, "great", true));
     assert_ne!(card_of(&five, "five").grade, '-');
 }
+
+#[test]
+fn the_guide_s_critic_is_kept_and_the_adjusted_rating_does_not_rise() {
+    let rows = guide_rows();
+    let mut b = reviews::Builder::new();
+    for r in &rows {
+        b.push(r).expect("valid row");
+    }
+    let data = b.finish();
+    let report = reviews::assess(&data);
+    let critic = data.reviewer_index("guide-r0").expect("the critic");
+    assert!(
+        report.reviewers[critic].score < 0.5,
+        "the lone 1-star reviewer is set aside: {:?}",
+        report.reviewers[critic]
+    );
+    let card = &report.products[0];
+    let adjusted = card.adjusted_rating.expect("trust left");
+    assert!(
+        adjusted <= card.rating,
+        "adjusted {adjusted} above the plain {}",
+        card.rating
+    );
+    assert!(matches!(card.grade, 'D' | 'F'), "grade {}", card.grade);
+}
+
+/// An honest product of about 3.8 stars (dated over three months, varied texts) and
+/// `brushed` 5-star reviews by one-time accounts made the day before, all on one day,
+/// with one templated text.
+fn brushed_product(seed: usize, brushed: usize) -> Vec<reviews::Row> {
+    let day = 86_400;
+    let start = 1_700_000_000;
+    let stars = [5.0, 4.0, 4.0, 3.0, 5.0, 2.0, 4.0, 5.0, 3.0, 4.0];
+    let mut out: Vec<reviews::Row> = (0..30)
+        .map(|i| {
+            let k = seed * 1_000 + i;
+            reviews::Row {
+                reviewer_id: format!("u{}", mix(k) % 150),
+                product_id: "target".to_string(),
+                rating: stars[(mix(k + 3) % stars.len() as u64) as usize],
+                created_at: Some(start + (mix(k + 5) % 90) as i64 * day),
+                text: Some(plain_text(k)),
+                verified_purchase: Some(true),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let burst_day = start + (30 + seed as i64 % 40) * day;
+    out.extend((0..brushed).map(|j| reviews::Row {
+        reviewer_id: format!("brush{seed}-{j}"),
+        product_id: "target".to_string(),
+        rating: 5.0,
+        created_at: Some(burst_day + j as i64 * 60),
+        text: Some(format!("nice product number {j} works well")),
+        verified_purchase: Some(j % 2 == 0),
+        reviewer_created_at: Some(burst_day - day),
+        ..Default::default()
+    }));
+    out
+}
+
+#[test]
+fn brushing_never_raises_the_adjusted_rating() {
+    for seed in 0..6 {
+        let honest = card_of(&brushed_product(seed, 0), "target");
+        let before = honest.adjusted_rating.expect("trust left");
+        for brushed in [3, 5, 10, 30, 100, 300] {
+            let card = card_of(&brushed_product(seed, brushed), "target");
+            let after = card.adjusted_rating.expect("trust left");
+            assert!(
+                after <= before + 1e-4,
+                "seed {seed}, {brushed} brushed 5-stars: adjusted {before:.3} -> {after:.3} (plain {:.3})",
+                card.rating
+            );
+        }
+    }
+}
