@@ -298,6 +298,49 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_people_s_report_says_the_guide_s_pattern_in_plain_words() {
+        let mut csv = String::from("reviewer_id,product_id,rating\n");
+        for i in 0..100 {
+            csv += &format!("r{i},guide,{}\n", if i == 0 { 1 } else { 5 });
+        }
+        csv += "solo,lone,5\n";
+        let data = reviews::parse_csv(csv.as_bytes()).unwrap();
+        let report = reviews::assess(&data);
+        let text = reviews_text(&data, &report);
+        assert!(
+            text.contains("FAIL 99 of 100 ratings are 5 stars, 1 is 1 star, none between: honest products with this many reviews show about 8% in 2-4 stars"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("p = ") && !text.contains("rating_distribution"),
+            "{text}"
+        );
+        assert!(
+            text.contains("product lone: grade - (not enough reviews"),
+            "{text}"
+        );
+        let out = reviews_out(&data, &report);
+        let lone = out
+            .products
+            .iter()
+            .find(|c| c.product_id.as_deref() == Some("lone"))
+            .unwrap();
+        assert_eq!(lone.grade, "-");
+        let guide = out
+            .products
+            .iter()
+            .find(|c| c.product_id.as_deref() == Some("guide"))
+            .unwrap();
+        let t = guide
+            .tests
+            .iter()
+            .find(|t| t.name == "rating_distribution")
+            .unwrap();
+        assert_eq!(t.result, "fail");
+        assert!(t.detail.contains("p = "), "{}", t.detail);
+    }
+
+    #[test]
     fn the_streamed_json_is_the_schema_s_value() {
         let csv = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),

@@ -32,6 +32,9 @@ const MEMBER_COVERAGE_MIN: f64 = 0.3;
 /// A review this close after its account was made counts as from a new account.
 const NEW_ACCOUNT_DAYS_MAX: i64 = 7;
 const DAY_SECONDS: i64 = 86_400;
+/// Other reviewers of a reviewer's duplicate clusters are counted one by one up to
+/// this many members in all.
+const DUPLICATE_OTHERS_EXACT_MAX: usize = 10_000;
 /// Templated texts are compared from this many words on: shorter ones repeat by chance.
 const TEMPLATE_WORDS_MIN: usize = 5;
 
@@ -152,6 +155,9 @@ pub struct ReviewerAnalysis {
     pub suspicion: Vec<Suspicion>,
     /// Per review, in [0, 1].
     pub trust: Vec<f32>,
+    /// Per review, in [0, 1]: trust from the evidence that owes nothing to consensus
+    /// (no deviation part), for telling a campaign's side of a product.
+    pub evidence_trust: Vec<f32>,
     /// Per reviewer: in an accepted lockstep block.
     pub in_block: Vec<bool>,
     /// Per product: reliability-weighted consensus rating.
@@ -347,19 +353,31 @@ pub fn analyse(
             .copied()
             .collect();
         if !dups.is_empty() {
-            let mut others: Vec<u32> = dups
-                .iter()
-                .flat_map(|&i| cluster_reviewers[&dup_cluster[i as usize]].iter().copied())
-                .filter(|&v| v as usize != u)
-                .collect();
-            others.sort_unstable();
-            others.dedup();
-            let s = (dups.len() as f64 / n as f64) * (others.len() as f64 / 2.0).min(1.0);
+            let mut clusters: Vec<u32> = dups.iter().map(|&i| dup_cluster[i as usize]).collect();
+            clusters.sort_unstable();
+            clusters.dedup();
+            let sizes = clusters.iter().map(|c| cluster_reviewers[c].len());
+            // Counted exactly up to a bound; past it (a campaign of thousands of
+            // reviewers on one template), the largest cluster alone: listing every
+            // member for every member would cost the square of the campaign.
+            let others = if sizes.clone().sum::<usize>() <= DUPLICATE_OTHERS_EXACT_MAX {
+                let mut others: Vec<u32> = clusters
+                    .iter()
+                    .flat_map(|c| cluster_reviewers[c].iter().copied())
+                    .filter(|&v| v as usize != u)
+                    .collect();
+                others.sort_unstable();
+                others.dedup();
+                others.len()
+            } else {
+                sizes.max().unwrap_or(1) - 1
+            };
+            let s = (dups.len() as f64 / n as f64) * (others as f64 / 2.0).min(1.0);
             parts.push((
                 0.85 * s,
                 Reason::DuplicateText {
                     reviews: dups.len() as u32,
-                    other_reviewers: others.len() as u32,
+                    other_reviewers: others as u32,
                 },
             ));
         }
@@ -493,24 +511,29 @@ pub fn analyse(
     }
 
     progress(7, "trust");
+    let review_trust = |i: usize, suspected: f64| {
+        let mut t = 1.0 - suspected as f32;
+        if flags.incentive[i] {
+            t *= 0.2;
+        }
+        if flags.duplicate[i] {
+            t *= 0.5;
+        }
+        if r.verified[i] == 0 {
+            t *= 0.8;
+        }
+        t.clamp(0.0, 1.0)
+    };
     let trust: Vec<f32> = (0..ne)
-        .map(|i| {
-            let mut t = 1.0 - suspicion[r.reviewer[i] as usize].score;
-            if flags.incentive[i] {
-                t *= 0.2;
-            }
-            if flags.duplicate[i] {
-                t *= 0.5;
-            }
-            if r.verified[i] == 0 {
-                t *= 0.8;
-            }
-            t.clamp(0.0, 1.0)
-        })
+        .map(|i| review_trust(i, suspicion[r.reviewer[i] as usize].score as f64))
+        .collect();
+    let evidence_trust: Vec<f32> = (0..ne)
+        .map(|i| review_trust(i, independent[r.reviewer[i] as usize]))
         .collect();
     ReviewerAnalysis {
         suspicion,
         trust,
+        evidence_trust,
         in_block,
         quality,
         reliability,
@@ -553,11 +576,14 @@ fn templated(r: &Reviews, dup_cluster: &mut [u32]) {
         if words < TEMPLATE_WORDS_MIN {
             continue;
         }
-        let id = *by_template.entry(key.clone()).or_insert_with(|| {
-            next += 1;
-            next - 1
-        });
-        dup_cluster[i] = id;
+        dup_cluster[i] = match by_template.get(&key) {
+            Some(&id) => id,
+            None => {
+                by_template.insert(key.clone(), next);
+                next += 1;
+                next - 1
+            }
+        };
     }
 }
 

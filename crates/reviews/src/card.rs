@@ -486,11 +486,13 @@ pub fn card(r: &Reviews, a: &ReviewerAnalysis, f: &Facts, items: &[u32]) -> Card
 }
 
 /// The adjusted rating: the trust-weighted mean, with each side of it (the ratings
-/// above, the ratings below) discounted by the share of distrust found on that side.
-/// Detected fakes of a campaign point to undetected ones on the same side, so a side
-/// that is mostly suspect counts for little and its critics count for more: brushing
-/// pulls the adjusted rating down, never up. The 5-star side is also discounted by
-/// the guide's pattern, which no single reviewer carries.
+/// above, the ratings below) discounted by the share of distrust found on that side
+/// by evidence other than disagreement (bursts, templated texts, lockstep, new
+/// accounts...). Detected fakes of a campaign point to undetected ones on the same
+/// side, so a side that is mostly suspect counts for little and its critics count for
+/// more: brushing pulls the adjusted rating down, never up. Disagreement alone is
+/// left out: it would discount honest critics for being critics. The 5-star side is
+/// also discounted by the guide's pattern, which no single reviewer carries.
 /// Returns the rating, and the trust kept for the grade: the reviews' trust, less
 /// the guide's pattern on the 5-star side (the side shares of distrust are in the
 /// trust already).
@@ -498,7 +500,8 @@ fn adjusted(r: &Reviews, a: &ReviewerAnalysis, items: &[u32], trusted_mean: f64)
     let mut hist = [0u64; 5];
     let (mut up, mut up_distrust, mut down, mut down_distrust) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
     for &i in items {
-        let (x, t) = (r.rating[i as usize] as f64, a.trust[i as usize] as f64);
+        let x = r.rating[i as usize] as f64;
+        let t = a.evidence_trust[i as usize] as f64;
         hist[bin(x as f32) as usize] += 1;
         if x > trusted_mean {
             up += 1.0;
