@@ -45,7 +45,8 @@ pub struct TestOut {
 pub struct CardOut {
     /// The mean rating of the trusted reviews, two decimals; null when none remain.
     pub adjusted_rating: Option<f64>,
-    /// `A` (best) to `F`.
+    /// `A` (best) to `F`; `-` when the card has fewer than 5 reviews (not enough
+    /// reviews to grade).
     pub grade: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
@@ -171,6 +172,18 @@ pub fn reviews_json(
     Ok(())
 }
 
+/// A grade for people: `-` spelled out.
+fn grade_text(grade: char) -> String {
+    if grade == reviews::card::GRADE_NOT_ENOUGH {
+        format!(
+            "- (not enough reviews: fewer than {})",
+            reviews::card::GRADE_REVIEWS_MIN
+        )
+    } else {
+        grade.to_string()
+    }
+}
+
 /// The report for people: the worst graded products with their tests, the sellers
 /// graded D or F, and the most suspected reviewers with their reasons.
 pub fn reviews_text(data: &reviews::Reviews, report: &reviews::Report) -> String {
@@ -201,7 +214,7 @@ pub fn reviews_text(data: &reviews::Reviews, report: &reviews::Report) -> String
             out,
             "\nproduct {}: grade {}, rating {:.2}, adjusted {adjusted} ({} of {} reviews remain)",
             data.product_name(p),
-            c.grade,
+            grade_text(c.grade),
             c.rating,
             c.remaining,
             c.reviews
@@ -210,14 +223,9 @@ pub fn reviews_text(data: &reviews::Reviews, report: &reviews::Report) -> String
         // The verdict line only: the tests below carry the same findings in full.
         let verdict = assessment_text(&a);
         let _ = writeln!(out, "  {}", verdict.lines().next().unwrap_or_default());
+        // Plain words for people: test names and p-values are in `--format json`.
         for t in &c.tests {
-            let _ = writeln!(
-                out,
-                "  {:4} {}: {}",
-                t.result.as_str().to_uppercase(),
-                t.name,
-                t.detail
-            );
+            let _ = writeln!(out, "  {:4} {}", t.result.as_str().to_uppercase(), t.plain);
         }
     }
     let mut poor_sellers: Vec<usize> = (0..report.sellers.len())
@@ -288,6 +296,49 @@ pub fn reviews_text(data: &reviews::Reviews, report: &reviews::Report) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_people_s_report_says_the_guide_s_pattern_in_plain_words() {
+        let mut csv = String::from("reviewer_id,product_id,rating\n");
+        for i in 0..100 {
+            csv += &format!("r{i},guide,{}\n", if i == 0 { 1 } else { 5 });
+        }
+        csv += "solo,lone,5\n";
+        let data = reviews::parse_csv(csv.as_bytes()).unwrap();
+        let report = reviews::assess(&data);
+        let text = reviews_text(&data, &report);
+        assert!(
+            text.contains("FAIL 99 of 100 ratings are 5 stars, 1 is 1 star, none between: honest products with this many reviews show about 8% in 2-4 stars"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("p = ") && !text.contains("rating_distribution"),
+            "{text}"
+        );
+        assert!(
+            text.contains("product lone: grade - (not enough reviews"),
+            "{text}"
+        );
+        let out = reviews_out(&data, &report);
+        let lone = out
+            .products
+            .iter()
+            .find(|c| c.product_id.as_deref() == Some("lone"))
+            .unwrap();
+        assert_eq!(lone.grade, "-");
+        let guide = out
+            .products
+            .iter()
+            .find(|c| c.product_id.as_deref() == Some("guide"))
+            .unwrap();
+        let t = guide
+            .tests
+            .iter()
+            .find(|t| t.name == "rating_distribution")
+            .unwrap();
+        assert_eq!(t.result, "fail");
+        assert!(t.detail.contains("p = "), "{}", t.detail);
+    }
 
     #[test]
     fn the_streamed_json_is_the_schema_s_value() {

@@ -32,6 +32,11 @@ const MEMBER_COVERAGE_MIN: f64 = 0.3;
 /// A review this close after its account was made counts as from a new account.
 const NEW_ACCOUNT_DAYS_MAX: i64 = 7;
 const DAY_SECONDS: i64 = 86_400;
+/// Other reviewers of a reviewer's duplicate clusters are counted one by one up to
+/// this many members in all.
+const DUPLICATE_OTHERS_EXACT_MAX: usize = 10_000;
+/// Templated texts are compared from this many words on: shorter ones repeat by chance.
+const TEMPLATE_WORDS_MIN: usize = 5;
 
 /// Why a reviewer is suspected, with the numbers behind it.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,6 +155,9 @@ pub struct ReviewerAnalysis {
     pub suspicion: Vec<Suspicion>,
     /// Per review, in [0, 1].
     pub trust: Vec<f32>,
+    /// Per review, in [0, 1]: trust from the evidence that owes nothing to consensus
+    /// (no deviation part), for telling a campaign's side of a product.
+    pub evidence_trust: Vec<f32>,
     /// Per reviewer: in an accepted lockstep block.
     pub in_block: Vec<bool>,
     /// Per product: reliability-weighted consensus rating.
@@ -208,13 +216,10 @@ pub fn analyse(
     let nu = r.reviewer_count();
     let ne = r.len();
 
-    progress(1, "consensus");
-    let (reliability, quality, gap) = reliability(r, by_reviewer, by_product);
-
-    progress(2, "lockstep blocks");
+    progress(1, "lockstep blocks");
     let (block_of, blocks) = lockstep_blocks(r, by_reviewer);
 
-    progress(3, "texts");
+    progress(2, "texts");
     let mut flags = ReviewFlags {
         incentive: vec![false; ne],
         duplicate: vec![false; ne],
@@ -231,6 +236,7 @@ pub fn analyse(
             flags.words[i] = text::word_count(&r.text[i]) as u32;
         }
         dup_cluster = text::near_duplicates(&r.text);
+        templated(r, &mut dup_cluster);
     }
     // Reviewers per duplicate cluster, counted once each.
     let mut cluster_reviewers: std::collections::HashMap<u32, Vec<u32>> = Default::default();
@@ -251,15 +257,15 @@ pub fn analyse(
             dup_cluster[i] != u32::MAX && cluster_reviewers[&dup_cluster[i]].len() >= 2;
     }
 
-    progress(4, "dates");
+    progress(3, "dates");
     if r.has_dates() {
         flags.burst = bursts(r, by_product);
     }
 
-    progress(5, "links");
+    progress(4, "links");
     let (ring_size, seller_linked) = rings(r, by_reviewer);
 
-    progress(6, "suspicion");
+    progress(5, "independent evidence");
     // Population habits the per-reviewer tests compare against.
     let extreme = |x: f32| !(LOW_RATING_MAX..HIGH_RATING_MIN).contains(&x);
     let extreme_rate = r.rating.iter().filter(|&&x| extreme(x)).count() as f64 / ne as f64;
@@ -269,48 +275,15 @@ pub fn analyse(
     } else {
         said.iter().filter(|&&i| r.verified[i] == 0).count() as f64 / said.len() as f64
     };
-    let (gap_mean, gap_sd) = {
-        let (mut s, mut s2, mut w) = (0.0f64, 0.0f64, 0.0f64);
-        for i in 0..ne {
-            let (g, c) = gap[i];
-            s += c as f64 * g as f64;
-            s2 += c as f64 * (g as f64).powi(2);
-            w += c as f64;
-        }
-        let m = if w > 0.0 { s / w } else { 0.0 };
-        (m, (s2 / w.max(1e-9) - m * m).max(1e-6).sqrt())
-    };
 
-    let mut suspicion = Vec::with_capacity(nu);
+    // Everything but the deviation from consensus first: the evidence on a reviewer
+    // that owes nothing to the other reviewers' ratings.
+    let mut parts_of: Vec<Vec<(f64, Reason)>> = Vec::with_capacity(nu);
     let mut in_block = vec![false; nu];
     for u in 0..nu {
         let items = by_reviewer.get(u);
         let n = items.len() as u32;
         let mut parts: Vec<(f64, Reason)> = Vec::new();
-
-        // Deviation from consensus, as a z-score of the mean gap against the population.
-        let (mut gs, mut cs) = (0.0f64, 0.0f64);
-        for &i in items {
-            let (g, c) = gap[i as usize];
-            gs += c as f64 * g as f64;
-            cs += c as f64;
-        }
-        if cs > 0.3 {
-            let mean = gs / cs;
-            // Evidence grows with reviews, but only up to a few: a habit of mild
-            // disagreement over many reviews is not worse than one wild rating.
-            let z = (mean - gap_mean) * cs.min(3.0).sqrt() / gap_sd;
-            let s = ((z - 1.0) / 3.0).clamp(0.0, 1.0);
-            if s > 0.0 {
-                parts.push((
-                    0.85 * s,
-                    Reason::Deviation {
-                        mean_gap: mean as f32,
-                        reviews: n,
-                    },
-                ));
-            }
-        }
 
         if let Some(&(b, reviewers, products, fill, surprise)) = block_of[u].as_ref() {
             in_block[u] = true;
@@ -380,19 +353,31 @@ pub fn analyse(
             .copied()
             .collect();
         if !dups.is_empty() {
-            let mut others: Vec<u32> = dups
-                .iter()
-                .flat_map(|&i| cluster_reviewers[&dup_cluster[i as usize]].iter().copied())
-                .filter(|&v| v as usize != u)
-                .collect();
-            others.sort_unstable();
-            others.dedup();
-            let s = (dups.len() as f64 / n as f64) * (others.len() as f64 / 2.0).min(1.0);
+            let mut clusters: Vec<u32> = dups.iter().map(|&i| dup_cluster[i as usize]).collect();
+            clusters.sort_unstable();
+            clusters.dedup();
+            let sizes = clusters.iter().map(|c| cluster_reviewers[c].len());
+            // Counted exactly up to a bound; past it (a campaign of thousands of
+            // reviewers on one template), the largest cluster alone: listing every
+            // member for every member would cost the square of the campaign.
+            let others = if sizes.clone().sum::<usize>() <= DUPLICATE_OTHERS_EXACT_MAX {
+                let mut others: Vec<u32> = clusters
+                    .iter()
+                    .flat_map(|c| cluster_reviewers[c].iter().copied())
+                    .filter(|&v| v as usize != u)
+                    .collect();
+                others.sort_unstable();
+                others.dedup();
+                others.len()
+            } else {
+                sizes.max().unwrap_or(1) - 1
+            };
+            let s = (dups.len() as f64 / n as f64) * (others as f64 / 2.0).min(1.0);
             parts.push((
                 0.85 * s,
                 Reason::DuplicateText {
                     reviews: dups.len() as u32,
-                    other_reviewers: others.len() as u32,
+                    other_reviewers: others as u32,
                 },
             ));
         }
@@ -443,8 +428,77 @@ pub fn analyse(
             }
         }
 
-        // Noisy-or: each part is a separate way of being caught.
-        let keep = 1.0 - parts.iter().map(|(s, _)| 1.0 - s).product::<f64>();
+        parts_of.push(parts);
+    }
+    // Noisy-or: each part is a separate way of being caught.
+    let noisy_or =
+        |parts: &[(f64, Reason)]| 1.0 - parts.iter().map(|(s, _)| 1.0 - s).product::<f64>();
+    let independent: Vec<f64> = parts_of.iter().map(|p| noisy_or(p)).collect();
+
+    // The consensus a reviewer is measured against weighs every other review by the
+    // independent evidence on its reviewer, and the 5-star reviews of a product with
+    // the guide's brushing pattern by that pattern's strength: a brushed majority
+    // cannot make its critics look wrong.
+    let mut hist = vec![[0u64; 5]; r.product_count()];
+    for i in 0..ne {
+        hist[r.product[i] as usize][(r.rating[i].round().clamp(1.0, 5.0) as usize) - 1] += 1;
+    }
+    let pattern: Vec<f64> = hist
+        .iter()
+        .map(crate::card::guide_pattern_strength)
+        .collect();
+    let credibility: Vec<f64> = (0..ne)
+        .map(|i| {
+            let own = 1.0 - independent[r.reviewer[i] as usize];
+            if r.rating[i] >= HIGH_RATING_MIN {
+                own * (1.0 - pattern[r.product[i] as usize])
+            } else {
+                own
+            }
+        })
+        .collect();
+    progress(6, "consensus");
+    let (reliability, quality, gap) = reliability(r, by_reviewer, by_product, &credibility);
+    let (gap_mean, gap_sd) = {
+        let (mut s, mut s2, mut w) = (0.0f64, 0.0f64, 0.0f64);
+        for i in 0..ne {
+            let (g, c) = gap[i];
+            s += c as f64 * g as f64;
+            s2 += c as f64 * (g as f64).powi(2);
+            w += c as f64;
+        }
+        let m = if w > 0.0 { s / w } else { 0.0 };
+        (m, (s2 / w.max(1e-9) - m * m).max(1e-6).sqrt())
+    };
+
+    let mut suspicion = Vec::with_capacity(nu);
+    for (u, mut parts) in parts_of.into_iter().enumerate() {
+        let items = by_reviewer.get(u);
+        let n = items.len() as u32;
+        // Deviation from consensus, as a z-score of the mean gap against the population.
+        let (mut gs, mut cs) = (0.0f64, 0.0f64);
+        for &i in items {
+            let (g, c) = gap[i as usize];
+            gs += c as f64 * g as f64;
+            cs += c as f64;
+        }
+        if cs > 0.3 {
+            let mean = gs / cs;
+            // Evidence grows with reviews, but only up to a few: a habit of mild
+            // disagreement over many reviews is not worse than one wild rating.
+            let z = (mean - gap_mean) * cs.min(3.0).sqrt() / gap_sd;
+            let s = ((z - 1.0) / 3.0).clamp(0.0, 1.0);
+            if s > 0.0 {
+                parts.push((
+                    0.85 * s,
+                    Reason::Deviation {
+                        mean_gap: mean as f32,
+                        reviews: n,
+                    },
+                ));
+            }
+        }
+        let keep = noisy_or(&parts);
         parts.sort_by(|a, b| b.0.total_cmp(&a.0));
         suspicion.push(Suspicion {
             score: keep.clamp(0.0, 1.0) as f32,
@@ -457,24 +511,29 @@ pub fn analyse(
     }
 
     progress(7, "trust");
+    let review_trust = |i: usize, suspected: f64| {
+        let mut t = 1.0 - suspected as f32;
+        if flags.incentive[i] {
+            t *= 0.2;
+        }
+        if flags.duplicate[i] {
+            t *= 0.5;
+        }
+        if r.verified[i] == 0 {
+            t *= 0.8;
+        }
+        t.clamp(0.0, 1.0)
+    };
     let trust: Vec<f32> = (0..ne)
-        .map(|i| {
-            let mut t = 1.0 - suspicion[r.reviewer[i] as usize].score;
-            if flags.incentive[i] {
-                t *= 0.2;
-            }
-            if flags.duplicate[i] {
-                t *= 0.5;
-            }
-            if r.verified[i] == 0 {
-                t *= 0.8;
-            }
-            t.clamp(0.0, 1.0)
-        })
+        .map(|i| review_trust(i, suspicion[r.reviewer[i] as usize].score as f64))
+        .collect();
+    let evidence_trust: Vec<f32> = (0..ne)
+        .map(|i| review_trust(i, independent[r.reviewer[i] as usize]))
         .collect();
     ReviewerAnalysis {
         suspicion,
         trust,
+        evidence_trust,
         in_block,
         quality,
         reliability,
@@ -483,14 +542,62 @@ pub fn analyse(
     }
 }
 
-/// Mutual reinforcement: a product's quality is the reliability-weighted mean of its
-/// ratings; a reviewer's reliability falls with its gap to that quality (leaving its
-/// own rating out). Returns reliability per reviewer, quality per product, and per
-/// review (gap, confidence), where confidence grows with the weight of the others.
+/// Templated texts join a duplicate cluster: texts with numbers in them that are the
+/// same words once every number is blanked ("nice product number 17 works well"). A
+/// campaign numbers its texts to slip past near-duplicate detection, which on a short
+/// text sees a changed word as a changed text.
+fn templated(r: &Reviews, dup_cluster: &mut [u32]) {
+    let mut next = dup_cluster
+        .iter()
+        .filter(|&&c| c != u32::MAX)
+        .max()
+        .map_or(0, |&c| c + 1);
+    let mut by_template: std::collections::HashMap<String, u32> = Default::default();
+    let mut key = String::new();
+    for i in 0..r.len() {
+        let t = &r.text[i];
+        if dup_cluster[i] != u32::MAX || !t.bytes().any(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        key.clear();
+        let mut words = 0;
+        for w in t
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+        {
+            if w.chars().any(|c| c.is_ascii_digit()) {
+                key.push('#');
+            } else {
+                key.extend(w.chars().flat_map(char::to_lowercase));
+            }
+            key.push(' ');
+            words += 1;
+        }
+        if words < TEMPLATE_WORDS_MIN {
+            continue;
+        }
+        dup_cluster[i] = match by_template.get(&key) {
+            Some(&id) => id,
+            None => {
+                by_template.insert(key.clone(), next);
+                next += 1;
+                next - 1
+            }
+        };
+    }
+}
+
+/// Mutual reinforcement: a product's quality is the mean of its ratings weighted by
+/// reliability times `credibility` (per review, in [0, 1]: the evidence on it that
+/// owes nothing to consensus); a reviewer's reliability falls with its gap to that
+/// quality (leaving its own rating out). Returns reliability per reviewer, quality
+/// per product, and per review (gap, confidence), where confidence grows with the
+/// credible weight of the others and shrinks with the share of them not credible.
 fn reliability(
     r: &Reviews,
     by_reviewer: &Groups,
     by_product: &Groups,
+    credibility: &[f64],
 ) -> (Vec<f32>, Vec<f32>, Vec<(f32, f32)>) {
     let nu = r.reviewer_count();
     let np = r.product_count();
@@ -504,17 +611,22 @@ fn reliability(
     let mut rel = vec![0.6f64; nu];
     let mut sum = vec![0.0f64; np];
     let mut weight = vec![0.0f64; np];
+    let mut raw_weight = vec![0.0f64; np];
     let mut gap = vec![(0.0f32, 0.0f32); ne];
     for round in 0..=RELIABILITY_ROUNDS {
         for p in 0..np {
             let (mut s, mut w) = (PRIOR_PRODUCT_WEIGHT * mean, PRIOR_PRODUCT_WEIGHT);
+            let mut raw = PRIOR_PRODUCT_WEIGHT;
             for &i in by_product.get(p) {
                 let u = r.reviewer[i as usize] as usize;
-                s += rel[u] * r.rating[i as usize] as f64;
-                w += rel[u];
+                let c = rel[u] * credibility[i as usize];
+                s += c * r.rating[i as usize] as f64;
+                w += c;
+                raw += rel[u];
             }
             sum[p] = s;
             weight[p] = w;
+            raw_weight[p] = raw;
         }
         for u in 0..nu {
             let items = by_reviewer.get(u);
@@ -523,13 +635,16 @@ fn reliability(
                 let i = i as usize;
                 let p = r.product[i] as usize;
                 let x = r.rating[i] as f64;
-                let w_other = weight[p] - rel[u];
-                let q = (sum[p] - rel[u] * x) / w_other.max(1e-9);
+                let own = rel[u] * credibility[i];
+                let w_other = weight[p] - own;
+                let q = (sum[p] - own * x) / w_other.max(1e-9);
                 let g = (x - q).abs();
                 total += g;
                 if round == RELIABILITY_ROUNDS {
                     let c = (w_other - PRIOR_PRODUCT_WEIGHT).max(0.0);
-                    gap[i] = (g as f32, (c / (c + 2.0)) as f32);
+                    let raw = (raw_weight[p] - rel[u] - PRIOR_PRODUCT_WEIGHT).max(1e-9);
+                    let credible_share = (c / raw).min(1.0);
+                    gap[i] = (g as f32, (credible_share * c / (c + 2.0)) as f32);
                 }
             }
             let smoothed =

@@ -20,6 +20,16 @@ pub fn binomial_upper(k: u64, n: u64, p: f64) -> f64 {
     Binomial::new(p, n).map_or(1.0, |b| b.sf(k - 1))
 }
 
+/// P(X <= k) for X ~ Binomial(n, p), from the distribution's own CDF so that small
+/// lower tails keep their precision.
+pub fn binomial_lower(k: u64, n: u64, p: f64) -> f64 {
+    if k >= n {
+        return 1.0;
+    }
+    let p = p.clamp(1e-9, 1.0 - 1e-9);
+    Binomial::new(p, n).map_or(1.0, |b| b.cdf(k))
+}
+
 /// P(X >= k) for X ~ Poisson(mean).
 pub fn poisson_upper(k: u64, mean: f64) -> f64 {
     if k == 0 {
@@ -62,6 +72,9 @@ mod tests {
         // P(X >= 2) for Binomial(2, 0.5) = 0.25
         assert!((binomial_upper(2, 2, 0.5) - 0.25).abs() < 1e-9);
         assert!((binomial_upper(0, 10, 0.3) - 1.0).abs() < 1e-12);
+        // P(X <= 0) for Binomial(100, 0.08) = 0.92^100
+        assert!((binomial_lower(0, 100, 0.08) / 0.92f64.powi(100) - 1.0).abs() < 1e-9);
+        assert!((binomial_lower(1, 2, 0.5) - 0.75).abs() < 1e-12);
         // P(X >= 1) for Poisson(1) = 1 - e^-1
         assert!((poisson_upper(1, 1.0) - (1.0 - (-1f64).exp())).abs() < 1e-9);
         // chi2 with 2 df: sf(x) = exp(-x/2)

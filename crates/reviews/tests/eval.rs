@@ -456,3 +456,180 @@ fn example_file_flags_the_planted_reviewers_only() {
     assert!(card.adjusted_rating.expect("some trust left") < card.rating - 0.5);
     assert_eq!(card.grade, 'F');
 }
+
+/// The card of `product` in a file holding only `rows`.
+fn card_alone(rows: &[reviews::Row], product: &str) -> reviews::Card {
+    let mut b = reviews::Builder::new();
+    for r in rows {
+        b.push(r).expect("valid row");
+    }
+    let data = b.finish();
+    let report = reviews::assess(&data);
+    let p = (0..data.product_count())
+        .find(|&p| data.product_name(p) == product)
+        .expect("product in the file");
+    report.products[p].clone()
+}
+
+fn test_of<'a>(card: &'a reviews::Card, name: &str) -> &'a reviews::Test {
+    card.tests
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no test {name}"))
+}
+
+/// The guide's example: 99 five-star and 1 one-star reviews, by one-time reviewers.
+fn guide_rows() -> Vec<reviews::Row> {
+    rows("guide", 100, |i| {
+        (if i == 0 { 1.0 } else { 5.0 }, "ok item", true)
+    })
+}
+
+#[test]
+fn the_guide_s_pattern_fails_alone_and_among_ordinary_products() {
+    for card in [
+        card_alone(&guide_rows(), "guide"),
+        card_of(&guide_rows(), "guide"),
+    ] {
+        let t = test_of(&card, "rating_distribution");
+        assert_eq!(t.result.as_str(), "fail", "{}", t.detail);
+        assert!(
+            t.plain
+                .starts_with("99 of 100 ratings are 5 stars, 1 is 1 star, none between"),
+            "{}",
+            t.plain
+        );
+        assert!(t.plain.contains("about 8% in 2-4 stars"), "{}", t.plain);
+        // Numbers for tools stay in the detail, out of the plain words.
+        assert!(t.detail.contains("p = ") && !t.plain.contains("p = "));
+    }
+}
+
+#[test]
+fn honest_j_shapes_do_not_fail_the_distribution_test() {
+    // Many 5s, some 4s, a few 1s for defects: 100 and 400 reviews, alone and in a file.
+    for n in [100, 400] {
+        let honest = rows("honest", n, |i| {
+            let rating = match i % 20 {
+                0 => 1.0,
+                1 | 2 => 4.0,
+                _ => 5.0,
+            };
+            (rating, "works", true)
+        });
+        for card in [card_alone(&honest, "honest"), card_of(&honest, "honest")] {
+            let t = test_of(&card, "rating_distribution");
+            assert_ne!(t.result.as_str(), "fail", "{n} reviews: {}", t.detail);
+        }
+    }
+}
+
+#[test]
+fn a_one_product_page_export_is_judged_against_a_typical_marketplace() {
+    // Every reviewer wrote one review: the export of one product's page.
+    let stars = [5.0, 5.0, 5.0, 4.0, 5.0, 3.0, 5.0, 1.0, 4.0, 5.0, 2.0];
+    let page: Vec<reviews::Row> = (0..600)
+        .map(|i| reviews::Row {
+            reviewer_id: format!("buyer{i}"),
+            product_id: "page".to_string(),
+            rating: stars[i % stars.len()],
+            text: Some(plain_text(i)),
+            verified_purchase: Some(i % 7 != 0),
+            ..Default::default()
+        })
+        .collect();
+    let card = card_alone(&page, "page");
+    for t in &card.tests {
+        assert_eq!(t.result.as_str(), "pass", "{}: {}", t.name, t.detail);
+    }
+    assert!(test_of(&card, "unverified_purchases")
+        .detail
+        .contains("expected on a typical marketplace"));
+    assert_eq!(card.grade, 'A');
+}
+
+#[test]
+fn fewer_than_five_reviews_are_not_graded() {
+    let one = rows("lone", 1, |_| (5.0, "great", true));
+    assert_eq!(card_alone(&one, "lone").grade, '-');
+    assert_eq!(card_of(&one, "lone").grade, '-');
+    let five = rows("five", 5, |_| (5.0, "great", true));
+    assert_ne!(card_of(&five, "five").grade, '-');
+}
+
+#[test]
+fn the_guide_s_critic_is_kept_and_the_adjusted_rating_does_not_rise() {
+    let rows = guide_rows();
+    let mut b = reviews::Builder::new();
+    for r in &rows {
+        b.push(r).expect("valid row");
+    }
+    let data = b.finish();
+    let report = reviews::assess(&data);
+    let critic = data.reviewer_index("guide-r0").expect("the critic");
+    assert!(
+        report.reviewers[critic].score < 0.5,
+        "the lone 1-star reviewer is set aside: {:?}",
+        report.reviewers[critic]
+    );
+    let card = &report.products[0];
+    let adjusted = card.adjusted_rating.expect("trust left");
+    assert!(
+        adjusted <= card.rating,
+        "adjusted {adjusted} above the plain {}",
+        card.rating
+    );
+    assert!(matches!(card.grade, 'D' | 'F'), "grade {}", card.grade);
+}
+
+/// An honest product of about 3.8 stars (dated over three months, varied texts) and
+/// `brushed` 5-star reviews by one-time accounts made the day before, all on one day,
+/// with one templated text.
+fn brushed_product(seed: usize, brushed: usize) -> Vec<reviews::Row> {
+    let day = 86_400;
+    let start = 1_700_000_000;
+    let stars = [5.0, 4.0, 4.0, 3.0, 5.0, 2.0, 4.0, 5.0, 3.0, 4.0];
+    let mut out: Vec<reviews::Row> = (0..30)
+        .map(|i| {
+            let k = seed * 1_000 + i;
+            reviews::Row {
+                reviewer_id: format!("u{}", mix(k) % 150),
+                product_id: "target".to_string(),
+                rating: stars[(mix(k + 3) % stars.len() as u64) as usize],
+                created_at: Some(start + (mix(k + 5) % 90) as i64 * day),
+                text: Some(plain_text(k)),
+                verified_purchase: Some(true),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let burst_day = start + (30 + seed as i64 % 40) * day;
+    out.extend((0..brushed).map(|j| reviews::Row {
+        reviewer_id: format!("brush{seed}-{j}"),
+        product_id: "target".to_string(),
+        rating: 5.0,
+        created_at: Some(burst_day + j as i64 * 60),
+        text: Some(format!("nice product number {j} works well")),
+        verified_purchase: Some(j % 2 == 0),
+        reviewer_created_at: Some(burst_day - day),
+        ..Default::default()
+    }));
+    out
+}
+
+#[test]
+fn brushing_never_raises_the_adjusted_rating() {
+    for seed in 0..6 {
+        let honest = card_of(&brushed_product(seed, 0), "target");
+        let before = honest.adjusted_rating.expect("trust left");
+        for brushed in [3, 5, 10, 30, 100, 300] {
+            let card = card_of(&brushed_product(seed, brushed), "target");
+            let after = card.adjusted_rating.expect("trust left");
+            assert!(
+                after <= before + 1e-4,
+                "seed {seed}, {brushed} brushed 5-stars: adjusted {before:.3} -> {after:.3} (plain {:.3})",
+                card.rating
+            );
+        }
+    }
+}
