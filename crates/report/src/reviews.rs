@@ -45,9 +45,12 @@ pub struct TestOut {
 pub struct CardOut {
     /// The mean rating of the trusted reviews, two decimals; null when none remain.
     pub adjusted_rating: Option<f64>,
-    /// `A` (best) to `F`; `-` when the card has fewer than 5 reviews (not enough
-    /// reviews to grade).
+    /// `A` (best) to `D`, or `F`, the grades of the CLI contract. A card of fewer than
+    /// 5 reviews has too few to grade: `graded` is false and `grade` is `C`, neither
+    /// a recommendation nor a warning (never `A`: one happy buyer is no evidence).
     pub grade: String,
+    /// False when the card has too few reviews to grade (fewer than 5).
+    pub graded: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
     /// The mean of all ratings, two decimals.
@@ -104,7 +107,8 @@ fn card_out(data: &reviews::Reviews, c: &reviews::Card, owner: Owner, i: usize) 
     };
     CardOut {
         adjusted_rating: c.adjusted_rating.map(|x| round(x, 2)),
-        grade: c.grade.to_string(),
+        grade: contract_grade(c.grade).to_string(),
+        graded: c.grade != reviews::card::GRADE_NOT_ENOUGH,
         product_id,
         rating: round(c.rating, 2),
         remaining: c.remaining,
@@ -170,6 +174,16 @@ pub fn reviews_json(
     }
     out.write_all(b"]}\n")?;
     Ok(())
+}
+
+/// A grade as the contract has it (A-D or F): a card too small to grade is a `C`, with
+/// `graded` false beside it.
+fn contract_grade(grade: char) -> char {
+    if grade == reviews::card::GRADE_NOT_ENOUGH {
+        'C'
+    } else {
+        grade
+    }
 }
 
 /// A grade for people: `-` spelled out.
@@ -325,7 +339,11 @@ mod tests {
             .iter()
             .find(|c| c.product_id.as_deref() == Some("lone"))
             .unwrap();
-        assert_eq!(lone.grade, "-");
+        assert_eq!((lone.grade.as_str(), lone.graded), ("C", false));
+        assert!(out
+            .products
+            .iter()
+            .all(|c| "ABCDF".contains(c.grade.as_str())));
         let guide = out
             .products
             .iter()
