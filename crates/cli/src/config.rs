@@ -35,6 +35,9 @@ macro_rules! policy_fields {
             f.case_kinds
         }
 
+        /// The policy's fields that a `MARKETGUARD_POLICY_<FIELD>` variable sets.
+        const ENV_FIELDS: &[&str] = &[$(stringify!($field),)* "hold_blocked_messages", "case_kinds"];
+
         /// Applies the environment; the case kinds as in [`apply_file`].
         fn apply_env(p: &mut Policy, get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Option<Vec<String>>> {
             $(
@@ -119,6 +122,38 @@ pub fn load_watch(
     Ok(rules)
 }
 
+/// Refuses a `MARKETGUARD_POLICY_*` variable that sets nothing: a misspelt one would
+/// otherwise leave a default in force without a word. Names the nearest known one.
+pub fn check_policy_variables<'a>(names: impl IntoIterator<Item = &'a str>) -> anyhow::Result<()> {
+    const PREFIX: &str = "MARKETGUARD_POLICY_";
+    for name in names {
+        let Some(field) = name.strip_prefix(PREFIX) else {
+            continue;
+        };
+        let field = field.to_ascii_lowercase();
+        if ENV_FIELDS.contains(&field.as_str()) {
+            continue;
+        }
+        let nearest = ENV_FIELDS
+            .iter()
+            .map(|f| (strsim::damerau_levenshtein(f, &field), *f))
+            .min()
+            .filter(|(d, _)| *d <= 3)
+            .map(|(_, f)| format!(" (did you mean {PREFIX}{}?)", f.to_ascii_uppercase()))
+            .unwrap_or_default();
+        let file_only = if matches!(
+            field.as_str(),
+            "allowed_3ds_exemptions" | "delivery_cap_days_by_country"
+        ) {
+            " (set it in the [policy] section of the configuration file)"
+        } else {
+            ""
+        };
+        bail!("configuration: {name} is not a policy variable{nearest}{file_only}");
+    }
+    Ok(())
+}
+
 /// The policy in force: defaults, the file, then the environment; checked.
 pub fn load_policy(
     file: Option<&Path>,
@@ -195,5 +230,33 @@ mod tests {
             .to_string()
             .contains("MARKETGUARD_POLICY_RETURN_SHIP_DAYS"));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn unknown_policy_variables_are_refused_naming_the_nearest() {
+        // Regression: an unknown MARKETGUARD_POLICY_* variable was ignored.
+        assert!(check_policy_variables([
+            "PATH",
+            "MARKETGUARD_POLICY_SELLER_RESPONSE_DAYS",
+            "MARKETGUARD_POLICY_CASE_KINDS",
+            "MARKETGUARD_DATABASE_URL",
+        ])
+        .is_ok());
+        let e = check_policy_variables(["MARKETGUARD_POLICY_SELLER_RESPONSE_DAY"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("MARKETGUARD_POLICY_SELLER_RESPONSE_DAY is not a policy variable")
+                && e.contains("did you mean MARKETGUARD_POLICY_SELLER_RESPONSE_DAYS?"),
+            "{e}"
+        );
+        let e = check_policy_variables(["MARKETGUARD_POLICY_ALLOWED_3DS_EXEMPTIONS"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("configuration file"), "{e}");
+        assert!(check_policy_variables(["MARKETGUARD_POLICY_XYZZY"])
+            .unwrap_err()
+            .to_string()
+            .ends_with("is not a policy variable"));
     }
 }

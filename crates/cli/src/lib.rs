@@ -108,6 +108,13 @@ enum Command {
 /// for bad input and 1 for a failed check.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    let names: Vec<String> = std::env::vars_os()
+        .map(|(k, _)| k.to_string_lossy().into_owned())
+        .collect();
+    if let Err(e) = config::check_policy_variables(names.iter().map(String::as_str)) {
+        eprintln!("error: {e:#}");
+        return ExitCode::from(2);
+    }
     let policy = match config::load_policy(cli.config.as_deref(), &|name| std::env::var(name).ok())
     {
         Ok(p) => p,
