@@ -412,7 +412,7 @@ fn dispute(order: &str, actor: Actor, command: protection::DisputeCommand, days:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dispute_after_release_takes_the_refund_back_from_the_seller() {
-    use protection::{DisputeCommand as D, Reason, Response};
+    use protection::{DisputeCommand as D, Reason};
     for (e, _g) in engines().await {
         e.execute(&place("o-1")).await.unwrap();
         e.execute(&pay("o-1")).await.unwrap();
@@ -464,14 +464,13 @@ async fn a_dispute_after_release_takes_the_refund_back_from_the_seller() {
         );
         let (o, _) = e.order(&oid("o-1")).await.unwrap().unwrap();
         assert_eq!(o.status.as_str(), "resolved");
-        let _ = Response::Accept;
         assert_ledger_sound(e.store()).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_dispute_commands_and_deadlines_never_pay_out_more_than_captured() {
-    use protection::{DisputeCommand as D, Outcome, Reason, Response};
+    use protection::{DecideAs, DisputeCommand as D, Reason, RespondWith};
     for (e, _g) in engines().await {
         for round in 0..3 {
             let o = format!("d-{round}");
@@ -511,7 +510,7 @@ async fn racing_dispute_commands_and_deadlines_never_pay_out_more_than_captured(
                                 &o,
                                 seller(),
                                 D::Respond {
-                                    response: Response::Accept,
+                                    response: RespondWith::Accept,
                                     evidence: vec![],
                                 },
                                 10.99,
@@ -535,7 +534,7 @@ async fn racing_dispute_commands_and_deadlines_never_pay_out_more_than_captured(
                                 &o,
                                 Actor::Agent("a".into()),
                                 D::Decide {
-                                    outcome: Outcome::RefundFull,
+                                    outcome: DecideAs::RefundFull,
                                 },
                                 11.0,
                             ))

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use domain::{Money, OrderId, Timestamp, MS_PER_DAY};
 use maud::{html, Markup, DOCTYPE};
-use protection::{Command, DisputeCommand, Order, Outcome, Status};
+use protection::{Command, DecideAs, DisputeCommand, Order, Status};
 use serde::Deserialize;
 
 use crate::auth::{self, Role};
@@ -519,13 +519,11 @@ async fn decide(
         Err(e) => return internal(e),
     };
     let outcome = match f.outcome.as_str() {
-        "refund_full" => Outcome::RefundFull,
-        "return_and_refund" => Outcome::ReturnAndRefund,
-        "rejected" => Outcome::Rejected,
+        "refund_full" => DecideAs::RefundFull,
+        "return_and_refund" => DecideAs::ReturnAndRefund,
+        "rejected" => DecideAs::Rejected,
         "refund_partial" => match f.amount.as_deref().map(|a| Money::parse(a, order.currency)) {
-            Some(Ok(m)) => Outcome::RefundPartial {
-                amount_minor: m.amount_minor(),
-            },
+            Some(Ok(m)) => DecideAs::RefundPartial(m),
             _ => {
                 return (
                     StatusCode::BAD_REQUEST,
