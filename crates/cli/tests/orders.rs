@@ -94,3 +94,251 @@ fn orders_show_gives_the_findings_of_a_long_message() {
     assert!(posted["body"]["verdict"].is_string());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs marketguard and returns its exit code, standard output and standard error.
+fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn marketguard");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mg-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn exec_lines(url: &str, lines: &[Value]) -> (i32, Vec<Value>) {
+    let input = lines
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (code, out, err) = run(
+        &[
+            "orders",
+            "exec",
+            "-",
+            "--format",
+            "json",
+            "--database-url",
+            url,
+        ],
+        &input,
+    );
+    assert!(code == 0 || code == 1, "exit {code}: {err}");
+    let results = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (code, results)
+}
+
+#[test]
+fn an_order_of_i64_max_cents_is_refused_and_the_seller_is_still_paid_after() {
+    // Regression: this order was placed and paid; then every payment to the seller
+    // answered "amount overflows the account totals" and `ledger verify` printed
+    // negative totals with exit 0.
+    let dir = temp_dir("huge-order");
+    let url = format!("sqlite://{}/o.db", dir.display());
+    let at = "2026-11-01T10:00:00Z";
+    let place = |order: &str, buyer: &str, price: &str| {
+        json!({"order": order, "actor": "platform", "at": at, "command": "place", "buyer": buyer, "seller": "s-1",
+               "price": price, "currency": "USD", "promised_days": 20})
+    };
+    let pay = |order: &str, buyer: &str, amount: &str| {
+        json!({"order": order, "actor": format!("buyer:{buyer}"), "at": at, "command": "pay", "amount": amount,
+               "currency": "USD", "three_ds": "authenticated"})
+    };
+    let (code, results) = exec_lines(
+        &url,
+        &[
+            place("o-1", "b-1", "92233720368547758.07"),
+            pay("o-1", "b-1", "92233720368547758.07"),
+            place("o-2", "b-2", "10.00"),
+            pay("o-2", "b-2", "10.00"),
+        ],
+    );
+    assert_eq!(code, 1, "{results:?}");
+    let error = results[0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("rule amount_limit: price 92233720368547758.07 USD is above the limit of 1000000.00 USD"),
+        "{error}"
+    );
+    assert_eq!(results[1]["ok"], false, "no order o-1 to pay");
+    assert_eq!(results[3]["ok"], true, "{:?}", results[3]);
+    let (code, out, err) = run(&["ledger", "verify", "--database-url", &url], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("captured 10.00"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn refunds_and_offers_in_another_currency_than_the_order_are_refused_by_currency() {
+    // Regression: on a 100.00 USD order, refund_partial "1.000" BHD refunded 10.00 USD
+    // and a seller's partial offer of 5 JPY was recorded as 0.05 USD.
+    let dir = temp_dir("wrong-currency");
+    let url = format!("sqlite://{}/o.db", dir.display());
+    let line = |at: &str, actor: &str, body: Value| {
+        let mut v = json!({"order": "o-1", "actor": actor, "at": at});
+        v.as_object_mut()
+            .unwrap()
+            .extend(body.as_object().unwrap().clone());
+        v
+    };
+    let text = json!([{"type": "text", "text": "the item was packed whole"}]);
+    let (code, results) = exec_lines(
+        &url,
+        &[
+            line(
+                "2026-11-01T10:00:00Z",
+                "platform",
+                json!({"command": "place", "buyer": "b-1", "seller": "s-1",
+                 "price": "100.00", "currency": "USD", "promised_days": 20}),
+            ),
+            line(
+                "2026-11-01T10:00:00Z",
+                "buyer:b-1",
+                json!({"command": "pay", "amount": "100.00", "currency": "USD",
+                 "three_ds": "authenticated"}),
+            ),
+            line(
+                "2026-11-02T10:00:00Z",
+                "seller:s-1",
+                json!({"command": "ship", "tracking": "RB123456785GB"}),
+            ),
+            line(
+                "2026-11-05T10:00:00Z",
+                "carrier",
+                json!({"command": "deliver"}),
+            ),
+            line(
+                "2026-11-06T10:00:00Z",
+                "buyer:b-1",
+                json!({"command": "open_dispute", "reason": "damaged"}),
+            ),
+            line(
+                "2026-11-06T11:00:00Z",
+                "seller:s-1",
+                json!({"command": "respond_to_dispute", "response": "partial",
+                 "amount": "5", "currency": "JPY"}),
+            ),
+            line(
+                "2026-11-06T12:00:00Z",
+                "seller:s-1",
+                json!({"command": "respond_to_dispute", "response": "reject",
+                 "evidence": text}),
+            ),
+            line(
+                "2026-11-10T10:00:00Z",
+                "buyer:b-1",
+                json!({"command": "escalate"}),
+            ),
+            line(
+                "2026-11-10T11:00:00Z",
+                "agent:ann",
+                json!({"command": "decide_dispute", "outcome": "refund_partial",
+                 "amount": "1.000", "currency": "BHD"}),
+            ),
+            line(
+                "2026-11-10T12:00:00Z",
+                "agent:ann",
+                json!({"command": "decide_dispute", "outcome": "refund_partial",
+                 "amount": "10.00", "currency": "USD"}),
+            ),
+        ],
+    );
+    assert_eq!(code, 1);
+    for (i, r) in results.iter().enumerate() {
+        match i {
+            5 | 8 => {
+                let e = r["error"].as_str().unwrap();
+                assert!(e.starts_with("rule currency: "), "line {}: {e}", i + 1);
+            }
+            _ => assert_eq!(r["ok"], true, "line {}: {r}", i + 1),
+        }
+    }
+    let (_, out, _) = run(
+        &[
+            "orders",
+            "show",
+            "o-1",
+            "--format",
+            "json",
+            "--database-url",
+            &url,
+        ],
+        "",
+    );
+    let order: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(order["refunded"], "10.00", "{order}");
+    let responses: Vec<&Value> = order["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "seller_responded")
+        .collect();
+    assert_eq!(
+        responses.len(),
+        1,
+        "only the reject is recorded: {responses:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn read_only_commands_on_a_missing_database_exit_2_and_create_nothing() {
+    // Regression: `ledger verify --database-url sqlite://does-not-exist.db` created
+    // the file and reported every invariant holding.
+    let dir = temp_dir("missing-db");
+    let mut urls = vec![format!("sqlite://{}/does-not-exist.db", dir.display())];
+    if let Ok(admin) = std::env::var("MARKETGUARD_TEST_DATABASE_URL") {
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        urls.push(format!("{base}/mg_does_not_exist_{}", std::process::id()));
+    }
+    for url in &urls {
+        for args in [
+            vec!["ledger", "verify"],
+            vec!["orders", "show", "o-1"],
+            vec!["sellers", "profile", "s-1"],
+            vec!["webhooks", "log"],
+            vec![
+                "assess",
+                "seller",
+                "--store",
+                "s-1",
+                "--opened",
+                "2025-01-01",
+            ],
+        ] {
+            let mut args = args.clone();
+            args.extend(["--database-url", url]);
+            let (code, out, err) = run(&args, "");
+            assert_eq!(code, 2, "{args:?}: {out}{err}");
+            assert!(err.contains("does not exist"), "{args:?}: {err}");
+        }
+    }
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "a read-only command created a file"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
