@@ -67,10 +67,10 @@ pub struct Policy {
     pub amount_max_major_by_currency: BTreeMap<String, i64>,
 }
 
-/// Most minor units a configured amount limit may reach: one account holds at least
-/// 9,000 orders at that limit before its totals (i64) would overflow, and checked
-/// arithmetic refuses the one that would.
-pub const AMOUNT_MAX_MINOR_CEILING: i64 = 1_000_000_000_000_000;
+/// Most minor units a configured amount limit may reach: one account holds over
+/// 900,000 orders at that limit before its totals (i64) would overflow, and checked
+/// arithmetic refuses the one that would. The defaults sit far under it.
+pub const AMOUNT_MAX_MINOR_CEILING: i64 = 10_000_000_000_000;
 
 impl Default for Policy {
     fn default() -> Self {
@@ -214,9 +214,13 @@ impl Policy {
             // The default applies to every currency: it must fit the one with the most
             // decimals (3: BHD, KWD...; CLF's 4 is covered by the check below).
             let exponent = match code {
-                Some(code) => Currency::parse(code)
-                    .map_err(|e| format!("policy {name}: {e}"))?
-                    .exponent(),
+                Some(code) => {
+                    let c = Currency::parse(code).map_err(|e| format!("policy {name}: {e}"))?;
+                    if c.code() != code {
+                        return Err(format!("policy {name}: write the code as {}", c.code()));
+                    }
+                    c.exponent()
+                }
                 None => 3,
             };
             let minor = major.checked_mul(10_i64.pow(u32::from(exponent)));
