@@ -342,3 +342,53 @@ fn read_only_commands_on_a_missing_database_exit_2_and_create_nothing() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn ledger_verify_fails_naming_a_total_that_overflows_instead_of_printing_it_negative() {
+    // Regression: with an order of 92233720368547758.07 USD stored, `ledger verify`
+    // printed negative totals and said every invariant held (exit 0).
+    let dir = temp_dir("verify-overflow");
+    let url = format!("sqlite://{}/o.db", dir.display());
+    let at = "2026-11-01T10:00:00Z";
+    let (code, _) = exec_lines(
+        &url,
+        &[
+            json!({"order": "o-1", "actor": "platform", "at": at, "command": "place", "buyer": "b-1", "seller": "s-1",
+                   "price": "10.00", "currency": "USD", "promised_days": 20}),
+            json!({"order": "o-1", "actor": "buyer:b-1", "at": at, "command": "pay", "amount": "10.00",
+                   "currency": "USD", "three_ds": "authenticated"}),
+        ],
+    );
+    assert_eq!(code, 0);
+    // What a database written before amounts were bounded can hold: an account whose
+    // posted credits, added to the others', pass i64::MAX.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query(
+            "INSERT INTO accounts (id, kind, owner, currency, credits_posted) \
+             VALUES ('guarantee_fund:platform:USD', 'guarantee_fund', 'platform', 'USD', $1)",
+        )
+        .bind(i64::MAX)
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    });
+    let (code, out, err) = run(&["ledger", "verify", "--database-url", &url], "");
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("USD: posted credits total ") && out.contains("overflows a 64-bit amount"),
+        "{out}"
+    );
+    assert!(!out.contains("every invariant holds"), "{out}");
+    assert!(
+        !out.contains("-92"),
+        "no wrapped, negative figure is printed: {out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
