@@ -392,3 +392,68 @@ fn ledger_verify_fails_naming_a_total_that_overflows_instead_of_printing_it_nega
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn read_only_commands_read_an_existing_database_on_both_backends() {
+    let dir = temp_dir("read-only");
+    let mut urls = vec![format!("sqlite://{}/o.db", dir.display())];
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let admin = std::env::var("MARKETGUARD_TEST_DATABASE_URL").ok();
+    let pg_name = format!("mg_read_only_{}", std::process::id());
+    if let Some(admin) = &admin {
+        rt.block_on(async {
+            sqlx::any::install_default_drivers();
+            let pool = sqlx::AnyPool::connect(admin).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {pg_name}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        });
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        urls.push(format!("{base}/{pg_name}"));
+    }
+    for url in &urls {
+        let (code, _) = exec_lines(
+            url,
+            &[
+                json!({"order": "o-1", "actor": "platform", "at": "2026-11-01T10:00:00Z", "command": "place",
+                     "buyer": "b-1", "seller": "s-1", "price": "10.00", "currency": "USD", "promised_days": 20}),
+            ],
+        );
+        assert_eq!(code, 0, "{url}");
+        for args in [
+            vec!["ledger", "verify"],
+            vec!["orders", "show", "o-1"],
+            vec!["sellers", "profile", "s-1"],
+            vec!["webhooks", "log"],
+            vec![
+                "assess",
+                "seller",
+                "--store",
+                "s-1",
+                "--opened",
+                "2025-01-01",
+            ],
+        ] {
+            let mut args = args.clone();
+            args.extend(["--database-url", url]);
+            let (code, out, err) = run(&args, "");
+            assert_eq!(code, 0, "{args:?}: {out}{err}");
+        }
+    }
+    if let Some(admin) = &admin {
+        rt.block_on(async {
+            let pool = sqlx::AnyPool::connect(admin).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE {pg_name}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        });
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
