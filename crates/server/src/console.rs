@@ -296,7 +296,10 @@ async fn dashboard(State(state): State<AppState>, user: User) -> Response {
             h1 { "Dashboard" }
             div.cards {
                 @for (cur, minor) in &held {
-                    div.card { div.n { (money(*minor, cur)) } div.l { "held in escrow" } }
+                    @match minor {
+                        Some(minor) => div.card { div.n { (money(*minor, cur)) } div.l { "held in escrow" } },
+                        None => div.card { div.n { (cur) " beyond a 64-bit amount" } div.l { "held in escrow: run ledger verify" } },
+                    }
                 }
                 div.card { div.n { (disputed.len()) } div.l { "open disputes" } }
                 div.card { div.n { a href="/console/cases" { (open_cases) } } div.l { "open scam cases" } }

@@ -276,3 +276,39 @@ async fn read_only_open_refuses_an_unmigrated_database_without_migrating_it() {
         assert_eq!(applied, 5, "{url} was migrated");
     }
 }
+
+#[tokio::test]
+async fn escrow_held_of_a_ledger_beyond_i64_is_none_not_an_error() {
+    // Regression: after an order of 92233720368547758.07 USD the console dashboard
+    // answered 500 (the SUM of escrow overflowed).
+    for (url, _guard) in testing::databases().await.unwrap() {
+        let store = Store::connect(&url).await.unwrap();
+        for (id, owner, currency, credits) in [
+            ("order_escrow:o-1:USD", "o-1", "USD", i64::MAX),
+            ("order_escrow:o-2:USD", "o-2", "USD", 1_000),
+            ("order_escrow:o-3:EUR", "o-3", "EUR", 1_050),
+            ("order_escrow:o-4:EUR", "o-4", "EUR", 2_999_999),
+        ] {
+            sqlx::query(
+                "INSERT INTO accounts (id, kind, owner, currency, credits_posted) \
+                 VALUES ($1, 'order_escrow', $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(owner)
+            .bind(currency)
+            .bind(credits)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        }
+        assert_eq!(
+            store.escrow_held().await.unwrap(),
+            vec![
+                ("EUR".to_string(), Some(3_001_049)),
+                ("USD".to_string(), None)
+            ],
+            "{url}"
+        );
+        store.close().await;
+    }
+}
