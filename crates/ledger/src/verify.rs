@@ -38,12 +38,24 @@ impl VerifyReport {
 /// A balance or total as summed here: i128 cannot overflow on any number of i64
 /// amounts a database can hold, so a sum that does not fit an i64 is reported as
 /// broken rather than wrapped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
 struct Wide {
     debits_pending: i128,
     debits_posted: i128,
     credits_pending: i128,
     credits_posted: i128,
+}
+
+/// Shown as the balances it stands for, so the report reads as before sums were wide.
+impl std::fmt::Debug for Wide {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Balances")
+            .field("debits_pending", &self.debits_pending)
+            .field("debits_posted", &self.debits_posted)
+            .field("credits_pending", &self.credits_pending)
+            .field("credits_posted", &self.credits_posted)
+            .finish()
+    }
 }
 
 impl Wide {
