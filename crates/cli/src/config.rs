@@ -21,6 +21,7 @@ macro_rules! policy_fields {
             $($field: Option<i64>,)*
             allowed_3ds_exemptions: Option<Vec<String>>,
             delivery_cap_days_by_country: Option<std::collections::BTreeMap<String, i64>>,
+            amount_max_major_by_currency: Option<std::collections::BTreeMap<String, i64>>,
             case_kinds: Option<Vec<String>>,
             hold_blocked_messages: Option<bool>,
         }
@@ -31,6 +32,12 @@ macro_rules! policy_fields {
             $(if let Some(v) = f.$field { p.$field = v; })*
             if let Some(v) = f.allowed_3ds_exemptions { p.allowed_3ds_exemptions = v; }
             if let Some(v) = f.delivery_cap_days_by_country { p.delivery_cap_days_by_country = v; }
+            // Currencies the file names replace their default; the others keep theirs.
+            if let Some(v) = f.amount_max_major_by_currency {
+                for (code, major) in v {
+                    p.amount_max_major_by_currency.insert(code.to_ascii_uppercase(), major);
+                }
+            }
             if let Some(v) = f.hold_blocked_messages { p.hold_blocked_messages = v; }
             f.case_kinds
         }
@@ -78,6 +85,7 @@ policy_fields!(
     eu_withdrawal_days,
     legal_guarantee_days,
     parcel_stale_days,
+    amount_max_major,
 );
 
 #[derive(Debug, Default, Deserialize)]
@@ -221,6 +229,28 @@ mod tests {
             format!("{err:#}").contains("seller_respons_days"),
             "{err:#}"
         );
+        std::fs::write(
+            &path,
+            "[policy]\namount_max_major = 5000\n[policy.amount_max_major_by_currency]\njpy = 800000\n",
+        )
+        .unwrap();
+        let env = |name: &str| {
+            (name == "MARKETGUARD_POLICY_AMOUNT_MAX_MAJOR").then(|| "7000".to_string())
+        };
+        let p = load_policy(Some(&path), &env).unwrap();
+        let usd = domain::Currency::parse("USD").unwrap();
+        let jpy = domain::Currency::parse("JPY").unwrap();
+        let krw = domain::Currency::parse("KRW").unwrap();
+        assert_eq!(p.amount_max(usd).to_string(), "7000.00 USD");
+        assert_eq!(p.amount_max(jpy).to_string(), "800000 JPY");
+        assert_eq!(
+            p.amount_max(krw).to_string(),
+            "10000000000 KRW",
+            "kept its default"
+        );
+        std::fs::write(&path, "[policy.amount_max_major_by_currency]\nXYZ = 5\n").unwrap();
+        let err = load_policy(Some(&path), &|_| None).unwrap_err();
+        assert!(format!("{err:#}").contains("XYZ"), "{err:#}");
         std::fs::write(&path, "[policy]\nhandling_days_default = -1\n").unwrap();
         assert!(load_policy(Some(&path), &|_| None).is_err());
         let bad_env =

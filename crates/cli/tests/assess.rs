@@ -214,6 +214,10 @@ fn seller_from_the_store_s_own_orders() {
     let dir = std::env::temp_dir().join(format!("mg-assess-store-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}/m.db", dir.display());
+    // A store reads an existing database (it never creates one): an empty run of
+    // `orders exec` makes and migrates it.
+    let made = run(&["orders", "exec", "-", "--database-url", &url], "");
+    assert!(made.status.success(), "{made:?}");
     let out = run(
         &[
             "assess",

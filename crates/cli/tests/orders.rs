@@ -94,3 +94,366 @@ fn orders_show_gives_the_findings_of_a_long_message() {
     assert!(posted["body"]["verdict"].is_string());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs marketguard and returns its exit code, standard output and standard error.
+fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn marketguard");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("mg-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn exec_lines(url: &str, lines: &[Value]) -> (i32, Vec<Value>) {
+    let input = lines
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (code, out, err) = run(
+        &[
+            "orders",
+            "exec",
+            "-",
+            "--format",
+            "json",
+            "--database-url",
+            url,
+        ],
+        &input,
+    );
+    assert!(code == 0 || code == 1, "exit {code}: {err}");
+    let results = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (code, results)
+}
+
+#[test]
+fn an_order_of_i64_max_cents_is_refused_and_the_seller_is_still_paid_after() {
+    // Regression: this order was placed and paid; then every payment to the seller
+    // answered "amount overflows the account totals" and `ledger verify` printed
+    // negative totals with exit 0.
+    let dir = temp_dir("huge-order");
+    let url = format!("sqlite://{}/o.db", dir.display());
+    let at = "2026-11-01T10:00:00Z";
+    let place = |order: &str, buyer: &str, price: &str| {
+        json!({"order": order, "actor": "platform", "at": at, "command": "place", "buyer": buyer, "seller": "s-1",
+               "price": price, "currency": "USD", "promised_days": 20})
+    };
+    let pay = |order: &str, buyer: &str, amount: &str| {
+        json!({"order": order, "actor": format!("buyer:{buyer}"), "at": at, "command": "pay", "amount": amount,
+               "currency": "USD", "three_ds": "authenticated"})
+    };
+    let (code, results) = exec_lines(
+        &url,
+        &[
+            place("o-1", "b-1", "92233720368547758.07"),
+            pay("o-1", "b-1", "92233720368547758.07"),
+            place("o-2", "b-2", "10.00"),
+            pay("o-2", "b-2", "10.00"),
+        ],
+    );
+    assert_eq!(code, 1, "{results:?}");
+    let error = results[0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("rule amount_limit: price 92233720368547758.07 USD is above the limit of 1000000.00 USD"),
+        "{error}"
+    );
+    assert_eq!(results[1]["ok"], false, "no order o-1 to pay");
+    assert_eq!(results[3]["ok"], true, "{:?}", results[3]);
+    let (code, out, err) = run(&["ledger", "verify", "--database-url", &url], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("captured 10.00"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn refunds_and_offers_in_another_currency_than_the_order_are_refused_by_currency() {
+    // Regression: on a 100.00 USD order, refund_partial "1.000" BHD refunded 10.00 USD
+    // and a seller's partial offer of 5 JPY was recorded as 0.05 USD.
+    let dir = temp_dir("wrong-currency");
+    let url = format!("sqlite://{}/o.db", dir.display());
+    let line = |at: &str, actor: &str, body: Value| {
+        let mut v = json!({"order": "o-1", "actor": actor, "at": at});
+        v.as_object_mut()
+            .unwrap()
+            .extend(body.as_object().unwrap().clone());
+        v
+    };
+    let text = json!([{"type": "text", "text": "the item was packed whole"}]);
+    let (code, results) = exec_lines(
+        &url,
+        &[
+            line(
+                "2026-11-01T10:00:00Z",
+                "platform",
+                json!({"command": "place", "buyer": "b-1", "seller": "s-1",
+                 "price": "100.00", "currency": "USD", "promised_days": 20}),
+            ),
+            line(
+                "2026-11-01T10:00:00Z",
+                "buyer:b-1",
+                json!({"command": "pay", "amount": "100.00", "currency": "USD",
+                 "three_ds": "authenticated"}),
+            ),
+            line(
+                "2026-11-02T10:00:00Z",
+                "seller:s-1",
+                json!({"command": "ship", "tracking": "RB123456785GB"}),
+            ),
+            line(
+                "2026-11-05T10:00:00Z",
+                "carrier",
+                json!({"command": "deliver"}),
+            ),
+            line(
+                "2026-11-06T10:00:00Z",
+                "buyer:b-1",
+                json!({"command": "open_dispute", "reason": "damaged"}),
+            ),
+            line(
+                "2026-11-06T11:00:00Z",
+                "seller:s-1",
+                json!({"command": "respond_to_dispute", "response": "partial",
+                 "amount": "5", "currency": "JPY"}),
+            ),
+            line(
+                "2026-11-06T12:00:00Z",
+                "seller:s-1",
+                json!({"command": "respond_to_dispute", "response": "reject",
+                 "evidence": text}),
+            ),
+            line(
+                "2026-11-10T10:00:00Z",
+                "buyer:b-1",
+                json!({"command": "escalate"}),
+            ),
+            line(
+                "2026-11-10T11:00:00Z",
+                "agent:ann",
+                json!({"command": "decide_dispute", "outcome": "refund_partial",
+                 "amount": "1.000", "currency": "BHD"}),
+            ),
+            line(
+                "2026-11-10T12:00:00Z",
+                "agent:ann",
+                json!({"command": "decide_dispute", "outcome": "refund_partial",
+                 "amount": "10.00", "currency": "USD"}),
+            ),
+        ],
+    );
+    assert_eq!(code, 1);
+    for (i, r) in results.iter().enumerate() {
+        match i {
+            5 | 8 => {
+                let e = r["error"].as_str().unwrap();
+                assert!(e.starts_with("rule currency: "), "line {}: {e}", i + 1);
+            }
+            _ => assert_eq!(r["ok"], true, "line {}: {r}", i + 1),
+        }
+    }
+    let (_, out, _) = run(
+        &[
+            "orders",
+            "show",
+            "o-1",
+            "--format",
+            "json",
+            "--database-url",
+            &url,
+        ],
+        "",
+    );
+    let order: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(order["refunded"], "10.00", "{order}");
+    let responses: Vec<&Value> = order["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "seller_responded")
+        .collect();
+    assert_eq!(
+        responses.len(),
+        1,
+        "only the reject is recorded: {responses:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn read_only_commands_on_a_missing_database_exit_2_and_create_nothing() {
+    // Regression: `ledger verify --database-url sqlite://does-not-exist.db` created
+    // the file and reported every invariant holding.
+    let dir = temp_dir("missing-db");
+    let mut urls = vec![format!("sqlite://{}/does-not-exist.db", dir.display())];
+    if let Ok(admin) = std::env::var("MARKETGUARD_TEST_DATABASE_URL") {
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        urls.push(format!("{base}/mg_does_not_exist_{}", std::process::id()));
+    }
+    for url in &urls {
+        for args in [
+            vec!["ledger", "verify"],
+            vec!["orders", "show", "o-1"],
+            vec!["sellers", "profile", "s-1"],
+            vec!["webhooks", "log"],
+            vec![
+                "assess",
+                "seller",
+                "--store",
+                "s-1",
+                "--opened",
+                "2025-01-01",
+            ],
+        ] {
+            let mut args = args.clone();
+            args.extend(["--database-url", url]);
+            let (code, out, err) = run(&args, "");
+            assert_eq!(code, 2, "{args:?}: {out}{err}");
+            assert!(err.contains("does not exist"), "{args:?}: {err}");
+        }
+    }
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "a read-only command created a file"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn ledger_verify_fails_naming_a_total_that_overflows_instead_of_printing_it_negative() {
+    // Regression: with an order of 92233720368547758.07 USD stored, `ledger verify`
+    // printed negative totals and said every invariant held (exit 0).
+    let dir = temp_dir("verify-overflow");
+    let url = format!("sqlite://{}/o.db", dir.display());
+    let at = "2026-11-01T10:00:00Z";
+    let (code, _) = exec_lines(
+        &url,
+        &[
+            json!({"order": "o-1", "actor": "platform", "at": at, "command": "place", "buyer": "b-1", "seller": "s-1",
+                   "price": "10.00", "currency": "USD", "promised_days": 20}),
+            json!({"order": "o-1", "actor": "buyer:b-1", "at": at, "command": "pay", "amount": "10.00",
+                   "currency": "USD", "three_ds": "authenticated"}),
+        ],
+    );
+    assert_eq!(code, 0);
+    // What a database written before amounts were bounded can hold: an account whose
+    // posted credits, added to the others', pass i64::MAX.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        sqlx::query(
+            "INSERT INTO accounts (id, kind, owner, currency, credits_posted) \
+             VALUES ('guarantee_fund:platform:USD', 'guarantee_fund', 'platform', 'USD', $1)",
+        )
+        .bind(i64::MAX)
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    });
+    let (code, out, err) = run(&["ledger", "verify", "--database-url", &url], "");
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("USD: posted credits total ") && out.contains("overflows a 64-bit amount"),
+        "{out}"
+    );
+    assert!(!out.contains("every invariant holds"), "{out}");
+    assert!(
+        !out.contains("-92"),
+        "no wrapped, negative figure is printed: {out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn read_only_commands_read_an_existing_database_on_both_backends() {
+    let dir = temp_dir("read-only");
+    let mut urls = vec![format!("sqlite://{}/o.db", dir.display())];
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let admin = std::env::var("MARKETGUARD_TEST_DATABASE_URL").ok();
+    let pg_name = format!("mg_read_only_{}", std::process::id());
+    if let Some(admin) = &admin {
+        rt.block_on(async {
+            sqlx::any::install_default_drivers();
+            let pool = sqlx::AnyPool::connect(admin).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {pg_name}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        });
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        urls.push(format!("{base}/{pg_name}"));
+    }
+    for url in &urls {
+        let (code, _) = exec_lines(
+            url,
+            &[
+                json!({"order": "o-1", "actor": "platform", "at": "2026-11-01T10:00:00Z", "command": "place",
+                     "buyer": "b-1", "seller": "s-1", "price": "10.00", "currency": "USD", "promised_days": 20}),
+            ],
+        );
+        assert_eq!(code, 0, "{url}");
+        for args in [
+            vec!["ledger", "verify"],
+            vec!["orders", "show", "o-1"],
+            vec!["sellers", "profile", "s-1"],
+            vec!["webhooks", "log"],
+            vec![
+                "assess",
+                "seller",
+                "--store",
+                "s-1",
+                "--opened",
+                "2025-01-01",
+            ],
+        ] {
+            let mut args = args.clone();
+            args.extend(["--database-url", url]);
+            let (code, out, err) = run(&args, "");
+            assert_eq!(code, 0, "{args:?}: {out}{err}");
+        }
+    }
+    if let Some(admin) = &admin {
+        rt.block_on(async {
+            let pool = sqlx::AnyPool::connect(admin).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE {pg_name}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        });
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

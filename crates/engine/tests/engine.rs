@@ -412,7 +412,7 @@ fn dispute(order: &str, actor: Actor, command: protection::DisputeCommand, days:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dispute_after_release_takes_the_refund_back_from_the_seller() {
-    use protection::{DisputeCommand as D, Reason, Response};
+    use protection::{DisputeCommand as D, Reason};
     for (e, _g) in engines().await {
         e.execute(&place("o-1")).await.unwrap();
         e.execute(&pay("o-1")).await.unwrap();
@@ -464,14 +464,13 @@ async fn a_dispute_after_release_takes_the_refund_back_from_the_seller() {
         );
         let (o, _) = e.order(&oid("o-1")).await.unwrap().unwrap();
         assert_eq!(o.status.as_str(), "resolved");
-        let _ = Response::Accept;
         assert_ledger_sound(e.store()).await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_dispute_commands_and_deadlines_never_pay_out_more_than_captured() {
-    use protection::{DisputeCommand as D, Outcome, Reason, Response};
+    use protection::{DecideAs, DisputeCommand as D, Reason, RespondWith};
     for (e, _g) in engines().await {
         for round in 0..3 {
             let o = format!("d-{round}");
@@ -511,7 +510,7 @@ async fn racing_dispute_commands_and_deadlines_never_pay_out_more_than_captured(
                                 &o,
                                 seller(),
                                 D::Respond {
-                                    response: Response::Accept,
+                                    response: RespondWith::Accept,
                                     evidence: vec![],
                                 },
                                 10.99,
@@ -535,7 +534,7 @@ async fn racing_dispute_commands_and_deadlines_never_pay_out_more_than_captured(
                                 &o,
                                 Actor::Agent("a".into()),
                                 D::Decide {
-                                    outcome: Outcome::RefundFull,
+                                    outcome: DecideAs::RefundFull,
                                 },
                                 11.0,
                             ))
@@ -560,6 +559,119 @@ async fn racing_dispute_commands_and_deadlines_never_pay_out_more_than_captured(
             );
             assert!(order.refunded_minor + order.released_minor <= order.captured_minor);
         }
+        assert_ledger_sound(e.store()).await;
+    }
+}
+
+/// The rule a refusal names, or what else the engine answered.
+fn rule(r: Result<engine::Outcome, EngineError>) -> String {
+    match r {
+        Ok(o) => format!("ok: {}", o.status),
+        Err(EngineError::Rejected(rejection)) => rejection.rule().unwrap_or("none").to_string(),
+        Err(e) => format!("not a rule: {e}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_of_i64_max_cents_is_refused_and_later_payments_to_the_seller_work() {
+    // Regression: the order was placed and paid, and every later payment to the seller
+    // failed with "amount overflows the account totals" (a 500 in the API).
+    for (e, _g) in engines().await {
+        let mut huge = place("o-huge");
+        if let Command::Place { price, .. } = &mut huge.command {
+            *price = usd("92233720368547758.07");
+        }
+        assert_eq!(rule(e.execute(&huge).await), "amount_limit");
+        assert!(e.order(&oid("o-huge")).await.unwrap().is_none());
+        e.execute(&place("o-1")).await.unwrap();
+        let mut over = pay("o-1");
+        if let Command::Pay { amount, .. } = &mut over.command {
+            *amount = usd("92233720368547758.07");
+        }
+        assert_eq!(rule(e.execute(&over).await), "amount_limit");
+        e.execute(&pay("o-1")).await.unwrap();
+        assert_eq!(
+            balance(e.store(), AccountKind::OrderEscrow, "o-1").await,
+            1050
+        );
+        assert_ledger_sound(e.store()).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_refund_in_another_currency_than_the_order_is_refused_by_currency() {
+    use protection::{DecideAs, DisputeCommand as D, Evidence, Reason, RespondWith};
+    // Regression: 1.000 BHD decided on a USD order refunded 10.00 USD.
+    for (e, _g) in engines().await {
+        e.execute(&place("o-1")).await.unwrap();
+        e.execute(&pay("o-1")).await.unwrap();
+        e.execute(&ship("o-1", 1.0)).await.unwrap();
+        e.execute(&req(
+            "o-1",
+            Actor::Carrier,
+            Command::Deliver { country: None },
+            5.0,
+        ))
+        .await
+        .unwrap();
+        let dispute = |actor, d, days| req("o-1", actor, Command::Dispute(d), days);
+        e.execute(&dispute(
+            buyer(),
+            D::Open {
+                reason: Reason::Damaged,
+                requested: None,
+                evidence: vec![],
+            },
+            6.0,
+        ))
+        .await
+        .unwrap();
+        let jpy = Money::parse("5", Currency::parse("JPY").unwrap()).unwrap();
+        let offer = dispute(
+            seller(),
+            D::Respond {
+                response: RespondWith::Partial(jpy),
+                evidence: vec![],
+            },
+            6.5,
+        );
+        assert_eq!(rule(e.execute(&offer).await), "currency");
+        e.execute(&dispute(
+            seller(),
+            D::Respond {
+                response: RespondWith::Reject,
+                evidence: vec![Evidence::Text {
+                    text: "packed whole".into(),
+                }],
+            },
+            6.6,
+        ))
+        .await
+        .unwrap();
+        e.execute(&dispute(buyer(), D::Escalate, 9.5))
+            .await
+            .unwrap();
+        let bhd = Money::parse("1.000", Currency::parse("BHD").unwrap()).unwrap();
+        let agent = || Actor::Agent("ann".into());
+        let decide = |m| {
+            dispute(
+                agent(),
+                D::Decide {
+                    outcome: DecideAs::RefundPartial(m),
+                },
+                10.0,
+            )
+        };
+        assert_eq!(rule(e.execute(&decide(bhd)).await), "currency");
+        assert_eq!(
+            balance(e.store(), AccountKind::BuyerFunding, "b-1").await,
+            -1050
+        );
+        e.execute(&decide(usd("1.00"))).await.unwrap();
+        assert_eq!(
+            balance(e.store(), AccountKind::BuyerFunding, "b-1").await,
+            -950
+        );
         assert_ledger_sound(e.store()).await;
     }
 }

@@ -135,12 +135,23 @@ pub struct Balances {
 impl Balances {
     /// What a limited account can still pay out: posted credits less every debit,
     /// pending ones included.
+    ///
+    /// Computed wide and clamped to i64, so totals near the limits cannot wrap into a
+    /// large positive figure that would let a limited account pay out what it lacks.
     pub fn available(&self) -> i64 {
-        self.credits_posted - self.debits_posted - self.debits_pending
+        clamp(
+            i128::from(self.credits_posted)
+                - i128::from(self.debits_posted)
+                - i128::from(self.debits_pending),
+        )
     }
 
-    /// Posted credit balance.
+    /// Posted credit balance, clamped like [`Balances::available`].
     pub fn balance(&self) -> i64 {
-        self.credits_posted - self.debits_posted
+        clamp(i128::from(self.credits_posted) - i128::from(self.debits_posted))
     }
+}
+
+fn clamp(v: i128) -> i64 {
+    i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
 }

@@ -288,7 +288,7 @@ impl Book {
                         pending_amount: p.amount,
                     });
                 }
-                self.resolve(t, pending, &p, amount.amount_minor());
+                self.resolve(t, pending, &p, amount.amount_minor())?;
                 Recorded {
                     transfer: t.clone(),
                     debit: p.debit,
@@ -298,7 +298,7 @@ impl Book {
             }
             Op::VoidPending { pending } => {
                 let p = self.unresolved_pending(t, pending)?;
-                self.resolve(t, pending, &p, 0);
+                self.resolve(t, pending, &p, 0)?;
                 Recorded {
                     transfer: t.clone(),
                     debit: p.debit,
@@ -313,17 +313,31 @@ impl Book {
 
     /// Releases the pending amounts of `p`, posts `posted_minor` of it (0 voids it)
     /// and records that `t` resolved it.
-    fn resolve(&mut self, t: &Transfer, pending: &TransferId, p: &Recorded, posted_minor: i64) {
+    fn resolve(
+        &mut self,
+        t: &Transfer,
+        pending: &TransferId,
+        p: &Recorded,
+        posted_minor: i64,
+    ) -> Result<(), LedgerError> {
         let held = p.amount.amount_minor();
+        let overflow = || LedgerError::Overflow { id: t.id.clone() };
         let mut d = self.account(&p.debit);
         let mut c = self.account(&p.credit);
-        d.debits_pending -= held;
-        c.credits_pending -= held;
-        d.debits_posted += posted_minor;
-        c.credits_posted += posted_minor;
+        d.debits_pending = d.debits_pending.checked_sub(held).ok_or_else(overflow)?;
+        c.credits_pending = c.credits_pending.checked_sub(held).ok_or_else(overflow)?;
+        d.debits_posted = d
+            .debits_posted
+            .checked_add(posted_minor)
+            .ok_or_else(overflow)?;
+        c.credits_posted = c
+            .credits_posted
+            .checked_add(posted_minor)
+            .ok_or_else(overflow)?;
         self.accounts.insert(p.debit.clone(), d);
         self.accounts.insert(p.credit.clone(), c);
         self.resolved.insert(pending.clone(), t.id.clone());
+        Ok(())
     }
 
     fn check_pair(

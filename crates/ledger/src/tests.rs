@@ -186,6 +186,130 @@ fn account_ids_round_trip() {
     assert!(AccountId::parse("order_escrow::USD").is_err());
 }
 
+/// Two orders of one seller whose totals reach past i64 together.
+fn huge_orders() -> (Book, Vec<Transfer>) {
+    let mut book = Book::new();
+    let seller = acct(AccountKind::SellerPayable, "s1", usd());
+    let order = |n: &str, minor: i64| {
+        vec![
+            posted(
+                &format!("{n}:capture"),
+                acct(AccountKind::BuyerFunding, n, usd()),
+                escrow(n),
+                minor,
+                Code::Capture,
+            ),
+            Transfer {
+                id: tid(&format!("{n}:hold")),
+                op: Op::Pending {
+                    debit: escrow(n),
+                    credit: seller.clone(),
+                    amount: m(minor, usd()),
+                },
+                code: Code::Hold,
+                order: Some(OrderId::parse(n).unwrap()),
+            },
+        ]
+    };
+    book.apply(&order("o1", i64::MAX)).unwrap();
+    (book, order("o2", 1))
+}
+
+#[test]
+fn a_second_payment_to_a_seller_holding_i64_max_is_an_overflow_error_and_changes_nothing() {
+    let (mut book, second) = huge_orders();
+    let before = book.account(&acct(AccountKind::SellerPayable, "s1", usd()));
+    assert_eq!(
+        book.apply(&second),
+        Err(LedgerError::Overflow { id: tid("o2:hold") })
+    );
+    assert_eq!(
+        book.account(&acct(AccountKind::SellerPayable, "s1", usd())),
+        before
+    );
+    assert!(book.transfer(&tid("o2:capture")).is_none());
+}
+
+#[test]
+fn verify_reports_totals_that_overflow_instead_of_wrapping_them_negative() {
+    // Regression: after an order of 92233720368547758.07 USD, `ledger verify` printed
+    // negative totals and said every invariant held.
+    let (book, _) = huge_orders();
+    let mut accounts: Vec<(AccountId, Balances)> =
+        book.accounts().map(|(a, b)| (a.clone(), *b)).collect();
+    let mut transfers: Vec<Recorded> = book.recorded().cloned().collect();
+    // A second buyer's capture, as a store holding both orders would have it: the
+    // posted totals of the currency no longer fit an i64.
+    let buyer2 = acct(AccountKind::BuyerFunding, "b2", usd());
+    let t = posted(
+        "o2:capture",
+        buyer2.clone(),
+        escrow("o2"),
+        1000,
+        Code::Capture,
+    );
+    transfers.push(Recorded {
+        transfer: t,
+        debit: buyer2.clone(),
+        credit: escrow("o2"),
+        amount: m(1000, usd()),
+    });
+    let b = |d: i64, c: i64| Balances {
+        debits_posted: d,
+        credits_posted: c,
+        ..Balances::default()
+    };
+    accounts.push((buyer2, b(1000, 0)));
+    accounts.push((escrow("o2"), b(0, 1000)));
+    let report = verify(accounts.iter().map(|(a, b)| (a, b)), transfers.iter());
+    assert!(!report.ok());
+    assert!(
+        report
+            .broken
+            .iter()
+            .any(|b| b.contains("overflows a 64-bit amount")),
+        "{:?}",
+        report.broken
+    );
+    let t = report.totals[&usd()];
+    assert!(t.debits_posted >= 0 && t.captured >= 0, "{t:?}");
+}
+
+#[test]
+fn verify_refuses_negative_and_impossible_figures() {
+    let book = paid_book();
+    let mut accounts: Vec<(AccountId, Balances)> =
+        book.accounts().map(|(a, b)| (a.clone(), *b)).collect();
+    for (id, b) in accounts.iter_mut() {
+        if *id == escrow("o1") {
+            // An escrow balance below zero, as a corrupted row would have it.
+            b.debits_posted = 2000;
+            b.credits_posted = 1000;
+        }
+    }
+    let report = verify(accounts.iter().map(|(a, b)| (a, b)), book.recorded());
+    assert!(
+        report
+            .broken
+            .iter()
+            .any(|b| b.contains("balance below zero")),
+        "{:?}",
+        report.broken
+    );
+    let mut accounts: Vec<(AccountId, Balances)> =
+        book.accounts().map(|(a, b)| (a.clone(), *b)).collect();
+    accounts[0].1.debits_posted = -5;
+    let report = verify(accounts.iter().map(|(a, b)| (a, b)), book.recorded());
+    assert!(
+        report
+            .broken
+            .iter()
+            .any(|b| b.contains("negative posted totals")),
+        "{:?}",
+        report.broken
+    );
+}
+
 #[derive(Debug, Clone)]
 enum Step {
     Pay { order: u8, minor: i64 },

@@ -35,10 +35,102 @@ impl VerifyReport {
     }
 }
 
+/// A balance or total as summed here: i128 cannot overflow on any number of i64
+/// amounts a database can hold, so a sum that does not fit an i64 is reported as
+/// broken rather than wrapped.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+struct Wide {
+    debits_pending: i128,
+    debits_posted: i128,
+    credits_pending: i128,
+    credits_posted: i128,
+}
+
+/// Shown as the balances it stands for, so the report reads as before sums were wide.
+impl std::fmt::Debug for Wide {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Balances")
+            .field("debits_pending", &self.debits_pending)
+            .field("debits_posted", &self.debits_posted)
+            .field("credits_pending", &self.credits_pending)
+            .field("credits_posted", &self.credits_posted)
+            .finish()
+    }
+}
+
+impl Wide {
+    fn of(b: &Balances) -> Wide {
+        Wide {
+            debits_pending: b.debits_pending.into(),
+            debits_posted: b.debits_posted.into(),
+            credits_pending: b.credits_pending.into(),
+            credits_posted: b.credits_posted.into(),
+        }
+    }
+}
+
+/// Per currency, wide.
+#[derive(Debug, Clone, Copy, Default)]
+struct WideTotals {
+    debits_posted: i128,
+    credits_posted: i128,
+    debits_pending: i128,
+    credits_pending: i128,
+    captured: i128,
+    released: i128,
+    refunded: i128,
+    compensated: i128,
+    held_in_escrow: i128,
+}
+
+impl WideTotals {
+    fn fields(&self) -> [(&'static str, i128); 9] {
+        [
+            ("posted debits", self.debits_posted),
+            ("posted credits", self.credits_posted),
+            ("pending debits", self.debits_pending),
+            ("pending credits", self.credits_pending),
+            ("captured", self.captured),
+            ("released", self.released),
+            ("refunded", self.refunded),
+            ("compensated", self.compensated),
+            ("held in escrow", self.held_in_escrow),
+        ]
+    }
+
+    /// The totals as reported, each clamped to i64, and what is impossible about them:
+    /// a negative total or one that does not fit.
+    fn narrow(&self, currency: Currency, broken: &mut Vec<String>) -> Totals {
+        for (name, v) in self.fields() {
+            if v < 0 {
+                broken.push(format!("{currency}: {name} total {v} is negative"));
+            } else if i64::try_from(v).is_err() {
+                broken.push(format!(
+                    "{currency}: {name} total {v} overflows a 64-bit amount"
+                ));
+            }
+        }
+        let n = |v: i128| i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX });
+        Totals {
+            debits_posted: n(self.debits_posted),
+            credits_posted: n(self.credits_posted),
+            debits_pending: n(self.debits_pending),
+            credits_pending: n(self.credits_pending),
+            captured: n(self.captured),
+            released: n(self.released),
+            refunded: n(self.refunded),
+            compensated: n(self.compensated),
+            held_in_escrow: n(self.held_in_escrow),
+        }
+    }
+}
+
 /// Checks: debits equal credits per currency (posted and pending); every stored
-/// balance equals the sum of its transfers; no limited account is overdrawn; each
-/// pending transfer is resolved at most once; every order's escrow equals captured
-/// minus released minus refunded, and release plus refund never exceed capture.
+/// balance equals the sum of its transfers; no limited account is overdrawn or below
+/// zero; no stored figure is negative and no total overflows; each pending transfer is
+/// resolved at most once; every order's escrow equals captured minus released minus
+/// refunded, and release plus refund never exceed capture. Sums are made in i128, so a
+/// ledger whose totals would wrap an i64 is reported broken, never shown wrapped.
 pub fn verify<'a>(
     accounts: impl IntoIterator<Item = (&'a AccountId, &'a Balances)>,
     transfers: impl IntoIterator<Item = &'a Recorded>,
@@ -46,11 +138,12 @@ pub fn verify<'a>(
     let mut report = VerifyReport::default();
     let stored: BTreeMap<&AccountId, &Balances> = accounts.into_iter().collect();
     report.accounts = stored.len();
-    let mut recomputed: BTreeMap<AccountId, Balances> = BTreeMap::new();
+    let mut totals: BTreeMap<Currency, WideTotals> = BTreeMap::new();
+    let mut recomputed: BTreeMap<AccountId, Wide> = BTreeMap::new();
     let mut pending: BTreeMap<&domain::TransferId, &Recorded> = BTreeMap::new();
     let mut resolutions: BTreeMap<&domain::TransferId, usize> = BTreeMap::new();
-    let mut orders: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
-    let mut clawed: BTreeMap<String, i64> = BTreeMap::new();
+    let mut orders: BTreeMap<String, (i128, i128, i128)> = BTreeMap::new();
+    let mut clawed: BTreeMap<String, i128> = BTreeMap::new();
     let transfers: Vec<&Recorded> = transfers.into_iter().collect();
     report.transfers = transfers.len();
     for r in &transfers {
@@ -60,8 +153,8 @@ pub fn verify<'a>(
     }
     for r in &transfers {
         let cur = r.amount.currency();
-        let totals = report.totals.entry(cur).or_default();
-        let minor = r.amount.amount_minor();
+        let totals = totals.entry(cur).or_default();
+        let minor = i128::from(r.amount.amount_minor());
         match &r.transfer.op {
             Op::Posted { .. } => {
                 recomputed.entry(r.debit.clone()).or_default().debits_posted += minor;
@@ -88,7 +181,7 @@ pub fn verify<'a>(
                         .push(format!("{} resolves unknown pending {p}", r.transfer.id));
                     continue;
                 };
-                let held = held.amount.amount_minor();
+                let held = i128::from(held.amount.amount_minor());
                 let d = recomputed.entry(r.debit.clone()).or_default();
                 d.debits_pending -= held;
                 if matches!(r.transfer.op, Op::PostPending { .. }) {
@@ -136,7 +229,7 @@ pub fn verify<'a>(
         }
     }
     for (id, b) in &recomputed {
-        let s = stored.get(id).copied().copied().unwrap_or_default();
+        let s = stored.get(id).map(|s| Wide::of(s)).unwrap_or_default();
         if s != *b {
             report.broken.push(format!(
                 "account {id}: stored balances {s:?} differ from its transfers {b:?}"
@@ -149,27 +242,41 @@ pub fn verify<'a>(
                 .broken
                 .push(format!("account {id} has balances but no transfers"));
         }
-        let t = report.totals.entry(id.currency()).or_default();
-        t.debits_posted += s.debits_posted;
-        t.credits_posted += s.credits_posted;
-        t.debits_pending += s.debits_pending;
-        t.credits_pending += s.credits_pending;
+        let w = Wide::of(s);
+        let t = totals.entry(id.currency()).or_default();
+        t.debits_posted += w.debits_posted;
+        t.credits_posted += w.credits_posted;
+        t.debits_pending += w.debits_pending;
+        t.credits_pending += w.credits_pending;
+        let balance = w.credits_posted - w.debits_posted;
         if id.kind() == AccountKind::OrderEscrow {
-            t.held_in_escrow += s.balance();
+            t.held_in_escrow += balance;
         }
-        if id.kind().debits_must_not_exceed_credits() && s.available() < 0 {
-            report.broken.push(format!(
-                "account {id} is overdrawn: {} minor units available",
-                s.available()
-            ));
+        if id.kind().debits_must_not_exceed_credits() {
+            let available = balance - w.debits_pending;
+            if available < 0 {
+                report.broken.push(format!(
+                    "account {id} is overdrawn: {available} minor units available"
+                ));
+            }
+            if balance < 0 {
+                report
+                    .broken
+                    .push(format!("account {id} has a balance below zero: {balance}"));
+            }
         }
         if s.debits_pending < 0 || s.credits_pending < 0 {
             report
                 .broken
                 .push(format!("account {id} has negative pending totals"));
         }
+        if s.debits_posted < 0 || s.credits_posted < 0 {
+            report
+                .broken
+                .push(format!("account {id} has negative posted totals"));
+        }
     }
-    for (cur, t) in &report.totals {
+    for (cur, t) in &totals {
         if t.debits_posted != t.credits_posted {
             report.broken.push(format!(
                 "{cur}: posted debits {} differ from posted credits {}",
@@ -183,10 +290,15 @@ pub fn verify<'a>(
             ));
         }
     }
-    let mut escrow_by_order: BTreeMap<&str, i64> = BTreeMap::new();
+    for (cur, t) in &totals {
+        let narrow = t.narrow(*cur, &mut report.broken);
+        report.totals.insert(*cur, narrow);
+    }
+    let mut escrow_by_order: BTreeMap<&str, i128> = BTreeMap::new();
     for (id, b) in &stored {
         if id.kind() == AccountKind::OrderEscrow {
-            *escrow_by_order.entry(id.owner()).or_default() += b.balance();
+            let w = Wide::of(b);
+            *escrow_by_order.entry(id.owner()).or_default() += w.credits_posted - w.debits_posted;
         }
     }
     for (order, taken) in &clawed {

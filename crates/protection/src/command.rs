@@ -214,6 +214,37 @@ impl Command {
     }
 }
 
+impl Command {
+    /// Every amount the command carries, with the name of its field: the rules check
+    /// each against the order's currency and the policy's limit before anything else.
+    pub fn amounts(&self) -> Vec<(&'static str, Money)> {
+        match self {
+            Command::Place {
+                price, shipping, ..
+            } => vec![("price", *price), ("shipping", *shipping)],
+            Command::Pay { amount, .. } => vec![("amount", *amount)],
+            Command::Dispute(DisputeCommand::Open {
+                requested: Some(m), ..
+            })
+            | Command::Dispute(DisputeCommand::Counter { requested: m }) => {
+                vec![("requested", *m)]
+            }
+            Command::Dispute(DisputeCommand::Respond {
+                response: RespondWith::Partial(m),
+                ..
+            })
+            | Command::Dispute(DisputeCommand::Decide {
+                outcome: DecideAs::RefundPartial(m),
+            }) => vec![("amount", *m)],
+            Command::Dispute(DisputeCommand::ReturnShipped {
+                shipping_cost: Some(m),
+                ..
+            }) => vec![("shipping_cost", *m)],
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// Longest text of one piece of evidence, in bytes.
 pub const EVIDENCE_TEXT_BYTES_MAX: usize = 4000;
 /// Most pieces of evidence one dispute keeps.
@@ -318,6 +349,58 @@ pub enum Response {
     Reject,
 }
 
+/// A seller's response as a command carries it: an offer keeps its currency until the
+/// rules have checked it against the order's. The log records it as a [`Response`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RespondWith {
+    Accept,
+    /// Offer a partial refund of this amount.
+    Partial(Money),
+    Return,
+    Reject,
+}
+
+impl RespondWith {
+    /// What the log records once the amount is checked.
+    pub(crate) fn recorded(self) -> Response {
+        match self {
+            RespondWith::Accept => Response::Accept,
+            RespondWith::Partial(m) => Response::Partial {
+                amount_minor: m.amount_minor(),
+            },
+            RespondWith::Return => Response::Return,
+            RespondWith::Reject => Response::Reject,
+        }
+    }
+}
+
+/// An agent's decision as a command carries it: a partial refund keeps its currency
+/// until the rules have checked it against the order's. The log records an [`Outcome`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecideAs {
+    RefundFull,
+    RefundPartial(Money),
+    ReturnAndRefund,
+    Rejected,
+    /// Not an agent's to decide: refused with the rule `decision`.
+    Withdrawn,
+}
+
+impl DecideAs {
+    /// What the log records once the amount is checked.
+    pub(crate) fn recorded(self) -> Outcome {
+        match self {
+            DecideAs::RefundFull => Outcome::RefundFull,
+            DecideAs::RefundPartial(m) => Outcome::RefundPartial {
+                amount_minor: m.amount_minor(),
+            },
+            DecideAs::ReturnAndRefund => Outcome::ReturnAndRefund,
+            DecideAs::Rejected => Outcome::Rejected,
+            DecideAs::Withdrawn => Outcome::Withdrawn,
+        }
+    }
+}
+
 /// How a dispute ended. Names are fixed by design.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -370,7 +453,7 @@ pub enum DisputeCommand {
     /// EU consumers: the 14-day right of withdrawal after delivery.
     EuWithdrawal,
     Respond {
-        response: Response,
+        response: RespondWith,
         evidence: Vec<Evidence>,
     },
     AcceptOffer,
@@ -382,7 +465,7 @@ pub enum DisputeCommand {
     },
     Escalate,
     Decide {
-        outcome: Outcome,
+        outcome: DecideAs,
     },
     Withdraw {
         /// The buyer confirms that protection for this order then ends.

@@ -2,7 +2,7 @@
 //! events, the ledger transfers and the deadlines a command causes, or the rule that
 //! refuses it. It only dispatches: each command family has its module.
 
-use domain::{OrderId, Timestamp};
+use domain::{Currency, OrderId, Timestamp};
 
 use crate::command::{Command, Scan};
 use crate::context::{Ctx, Decision};
@@ -22,10 +22,14 @@ pub fn decide(
 ) -> Result<Decision, Rejection> {
     let o = match (order, command) {
         (Some(_), Command::Place { .. }) => return Err(Rejection::OrderExists(order_id.clone())),
-        (None, Command::Place { .. }) => return lifecycle::place(command, actor, policy),
+        (None, Command::Place { .. }) => {
+            check_amounts(command, None, policy)?;
+            return lifecycle::place(command, actor, policy);
+        }
         (None, _) => return Err(Rejection::UnknownOrder(order_id.clone())),
         (Some(o), _) => o,
     };
+    check_amounts(command, Some(o.currency), policy)?;
     let c = Ctx::new(o, command, actor, now, policy);
     match command {
         Command::Place { .. } => unreachable!("handled above"),
@@ -62,6 +66,48 @@ pub fn decide(
             text,
         ),
     }
+}
+
+/// Every amount of a command is in the order's currency (`currency`; a new order's is
+/// its price's) and within the policy's limit (`amount_limit`), and so is a new order's
+/// total: the rules below may then add and compare amounts without overflow.
+fn check_amounts(
+    command: &Command,
+    order_currency: Option<Currency>,
+    policy: &Policy,
+) -> Result<(), Rejection> {
+    let amounts = command.amounts();
+    let Some(currency) = order_currency.or(amounts.first().map(|(_, m)| m.currency())) else {
+        return Ok(());
+    };
+    let max = policy.amount_max(currency);
+    let over = |field, amount: String| Rejection::AmountLimit {
+        field,
+        amount,
+        max: max.to_string(),
+    };
+    for &(field, m) in &amounts {
+        if m.currency() != currency {
+            return Err(Rejection::WrongCurrency {
+                got: m.currency().to_string(),
+                expected: currency.to_string(),
+            });
+        }
+        if m.amount_minor() > max.amount_minor() {
+            return Err(over(field, m.to_string()));
+        }
+    }
+    if let Command::Place {
+        price, shipping, ..
+    } = command
+    {
+        match price.checked_add(*shipping) {
+            Ok(total) if total.amount_minor() <= max.amount_minor() => {}
+            Ok(total) => return Err(over("price", format!("plus shipping {total}"))),
+            Err(_) => return Err(over("price", format!("{price} plus shipping {shipping}"))),
+        }
+    }
+    Ok(())
 }
 
 /// Decides a posted message with the scan the engine made of it. `decide` refuses a

@@ -6,8 +6,8 @@ use domain::{Kind, Money, Timestamp, TrackingNumber};
 use ledger::{Clawback, Code, Op};
 
 use crate::command::{
-    Claim, DisputeCommand, Evidence, Outcome, Reason, Response, Timer, TimerKind,
-    EVIDENCE_PER_DISPUTE_MAX,
+    Claim, DecideAs, DisputeCommand, Evidence, Outcome, Reason, RespondWith, Response, Timer,
+    TimerKind, EVIDENCE_PER_DISPUTE_MAX,
 };
 use crate::context::{Ctx, Decision};
 use crate::order::{Actor, Dispute, Event, Order, Stage, Status};
@@ -58,7 +58,7 @@ pub(crate) fn decide(c: &Ctx<'_>, command: &DisputeCommand) -> Result<Decision, 
             evidence,
         } => open(c, *reason, *requested, evidence),
         DisputeCommand::EuWithdrawal => eu_withdrawal(c),
-        DisputeCommand::Respond { response, evidence } => respond(c, response, evidence),
+        DisputeCommand::Respond { response, evidence } => respond(c, *response, evidence),
         DisputeCommand::AcceptOffer => accept_offer(c),
         DisputeCommand::Counter { requested } => counter(c, *requested),
         DisputeCommand::AddEvidence { evidence } => add_evidence(c, evidence),
@@ -166,7 +166,11 @@ fn eu_withdrawal(c: &Ctx<'_>) -> Result<Decision, Rejection> {
 }
 
 /// The seller answers the buyer's request.
-fn respond(c: &Ctx<'_>, response: &Response, evidence: &[Evidence]) -> Result<Decision, Rejection> {
+fn respond(
+    c: &Ctx<'_>,
+    response: RespondWith,
+    evidence: &[Evidence],
+) -> Result<Decision, Rejection> {
     let (o, now, policy) = (c.order, c.now, c.policy);
     let mut d = Decision::default();
     c.permit(c.is_seller)?;
@@ -180,17 +184,18 @@ fn respond(c: &Ctx<'_>, response: &Response, evidence: &[Evidence]) -> Result<De
         });
     }
     check_evidence(Some(x), evidence)?;
-    if let Response::Partial { amount_minor } = response {
-        check_amount(o, money(*amount_minor, o), "the offered refund")?;
+    if let RespondWith::Partial(m) = response {
+        check_amount(o, m, "the offered refund")?;
     }
-    if *response == Response::Reject && evidence.is_empty() {
+    let response = response.recorded();
+    if response == Response::Reject && evidence.is_empty() {
         return Err(Rejection::RejectNeedsEvidence);
     }
     d.events.push(Event::SellerResponded {
         response: response.clone(),
         evidence: evidence.to_vec(),
     });
-    if *response == Response::Accept {
+    if response == Response::Accept {
         settle(c, &mut d, granted(o, x), None);
     }
     Ok(d)
@@ -286,7 +291,7 @@ fn escalate(c: &Ctx<'_>) -> Result<Decision, Rejection> {
 }
 
 /// An agent decides an escalated dispute.
-fn decide_outcome(c: &Ctx<'_>, outcome: Outcome) -> Result<Decision, Rejection> {
+fn decide_outcome(c: &Ctx<'_>, outcome: DecideAs) -> Result<Decision, Rejection> {
     let o = c.order;
     let mut d = Decision::default();
     c.permit(matches!(c.actor, Actor::Agent(_)))?;
@@ -295,12 +300,13 @@ fn decide_outcome(c: &Ctx<'_>, outcome: Outcome) -> Result<Decision, Rejection> 
         return Err(Rejection::DisputeStage(WrongStage::NotEscalated));
     }
     match outcome {
-        Outcome::Withdrawn => return Err(Rejection::AgentWithdrawal),
-        Outcome::RefundPartial { amount_minor } => {
-            check_amount(o, money(amount_minor, o), "the decided refund")?;
+        DecideAs::Withdrawn => return Err(Rejection::AgentWithdrawal),
+        DecideAs::RefundPartial(m) => {
+            check_amount(o, m, "the decided refund")?;
         }
         _ => {}
     }
+    let outcome = outcome.recorded();
     d.events.push(Event::DisputeDecided { outcome });
     if outcome == Outcome::ReturnAndRefund {
         start_return(c, &mut d, refundable_minor(o), o.choice);

@@ -15,9 +15,9 @@ mod ratings;
 mod rejection;
 
 pub use command::{
-    Claim, Command, DisputeCommand, Evidence, Label as CaseLabel, OrderOptions, Outcome, Party,
-    Reason, Response, Scan as MessageScan, ThreeDs, Timer, TimerKind, EVIDENCE_PER_DISPUTE_MAX,
-    EVIDENCE_TEXT_BYTES_MAX, FEEDBACK_TEXT_BYTES_MAX, TRACKING_BYTES_MAX,
+    Claim, Command, DecideAs, DisputeCommand, Evidence, Label as CaseLabel, OrderOptions, Outcome,
+    Party, Reason, RespondWith, Response, Scan as MessageScan, ThreeDs, Timer, TimerKind,
+    EVIDENCE_PER_DISPUTE_MAX, EVIDENCE_TEXT_BYTES_MAX, FEEDBACK_TEXT_BYTES_MAX, TRACKING_BYTES_MAX,
 };
 pub use context::{transfer_id, Decision};
 pub use decide::{decide, decide_message};

@@ -483,8 +483,12 @@ pub struct Order {
 
 impl Order {
     pub fn total(&self) -> Money {
-        Money::from_minor(self.price_minor + self.shipping_minor, self.currency)
-            .expect("order totals are non-negative")
+        // `place` refuses a total above the policy's limit, so the sum cannot overflow.
+        let total = self
+            .price_minor
+            .checked_add(self.shipping_minor)
+            .expect("an order's total was bounded when it was placed");
+        Money::from_minor(total, self.currency).expect("order totals are non-negative")
     }
 
     /// Money still held in escrow for this order.
@@ -504,6 +508,14 @@ impl Order {
 }
 
 /// Applies one recorded event to the state.
+/// Adds an event's amount to an order's sum. The rules bound every amount by what the
+/// order captured, itself bounded by the policy, so an overflow is a broken invariant.
+fn add(sum: &mut i64, minor: &i64) {
+    *sum = sum
+        .checked_add(*minor)
+        .expect("an order's money sums stay within its bounded total");
+}
+
 pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
     let at = r.at;
     let mut o = match (order, &r.event) {
@@ -631,7 +643,7 @@ fn apply_order(o: &mut Order, e: &Event, at: Timestamp) {
             o.status = Status::Delivered;
             o.delivered_at = Some(at);
         }
-        Event::LateCompensated { amount_minor } => o.compensated_minor += amount_minor,
+        Event::LateCompensated { amount_minor } => add(&mut o.compensated_minor, amount_minor),
         Event::ExtensionRequested { days } => o.extension_requested_days = Some(*days),
         Event::ProtectionExtended {
             days,
@@ -653,7 +665,7 @@ fn apply_order(o: &mut Order, e: &Event, at: Timestamp) {
             o.status = Status::Completed;
             o.early_confirmation = *early;
             o.completed_at = Some(at);
-            o.released_minor += released_minor;
+            add(&mut o.released_minor, released_minor);
             o.payout_at = Some(ts(*payout_ms));
         }
         Event::AutoConfirmed {
@@ -662,7 +674,7 @@ fn apply_order(o: &mut Order, e: &Event, at: Timestamp) {
         } => {
             o.status = Status::Completed;
             o.completed_at = Some(at);
-            o.released_minor += released_minor;
+            add(&mut o.released_minor, released_minor);
             o.payout_at = Some(ts(*payout_ms));
         }
         Event::Cancelled {
@@ -671,9 +683,9 @@ fn apply_order(o: &mut Order, e: &Event, at: Timestamp) {
         } => {
             o.status = Status::Cancelled;
             o.cancel_reason = Some(*reason);
-            o.refunded_minor += refunded_minor;
+            add(&mut o.refunded_minor, refunded_minor);
         }
-        Event::PaidOut { amount_minor } => o.paid_out_minor += amount_minor,
+        Event::PaidOut { amount_minor } => add(&mut o.paid_out_minor, amount_minor),
         Event::FeedbackLeft {
             stars,
             item_as_described,
@@ -793,7 +805,7 @@ fn apply_dispute(o: &mut Order, e: &Event, at: Timestamp) {
             platform_paid_minor,
             ..
         } => {
-            o.return_shipping_paid_minor += platform_paid_minor;
+            add(&mut o.return_shipping_paid_minor, platform_paid_minor);
             if let Stage::Return { shipped, .. } = &mut dispute_mut(o).stage {
                 *shipped = true;
             }
@@ -813,10 +825,10 @@ fn apply_dispute(o: &mut Order, e: &Event, at: Timestamp) {
             ..
         } => {
             o.status = Status::Resolved;
-            o.refunded_minor += refunded_minor;
-            o.released_minor += released_minor;
-            o.clawed_back_minor += clawed_back_minor;
-            o.guarantee_minor += guarantee_minor;
+            add(&mut o.refunded_minor, refunded_minor);
+            add(&mut o.released_minor, released_minor);
+            add(&mut o.clawed_back_minor, clawed_back_minor);
+            add(&mut o.guarantee_minor, guarantee_minor);
             if *released_minor > 0 || o.payout_at.is_none() {
                 o.payout_at = Some(ts(*payout_ms).max(o.payout_at.unwrap_or(ts(*payout_ms))));
             }

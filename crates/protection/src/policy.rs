@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use domain::Kind;
+use domain::{Currency, Kind, Money};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
@@ -57,7 +57,20 @@ pub struct Policy {
     pub hold_blocked_messages: bool,
     /// Days without a carrier event after which a shipped parcel is marked stale.
     pub parcel_stale_days: i64,
+    /// Largest amount anywhere in a command (a price, shipping, an order's total, a
+    /// payment, a refund asked, offered or decided, a return's shipping cost), in major
+    /// units of the order's currency: scaled by the currency's exponent, so 1,000,000
+    /// is 1,000,000.00 USD and 1,000,000.000 BHD.
+    pub amount_max_major: i64,
+    /// Other limits for some currencies (ISO 4217 code to major units): those whose
+    /// major unit is worth far less than a dollar need more of them.
+    pub amount_max_major_by_currency: BTreeMap<String, i64>,
 }
+
+/// Most minor units a configured amount limit may reach: one account holds over
+/// 900,000 orders at that limit before its totals (i64) would overflow, and checked
+/// arithmetic refuses the one that would. The defaults sit far under it.
+pub const AMOUNT_MAX_MINOR_CEILING: i64 = 10_000_000_000_000;
 
 impl Default for Policy {
     fn default() -> Self {
@@ -93,6 +106,29 @@ impl Default for Policy {
             ],
             hold_blocked_messages: true,
             parcel_stale_days: 10,
+            // A million dollars, euros or pounds is far above any retail order on a
+            // marketplace of this kind, and 10^8 cents leave an account room for 9*10^10
+            // such orders before an i64 total could overflow: the bound refuses the
+            // hostile amount (92233720368547758.07 USD) without refusing a real one.
+            amount_max_major: 1_000_000,
+            // Currencies whose major unit is worth about a hundredth of a dollar or less
+            // get a limit of the same order in their money (rounded up to a power of ten).
+            amount_max_major_by_currency: [
+                ("JPY", 1_000_000_000),
+                ("KRW", 10_000_000_000),
+                ("IDR", 100_000_000_000),
+                ("VND", 100_000_000_000),
+                ("CLP", 10_000_000_000),
+                ("COP", 10_000_000_000),
+                ("HUF", 1_000_000_000),
+                ("KZT", 1_000_000_000),
+                ("NGN", 10_000_000_000),
+                ("PKR", 1_000_000_000),
+                ("UZS", 100_000_000_000),
+            ]
+            .into_iter()
+            .map(|(c, v)| (c.to_string(), v))
+            .collect(),
         }
     }
 }
@@ -103,6 +139,22 @@ impl Policy {
             .and_then(|c| self.delivery_cap_days_by_country.get(c))
             .copied()
             .unwrap_or(self.delivery_cap_days)
+    }
+
+    /// The largest amount a command may carry in `currency`.
+    pub fn amount_max(&self, currency: Currency) -> Money {
+        let major = self
+            .amount_max_major_by_currency
+            .get(currency.code())
+            .copied()
+            .unwrap_or(self.amount_max_major);
+        // `check` keeps the product within the ceiling; saturate for a policy built
+        // in code without it.
+        let minor = major
+            .checked_mul(currency.minor_per_major())
+            .unwrap_or(AMOUNT_MAX_MINOR_CEILING)
+            .clamp(0, AMOUNT_MAX_MINOR_CEILING);
+        Money::from_minor(minor, currency).expect("clamped to non-negative")
     }
 
     /// Checks that the numbers make sense; configuration loading calls this.
@@ -149,6 +201,34 @@ impl Policy {
         }
         if self.handling_days_default == 0 || self.delivery_cap_days == 0 {
             return Err("policy handling and delivery days must be at least 1".into());
+        }
+        let limits = std::iter::once(("amount_max_major".to_string(), None, self.amount_max_major))
+            .chain(self.amount_max_major_by_currency.iter().map(|(code, v)| {
+                (
+                    format!("amount_max_major_by_currency.{code}"),
+                    Some(code),
+                    *v,
+                )
+            }));
+        for (name, code, major) in limits {
+            // The default applies to every currency: it must fit the one with the most
+            // decimals (3: BHD, KWD...; CLF's 4 is covered by the check below).
+            let exponent = match code {
+                Some(code) => {
+                    let c = Currency::parse(code).map_err(|e| format!("policy {name}: {e}"))?;
+                    if c.code() != code {
+                        return Err(format!("policy {name}: write the code as {}", c.code()));
+                    }
+                    c.exponent()
+                }
+                None => 3,
+            };
+            let minor = major.checked_mul(10_i64.pow(u32::from(exponent)));
+            if major < 1 || minor.is_none_or(|m| m > AMOUNT_MAX_MINOR_CEILING) {
+                return Err(format!(
+                    "policy {name} = {major} must be at least 1 and at most {AMOUNT_MAX_MINOR_CEILING} minor units"
+                ));
+            }
         }
         Ok(())
     }

@@ -30,6 +30,13 @@ pub enum Rejection {
         got: String,
         expected: String,
     },
+    /// An amount above the policy's limit for its currency.
+    AmountLimit {
+        /// The command's field: `price`, `amount`, `requested`, ...
+        field: &'static str,
+        amount: String,
+        max: String,
+    },
     NotAuthenticated(String),
     NeedsAcknowledgement,
     InvalidInput(String),
@@ -122,6 +129,7 @@ impl Rejection {
             Rejection::NotPermitted { .. } => "permission",
             Rejection::WrongCurrency { .. } => "currency",
             Rejection::WrongAmount { .. } => "exact_amount",
+            Rejection::AmountLimit { .. } => "amount_limit",
             Rejection::NotAuthenticated(_) => "three_ds",
             Rejection::NeedsAcknowledgement => "acknowledge_no_delivery",
             Rejection::InvalidInput(_) => "invalid_input",
@@ -165,6 +173,9 @@ impl Rejection {
                 f,
                 "payment of {got} does not match the order total {expected}"
             ),
+            Rejection::AmountLimit { field, amount, max } => {
+                write!(f, "{field} {amount} is above the limit of {max}")
+            }
             Rejection::NotAuthenticated(result) => write!(
                 f,
                 "payment not captured, 3-D Secure result {result} is not accepted by policy"
@@ -322,6 +333,10 @@ mod tests {
             (
                 Rejection::WrongAmount { got: "1.00 EUR".into(), expected: "2.00 EUR".into() },
                 "rule exact_amount: payment of 1.00 EUR does not match the order total 2.00 EUR",
+            ),
+            (
+                Rejection::AmountLimit { field: "price", amount: "2000000.00 USD".into(), max: "1000000.00 USD".into() },
+                "rule amount_limit: price 2000000.00 USD is above the limit of 1000000.00 USD",
             ),
             (
                 Rejection::NotAuthenticated("failed".into()),

@@ -3,7 +3,7 @@
 
 use domain::{BuyerId, Country, Currency, Money, SellerId, TrackingNumber};
 use protection::{
-    Command, DisputeCommand, Evidence, OrderOptions, Outcome, Reason, Response, ThreeDs,
+    Command, DecideAs, DisputeCommand, Evidence, OrderOptions, Reason, RespondWith, ThreeDs,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -312,16 +312,14 @@ impl CommandDto {
                 evidence: ev,
             } => {
                 let response = match response.as_str() {
-                    "accept" => Response::Accept,
+                    "accept" => RespondWith::Accept,
                     "partial" => {
                         let amount = amount.ok_or_else(|| bad("amount", "is missing"))?;
                         let c = currency("currency", code.as_deref())?;
-                        Response::Partial {
-                            amount_minor: money("amount", &amount, c)?.amount_minor(),
-                        }
+                        RespondWith::Partial(money("amount", &amount, c)?)
                     }
-                    "return" => Response::Return,
-                    "reject" => Response::Reject,
+                    "return" => RespondWith::Return,
+                    "reject" => RespondWith::Reject,
                     other => {
                         return Err(bad(
                             "response",
@@ -353,16 +351,14 @@ impl CommandDto {
                 currency: code,
             } => {
                 let outcome = match outcome.as_str() {
-                    "refund_full" => Outcome::RefundFull,
+                    "refund_full" => DecideAs::RefundFull,
                     "refund_partial" => {
                         let amount = amount.ok_or_else(|| bad("amount", "is missing"))?;
                         let c = currency("currency", code.as_deref())?;
-                        Outcome::RefundPartial {
-                            amount_minor: money("amount", &amount, c)?.amount_minor(),
-                        }
+                        DecideAs::RefundPartial(money("amount", &amount, c)?)
                     }
-                    "return_and_refund" => Outcome::ReturnAndRefund,
-                    "rejected" => Outcome::Rejected,
+                    "return_and_refund" => DecideAs::ReturnAndRefund,
+                    "rejected" => DecideAs::Rejected,
                     other => {
                         return Err(bad(
                             "outcome",

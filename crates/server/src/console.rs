@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use domain::{Money, OrderId, Timestamp, MS_PER_DAY};
 use maud::{html, Markup, DOCTYPE};
-use protection::{Command, DisputeCommand, Order, Outcome, Status};
+use protection::{Command, DecideAs, DisputeCommand, Order, Status};
 use serde::Deserialize;
 
 use crate::auth::{self, Role};
@@ -296,7 +296,10 @@ async fn dashboard(State(state): State<AppState>, user: User) -> Response {
             h1 { "Dashboard" }
             div.cards {
                 @for (cur, minor) in &held {
-                    div.card { div.n { (money(*minor, cur)) } div.l { "held in escrow" } }
+                    @match minor {
+                        Some(minor) => div.card { div.n { (money(*minor, cur)) } div.l { "held in escrow" } },
+                        None => div.card { div.n { (cur) " beyond a 64-bit amount" } div.l { "held in escrow: run ledger verify" } },
+                    }
                 }
                 div.card { div.n { (disputed.len()) } div.l { "open disputes" } }
                 div.card { div.n { a href="/console/cases" { (open_cases) } } div.l { "open scam cases" } }
@@ -519,13 +522,11 @@ async fn decide(
         Err(e) => return internal(e),
     };
     let outcome = match f.outcome.as_str() {
-        "refund_full" => Outcome::RefundFull,
-        "return_and_refund" => Outcome::ReturnAndRefund,
-        "rejected" => Outcome::Rejected,
+        "refund_full" => DecideAs::RefundFull,
+        "return_and_refund" => DecideAs::ReturnAndRefund,
+        "rejected" => DecideAs::Rejected,
         "refund_partial" => match f.amount.as_deref().map(|a| Money::parse(a, order.currency)) {
-            Some(Ok(m)) => Outcome::RefundPartial {
-                amount_minor: m.amount_minor(),
-            },
+            Some(Ok(m)) => DecideAs::RefundPartial(m),
             _ => {
                 return (
                     StatusCode::BAD_REQUEST,

@@ -970,3 +970,85 @@ async fn nul_bytes_in_paths_and_cursors_are_the_callers_error() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn amounts_over_the_limit_or_in_another_currency_are_4xx_naming_the_rule() {
+    // Regressions: a buyer's key placed and paid 92233720368547758.07 USD; refund_partial
+    // "1.000" BHD refunded 10.00 on a USD order; a 5 JPY offer was recorded as 0.05.
+    for api in apis().await {
+        let huge = json!({"command": "place", "buyer": "b-1", "seller": "s-1", "price": "92233720368547758.07",
+                          "currency": "USD", "promised_days": 20});
+        let (s, v) = api.command("buyer", "o-huge", "h1", huge).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+        assert_eq!(v["rule"], "amount_limit");
+        assert!(v["detail"].as_str().unwrap().contains("price"), "{v}");
+        let (s, _, _) = api
+            .call("admin", "GET", "/v1/orders/o-huge", None, None)
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "nothing was placed");
+
+        let steps = [
+            ("platform", place("b-1")),
+            ("buyer", pay()),
+            (
+                "seller",
+                json!({"command": "ship", "tracking": "RB123456785GB"}),
+            ),
+            ("platform", json!({"command": "deliver"})),
+            (
+                "buyer",
+                json!({"command": "open_dispute", "reason": "damaged"}),
+            ),
+        ];
+        for (i, (who, body)) in steps.into_iter().enumerate() {
+            let (s, v) = api.command(who, "o-1", &format!("s{i}"), body).await;
+            assert_eq!(s, StatusCode::OK, "step {i}: {v}");
+        }
+        let (s, v) = api
+            .command(
+                "seller",
+                "o-1",
+                "offer",
+                json!({"command": "respond_to_dispute", "response": "partial",
+                     "amount": "5", "currency": "JPY"}),
+            )
+            .await;
+        assert_eq!(
+            (s, v["rule"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!("currency")),
+            "{v}"
+        );
+        let (s, v) = api
+            .command(
+                "seller",
+                "o-1",
+                "reject",
+                json!({"command": "respond_to_dispute", "response": "reject",
+                     "evidence": [{"type": "text", "text": "packed whole"}]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        api.advance_days(4);
+        let (s, v) = api
+            .command("buyer", "o-1", "esc", json!({"command": "escalate"}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = api
+            .command(
+                "agent",
+                "o-1",
+                "bhd",
+                json!({"command": "decide_dispute", "outcome": "refund_partial",
+                     "amount": "1.000", "currency": "BHD"}),
+            )
+            .await;
+        assert_eq!(
+            (s, v["rule"].clone()),
+            (StatusCode::UNPROCESSABLE_ENTITY, json!("currency")),
+            "{v}"
+        );
+        let (s, v, _) = api.call("admin", "GET", "/v1/orders/o-1", None, None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(v["status"], "disputed", "{v}");
+    }
+}

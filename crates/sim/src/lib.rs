@@ -16,7 +16,7 @@ use domain::{
 };
 use engine::{Engine, EngineError, Request};
 use protection::{
-    Actor, Command, DisputeCommand, Evidence, Order, Outcome, Reason, Response, Stage, Status,
+    Actor, Command, DecideAs, DisputeCommand, Evidence, Order, Reason, RespondWith, Stage, Status,
     ThreeDs,
 };
 use rand::rngs::StdRng;
@@ -780,20 +780,21 @@ impl Sim {
     fn seller_dispute_turn(&self, i: usize) -> anyhow::Result<(usize, Actor, Command)> {
         let o = &self.orders[i];
         let response = match o.dispute_habit {
-            DisputeHabit::RejectsAll | DisputeHabit::AsksToClose => Response::Reject,
+            DisputeHabit::RejectsAll | DisputeHabit::AsksToClose => RespondWith::Reject,
             _ => match o.problem {
-                Some(Reason::WrongItem | Reason::NotAsDescribed) => Response::Return,
+                Some(Reason::WrongItem | Reason::NotAsDescribed) => RespondWith::Return,
                 Some(Reason::MissingParts) => {
                     let total = self.placed_prices[i]
                         .0
                         .checked_add(self.placed_prices[i].1)?;
-                    Response::Partial {
-                        amount_minor: (total.amount_minor() / 3).max(1),
-                    }
+                    RespondWith::Partial(Money::from_minor(
+                        (total.amount_minor() / 3).max(1),
+                        total.currency(),
+                    )?)
                 }
-                Some(_) => Response::Accept,
-                None if o.fate == Fate::Lost || o.fate == Fate::VeryLate => Response::Accept,
-                None => Response::Reject,
+                Some(_) => RespondWith::Accept,
+                None if o.fate == Fate::Lost || o.fate == Fate::VeryLate => RespondWith::Accept,
+                None => RespondWith::Reject,
             },
         };
         Ok((
@@ -946,9 +947,9 @@ impl Sim {
         let o = &self.orders[i];
         let founded = o.problem.is_some() || matches!(o.fate, Fate::Lost | Fate::VeryLate);
         let outcome = match (founded, o.problem) {
-            (false, _) => Outcome::Rejected,
-            (true, Some(Reason::WrongItem)) => Outcome::ReturnAndRefund,
-            (true, _) => Outcome::RefundFull,
+            (false, _) => DecideAs::Rejected,
+            (true, Some(Reason::WrongItem)) => DecideAs::ReturnAndRefund,
+            (true, _) => DecideAs::RefundFull,
         };
         (
             i,

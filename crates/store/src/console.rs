@@ -61,16 +61,28 @@ impl Store {
         Ok(())
     }
 
-    /// Money held in escrow per currency, in minor units.
-    pub async fn escrow_held(&self) -> StoreResult<Vec<(String, i64)>> {
+    /// Money held in escrow per currency, in minor units; None for a total that does
+    /// not fit an i64 (only a ledger written before amounts were bounded can hold one:
+    /// `ledger verify` names it).
+    pub async fn escrow_held(&self) -> StoreResult<Vec<(String, Option<i64>)>> {
+        // Summed in two parts, millions and the rest, so that neither database's SUM
+        // overflows (SQLite fails the query, PostgreSQL's cast does) on such a ledger;
+        // the parts are put together in i128.
         let rows = sqlx::query(
-            "SELECT currency, CAST(SUM(credits_posted - debits_posted) AS BIGINT) AS held \
+            "SELECT currency, \
+             CAST(SUM((credits_posted - debits_posted) / 1000000) AS BIGINT) AS millions, \
+             CAST(SUM((credits_posted - debits_posted) % 1000000) AS BIGINT) AS rest \
              FROM accounts WHERE kind = 'order_escrow' GROUP BY currency ORDER BY currency",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| Ok((r.try_get("currency")?, r.try_get("held")?)))
+            .map(|r| {
+                let millions: i64 = r.try_get("millions")?;
+                let rest: i64 = r.try_get("rest")?;
+                let held = i128::from(millions) * 1_000_000 + i128::from(rest);
+                Ok((r.try_get("currency")?, i64::try_from(held).ok()))
+            })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(StoreError::from)
     }

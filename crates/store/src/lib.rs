@@ -94,7 +94,98 @@ fn normalise_url(url: &str) -> anyhow::Result<(String, Backend)> {
     }
 }
 
+/// The database a read-only command names: `sqlite:` URLs without their `mode`, set to
+/// `rw` (open, never create; `query_only` then refuses writes), after checking that the
+/// file exists; PostgreSQL URLs as given. Also the URL as shown in errors, without any
+/// password.
+fn read_only_url(url: &str) -> anyhow::Result<(String, Backend, String)> {
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let file = path.strip_prefix("//").unwrap_or(path);
+        if file.is_empty() || file.contains(":memory:") || !std::path::Path::new(file).is_file() {
+            anyhow::bail!("database {url} does not exist");
+        }
+        let mut params: Vec<&str> = query
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("mode="))
+            .collect();
+        params.push("mode=rw");
+        Ok((
+            format!("sqlite:{path}?{}", params.join("&")),
+            Backend::Sqlite,
+            url.to_string(),
+        ))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let shown = match url.split_once("://").zip(url.rsplit_once('@')) {
+            Some(((scheme, _), (_, host))) => format!("{scheme}://{host}"),
+            None => url.to_string(),
+        };
+        Ok((url.to_string(), Backend::Postgres, shown))
+    } else {
+        // The same refusal as a connection that may write.
+        normalise_url(url).and_then(|_| anyhow::bail!("unsupported database url {url:?}"))
+    }
+}
+
 impl Store {
+    /// Opens an existing, migrated database for a command that only reads: nothing is
+    /// created and no migration runs. SQLite connections are `query_only`; PostgreSQL
+    /// transactions are read-only. A missing database, or one this binary's
+    /// migrations have not all been applied to, is an error naming it.
+    pub async fn open_read_only(url: &str) -> anyhow::Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (url, backend, shown) = read_only_url(url)?;
+        let options = AnyConnectOptions::from_str(&url)
+            .with_context(|| format!("invalid database url for {backend:?}"))?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(1)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            for pragma in ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 10000"]
+                            {
+                                sqlx::query(pragma).execute(&mut *conn).await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(2)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::query("SET default_transaction_read_only = on")
+                                .execute(&mut *conn)
+                                .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await
+            }
+        };
+        let pool = match pool {
+            Ok(pool) => pool,
+            // PostgreSQL's invalid_catalog_name: the database does not exist.
+            Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("3D000") => {
+                anyhow::bail!("database {shown} does not exist")
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context(format!("failed to open the {backend:?} database {shown}")))
+            }
+        };
+        migrate::check_current(&pool)
+            .await
+            .with_context(|| format!("database {shown}"))?;
+        Ok(Store { pool, backend })
+    }
+
     /// Connects and runs the embedded migrations.
     pub async fn connect(url: &str) -> anyhow::Result<Store> {
         sqlx::any::install_default_drivers();

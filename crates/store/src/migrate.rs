@@ -79,6 +79,50 @@ pub(crate) async fn run(pool: &AnyPool, backend: Backend) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// Checks, without writing, that every embedded migration was applied with the text
+/// this binary has: a read-only command must not migrate, and must not read a schema
+/// it does not know.
+pub(crate) async fn check_current(pool: &AnyPool) -> anyhow::Result<()> {
+    let rows = sqlx::query("SELECT version FROM schema_migrations")
+        .fetch_all(pool)
+        .await
+        .context("is not a marketguard database (no schema_migrations table)")?;
+    let mut applied = std::collections::BTreeMap::new();
+    for row in rows {
+        applied.insert(row.try_get::<i64, _>("version")?, None);
+    }
+    // A table made before checksums were recorded has no such column: the next
+    // command that writes adds it.
+    if let Ok(rows) = sqlx::query("SELECT version, checksum FROM schema_migrations")
+        .fetch_all(pool)
+        .await
+    {
+        for row in rows {
+            let checksum: Option<String> = row.try_get("checksum")?;
+            applied.insert(row.try_get("version")?, checksum);
+        }
+    }
+    for m in MIGRATIONS {
+        match applied.get(&m.version) {
+            None => anyhow::bail!(
+                "lacks migration {:04}_{}: run a command that writes (such as `marketguard serve`) to migrate it",
+                m.version,
+                m.name
+            ),
+            Some(Some(recorded)) if *recorded != checksum(m.sql) => anyhow::bail!(
+                "migration {:04}_{} was applied with checksum {recorded}, but this binary's has checksum {}",
+                m.version,
+                m.name,
+                checksum(m.sql)
+            ),
+            // No checksum: a database migrated before checksums were recorded; the
+            // next command that writes records it.
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
 /// Creates the bookkeeping table, and gives a table made before checksums were
 /// recorded its `checksum` column (SQLite has no `ADD COLUMN IF NOT EXISTS`).
 async fn prepare(pool: &AnyPool, backend: Backend) -> anyhow::Result<()> {

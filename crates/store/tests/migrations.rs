@@ -205,3 +205,110 @@ async fn edited_applied_migration_is_refused_naming_it_and_both_checksums() {
         );
     }
 }
+
+/// `url` with its last path segment (the SQLite file or the PostgreSQL database)
+/// replaced by one that does not exist.
+fn missing(url: &str) -> String {
+    let (base, _) = url.rsplit_once('/').unwrap();
+    format!("{base}/mg_does_not_exist_{}", std::process::id())
+}
+
+#[tokio::test]
+async fn read_only_open_of_a_missing_database_fails_and_creates_nothing() {
+    // Regression: `ledger verify --database-url sqlite://does-not-exist.db` created
+    // the file and reported every invariant holding.
+    for (url, _guard) in testing::databases().await.unwrap() {
+        let gone = missing(&url);
+        let err = Store::open_read_only(&gone).await.unwrap_err();
+        assert!(
+            format!("{err:#}").contains("does not exist"),
+            "{gone}: {err:#}"
+        );
+        if let Some(path) = gone.strip_prefix("sqlite://") {
+            assert!(!std::path::Path::new(path).exists(), "{path} was created");
+        } else {
+            // The password, if any, never appears in the error.
+            assert!(!format!("{err:#}").contains("postgres@"), "{err:#}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn read_only_open_reads_a_migrated_database_and_refuses_writes() {
+    for (url, _guard) in testing::databases().await.unwrap() {
+        Store::connect(&url).await.unwrap().close().await;
+        let store = Store::open_read_only(&url).await.unwrap();
+        let book = store.load_ledger().await.unwrap();
+        assert_eq!(book.accounts().count(), 0);
+        let write = sqlx::query("DELETE FROM accounts")
+            .execute(store.pool())
+            .await;
+        assert!(write.is_err(), "{url}: a read-only store wrote");
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn read_only_open_refuses_an_unmigrated_database_without_migrating_it() {
+    for (url, _guard) in testing::databases().await.unwrap() {
+        // An existing database (the SQLite file is created) with no schema.
+        pool(&url).await.close().await;
+        let err = Store::open_read_only(&url).await.unwrap_err();
+        assert!(
+            format!("{err:#}").contains("not a marketguard database"),
+            "{url}: {err:#}"
+        );
+        assert!(schema(&url).await.is_empty(), "{url} was migrated");
+        // Behind by a migration: named, and nothing applied.
+        migrate_as_shipped(&url).await;
+        let err = Store::open_read_only(&url).await.unwrap_err();
+        assert!(
+            format!("{err:#}").contains("lacks migration 0006_tracking_numbers"),
+            "{url}: {err:#}"
+        );
+        let pool = pool(&url).await;
+        let applied: i64 = sqlx::query("SELECT COUNT(*) AS n FROM schema_migrations")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .get("n");
+        pool.close().await;
+        assert_eq!(applied, 5, "{url} was migrated");
+    }
+}
+
+#[tokio::test]
+async fn escrow_held_of_a_ledger_beyond_i64_is_none_not_an_error() {
+    // Regression: after an order of 92233720368547758.07 USD the console dashboard
+    // answered 500 (the SUM of escrow overflowed).
+    for (url, _guard) in testing::databases().await.unwrap() {
+        let store = Store::connect(&url).await.unwrap();
+        for (id, owner, currency, credits) in [
+            ("order_escrow:o-1:USD", "o-1", "USD", i64::MAX),
+            ("order_escrow:o-2:USD", "o-2", "USD", 1_000),
+            ("order_escrow:o-3:EUR", "o-3", "EUR", 1_050),
+            ("order_escrow:o-4:EUR", "o-4", "EUR", 2_999_999),
+        ] {
+            sqlx::query(
+                "INSERT INTO accounts (id, kind, owner, currency, credits_posted) \
+                 VALUES ($1, 'order_escrow', $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(owner)
+            .bind(currency)
+            .bind(credits)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        }
+        assert_eq!(
+            store.escrow_held().await.unwrap(),
+            vec![
+                ("EUR".to_string(), Some(3_001_049)),
+                ("USD".to_string(), None)
+            ],
+            "{url}"
+        );
+        store.close().await;
+    }
+}

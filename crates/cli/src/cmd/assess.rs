@@ -131,7 +131,7 @@ fn store_profile(
     })?;
     let rt = super::runtime()?;
     let ratings = rt.block_on(async {
-        let store = store::Store::connect(database_url).await?;
+        let store = store::Store::open_read_only(database_url).await?;
         let engine = engine::Engine::new(store.clone(), protection::Policy::default());
         let r = engine
             .seller_ratings(&seller, now, &protection::RatingPolicy::default())

@@ -30,7 +30,7 @@ pub fn run(command: LedgerCommand) -> anyhow::Result<ExitCode> {
     let LedgerCommand::Verify(args) = command;
     let rt = super::runtime()?;
     let report = rt.block_on(async {
-        let store = store::Store::connect(&args.database_url).await?;
+        let store = store::Store::open_read_only(&args.database_url).await?;
         let book = store
             .load_ledger()
             .await

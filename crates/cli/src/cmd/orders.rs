@@ -170,7 +170,7 @@ fn show(args: ShowArgs, policy: Policy) -> anyhow::Result<ExitCode> {
     let id = OrderId::parse(&args.order)?;
     let rt = super::runtime()?;
     rt.block_on(async {
-        let store = store::Store::connect(&args.database_url).await?;
+        let store = store::Store::open_read_only(&args.database_url).await?;
         let engine = Engine::new(store.clone(), policy.clone());
         let Some((o, log)) = engine.order(&id).await? else {
             bail!("order {id} does not exist");

@@ -41,7 +41,7 @@ pub fn run(command: SellersCommand, policy: Policy) -> anyhow::Result<ExitCode> 
     };
     let rt = super::runtime()?;
     let r = rt.block_on(async {
-        let store = store::Store::connect(&args.database_url).await?;
+        let store = store::Store::open_read_only(&args.database_url).await?;
         let engine = Engine::new(store.clone(), policy.clone());
         let r = engine
             .seller_ratings(&seller, now, &RatingPolicy::default())

@@ -172,7 +172,7 @@ pub fn webhooks(command: WebhooksCommand) -> anyhow::Result<ExitCode> {
                 "--limit must be 1 to 1000"
             );
             let log = rt.block_on(async {
-                let store = store::Store::connect(&args.database_url).await?;
+                let store = store::Store::open_read_only(&args.database_url).await?;
                 let log = store.delivery_log(args.limit).await;
                 store.close().await;
                 anyhow::Ok(log?)

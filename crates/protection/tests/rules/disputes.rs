@@ -2,9 +2,16 @@
 //! both sides of each deadline, and where the money comes from in each case.
 
 use super::*;
-use protection::{DisputeCommand as D, Evidence, OrderOptions, Outcome, Reason, Response};
+use protection::{
+    DecideAs, DisputeCommand as D, Evidence, OrderOptions, Outcome, Reason, RespondWith,
+};
 
 const PRICE: i64 = 2200;
+
+/// An amount in cents of the order's currency.
+fn cents(minor: i64) -> Money {
+    Money::from_minor(minor, usd()).unwrap()
+}
 
 fn agent() -> Actor {
     Actor::Agent("ann".into())
@@ -26,7 +33,7 @@ fn open(w: &mut World, reason: Reason, requested: Option<&str>, at: f64) -> Resu
     )
 }
 
-fn respond(w: &mut World, response: Response, at: f64) -> Result<(), Rejection> {
+fn respond(w: &mut World, response: RespondWith, at: f64) -> Result<(), Rejection> {
     w.run(
         &seller(),
         Command::Dispute(D::Respond {
@@ -39,7 +46,7 @@ fn respond(w: &mut World, response: Response, at: f64) -> Result<(), Rejection> 
 
 /// The seller offers a return on day 11.5 and the buyer takes it on day 12.
 fn agree_return(w: &mut World) {
-    respond(w, Response::Return, 11.5).unwrap();
+    respond(w, RespondWith::Return, 11.5).unwrap();
     w.run(&buyer(), Command::Dispute(D::AcceptOffer), 12.0)
         .unwrap();
 }
@@ -142,7 +149,7 @@ fn seller_has_5_days_then_the_request_is_granted() {
         open(&mut w, Reason::Damaged, None, 11.0).unwrap();
         w.advance(15.99);
         assert_eq!(w.status(), Status::Disputed, "before day 16");
-        let r = respond(&mut w, Response::Partial { amount_minor: 500 }, respond_at);
+        let r = respond(&mut w, RespondWith::Partial(cents(500)), respond_at);
         assert_eq!(r.is_ok(), expect_open, "respond on day {respond_at}: {r:?}");
         if !expect_open {
             assert_eq!(resolved_outcome(&w), Some(Outcome::RefundFull));
@@ -156,7 +163,7 @@ fn seller_has_5_days_then_the_request_is_granted() {
 fn a_partial_request_granted_releases_the_rest_to_the_seller() {
     let mut w = delivered();
     open(&mut w, Reason::MissingParts, Some("5.00"), 11.0).unwrap();
-    respond(&mut w, Response::Accept, 12.0).unwrap();
+    respond(&mut w, RespondWith::Accept, 12.0).unwrap();
     assert_eq!(
         resolved_outcome(&w),
         Some(Outcome::RefundPartial { amount_minor: 500 })
@@ -174,7 +181,7 @@ fn a_partial_request_granted_releases_the_rest_to_the_seller() {
 fn several_rounds_of_offers_and_counters() {
     let mut w = delivered();
     open(&mut w, Reason::NotAsDescribed, None, 11.0).unwrap();
-    respond(&mut w, Response::Partial { amount_minor: 300 }, 11.5).unwrap();
+    respond(&mut w, RespondWith::Partial(cents(300)), 11.5).unwrap();
     w.run(
         &buyer(),
         Command::Dispute(D::Counter {
@@ -183,7 +190,7 @@ fn several_rounds_of_offers_and_counters() {
         12.0,
     )
     .unwrap();
-    respond(&mut w, Response::Partial { amount_minor: 900 }, 13.0).unwrap();
+    respond(&mut w, RespondWith::Partial(cents(900)), 13.0).unwrap();
     w.run(&buyer(), Command::Dispute(D::AcceptOffer), 13.5)
         .unwrap();
     assert_eq!(
@@ -198,13 +205,13 @@ fn buyer_escalates_after_3_days_and_it_escalates_itself_on_day_15() {
     for (at, ok) in [(13.9, false), (14.1, true)] {
         let mut w = delivered();
         open(&mut w, Reason::NotAsDescribed, None, 11.0).unwrap();
-        respond(&mut w, Response::Reject, 11.5).unwrap();
+        respond(&mut w, RespondWith::Reject, 11.5).unwrap();
         let r = rule_of(w.run(&buyer(), Command::Dispute(D::Escalate), at));
         assert_eq!(r == "ok", ok, "escalate on day {at}: {r}");
     }
     let mut w = delivered();
     open(&mut w, Reason::NotAsDescribed, None, 11.0).unwrap();
-    respond(&mut w, Response::Reject, 11.5).unwrap();
+    respond(&mut w, RespondWith::Reject, 11.5).unwrap();
     w.advance(25.9);
     assert!(!w.order().unwrap().dispute.unwrap().escalated);
     w.advance(26.1);
@@ -219,29 +226,23 @@ fn buyer_escalates_after_3_days_and_it_escalates_itself_on_day_15() {
 fn only_an_agent_decides_and_within_what_is_left() {
     let mut w = delivered();
     open(&mut w, Reason::NotAsDescribed, None, 11.0).unwrap();
-    respond(&mut w, Response::Reject, 11.5).unwrap();
+    respond(&mut w, RespondWith::Reject, 11.5).unwrap();
     w.run(&buyer(), Command::Dispute(D::Escalate), 14.5)
         .unwrap();
     let decide = |outcome| Command::Dispute(D::Decide { outcome });
-    let too_much = decide(Outcome::RefundPartial {
-        amount_minor: PRICE + 1,
-    });
+    let too_much = decide(DecideAs::RefundPartial(cents(PRICE + 1)));
     assert!(matches!(
-        w.run(&seller(), decide(Outcome::Rejected), 15.0),
+        w.run(&seller(), decide(DecideAs::Rejected), 15.0),
         Err(Rejection::NotPermitted { .. })
     ));
     assert!(matches!(
-        w.run(&buyer(), decide(Outcome::RefundFull), 15.0),
+        w.run(&buyer(), decide(DecideAs::RefundFull), 15.0),
         Err(Rejection::NotPermitted { .. })
     ));
     assert_eq!(rule_of(w.run(&agent(), too_much, 15.0)), "refund_exceeds");
     assert_eq!(w.status(), Status::Disputed);
-    w.run(
-        &agent(),
-        decide(Outcome::RefundPartial { amount_minor: 1000 }),
-        15.0,
-    )
-    .unwrap();
+    w.run(&agent(), decide(DecideAs::RefundPartial(cents(1000))), 15.0)
+        .unwrap();
     assert_eq!(w.balance(AccountKind::BuyerFunding, "b-1"), -PRICE + 1000);
     assert_eq!(w.balance(AccountKind::SellerPayable, "s-1"), PRICE - 1000);
 }
@@ -325,7 +326,7 @@ fn after_release_the_refund_is_taken_back_from_the_seller() {
     w.advance(25.0);
     assert_eq!(w.status(), Status::Completed);
     open(&mut w, Reason::NotAsDescribed, None, 25.0).unwrap();
-    respond(&mut w, Response::Accept, 26.0).unwrap();
+    respond(&mut w, RespondWith::Accept, 26.0).unwrap();
     assert_eq!(w.balance(AccountKind::SellerPayable, "s-1"), 0);
     assert_eq!(w.balance(AccountKind::BuyerFunding, "b-1"), 0);
     let o = w.order().unwrap();
@@ -378,7 +379,7 @@ fn a_seller_who_cannot_pay_is_covered_by_the_guarantee_fund_and_owes_it() {
         w.order().unwrap().dispute.unwrap().claim,
         protection::Claim::EuLegalGuarantee
     );
-    respond(&mut w, Response::Accept, 401.0).unwrap();
+    respond(&mut w, RespondWith::Accept, 401.0).unwrap();
     assert_eq!(w.balance(AccountKind::BuyerFunding, "b-1"), 0);
     assert_eq!(w.balance(AccountKind::SellerAvailable, "s-1"), 0);
     assert_eq!(w.balance(AccountKind::GuaranteeFund, "platform"), 0);
@@ -417,7 +418,7 @@ fn guaranteed_genuine_refunds_price_and_shipping_times_the_multiplier() {
         let mut w = delivered();
         w.policy.genuine_multiplier_bps = bps;
         open(&mut w, Reason::Counterfeit, None, 11.0).unwrap();
-        respond(&mut w, Response::Accept, 12.0).unwrap();
+        respond(&mut w, RespondWith::Accept, 12.0).unwrap();
         assert_eq!(
             w.balance(AccountKind::BuyerFunding, "b-1"),
             expect_extra,
@@ -536,7 +537,7 @@ fn bad_dispute_commands_are_refused_and_change_nothing() {
         (
             seller(),
             Command::Dispute(D::Respond {
-                response: Response::Accept,
+                response: RespondWith::Accept,
                 evidence: vec![],
             }),
             "rule no_open_dispute",
@@ -544,7 +545,7 @@ fn bad_dispute_commands_are_refused_and_change_nothing() {
         (
             agent(),
             Command::Dispute(D::Decide {
-                outcome: Outcome::RefundFull,
+                outcome: DecideAs::RefundFull,
             }),
             "rule no_open_dispute",
         ),
@@ -562,7 +563,7 @@ fn bad_dispute_commands_are_refused_and_change_nothing() {
     let r = w.run(
         &seller(),
         Command::Dispute(D::Respond {
-            response: Response::Reject,
+            response: RespondWith::Reject,
             evidence: vec![],
         }),
         11.5,
@@ -620,11 +621,11 @@ proptest! {
             let c = |d: D| Command::Dispute(d);
             let _ = match s {
                 Step::Open(r) => open(&mut w, Reason::ALL[r as usize], None, now),
-                Step::Respond(k, a) => respond(&mut w, [Response::Accept, Response::Partial { amount_minor: a }, Response::Return, Response::Reject][k as usize].clone(), now),
+                Step::Respond(k, a) => respond(&mut w, [RespondWith::Accept, RespondWith::Partial(usd_minor(a)), RespondWith::Return, RespondWith::Reject][k as usize], now),
                 Step::Accept => w.run(&buyer(), c(D::AcceptOffer), now),
                 Step::Counter(a) => w.run(&buyer(), c(D::Counter { requested: usd_minor(a) }), now),
                 Step::Escalate => w.run(&buyer(), c(D::Escalate), now),
-                Step::Decide(k, a) => w.run(&agent(), c(D::Decide { outcome: [Outcome::RefundFull, Outcome::RefundPartial { amount_minor: a }, Outcome::ReturnAndRefund, Outcome::Rejected][k as usize] }), now),
+                Step::Decide(k, a) => w.run(&agent(), c(D::Decide { outcome: [DecideAs::RefundFull, DecideAs::RefundPartial(usd_minor(a)), DecideAs::ReturnAndRefund, DecideAs::Rejected][k as usize] }), now),
                 Step::Withdraw => w.run(&buyer(), c(D::Withdraw { confirm_protection_ends: true }), now),
                 Step::ReturnShipped => w.run(&buyer(), c(D::ReturnShipped { tracking: "RR1".parse().unwrap(), shipping_cost: None }), now),
                 Step::ReturnDelivered => w.run(&Actor::Carrier, c(D::ReturnDelivered), now),
@@ -669,7 +670,7 @@ fn a_return_that_never_arrives_goes_to_the_platform_after_30_days() {
     w.run(
         &agent(),
         Command::Dispute(D::Decide {
-            outcome: Outcome::RefundFull,
+            outcome: DecideAs::RefundFull,
         }),
         44.0,
     )

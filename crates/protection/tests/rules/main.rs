@@ -2,6 +2,7 @@
 //! number and both sides of each deadline, driven through a pure in-memory harness.
 
 mod disputes;
+mod money;
 mod ratings;
 
 use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp, MS_PER_DAY};
