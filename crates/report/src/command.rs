@@ -8,9 +8,11 @@ use protection::{
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// A command on an order, tagged by `command`.
+/// A command on an order, tagged by `command`. A field the command does not have is
+/// refused, never dropped: a misspelt `destination_country` or `eu_consumer` would
+/// otherwise leave a default in force without a word.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(tag = "command", rename_all = "snake_case")]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CommandDto {
     Place {
         buyer: String,
@@ -138,7 +140,7 @@ pub enum CommandDto {
 
 /// Evidence for a dispute. Photos are referenced by SHA-256 and media type.
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum EvidenceDto {
     Text { text: String },
     Photo { sha256: String, media_type: String },
@@ -161,6 +163,33 @@ impl EvidenceDto {
 
 /// Which field was wrong and why: the same error as the scans' input.
 pub use crate::input::FieldError;
+
+/// A decoding error of a command, with the nearest known name added where serde names
+/// an unknown field or command and lists the expected ones ("unknown field
+/// `destinaton_country`, expected one of ..." gets "did you mean
+/// `destination_country`?").
+pub fn with_suggestion(message: &str) -> String {
+    let suggestion = (|| {
+        let (_, rest) = message
+            .split_once("unknown field `")
+            .or_else(|| message.split_once("unknown variant `"))?;
+        let (given, rest) = rest.split_once('`')?;
+        // "expected `a`", "expected `a` or `b`", "expected one of `a`, `b`, ...".
+        let (_, expected) = rest.split_once("expected ")?;
+        expected
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .map(|n| (strsim::damerau_levenshtein(n, given), n.to_string()))
+            .min()
+            .filter(|(d, n)| *d <= 3.max(n.len() / 3))
+            .map(|(_, n)| n)
+    })();
+    match suggestion {
+        Some(n) => format!("{message} (did you mean `{n}`?)"),
+        None => message.to_string(),
+    }
+}
 
 fn bad(field: &'static str, message: impl Into<String>) -> FieldError {
     FieldError {
@@ -446,5 +475,54 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.field, "destination_country");
         assert!(e.message.contains("GB"), "{e}");
+    }
+
+    #[test]
+    fn misspelt_fields_are_refused_naming_the_nearest() {
+        // Regression: `"destinaton_country":"BR"` or `"handling_day":2` in `place` were
+        // dropped in silence and the order placed with the defaults.
+        for (json, field, nearest) in [
+            (
+                r#"{"command":"place","buyer":"b","seller":"s","price":"1.00","currency":"USD","promised_days":20,"destinaton_country":"BR"}"#,
+                "destinaton_country",
+                "destination_country",
+            ),
+            (
+                r#"{"command":"place","buyer":"b","seller":"s","price":"1.00","currency":"USD","promised_days":20,"handling_day":2}"#,
+                "handling_day",
+                "handling_days",
+            ),
+            (
+                r#"{"command":"place","buyer":"b","seller":"s","price":"1.00","currency":"USD","promised_days":20,"eu_consumr":true}"#,
+                "eu_consumr",
+                "eu_consumer",
+            ),
+            (
+                r#"{"command":"add_evidence","evidence":[{"type":"text","text":"x","txt":"y"}]}"#,
+                "txt",
+                "text",
+            ),
+        ] {
+            let e = serde_json::from_str::<CommandDto>(json)
+                .unwrap_err()
+                .to_string();
+            let msg = with_suggestion(&e);
+            assert!(msg.contains(&format!("unknown field `{field}`")), "{msg}");
+            assert!(
+                msg.ends_with(&format!("(did you mean `{nearest}`?)")),
+                "{msg}"
+            );
+        }
+        let e = serde_json::from_str::<CommandDto>(r#"{"command":"shipp","tracking":"x"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            with_suggestion(&e).ends_with("(did you mean `ship`?)"),
+            "{e}"
+        );
+        let e = serde_json::from_str::<CommandDto>(r#"{"command":"ship","xyzzyxyzzy":1}"#)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(with_suggestion(&e), e, "nothing near: no suggestion");
     }
 }

@@ -319,7 +319,8 @@ async fn order_command(
                 "an Idempotency-Key header of 1 to {IDEMPOTENCY_KEY_BYTES_MAX} bytes is required on every POST"
             ))
         })?;
-    let Json(body) = body.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let Json(body) =
+        body.map_err(|e| ApiError::BadRequest(dto::with_suggestion(&e.body_text())))?;
     let order = OrderId::parse(&order_id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let command = body
         .into_command()

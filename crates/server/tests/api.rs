@@ -1052,3 +1052,24 @@ async fn amounts_over_the_limit_or_in_another_currency_are_4xx_naming_the_rule()
         assert_eq!(v["status"], "disputed", "{v}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn misspelt_command_fields_are_refused_and_nothing_is_placed() {
+    // Regression: `"destinaton_country":"BR"` answered `placed`, with the defaults.
+    for api in apis().await {
+        let mut body = place("b-1");
+        body["destinaton_country"] = json!("BR");
+        let (s, v) = api.command("platform", "o-typo", "t1", body).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        let detail = v["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("destinaton_country")
+                && detail.contains("did you mean `destination_country`?"),
+            "{detail}"
+        );
+        let (s, _, _) = api
+            .call("admin", "GET", "/v1/orders/o-typo", None, None)
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "nothing was placed");
+    }
+}

@@ -65,13 +65,6 @@ async fn sign_in_then_decide_an_escalated_dispute_with_csrf() {
         let engine = Engine::new(store.clone(), Policy::default());
         let now = SystemClock.now();
         let days = |d: i64| now.plus_days(d - 10);
-        let cmd = |actor: &str, body: serde_json::Value, at: Timestamp| {
-            let mut line = body;
-            line["order"] = json!("c-1");
-            line["actor"] = json!(actor);
-            line["at"] = json!(at.rfc3339());
-            line
-        };
         for (actor, body, at) in [
             (
                 "platform",
@@ -96,8 +89,7 @@ async fn sign_in_then_decide_an_escalated_dispute_with_csrf() {
             ),
             ("buyer:b-1", json!({"command": "escalate"}), days(8)),
         ] {
-            let line = cmd(actor, body, at);
-            let dto: server::dto::CommandDto = serde_json::from_value(line.clone()).unwrap();
+            let dto: server::dto::CommandDto = serde_json::from_value(body).unwrap();
             engine
                 .execute(&engine::Request {
                     idempotency_key: None,

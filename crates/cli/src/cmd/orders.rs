@@ -19,21 +19,36 @@ pub const LINE_BYTES_MAX: usize = 64 * 1024;
 pub enum OrdersCommand {
     /// Run order commands from JSON Lines (FILE or - for stdin), one result line per
     /// command, printed and flushed once the command is durably stored. Each line:
-    /// {"key": idempotency key?, "order": id, "actor": "buyer:ID"|"seller:ID"|"platform"|"carrier",
-    /// "at": RFC 3339 (default now), "command": place|pay|ship|deliver|confirm_receipt|
-    /// cancel|request_extension|grant_extension, ...its fields}. Place: buyer, seller,
-    /// price, shipping, currency, promised_days, handling_days?, destination_country?.
-    /// Pay: amount, currency, three_ds. Ship: tracking. Deliver: country?.
-    /// Confirm_receipt: acknowledge_no_delivery. Extensions: days. Disputes:
-    /// open_dispute (reason, requested?+currency, evidence?), respond_to_dispute
-    /// (response accept|partial|return|reject, amount?+currency, evidence?), accept_offer,
-    /// counter_offer (requested, currency), add_evidence, escalate, decide_dispute
-    /// (outcome, amount?+currency; actor agent:NAME), withdraw_dispute
-    /// (confirm_protection_ends), return_shipped (tracking, shipping_cost?+currency),
-    /// return_delivered, return_received, eu_withdrawal. Evidence: a list of
-    /// {"type":"text","text"}, {"type":"photo","sha256","media_type"},
-    /// {"type":"tracking","number"}, {"type":"message","id"}. Leave_feedback: stars 1-5,
-    /// item_as_described?, communication?, shipping_speed? (1-5), text?.
+    /// {"key": idempotency key?, "order": id, "actor": "buyer:ID"|"seller:ID"|"platform"|
+    /// "carrier"|"agent:NAME", "at": RFC 3339 (default now), "command": NAME, ...its
+    /// fields}. A field a command does not have is refused, naming the nearest known
+    /// one. Amounts are decimal strings in the order's currency. Every command and its
+    /// fields (? optional):
+    /// place (buyer, seller, price, shipping?, currency, promised_days, handling_days?,
+    /// destination_country? ISO 3166 alpha-2, eu_consumer?, choice?, legal_guarantee?,
+    /// weight_grams?);
+    /// pay (amount, currency, three_ds authenticated|attempted|failed|not_enrolled|
+    /// exempt:REASON);
+    /// ship (tracking); deliver (country?); weigh (grams);
+    /// confirm_receipt (acknowledge_no_delivery?); cancel;
+    /// request_extension (days); grant_extension (days);
+    /// post_message (id, from? seller|buyer|unknown, text);
+    /// close_case (case_id, label scam|not_scam, note?);
+    /// leave_feedback (stars 1-5, item_as_described?, communication?, shipping_speed?
+    /// 1-5, text?);
+    /// open_dispute (reason not_received|not_as_described|counterfeit|damaged|
+    /// wrong_item|missing_parts|other, requested?, currency?, evidence?);
+    /// eu_withdrawal;
+    /// respond_to_dispute (response accept|partial|return|reject, amount?, currency?,
+    /// evidence?); accept_offer; counter_offer (requested, currency);
+    /// add_evidence (evidence); escalate;
+    /// decide_dispute (outcome refund_full|refund_partial|return_and_refund|rejected,
+    /// amount?, currency?; actor agent:NAME);
+    /// withdraw_dispute (confirm_protection_ends);
+    /// return_shipped (tracking, shipping_cost?, currency?); return_delivered;
+    /// return_received.
+    /// Evidence: a list of {"type":"text","text"}, {"type":"photo","sha256",
+    /// "media_type"}, {"type":"tracking","number"}, {"type":"message","id"}.
     Exec(ExecArgs),
     /// Show one order: state, deadlines, money and its full event log.
     Show(ShowArgs),
@@ -85,7 +100,8 @@ struct ExecLine {
 
 /// Parses one line of `orders exec` into an engine request.
 pub fn parse_request(line: &str) -> anyhow::Result<Request> {
-    let l: ExecLine = serde_json::from_str(line)?;
+    let l: ExecLine = serde_json::from_str(line)
+        .map_err(|e| anyhow!(report::command::with_suggestion(&e.to_string())))?;
     let order = OrderId::parse(&l.order).context("field \"order\"")?;
     let actor = Actor::parse(&l.actor)
         .filter(|a| *a != Actor::System)
@@ -245,4 +261,42 @@ fn findings_text(event: &protection::Event) -> String {
         out.push_str("        note: the text was longer than the scanner reads; only its start was scanned\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every command and every field of the API's command schema, as `orders exec
+    /// --help` must list them (regression: `post_message`, `weigh`, `close_case` and
+    /// four of `place`'s fields were missing).
+    #[test]
+    fn exec_help_lists_every_command_with_every_field() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(report::command::CommandDto::schema()).unwrap();
+        let mut cli = crate::Cli::command();
+        let help = cli
+            .find_subcommand_mut("orders")
+            .unwrap()
+            .find_subcommand_mut("exec")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        let variants = schema["oneOf"].as_array().expect("one schema per command");
+        assert!(variants.len() >= 24, "{schema}");
+        let mut missing = Vec::new();
+        for v in variants {
+            let props = v["properties"].as_object().expect("an object per command");
+            let name = props["command"]["enum"][0].as_str().unwrap();
+            if !help.contains(name) {
+                missing.push(name.to_string());
+            }
+            for field in props.keys().filter(|k| *k != "command") {
+                if !help.contains(field.as_str()) {
+                    missing.push(format!("{name}.{field}"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing from --help: {missing:?}");
+    }
 }
