@@ -22,6 +22,7 @@ pub use command::{
 pub use context::{transfer_id, Decision};
 pub use decide::{decide, decide_message};
 pub use dispute::refundable_minor;
+pub use lifecycle::WEIGHT_GRAMS_MAX;
 pub use messages::{case_id, parcel_flags, CASE_NOTE_BYTES_MAX};
 pub use order::{apply, Actor, CancelReason, Dispute, Event, Order, Recorded, Stage, Status};
 pub use policy::Policy;

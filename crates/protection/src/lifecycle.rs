@@ -108,6 +108,10 @@ pub(crate) fn ship(c: &Ctx<'_>, tracking: &TrackingNumber) -> Result<Decision, R
     Ok(d)
 }
 
+/// The heaviest parcel a weight may claim, in grams (a tonne): beyond it a figure is a
+/// mistake or an attack, not a parcel.
+pub const WEIGHT_GRAMS_MAX: i64 = 1_000_000;
+
 /// The carrier weighed the parcel.
 pub(crate) fn weigh(c: &Ctx<'_>, grams: i64) -> Result<Decision, Rejection> {
     let (o, now, policy) = (c.order, c.now, c.policy);
@@ -116,9 +120,9 @@ pub(crate) fn weigh(c: &Ctx<'_>, grams: i64) -> Result<Decision, Rejection> {
     if !matches!(o.status, Status::Shipped | Status::Delivered) {
         return Err(c.invalid(": the carrier weighs a parcel in its care"));
     }
-    if !(1..=1_000_000).contains(&grams) {
+    if !(1..=WEIGHT_GRAMS_MAX).contains(&grams) {
         return Err(Rejection::InvalidInput(format!(
-            "weight {grams} g must be 1 to 1000000 grams"
+            "weight {grams} g must be 1 to {WEIGHT_GRAMS_MAX} grams"
         )));
     }
     d.events.push(Event::Weighed { grams });
@@ -356,6 +360,16 @@ pub(crate) fn place(
         .map_err(|e| Rejection::InvalidInput(format!("order total: {e}")))?;
     if price.is_zero() {
         return Err(Rejection::InvalidInput("price must be above zero".into()));
+    }
+    if let Some(g) = options
+        .weight_grams
+        .filter(|g| !(1..=WEIGHT_GRAMS_MAX).contains(g))
+    {
+        // Regression: weights of 0 or -1 grams were accepted, and the carrier-weight
+        // check then compared a parcel with nothing.
+        return Err(Rejection::InvalidInput(format!(
+            "weight_grams {g} must be 1 to {WEIGHT_GRAMS_MAX} grams"
+        )));
     }
     let handling = handling_days.unwrap_or(policy.handling_days_default);
     if !(1..=90).contains(&handling) {

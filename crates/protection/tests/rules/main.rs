@@ -655,3 +655,44 @@ fn feedback_comes_once_after_completion_with_stars_1_to_5() {
     let again = w.run(&buyer(), fb(1, None), 23.0);
     assert!(again.unwrap_err().to_string().contains("rule one_feedback"));
 }
+
+#[test]
+fn weights_of_nothing_or_less_are_refused() {
+    // Regression: `weight_grams` of 0 or -1 was accepted at placing.
+    for grams in [0, -1, protection::WEIGHT_GRAMS_MAX + 1] {
+        let mut w = World::new();
+        let e = w
+            .run(
+                &Actor::Platform,
+                Command::Place {
+                    buyer: BuyerId::parse("b-1").unwrap(),
+                    seller: SellerId::parse("s-1").unwrap(),
+                    price: usd_m("19.99"),
+                    shipping: usd_m("2.01"),
+                    handling_days: None,
+                    promised_days: 20,
+                    destination_country: None,
+                    options: protection::OrderOptions {
+                        weight_grams: Some(grams),
+                        ..Default::default()
+                    },
+                },
+                0.0,
+            )
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("rule invalid_input: weight_grams"),
+            "{grams}: {e}"
+        );
+    }
+    let mut w = World::new();
+    place_with(
+        &mut w,
+        20,
+        None,
+        protection::OrderOptions {
+            weight_grams: Some(350),
+            ..Default::default()
+        },
+    );
+}
