@@ -28,6 +28,8 @@ pub enum ApiError {
     Unauthorized(String),
     Forbidden(String),
     NotFound(String),
+    /// A body in an encoding the API does not read (only UTF-8).
+    UnsupportedMediaType(String),
     Conflict {
         detail: String,
         rule: Option<String>,
@@ -49,6 +51,11 @@ impl ApiError {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            ApiError::UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
             ApiError::Conflict { .. } => (StatusCode::CONFLICT, "conflict", "Conflict"),
             ApiError::Unprocessable { .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -139,7 +146,8 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(d)
             | ApiError::Unauthorized(d)
             | ApiError::Forbidden(d)
-            | ApiError::NotFound(d) => (d, None),
+            | ApiError::NotFound(d)
+            | ApiError::UnsupportedMediaType(d) => (d, None),
         };
         let body = Problem {
             kind: format!("https://marketguard.invalid/problems/{slug}"),

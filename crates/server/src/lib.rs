@@ -100,11 +100,36 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/orders/{order_id}/messages", get(scan::order_messages))
         .merge(console::routes())
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
+        .layer(axum::middleware::from_fn(utf8_bodies_only))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             request_log,
         ))
         .with_state(state)
+}
+
+/// Refuses a body declared in another charset than UTF-8 (`charset=utf-16`, say): the
+/// API reads UTF-8 only, and bytes read as the wrong encoding are not what was sent.
+async fn utf8_bodies_only(req: Request, next: Next) -> Response {
+    let charset = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| {
+            ct.split(';').skip(1).find_map(|p| {
+                let (k, v) = p.split_once('=')?;
+                k.trim()
+                    .eq_ignore_ascii_case("charset")
+                    .then(|| v.trim().trim_matches('"').to_ascii_lowercase())
+            })
+        });
+    match charset {
+        Some(c) if c != "utf-8" && c != "utf8" => {
+            ApiError::UnsupportedMediaType(format!("the body's charset is {c:?}: send UTF-8"))
+                .into_response()
+        }
+        _ => next.run(req).await,
+    }
 }
 
 /// Whether the id part of a cursor can be one this API gave: ids never hold control

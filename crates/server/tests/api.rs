@@ -1073,3 +1073,33 @@ async fn misspelt_command_fields_are_refused_and_nothing_is_placed() {
         assert_eq!(s, StatusCode::NOT_FOUND, "nothing was placed");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_in_another_charset_than_utf8_are_refused() {
+    // Regression: `charset=utf-16` bodies were accepted (and read as UTF-8).
+    for api in apis().await {
+        for (ctype, want) in [
+            (
+                "application/json; charset=utf-16",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            (
+                "application/json; Charset=\"UTF-16LE\"",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            ("application/json; charset=UTF-8", StatusCode::OK),
+            ("application/json", StatusCode::OK),
+        ] {
+            let req = Request::builder()
+                .method("POST")
+                .uri("/v1/scan/link")
+                .header("authorization", format!("Bearer {}", api.keys["agent"]))
+                .header("idempotency-key", "c1")
+                .header("content-type", ctype)
+                .body(Body::from(json!({"url": "x.com"}).to_string()))
+                .unwrap();
+            let res = api.router.clone().oneshot(req).await.unwrap();
+            assert_eq!(res.status(), want, "{ctype}");
+        }
+    }
+}
