@@ -480,15 +480,28 @@ async fn get_order(
         })
     })
     .collect();
+    // Buyers and sellers see what happened, not the platform's inside: which agent
+    // (an API key id) acted, or the note an agent left on a case.
+    let party = matches!(caller.role, Role::Buyer(_) | Role::Seller(_));
     let events = log
         .iter()
         .map(|r| EventView {
             seq: r.seq,
             at: r.at.rfc3339(),
-            actor: r.actor.to_string(),
+            actor: match &r.actor {
+                protection::Actor::Agent(_) if party => "agent".to_string(),
+                a => a.to_string(),
+            },
             event: r.event.name(),
             detail: {
                 let mut detail = serde_json::to_value(&r.event).unwrap_or(Value::Null);
+                if let protection::Event::CaseClosed { .. } = &r.event {
+                    if party {
+                        if let Some(body) = detail.as_object_mut() {
+                            body.remove("note");
+                        }
+                    }
+                }
                 // A held message never reaches the buyer, not even through the log.
                 if let protection::Event::MessagePosted { held: true, .. } = &r.event {
                     if matches!(caller.role, Role::Buyer(_)) {

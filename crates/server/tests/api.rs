@@ -469,7 +469,24 @@ async fn permission_matrix() {
             .iter()
             .map(|e| e["actor"].as_str().unwrap())
             .collect();
-        assert!(actors.contains(&"carrier") && actors.iter().any(|a| a.starts_with("agent:")));
+        // The buyer sees that an agent decided, not which API key did.
+        assert!(
+            actors.contains(&"carrier") && actors.contains(&"agent"),
+            "{actors:?}"
+        );
+        assert!(
+            !actors.iter().any(|a| a.starts_with("agent:")),
+            "{actors:?}"
+        );
+        let (_, o, _) = api.call("agent", "GET", "/v1/orders/o-1", None, None).await;
+        assert!(
+            o["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["actor"].as_str().unwrap().starts_with("agent:")),
+            "{o}"
+        );
     }
 }
 
@@ -705,6 +722,23 @@ async fn scans_messages_cases_and_what_each_role_sees() {
                 .unwrap()
                 .starts_with("agent:"),
             "{v}"
+        );
+        // Regression: the seller read the agent's note and key id in its order's log.
+        for who in ["seller", "buyer"] {
+            let (_, v, _) = api.call(who, "GET", "/v1/orders/o-m", None, None).await;
+            let closed = v["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["event"] == "case_closed")
+                .unwrap();
+            assert_eq!(closed["actor"], "agent", "{who}: {closed}");
+            assert!(!closed.to_string().contains("classic"), "{who}: {closed}");
+        }
+        let (_, v, _) = api.call("agent", "GET", "/v1/orders/o-m", None, None).await;
+        assert!(
+            v.to_string().contains("classic"),
+            "agents keep the note: {v}"
         );
         let (s, v) = api
             .command(
