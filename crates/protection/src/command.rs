@@ -188,6 +188,10 @@ pub struct OrderOptions {
     pub choice: bool,
     /// The item is eligible for the 2-year EU legal guarantee.
     pub legal_guarantee: bool,
+    /// The listing carries Guaranteed Genuine: an upheld counterfeit claim refunds
+    /// price and shipping times the policy's multiplier, backed by the guarantee fund.
+    /// Other orders' counterfeit claims are refunded like not-as-described ones.
+    pub guaranteed_genuine: bool,
     /// What the items ordered weigh, in grams (the listing's weight times the
     /// quantity), when known: a carrier weight far from it is ship-and-switch.
     pub weight_grams: Option<i64>,

@@ -532,9 +532,12 @@ fn settle(c: &Ctx<'_>, d: &mut Decision, outcome: Outcome, warning: Option<Strin
         Outcome::RefundPartial { amount_minor } => amount_minor.min(left),
         Outcome::Rejected | Outcome::Withdrawn => 0,
     };
-    // Guaranteed Genuine: an upheld counterfeit claim refunds price and shipping times
-    // the multiplier; what exceeds the order's own money comes from the guarantee fund.
-    let genuine_extra = if x.is_some_and(|x| x.reason == Reason::Counterfeit)
+    // Guaranteed Genuine: an upheld counterfeit claim on an order whose listing carried
+    // it refunds price and shipping times the multiplier; what exceeds the order's own
+    // money comes from the guarantee fund. Other orders' claims are refunded as they
+    // stand.
+    let genuine_extra = if o.guaranteed_genuine
+        && x.is_some_and(|x| x.reason == Reason::Counterfeit)
         && matches!(outcome, Outcome::RefundFull | Outcome::ReturnAndRefund)
     {
         let target = o

@@ -395,6 +395,7 @@ pub(crate) fn place(
             eu_consumer: options.eu_consumer,
             choice: options.choice,
             legal_guarantee: options.legal_guarantee,
+            guaranteed_genuine: options.guaranteed_genuine,
             weight_grams: options.weight_grams,
         }],
         ..Decision::default()

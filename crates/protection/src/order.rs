@@ -138,6 +138,9 @@ pub enum Event {
         legal_guarantee: bool,
         #[serde(default)]
         weight_grams: Option<i64>,
+        /// Orders placed before the flag existed read as not guaranteed.
+        #[serde(default)]
+        guaranteed_genuine: bool,
     },
     Paid {
         amount_minor: i64,
@@ -455,6 +458,8 @@ pub struct Order {
     pub choice: bool,
     /// Eligible for the 2-year EU legal guarantee.
     pub legal_guarantee: bool,
+    /// The listing carried Guaranteed Genuine.
+    pub guaranteed_genuine: bool,
     pub dispute: Option<Dispute>,
     pub cancel_reason: Option<CancelReason>,
     pub feedback_stars: Option<i64>,
@@ -554,6 +559,7 @@ fn placed(id: &OrderId, e: &Event, at: Timestamp) -> Order {
         eu_consumer,
         choice,
         legal_guarantee,
+        guaranteed_genuine,
         weight_grams,
     } = e
     else {
@@ -592,6 +598,7 @@ fn placed(id: &OrderId, e: &Event, at: Timestamp) -> Order {
         eu_consumer: *eu_consumer,
         choice: *choice,
         legal_guarantee: *legal_guarantee,
+        guaranteed_genuine: *guaranteed_genuine,
         dispute: None,
         cancel_reason: None,
         feedback_stars: None,

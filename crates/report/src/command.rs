@@ -35,6 +35,10 @@ pub enum CommandDto {
         choice: bool,
         #[serde(default)]
         legal_guarantee: bool,
+        /// The listing carries Guaranteed Genuine (an upheld counterfeit claim is
+        /// refunded times the policy's multiplier, backed by the guarantee fund).
+        #[serde(default)]
+        guaranteed_genuine: bool,
         /// What the items ordered weigh, in grams, for the carrier-weight check.
         weight_grams: Option<i64>,
     },
@@ -235,6 +239,7 @@ impl CommandDto {
                 eu_consumer,
                 choice,
                 legal_guarantee,
+                guaranteed_genuine,
                 weight_grams,
             } => {
                 let c = currency("currency", Some(&code))?;
@@ -253,6 +258,7 @@ impl CommandDto {
                         eu_consumer,
                         choice,
                         legal_guarantee,
+                        guaranteed_genuine,
                         weight_grams,
                     },
                 }

@@ -938,7 +938,12 @@ impl Sim {
                 promised_days: promised,
                 destination_country: country
                     .map(|c| Country::parse(&c).expect("simulated countries are ISO codes")),
-                options: protection::OrderOptions::default(),
+                // A quarter of the listings carry Guaranteed Genuine (chosen by index,
+                // so the random draws stay as they were).
+                options: protection::OrderOptions {
+                    guaranteed_genuine: i % 4 == 0,
+                    ..protection::OrderOptions::default()
+                },
             },
         )
     }

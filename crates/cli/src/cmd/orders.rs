@@ -26,6 +26,7 @@ pub enum OrdersCommand {
     /// fields (? optional):
     /// place (buyer, seller, price, shipping?, currency, promised_days, handling_days?,
     /// destination_country? ISO 3166 alpha-2, eu_consumer?, choice?, legal_guarantee?,
+    /// guaranteed_genuine?,
     /// weight_grams?);
     /// pay (amount, currency, three_ds authenticated|attempted|failed|not_enrolled|
     /// exempt:REASON);

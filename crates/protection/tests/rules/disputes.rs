@@ -350,6 +350,7 @@ fn a_seller_who_cannot_pay_is_covered_by_the_guarantee_fund_and_owes_it() {
             choice: false,
             legal_guarantee: true,
             weight_grams: None,
+            guaranteed_genuine: false,
         },
     );
     pay(&mut w);
@@ -399,6 +400,7 @@ fn the_eu_legal_guarantee_lasts_2_years_after_delivery() {
                 choice: false,
                 legal_guarantee: true,
                 weight_grams: None,
+                guaranteed_genuine: false,
             },
         );
         pay(&mut w);
@@ -412,10 +414,28 @@ fn the_eu_legal_guarantee_lasts_2_years_after_delivery() {
     }
 }
 
+/// Shipped day 1, delivered day 10, from a listing with Guaranteed Genuine.
+fn delivered_genuine() -> World {
+    let mut w = World::new();
+    place_with(
+        &mut w,
+        20,
+        None,
+        OrderOptions {
+            guaranteed_genuine: true,
+            ..OrderOptions::default()
+        },
+    );
+    pay(&mut w);
+    ship(&mut w, 1.0);
+    deliver(&mut w, 10.0);
+    w
+}
+
 #[test]
 fn guaranteed_genuine_refunds_price_and_shipping_times_the_multiplier() {
     for (bps, expect_extra) in [(10_000, 0), (15_000, PRICE / 2)] {
-        let mut w = delivered();
+        let mut w = delivered_genuine();
         w.policy.genuine_multiplier_bps = bps;
         open(&mut w, Reason::Counterfeit, None, 11.0).unwrap();
         respond(&mut w, RespondWith::Accept, 12.0).unwrap();
@@ -429,6 +449,21 @@ fn guaranteed_genuine_refunds_price_and_shipping_times_the_multiplier() {
             -expect_extra
         );
     }
+}
+
+#[test]
+fn the_guarantee_applies_only_to_orders_whose_listing_carried_it() {
+    // Regression: every upheld counterfeit claim drew on the guarantee fund.
+    let mut w = delivered();
+    w.policy.genuine_multiplier_bps = 15_000;
+    open(&mut w, Reason::Counterfeit, None, 11.0).unwrap();
+    respond(&mut w, RespondWith::Accept, 12.0).unwrap();
+    assert_eq!(
+        w.balance(AccountKind::BuyerFunding, "b-1"),
+        0,
+        "refunded as paid"
+    );
+    assert_eq!(w.balance(AccountKind::GuaranteeFund, "platform"), 0);
 }
 
 #[test]
@@ -473,6 +508,7 @@ fn eu_consumers_may_withdraw_within_14_days_of_delivery() {
                 choice: true,
                 legal_guarantee: false,
                 weight_grams: None,
+                guaranteed_genuine: false,
             },
         );
         pay(&mut w);
