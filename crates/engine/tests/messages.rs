@@ -657,3 +657,113 @@ async fn a_card_number_posted_in_chat_is_recorded_masked() {
         assert!(!everything.contains("4111 1111"), "{everything}");
     }
 }
+
+/// Places, pays and ships an order to DE on day 0-1 whose parcel the carrier then
+/// delivers in FR on day 2: the parcel checks flag it.
+async fn delivered_elsewhere(engine: &Engine, o: &str, tracking: u64) {
+    let usd = |s: &str| Money::parse(s, Currency::parse("USD").unwrap()).unwrap();
+    for (actor, command, day) in [
+        (
+            Actor::Platform,
+            Command::Place {
+                buyer: BuyerId::parse("b-1").unwrap(),
+                seller: SellerId::parse("s-1").unwrap(),
+                price: usd("10.00"),
+                shipping: usd("0.50"),
+                handling_days: None,
+                promised_days: 20,
+                destination_country: Some("DE".parse().unwrap()),
+                options: protection::OrderOptions::default(),
+            },
+            0.0,
+        ),
+        (
+            buyer(),
+            Command::Pay {
+                amount: usd("10.50"),
+                three_ds: ThreeDs::Authenticated,
+            },
+            0.1,
+        ),
+        (
+            seller(),
+            Command::Ship {
+                tracking: format!("LP{tracking:014}").parse().unwrap(),
+            },
+            1.0,
+        ),
+        (
+            Actor::Carrier,
+            Command::Deliver {
+                country: Some("FR".parse().unwrap()),
+            },
+            2.0,
+        ),
+    ] {
+        engine.execute(&req(o, actor, command, day)).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parcel_delivered_elsewhere_is_not_confirmed_for_the_seller() {
+    // Regression: `not_received` stayed refused until the promised date, and the order
+    // was then auto-confirmed: the seller was paid for a parcel the buyer never had.
+    for (store, _guard) in stores().await.unwrap() {
+        let engine = Engine::new(store.clone(), Policy::default());
+        let status = |o: &'static str| {
+            let engine = &engine;
+            async move {
+                let (order, _) = engine
+                    .order(&OrderId::parse(o).unwrap())
+                    .await
+                    .unwrap()
+                    .unwrap();
+                order.status
+            }
+        };
+        // The buyer may say it never came at once (day 3, the promise is day 21).
+        delivered_elsewhere(&engine, "e-1", 11_111_111_111_111).await;
+        engine
+            .execute(&req(
+                "e-1",
+                buyer(),
+                Command::Dispute(protection::DisputeCommand::Open {
+                    reason: protection::Reason::NotReceived,
+                    requested: None,
+                    evidence: Vec::new(),
+                }),
+                3.0,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(status("e-1").await, protection::Status::Disputed);
+
+        // Nobody disputes: the protection period ends (day 21), the order stays
+        // unconfirmed while the case is open; an agent clears it (day 30) and the
+        // auto-confirm comes then. Another agent finds it a scam: still not confirmed.
+        delivered_elsewhere(&engine, "e-2", 22_222_222_222_222).await;
+        delivered_elsewhere(&engine, "e-3", 33_333_333_333_333).await;
+        let at = |day: f64| req("e-2", Actor::System, Command::Cancel, day).at;
+        engine.run_due_timers(at(25.0), usize::MAX).await.unwrap();
+        assert_eq!(status("e-2").await, protection::Status::Delivered);
+        assert_eq!(status("e-3").await, protection::Status::Delivered);
+        for (o, label) in [("e-2", CaseLabel::NotScam), ("e-3", CaseLabel::Scam)] {
+            engine
+                .execute(&req(
+                    o,
+                    Actor::Agent("k1".into()),
+                    Command::CloseCase {
+                        case_id: format!("{o}:delivered"),
+                        label,
+                        note: String::new(),
+                    },
+                    30.0,
+                ))
+                .await
+                .unwrap();
+        }
+        engine.run_due_timers(at(30.1), usize::MAX).await.unwrap();
+        assert_eq!(status("e-2").await, protection::Status::Completed);
+        assert_eq!(status("e-3").await, protection::Status::Delivered);
+    }
+}

@@ -494,7 +494,9 @@ fn check_window(
     match reason {
         Reason::NotReceived => {
             let promised_passed = o.promised_at.is_some_and(|p| now > p);
-            if o.status != Status::Paid && !promised_passed {
+            // A parcel the checks put in doubt (fake or reused tracking, delivered in
+            // another country) need not be waited for.
+            if o.status != Status::Paid && !promised_passed && !o.parcel_in_doubt() {
                 return window(Window::BeforePromisedDate(o.promised_at));
             }
         }

@@ -495,7 +495,12 @@ fn fire(c: &Ctx<'_>, d: &mut Decision, kind: TimerKind) {
             }
         }
         TimerKind::ProtectionEnds => {
-            if o.status == Status::Delivered && o.protection_ends_at.is_some_and(|t| t <= now) {
+            // A parcel in doubt is not confirmed for the seller: the agent who clears
+            // it sets this deadline again (`close_case`).
+            if o.status == Status::Delivered
+                && o.protection_ends_at.is_some_and(|t| t <= now)
+                && !o.parcel_in_doubt()
+            {
                 release(c, d, None);
             }
         }

@@ -6,7 +6,7 @@
 
 use domain::{Kind, Verdict, MESSAGE_BYTES_MAX};
 
-use crate::command::{Label, Party, Scan};
+use crate::command::{Label, Party, Scan, Timer, TimerKind};
 use crate::context::{Ctx, Decision};
 use crate::order::{Actor, Event, Order};
 use crate::policy::Policy;
@@ -160,6 +160,15 @@ pub(crate) fn close_case(
         label,
         note: note.to_string(),
     });
+    // A parcel cleared as a false alarm after its protection ended: the auto-confirm
+    // that waited for the agent comes now.
+    let cleared = label == Label::NotScam && o.is_parcel_case(case_id);
+    if cleared && o.parcel_in_doubt() && o.protection_ends_at.is_some_and(|t| t <= c.now) {
+        d.timers.push(Timer {
+            kind: TimerKind::ProtectionEnds,
+            due: c.now,
+        });
+    }
     Ok(d)
 }
 

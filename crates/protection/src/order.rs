@@ -475,6 +475,9 @@ pub struct Order {
     pub carrier_weight_grams: Option<i64>,
     /// Signal kinds the parcel checks raised (fake_tracking, ship_and_switch).
     pub parcel_kinds: Vec<Kind>,
+    /// An agent closed a parcel case as a false alarm after the last fake-tracking
+    /// flag: the parcel is no longer in doubt.
+    pub parcel_cleared: bool,
     /// The last carrier event (weighing); marked stale after `parcel_stale_days`
     /// without one.
     pub last_carrier_at: Option<Timestamp>,
@@ -519,6 +522,26 @@ fn add(sum: &mut i64, minor: &i64) {
     *sum = sum
         .checked_add(*minor)
         .expect("an order's money sums stay within its bounded total");
+}
+
+/// The stages at which the parcel checks run; a parcel case is `ORDER:STAGE`.
+pub const PARCEL_STAGES: [&str; 3] = ["shipped", "delivered", "weighed"];
+
+impl Order {
+    /// The parcel checks found the tracking fake, reused or delivered elsewhere, and no
+    /// agent has cleared it since: the buyer may say it never came at once, and the
+    /// order is not confirmed for the seller meanwhile.
+    pub fn parcel_in_doubt(&self) -> bool {
+        self.parcel_kinds.contains(&Kind::FakeTracking) && !self.parcel_cleared
+    }
+
+    /// Whether `case_id` is a case the parcel checks opened on this order.
+    pub fn is_parcel_case(&self, case_id: &str) -> bool {
+        case_id
+            .strip_prefix(self.id.as_str())
+            .and_then(|rest| rest.strip_prefix(':'))
+            .is_some_and(|stage| PARCEL_STAGES.contains(&stage))
+    }
 }
 
 pub fn apply(order: Option<Order>, id: &OrderId, r: &Recorded) -> Order {
@@ -609,6 +632,7 @@ fn placed(id: &OrderId, e: &Event, at: Timestamp) -> Order {
         weight_grams: *weight_grams,
         carrier_weight_grams: None,
         parcel_kinds: Vec::new(),
+        parcel_cleared: false,
         last_carrier_at: None,
         parcel_stale: false,
         clawed_back_minor: 0,
@@ -720,9 +744,17 @@ fn apply_checks(o: &mut Order, e: &Event, at: Timestamp) {
     match e {
         Event::MessagePosted { id, .. } => o.message_ids.push(id.clone()),
         Event::CaseOpened { case_id, .. } => o.open_cases.push(case_id.clone()),
-        Event::CaseClosed { case_id, .. } => o.open_cases.retain(|c| c != case_id),
+        Event::CaseClosed { case_id, label, .. } => {
+            o.open_cases.retain(|c| c != case_id);
+            if *label == Label::NotScam && o.is_parcel_case(case_id) {
+                o.parcel_cleared = true;
+            }
+        }
         Event::BuyerWarned { .. } => {}
         Event::ParcelFlagged { kinds, .. } => {
+            if kinds.contains(&Kind::FakeTracking) {
+                o.parcel_cleared = false;
+            }
             for k in kinds {
                 if !o.parcel_kinds.contains(k) {
                     o.parcel_kinds.push(*k);
