@@ -941,7 +941,7 @@ impl Sim {
                 // A quarter of the listings carry Guaranteed Genuine (chosen by index,
                 // so the random draws stay as they were).
                 options: protection::OrderOptions {
-                    guaranteed_genuine: i % 4 == 0,
+                    guaranteed_genuine: i.is_multiple_of(4),
                     ..protection::OrderOptions::default()
                 },
             },
