@@ -38,6 +38,49 @@ pub fn routes() -> Router<AppState> {
         .route("/console/cases/{case_id}", get(cases::case_page))
         .route("/console/cases/{case_id}/label", post(cases::label))
         .route("/console/scan", get(cases::playground))
+        .layer(axum::middleware::map_response(security_headers))
+}
+
+/// What a browser may do with a console page: no scripts at all (the console has
+/// none), styles only inline from the page itself, forms only to the console, and no
+/// framing by another site (clickjacking).
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    res
+}
+
+/// Whether the browser reached the console over TLS: the request's own scheme, or a
+/// proxy in front that says so (`X-Forwarded-Proto: https`, `Forwarded: proto=https`).
+fn over_tls(uri: &axum::http::Uri, headers: &HeaderMap) -> bool {
+    let said = |name: header::HeaderName, pat: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.to_ascii_lowercase().replace(' ', "").contains(pat))
+    };
+    uri.scheme_str() == Some("https")
+        || said(
+            header::HeaderName::from_static("x-forwarded-proto"),
+            "https",
+        )
+        || said(header::FORWARDED, "proto=https")
 }
 
 /// A signed-in console user.
@@ -185,7 +228,12 @@ fn random_hex() -> String {
     auth::new_key().secret_sha256
 }
 
-async fn login(State(state): State<AppState>, Form(f): Form<LoginForm>) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
     let refused = Redirect::to("/console/login?error=1").into_response();
     let Some((id, secret)) = auth::split_key(f.key.trim()) else {
         return refused;
@@ -213,8 +261,13 @@ async fn login(State(state): State<AppState>, Form(f): Form<LoginForm>) -> Respo
     }
     let mut res = Redirect::to("/console").into_response();
     let cookie = format!(
-        "{COOKIE}={sid}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={}",
-        SESSION_HOURS * 3600
+        "{COOKIE}={sid}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        SESSION_HOURS * 3600,
+        if over_tls(&uri, &headers) {
+            "; Secure"
+        } else {
+            ""
+        }
     );
     res.headers_mut().insert(
         header::SET_COOKIE,

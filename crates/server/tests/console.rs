@@ -129,7 +129,25 @@ async fn sign_in_then_decide_an_escalated_dispute_with_csrf() {
             set.contains("HttpOnly") && set.contains("SameSite=Strict"),
             "{set}"
         );
+        assert!(!set.contains("Secure"), "plain HTTP on loopback: {set}");
         let cookie = set.split(';').next().unwrap().to_string();
+        // Behind a TLS proxy that says so, the session cookie is Secure.
+        let mut behind = form("/console/login", None, format!("key={agent}"));
+        behind
+            .headers_mut()
+            .insert("x-forwarded-proto", "https".parse().unwrap());
+        let (_, h, _) = send(&router, behind).await;
+        let secure = h[header::SET_COOKIE].to_str().unwrap();
+        assert!(secure.contains("; Secure"), "{secure}");
+        // Regression: console pages came without a content security policy or framing
+        // rules.
+        let (_, h, _) = send(&router, get("/console/login", None)).await;
+        let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
+            "{csp}"
+        );
+        assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
 
         let (s, _, html) = send(&router, get("/console", Some(&cookie))).await;
         assert_eq!(s, StatusCode::OK);
