@@ -176,8 +176,8 @@ pub fn seller_report(
         "no ratings yet".to_string()
     } else {
         format!(
-            "at least {:.0}% positive with 95% confidence from {} ratings",
-            a.positive_lower_bound * 100.0,
+            "at least {}% positive with 95% confidence from {} ratings",
+            risk::seller::lower_bound_pct(a.positive_lower_bound),
             profile.feedback_count
         )
     };

@@ -160,6 +160,13 @@ const BIG_CATALOGUE: u64 = 1000;
 /// Items sold under which a big catalogue has no record behind it.
 const THIN_RECORD_SALES: u64 = 50;
 
+/// A lower bound as a whole percentage, rounded down: "at least 98%" must never be
+/// said of a store at 97.8%.
+pub fn lower_bound_pct(lower: f64) -> u32 {
+    // The small allowance keeps an exact 0.97 from showing as 96 through float error.
+    ((lower * 100.0) + 1e-9).floor().clamp(0.0, 100.0) as u32
+}
+
 /// Trust tiers, from the trust score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tier {
@@ -356,9 +363,9 @@ fn signals(p: &SellerProfile, now: Timestamp, config: &SellerConfig, lower: f64)
             0.45,
             format!("{pct}% of {}", p.feedback_count),
             format!(
-                "{pct}% positive from only {} ratings is weak evidence: at least {:.0}% with 95% confidence",
+                "{pct}% positive from only {} ratings is weak evidence: at least {}% with 95% confidence",
                 p.feedback_count,
-                lower * 100.0
+                lower_bound_pct(lower)
             ),
         );
     }

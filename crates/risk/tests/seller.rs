@@ -131,6 +131,28 @@ fn small_samples_are_weak_evidence_table() {
 }
 
 #[test]
+fn a_lower_bound_is_never_said_above_itself() {
+    // Regression: "at least 98% positive" was printed for a bound of 97.8%.
+    for (lower, said) in [
+        (0.978, 97),
+        (0.97, 97),
+        (0.9999, 99),
+        (1.0, 100),
+        (0.0, 0),
+        (0.004, 0),
+    ] {
+        assert_eq!(seller::lower_bound_pct(lower), said, "{lower}");
+    }
+    for n in 1..300u32 {
+        let lb = seller::wilson_lower_bound(f64::from(n) * 0.97, f64::from(n));
+        assert!(
+            f64::from(seller::lower_bound_pct(lb)) <= lb * 100.0 + 1e-6,
+            "{n}"
+        );
+    }
+}
+
+#[test]
 fn low_positive_feedback_table() {
     let table = [
         (98.0, None),
