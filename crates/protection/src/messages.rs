@@ -162,8 +162,10 @@ pub(crate) fn close_case(
     });
     // A parcel cleared as a false alarm after its protection ended: the auto-confirm
     // that waited for the agent comes now.
-    let cleared = label == Label::NotScam && o.is_parcel_case(case_id);
-    if cleared && o.parcel_in_doubt() && o.protection_ends_at.is_some_and(|t| t <= c.now) {
+    if o.closing_clears_doubt(case_id, label)
+        && o.parcel_in_doubt()
+        && o.protection_ends_at.is_some_and(|t| t <= c.now)
+    {
         d.timers.push(Timer {
             kind: TimerKind::ProtectionEnds,
             due: c.now,

@@ -475,7 +475,9 @@ pub struct Order {
     pub carrier_weight_grams: Option<i64>,
     /// Signal kinds the parcel checks raised (fake_tracking, ship_and_switch).
     pub parcel_kinds: Vec<Kind>,
-    /// An agent closed a parcel case as a false alarm after the last fake-tracking
+    /// The open parcel cases that the fake-tracking flag opened.
+    pub doubt_cases: Vec<String>,
+    /// An agent closed the last of them as a false alarm after the last fake-tracking
     /// flag: the parcel is no longer in doubt.
     pub parcel_cleared: bool,
     /// The last carrier event (weighing); marked stale after `parcel_stale_days`
@@ -533,6 +535,13 @@ impl Order {
     /// order is not confirmed for the seller meanwhile.
     pub fn parcel_in_doubt(&self) -> bool {
         self.parcel_kinds.contains(&Kind::FakeTracking) && !self.parcel_cleared
+    }
+
+    /// Whether closing `case_id` with `label` clears the parcel: it is the last open
+    /// case the fake-tracking flag opened, and an agent found it a false alarm. Closing
+    /// another parcel case (a weight check's, say) clears nothing.
+    pub fn closing_clears_doubt(&self, case_id: &str, label: Label) -> bool {
+        label == Label::NotScam && self.doubt_cases == [case_id]
     }
 
     /// Whether `case_id` is a case the parcel checks opened on this order.
@@ -632,6 +641,7 @@ fn placed(id: &OrderId, e: &Event, at: Timestamp) -> Order {
         weight_grams: *weight_grams,
         carrier_weight_grams: None,
         parcel_kinds: Vec::new(),
+        doubt_cases: Vec::new(),
         parcel_cleared: false,
         last_carrier_at: None,
         parcel_stale: false,
@@ -743,12 +753,18 @@ fn apply_order(o: &mut Order, e: &Event, at: Timestamp) {
 fn apply_checks(o: &mut Order, e: &Event, at: Timestamp) {
     match e {
         Event::MessagePosted { id, .. } => o.message_ids.push(id.clone()),
-        Event::CaseOpened { case_id, .. } => o.open_cases.push(case_id.clone()),
+        Event::CaseOpened { case_id, kinds, .. } => {
+            o.open_cases.push(case_id.clone());
+            if kinds.contains(&Kind::FakeTracking) && o.is_parcel_case(case_id) {
+                o.doubt_cases.push(case_id.clone());
+            }
+        }
         Event::CaseClosed { case_id, label, .. } => {
-            o.open_cases.retain(|c| c != case_id);
-            if *label == Label::NotScam && o.is_parcel_case(case_id) {
+            if o.closing_clears_doubt(case_id, *label) {
                 o.parcel_cleared = true;
             }
+            o.open_cases.retain(|c| c != case_id);
+            o.doubt_cases.retain(|c| c != case_id);
         }
         Event::BuyerWarned { .. } => {}
         Event::ParcelFlagged { kinds, .. } => {
@@ -936,5 +952,52 @@ mod tests {
             );
             assert!(serde_json::from_str::<Event>(&row).is_err(), "{row}");
         }
+    }
+
+    #[test]
+    fn only_the_fake_tracking_case_clears_a_parcel_in_doubt() {
+        // Regression: closing the weight check's case as a false alarm cleared a
+        // parcel delivered in another country while its own case was still open.
+        let id = OrderId::parse("o-1").unwrap();
+        let events = [
+            r#"{"type":"placed","buyer":"b-1","seller":"s-1","currency":"USD","price_minor":1000,"shipping_minor":50,"handling_days":7,"promised_days":20,"destination_country":"DE"}"#,
+            r#"{"type":"parcel_flagged","stage":"delivered","risk":80,"kinds":["fake_tracking"],"signals":[]}"#,
+            r#"{"type":"case_opened","case_id":"o-1:delivered","message_id":"delivered","kinds":["fake_tracking"],"risk":80}"#,
+            r#"{"type":"parcel_flagged","stage":"weighed","risk":70,"kinds":["ship_and_switch"],"signals":[]}"#,
+            r#"{"type":"case_opened","case_id":"o-1:weighed","message_id":"weighed","kinds":["ship_and_switch"],"risk":70}"#,
+        ];
+        let mut o: Option<Order> = None;
+        let mut seq = 0;
+        let mut step = |o: &mut Option<Order>, json: &str| {
+            seq += 1;
+            let r = Recorded {
+                seq,
+                at: Timestamp::from_unix_ms(0),
+                actor: Actor::Platform,
+                event: serde_json::from_str(json).unwrap(),
+            };
+            *o = Some(apply(o.take(), &id, &r));
+        };
+        for e in events {
+            step(&mut o, e);
+        }
+        assert!(o.as_ref().unwrap().parcel_in_doubt());
+        let o_ref = o.as_ref().unwrap();
+        assert!(!o_ref.closing_clears_doubt("o-1:weighed", Label::NotScam));
+        assert!(!o_ref.closing_clears_doubt("o-1:delivered", Label::Scam));
+        assert!(o_ref.closing_clears_doubt("o-1:delivered", Label::NotScam));
+        step(
+            &mut o,
+            r#"{"type":"case_closed","case_id":"o-1:weighed","label":"not_scam","note":""}"#,
+        );
+        assert!(
+            o.as_ref().unwrap().parcel_in_doubt(),
+            "the weight case clears nothing"
+        );
+        step(
+            &mut o,
+            r#"{"type":"case_closed","case_id":"o-1:delivered","label":"not_scam","note":""}"#,
+        );
+        assert!(!o.as_ref().unwrap().parcel_in_doubt());
     }
 }
