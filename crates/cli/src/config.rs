@@ -142,12 +142,8 @@ pub fn check_policy_variables<'a>(names: impl IntoIterator<Item = &'a str>) -> a
         if ENV_FIELDS.contains(&field.as_str()) {
             continue;
         }
-        let nearest = ENV_FIELDS
-            .iter()
-            .map(|f| (strsim::damerau_levenshtein(f, &field), *f))
-            .min()
-            .filter(|(d, _)| *d <= 3)
-            .map(|(_, f)| format!(" (did you mean {PREFIX}{}?)", f.to_ascii_uppercase()))
+        let nearest = report::command::nearest(&field, ENV_FIELDS.iter().copied())
+            .map(|f| format!(" (did you mean {PREFIX}{}?)", f.to_ascii_uppercase()))
             .unwrap_or_default();
         let file_only = if matches!(
             field.as_str(),

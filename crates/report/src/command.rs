@@ -168,6 +168,17 @@ impl EvidenceDto {
 /// Which field was wrong and why: the same error as the scans' input.
 pub use crate::input::FieldError;
 
+/// The known name nearest to a misspelt `given` one, if any is near enough to be
+/// what was meant (at most 3 edits, or a third of the name's length for long names).
+pub fn nearest<'a>(given: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|n| (strsim::damerau_levenshtein(n, given), n))
+        .min()
+        .filter(|(d, n)| *d <= 3.max(n.len() / 3))
+        .map(|(_, n)| n)
+}
+
 /// A decoding error of a command, with the nearest known name added where serde names
 /// an unknown field or command and lists the expected ones ("unknown field
 /// `destinaton_country`, expected one of ..." gets "did you mean
@@ -180,14 +191,7 @@ pub fn with_suggestion(message: &str) -> String {
         let (given, rest) = rest.split_once('`')?;
         // "expected `a`", "expected `a` or `b`", "expected one of `a`, `b`, ...".
         let (_, expected) = rest.split_once("expected ")?;
-        expected
-            .split('`')
-            .skip(1)
-            .step_by(2)
-            .map(|n| (strsim::damerau_levenshtein(n, given), n.to_string()))
-            .min()
-            .filter(|(d, n)| *d <= 3.max(n.len() / 3))
-            .map(|(_, n)| n)
+        nearest(given, expected.split('`').skip(1).step_by(2)).map(str::to_string)
     })();
     match suggestion {
         Some(n) => format!("{message} (did you mean `{n}`?)"),
