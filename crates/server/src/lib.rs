@@ -188,7 +188,7 @@ async fn request_log(State(state): State<AppState>, mut req: Request, next: Next
         .http_requests
         .get_or_create(&vec![
             ("route".to_string(), route),
-            ("method".to_string(), method.to_string()),
+            ("method".to_string(), method_label(&method).to_string()),
             ("status".to_string(), response.status().as_u16().to_string()),
         ])
         .inc();
@@ -204,6 +204,28 @@ async fn request_log(State(state): State<AppState>, mut req: Request, next: Next
         response.headers_mut().insert("x-request-id", v);
     }
     response
+}
+
+/// The method as a metric label: the standard methods by name, every other one
+/// (anyone may send `FOO`, or a method a kilobyte long) as `other`, so callers cannot
+/// grow the series without bound.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    const KNOWN: [(Method, &str); 9] = [
+        (Method::GET, "GET"),
+        (Method::POST, "POST"),
+        (Method::PUT, "PUT"),
+        (Method::PATCH, "PATCH"),
+        (Method::DELETE, "DELETE"),
+        (Method::HEAD, "HEAD"),
+        (Method::OPTIONS, "OPTIONS"),
+        (Method::CONNECT, "CONNECT"),
+        (Method::TRACE, "TRACE"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(m, _)| m == method)
+        .map_or("other", |(_, name)| name)
 }
 
 #[derive(Clone)]
