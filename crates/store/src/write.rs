@@ -1,7 +1,8 @@
 //! Everything one command writes, as one unit: transfers, pending resolutions,
 //! account balances, events, the order projection, deadlines, the fired deadline and
 //! the idempotency record. On PostgreSQL the parts travel as one statement (a chain of
-//! data-modifying CTEs: one round trip); on SQLite, where a statement costs no network
+//! data-modifying CTEs: one round trip), cut in two where a table would be modified
+//! twice (see [`statements`]); on SQLite, where a statement costs no network
 //! trip, they run one after another. Either way they share the caller's transaction.
 
 use domain::{OrderId, Timestamp};
@@ -146,27 +147,11 @@ impl Tx {
                 rows
             }
             Backend::Postgres => {
-                let mut sql = String::from("WITH ");
-                let mut select = Vec::new();
-                for (i, p) in b.parts.iter().enumerate() {
-                    if i > 0 {
-                        sql.push_str(", ");
-                    }
-                    sql.push_str(&format!("p{i} AS ({} RETURNING 1)", p.sql));
-                    select.push(format!("(SELECT COUNT(*) FROM p{i}) AS n{i}"));
+                let mut rows = Vec::with_capacity(b.parts.len());
+                for chunk in statements(&b.parts) {
+                    rows.extend(self.write_chain(chunk).await?);
                 }
-                sql.push_str(" SELECT ");
-                sql.push_str(&select.join(", "));
-                let mut q = sqlx::query(&sql);
-                for p in &b.parts {
-                    for v in &p.binds {
-                        q = bind(q, v);
-                    }
-                }
-                let row = q.fetch_one(&mut *self.tx).await?;
-                (0..b.parts.len())
-                    .map(|i| row.try_get::<i64, _>(i).map(|n| n as u64))
-                    .collect::<Result<_, _>>()?
+                rows
             }
         };
         if rows.len() != b.parts.len() {
@@ -184,6 +169,116 @@ impl Tx {
         }
         Ok(Written::Done)
     }
+}
+
+impl Tx {
+    /// Sends parts as one statement, a chain of data-modifying CTEs, and returns the
+    /// rows each affected. Placeholders are renumbered from `$1` for the chain.
+    async fn write_chain(&mut self, parts: &[Part]) -> StoreResult<Vec<u64>> {
+        let mut sql = String::from("WITH ");
+        let mut select = Vec::new();
+        let mut shift = 0;
+        for (i, p) in parts.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            let first = first_placeholder(&p.sql).unwrap_or(shift + 1);
+            let offset = first - 1 - shift;
+            sql.push_str(&format!(
+                "p{i} AS ({} RETURNING 1)",
+                renumber(&p.sql, offset)
+            ));
+            select.push(format!("(SELECT COUNT(*) FROM p{i}) AS n{i}"));
+            shift += p.binds.len();
+        }
+        sql.push_str(" SELECT ");
+        sql.push_str(&select.join(", "));
+        let mut q = sqlx::query(&sql);
+        for p in parts {
+            for v in &p.binds {
+                q = bind(q, v);
+            }
+        }
+        let row = q.fetch_one(&mut *self.tx).await?;
+        (0..parts.len())
+            .map(|i| row.try_get::<i64, _>(i).map(|n| n as u64))
+            .collect::<Result<_, _>>()
+            .map_err(StoreError::from)
+    }
+}
+
+/// The parts cut into statements in which no table is modified twice, unless every
+/// modification of it is a plain INSERT. PostgreSQL runs any chain, but distributed
+/// SQL databases that speak its dialect refuse two modifications of one table in one
+/// statement (CockroachDB: "multiple modification subqueries of the same table",
+/// cockroach PR 71595), so the chain is cut where that would happen. Only deadline
+/// writes cut it today: firing a deadline (an UPDATE of `timers`) while setting new
+/// ones (an INSERT ... ON CONFLICT into `timers`).
+fn statements(parts: &[Part]) -> Vec<&[Part]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut seen: Vec<(&str, bool)> = Vec::new();
+    for (i, p) in parts.iter().enumerate() {
+        let (table, plain) = modified_table(&p.sql);
+        let clash = seen
+            .iter()
+            .any(|(t, seen_plain)| *t == table && !(plain && *seen_plain));
+        if clash {
+            out.push(&parts[start..i]);
+            start = i;
+            seen.clear();
+        }
+        seen.push((table, plain));
+    }
+    if start < parts.len() {
+        out.push(&parts[start..]);
+    }
+    out
+}
+
+/// The table a part's statement modifies, and whether it is a plain INSERT (no
+/// `ON CONFLICT`).
+fn modified_table(sql: &str) -> (&str, bool) {
+    let rest = sql
+        .strip_prefix("INSERT INTO ")
+        .or_else(|| sql.strip_prefix("UPDATE "))
+        .unwrap_or(sql);
+    let table = rest.split([' ', '(']).next().unwrap_or(rest);
+    let plain = sql.starts_with("INSERT INTO ") && !sql.contains("ON CONFLICT");
+    (table, plain)
+}
+
+/// The lowest `$n` in a statement.
+fn first_placeholder(sql: &str) -> Option<usize> {
+    placeholder_numbers(sql).min()
+}
+
+fn placeholder_numbers(sql: &str) -> impl Iterator<Item = usize> + '_ {
+    sql.split('$').skip(1).filter_map(|rest| {
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    })
+}
+
+/// `sql` with every `$n` made `$(n - offset)`.
+fn renumber(sql: &str, offset: usize) -> String {
+    if offset == 0 {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len());
+    let mut pieces = sql.split('$');
+    out.push_str(pieces.next().unwrap_or(""));
+    for rest in pieces {
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&format!("${}{}", n - offset, &rest[digits..])),
+            Err(_) => {
+                out.push('$');
+                out.push_str(rest);
+            }
+        }
+    }
+    out
 }
 
 fn check(p: &Part, rows: u64) -> StoreResult<()> {
@@ -561,5 +656,85 @@ fn idempotency(b: &mut Builder, w: &WriteSet<'_>) {
             expect_rows: None,
             is_idempotency: true,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(sql: &str, binds: usize) -> Part {
+        Part {
+            sql: sql.to_string(),
+            binds: vec![Bind::Int(0); binds],
+            expect_rows: None,
+            is_idempotency: false,
+        }
+    }
+
+    #[test]
+    fn no_statement_modifies_a_table_twice_unless_all_plain_inserts() {
+        let parts = [
+            part("INSERT INTO events (a) VALUES ($1), ($2)", 2),
+            part("INSERT INTO events (a) VALUES ($3)", 1),
+            part("UPDATE orders SET v = $4 WHERE id = $5", 2),
+            part(
+                "INSERT INTO timers (a) VALUES ($6) ON CONFLICT DO NOTHING",
+                1,
+            ),
+            part("UPDATE timers SET fired_ms = $7 WHERE id = $8", 2),
+            part(
+                "INSERT INTO idempotency (k) VALUES ($9) ON CONFLICT DO NOTHING",
+                1,
+            ),
+        ];
+        let chunks = statements(&parts);
+        let sizes: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
+        assert_eq!(
+            sizes,
+            [4, 2],
+            "cut before the second modification of timers"
+        );
+        for chunk in &chunks {
+            for (i, p) in chunk.iter().enumerate() {
+                let (t, plain) = modified_table(&p.sql);
+                for q in &chunk[..i] {
+                    let (u, plain_before) = modified_table(&q.sql);
+                    assert!(
+                        t != u || (plain && plain_before),
+                        "{t} twice in one statement"
+                    );
+                }
+            }
+        }
+        let one = [part("INSERT INTO events (a) VALUES ($1)", 1)];
+        assert_eq!(statements(&one).len(), 1);
+        assert!(statements(&[]).is_empty());
+    }
+
+    #[test]
+    fn placeholders_are_renumbered_from_one_per_statement() {
+        assert_eq!(
+            renumber(
+                "UPDATE timers SET fired_ms = $7 WHERE id = $8 AND x = $10",
+                6
+            ),
+            "UPDATE timers SET fired_ms = $1 WHERE id = $2 AND x = $4"
+        );
+        assert_eq!(renumber("SELECT $1", 0), "SELECT $1");
+        assert_eq!(first_placeholder("VALUES ($12, $11), ($13, $14)"), Some(11));
+        assert_eq!(first_placeholder("SELECT 1"), None);
+        assert_eq!(
+            modified_table("INSERT INTO timers (order_id) VALUES ($1) ON CONFLICT DO NOTHING"),
+            ("timers", false)
+        );
+        assert_eq!(
+            modified_table("UPDATE accounts SET x = 1"),
+            ("accounts", false)
+        );
+        assert_eq!(
+            modified_table("INSERT INTO events(a) VALUES ($1)"),
+            ("events", true)
+        );
     }
 }
