@@ -219,7 +219,7 @@ fn buyer_escalates_after_3_days_and_it_escalates_itself_on_day_15() {
     assert!(w
         .log
         .iter()
-        .any(|r| r.event == Event::DisputeEscalated { automatic: true }));
+        .any(|r| matches!(r.event, Event::DisputeEscalated { automatic: true, .. })));
 }
 
 #[test]
