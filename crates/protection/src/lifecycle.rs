@@ -21,6 +21,7 @@ pub(crate) fn pay(c: &Ctx<'_>, amount: Money, three_ds: &ThreeDs) -> Result<Deci
     let (o, a, now, policy) = (c.order, &c.accounts, c.now, c.policy);
     let mut d = Decision::default();
     if matches!(c.actor, Actor::Buyer(_)) {
+        c.permit(c.is_buyer)?;
         return Err(Rejection::ThreeDsFromBuyer);
     }
     c.permit(*c.actor == Actor::Platform)?;

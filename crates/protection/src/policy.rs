@@ -348,22 +348,21 @@ impl Policy {
                 ));
             }
         }
-        let caps = std::iter::once((
-            "three_ds_exemption_max_major".to_string(),
-            None,
-            self.three_ds_exemption_max_major,
-        ))
-        .chain(
-            self.three_ds_exemption_max_major_by_currency
-                .iter()
-                .map(|(code, v)| {
+        let caps =
+            std::iter::once((
+                "three_ds_exemption_max_major".to_string(),
+                None,
+                self.three_ds_exemption_max_major,
+            ))
+            .chain(self.three_ds_exemption_max_major_by_currency.iter().map(
+                |(code, v)| {
                     (
                         format!("three_ds_exemption_max_major_by_currency.{code}"),
                         Some(code),
                         *v,
                     )
-                }),
-        );
+                },
+            ));
         for (name, code, major) in caps {
             let limit = match code {
                 Some(code) => {

@@ -492,7 +492,7 @@ fn commands_in_the_wrong_state_or_by_the_wrong_actor_are_refused() {
                 amount: usd_m("22.00"),
                 three_ds: ThreeDs::Authenticated,
             },
-            "rule three_ds_source",
+            "rule permission: buyer:b-2 may not pay",
         ),
         (
             Box::new(|w| {

@@ -3,7 +3,9 @@
 //! has an agent deadline after which it is overdue and, by default, refunded.
 
 use super::*;
-use protection::{DecideAs, DisputeCommand as D, Evidence, Outcome, Reason, RespondWith, TimerKind};
+use protection::{
+    DecideAs, DisputeCommand as D, Evidence, Outcome, Reason, RespondWith, TimerKind,
+};
 
 fn open_not_received(w: &mut World, at: f64) {
     w.run(
@@ -60,7 +62,11 @@ fn a_rejected_not_received_dispute_still_gets_the_on_time_refund() {
     open_not_received(&mut w, 21.5);
     reject_with_tracking(&mut w, 22.0);
     w.advance(27.9);
-    assert_eq!(w.status(), Status::Disputed, "not before the guarantee date");
+    assert_eq!(
+        w.status(),
+        Status::Disputed,
+        "not before the guarantee date"
+    );
     w.advance(28.1);
     assert_eq!(w.status(), Status::Resolved);
     assert_eq!(
@@ -88,7 +94,11 @@ fn a_dispute_opened_before_shipping_still_gets_the_handling_refund() {
     assert_eq!(w.status(), Status::Resolved);
     assert_eq!(
         resolution(&w),
-        Some((Outcome::RefundFull, 2200, Some("not_shipped_in_time".into())))
+        Some((
+            Outcome::RefundFull,
+            2200,
+            Some("not_shipped_in_time".into())
+        ))
     );
 }
 
@@ -151,7 +161,8 @@ fn escalated(policy: Policy) -> World {
         11.5,
     )
     .unwrap();
-    w.run(&buyer(), Command::Dispute(D::Escalate), 14.1).unwrap();
+    w.run(&buyer(), Command::Dispute(D::Escalate), 14.1)
+        .unwrap();
     w
 }
 
@@ -167,7 +178,10 @@ fn escalated_disputes_have_an_agent_deadline_then_are_overdue_and_refunded() {
     assert_eq!(w.status(), Status::Disputed);
     w.advance(24.2);
     let names = w.events();
-    let at = names.iter().position(|n| *n == "dispute_overdue").expect("surfaced");
+    let at = names
+        .iter()
+        .position(|n| *n == "dispute_overdue")
+        .expect("surfaced");
     assert_eq!(names[at + 1], "dispute_resolved");
     assert_eq!(
         resolution(&w),
@@ -192,7 +206,13 @@ fn with_the_refund_switched_off_an_overdue_dispute_waits_for_the_agent_surfaced(
     let mut w = escalated(p);
     w.advance(30.0);
     assert_eq!(w.status(), Status::Disputed);
-    assert_eq!(w.events().iter().filter(|n| **n == "dispute_overdue").count(), 1);
+    assert_eq!(
+        w.events()
+            .iter()
+            .filter(|n| **n == "dispute_overdue")
+            .count(),
+        1
+    );
     let x = w.order().unwrap().dispute.unwrap();
     assert!(x.overdue && x.overdue_at(day(30.0)));
     w.run(
@@ -203,7 +223,10 @@ fn with_the_refund_switched_off_an_overdue_dispute_waits_for_the_agent_surfaced(
         31.0,
     )
     .unwrap();
-    assert_eq!(resolution(&w).map(|r| (r.0, r.2)), Some((Outcome::Rejected, None)));
+    assert_eq!(
+        resolution(&w).map(|r| (r.0, r.2)),
+        Some((Outcome::Rejected, None))
+    );
 }
 
 #[test]

@@ -50,9 +50,19 @@ fn a_buyers_key_cannot_declare_its_own_three_ds_result() {
     // own payment and the money was captured on its word.
     for three_ds in [ThreeDs::Authenticated, ThreeDs::Exempt("low_value".into())] {
         let mut w = placed(usd_m("10.00"));
-        assert_eq!(pay_as(&mut w, &buyer(), three_ds.clone()), "three_ds_source");
+        assert_eq!(
+            pay_as(&mut w, &buyer(), three_ds.clone()),
+            "three_ds_source"
+        );
         let err = w
-            .run(&buyer(), Command::Pay { amount: usd_m("10.00"), three_ds }, 0.2)
+            .run(
+                &buyer(),
+                Command::Pay {
+                    amount: usd_m("10.00"),
+                    three_ds,
+                },
+                0.2,
+            )
             .unwrap_err();
         assert!(err.to_string().contains("payment side"), "{err}");
     }
@@ -67,7 +77,10 @@ fn a_buyers_key_cannot_declare_its_own_three_ds_result() {
         );
     }
     let mut w = placed(usd_m("10.00"));
-    assert_eq!(pay_as(&mut w, &Actor::Platform, ThreeDs::Authenticated), "ok");
+    assert_eq!(
+        pay_as(&mut w, &Actor::Platform, ThreeDs::Authenticated),
+        "ok"
+    );
     assert_eq!(w.balance(ledger::AccountKind::OrderEscrow, "o-1"), 1000);
 }
 
@@ -76,10 +89,17 @@ fn exempt_low_value_no_longer_captures_9000_usd() {
     // Regression: `"three_ds":"exempt:low_value"` captured 9000.00 USD.
     let mut w = placed(usd_m("9000.00"));
     assert_eq!(
-        pay_as(&mut w, &Actor::Platform, ThreeDs::Exempt("low_value".into())),
+        pay_as(
+            &mut w,
+            &Actor::Platform,
+            ThreeDs::Exempt("low_value".into())
+        ),
         "three_ds_exemption_limit"
     );
-    assert_eq!(pay_as(&mut w, &Actor::Platform, ThreeDs::Authenticated), "ok");
+    assert_eq!(
+        pay_as(&mut w, &Actor::Platform, ThreeDs::Authenticated),
+        "ok"
+    );
 }
 
 #[test]
@@ -90,7 +110,11 @@ fn the_low_value_exemption_is_capped_at_30_eur_per_payment() {
         ("0.01", "ok"),
     ] {
         let mut w = placed(eur_m(price));
-        let got = pay_as(&mut w, &Actor::Platform, ThreeDs::Exempt("low_value".into()));
+        let got = pay_as(
+            &mut w,
+            &Actor::Platform,
+            ThreeDs::Exempt("low_value".into()),
+        );
         assert_eq!(got, expect, "{price} EUR");
     }
     let mut w = placed(eur_m("30.01"));
@@ -113,7 +137,10 @@ fn the_low_value_exemption_is_capped_at_30_eur_per_payment() {
 #[test]
 fn every_currency_has_its_own_cap_and_unlisted_ones_need_authentication() {
     let p = Policy::default();
-    let cap = |code: &str| p.three_ds_exemption_max(Currency::parse(code).unwrap()).to_string();
+    let cap = |code: &str| {
+        p.three_ds_exemption_max(Currency::parse(code).unwrap())
+            .to_string()
+    };
     assert_eq!(cap("EUR"), "30.00 EUR");
     assert_eq!(cap("USD"), "30.00 USD");
     assert_eq!(cap("JPY"), "4000 JPY");
@@ -122,7 +149,11 @@ fn every_currency_has_its_own_cap_and_unlisted_ones_need_authentication() {
     assert_eq!(cap("XAF"), "0 XAF");
     let mut w = placed(Money::parse("100", Currency::parse("XAF").unwrap()).unwrap());
     assert_eq!(
-        pay_as(&mut w, &Actor::Platform, ThreeDs::Exempt("low_value".into())),
+        pay_as(
+            &mut w,
+            &Actor::Platform,
+            ThreeDs::Exempt("low_value".into())
+        ),
         "three_ds_exemption_limit"
     );
 }
@@ -144,7 +175,11 @@ fn unknown_exemption_names_are_refused() {
     );
     // A known exemption the policy does not allow is refused by the policy.
     assert_eq!(
-        pay_as(&mut w, &Actor::Platform, ThreeDs::Exempt("recurring".into())),
+        pay_as(
+            &mut w,
+            &Actor::Platform,
+            ThreeDs::Exempt("recurring".into())
+        ),
         "three_ds"
     );
     let mut p = Policy::default();
@@ -154,5 +189,8 @@ fn unknown_exemption_names_are_refused() {
     let mut p = Policy::default();
     p.three_ds_exemption_max_major_by_currency
         .insert("EUR".into(), -1);
-    assert!(p.check().unwrap_err().contains("three_ds_exemption_max_major_by_currency.EUR"));
+    assert!(p
+        .check()
+        .unwrap_err()
+        .contains("three_ds_exemption_max_major_by_currency.EUR"));
 }
