@@ -201,9 +201,10 @@ fn escalated_disputes_have_an_agent_deadline_then_are_overdue_and_refunded() {
 
 #[test]
 fn with_the_refund_switched_off_an_overdue_dispute_waits_for_the_agent_surfaced() {
-    let mut p = Policy::default();
-    p.refund_overdue_escalations = false;
-    let mut w = escalated(p);
+    let mut w = escalated(Policy {
+        refund_overdue_escalations: false,
+        ..Policy::default()
+    });
     w.advance(30.0);
     assert_eq!(w.status(), Status::Disputed);
     assert_eq!(
@@ -247,10 +248,8 @@ fn a_decision_in_time_or_a_return_under_way_is_not_overdue() {
 
 #[test]
 fn disputes_that_escalate_themselves_get_the_deadline_too() {
-    let mut p = Policy::default();
-    p.escalation_agent_days = 4;
     let mut w = shipped();
-    w.policy = p;
+    w.policy.escalation_agent_days = 4;
     deliver(&mut w, 10.0);
     w.run(
         &buyer(),
