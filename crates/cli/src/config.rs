@@ -22,8 +22,10 @@ macro_rules! policy_fields {
             allowed_3ds_exemptions: Option<Vec<String>>,
             delivery_cap_days_by_country: Option<std::collections::BTreeMap<String, i64>>,
             amount_max_major_by_currency: Option<std::collections::BTreeMap<String, i64>>,
+            three_ds_exemption_max_major_by_currency: Option<std::collections::BTreeMap<String, i64>>,
             case_kinds: Option<Vec<String>>,
             hold_blocked_messages: Option<bool>,
+            refund_overdue_escalations: Option<bool>,
         }
 
         /// Applies the file; the case kinds come back as written, checked once the
@@ -38,12 +40,20 @@ macro_rules! policy_fields {
                     p.amount_max_major_by_currency.insert(code.to_ascii_uppercase(), major);
                 }
             }
+            if let Some(v) = f.three_ds_exemption_max_major_by_currency {
+                for (code, major) in v {
+                    p.three_ds_exemption_max_major_by_currency.insert(code.to_ascii_uppercase(), major);
+                }
+            }
             if let Some(v) = f.hold_blocked_messages { p.hold_blocked_messages = v; }
+            if let Some(v) = f.refund_overdue_escalations { p.refund_overdue_escalations = v; }
             f.case_kinds
         }
 
         /// The policy's fields that a `MARKETGUARD_POLICY_<FIELD>` variable sets.
-        const ENV_FIELDS: &[&str] = &[$(stringify!($field),)* "hold_blocked_messages", "case_kinds"];
+        const ENV_FIELDS: &[&str] = &[
+            $(stringify!($field),)* "hold_blocked_messages", "refund_overdue_escalations", "case_kinds",
+        ];
 
         /// Applies the environment; the case kinds as in [`apply_file`].
         fn apply_env(p: &mut Policy, get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<Option<Vec<String>>> {
@@ -56,6 +66,11 @@ macro_rules! policy_fields {
             if let Some(v) = get("MARKETGUARD_POLICY_HOLD_BLOCKED_MESSAGES") {
                 p.hold_blocked_messages = v.trim().parse().with_context(|| {
                     format!("MARKETGUARD_POLICY_HOLD_BLOCKED_MESSAGES={v:?} is not true or false")
+                })?;
+            }
+            if let Some(v) = get("MARKETGUARD_POLICY_REFUND_OVERDUE_ESCALATIONS") {
+                p.refund_overdue_escalations = v.trim().parse().with_context(|| {
+                    format!("MARKETGUARD_POLICY_REFUND_OVERDUE_ESCALATIONS={v:?} is not true or false")
                 })?;
             }
             Ok(get("MARKETGUARD_POLICY_CASE_KINDS").map(|v| {
@@ -77,6 +92,7 @@ policy_fields!(
     seller_response_days,
     escalation_after_days,
     auto_escalate_days,
+    escalation_agent_days,
     dispute_rounds_max,
     return_ship_days,
     refund_after_return_days,
@@ -86,6 +102,7 @@ policy_fields!(
     legal_guarantee_days,
     parcel_stale_days,
     amount_max_major,
+    three_ds_exemption_max_major,
 );
 
 #[derive(Debug, Default, Deserialize)]
@@ -147,7 +164,10 @@ pub fn check_policy_variables<'a>(names: impl IntoIterator<Item = &'a str>) -> a
             .unwrap_or_default();
         let file_only = if matches!(
             field.as_str(),
-            "allowed_3ds_exemptions" | "delivery_cap_days_by_country"
+            "allowed_3ds_exemptions"
+                | "delivery_cap_days_by_country"
+                | "amount_max_major_by_currency"
+                | "three_ds_exemption_max_major_by_currency"
         ) {
             " (set it in the [policy] section of the configuration file)"
         } else {
@@ -256,6 +276,55 @@ mod tests {
             .to_string()
             .contains("MARKETGUARD_POLICY_RETURN_SHIP_DAYS"));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn three_ds_caps_and_the_agent_deadline_come_from_the_file_and_the_environment() {
+        let dir = std::env::temp_dir().join(format!("mg-config-3ds-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("p.toml");
+        std::fs::write(
+            &path,
+            "[policy]\nrefund_overdue_escalations = false\n[policy.three_ds_exemption_max_major_by_currency]\neur = 20\nTHB = 1000\n",
+        )
+        .unwrap();
+        let env = |name: &str| match name {
+            "MARKETGUARD_POLICY_ESCALATION_AGENT_DAYS" => Some("4".to_string()),
+            "MARKETGUARD_POLICY_THREE_DS_EXEMPTION_MAX_MAJOR" => Some("5".to_string()),
+            _ => None,
+        };
+        let p = load_policy(Some(&path), &env).unwrap();
+        let cap = |c: &str| {
+            p.three_ds_exemption_max(domain::Currency::parse(c).unwrap())
+                .to_string()
+        };
+        assert_eq!(cap("EUR"), "20.00 EUR");
+        assert_eq!(cap("THB"), "1000.00 THB");
+        assert_eq!(cap("USD"), "30.00 USD", "the other defaults stay");
+        assert_eq!(cap("XAF"), "5 XAF");
+        assert_eq!(p.escalation_agent_days, 4);
+        assert!(!p.refund_overdue_escalations);
+        let env = |name: &str| {
+            (name == "MARKETGUARD_POLICY_REFUND_OVERDUE_ESCALATIONS")
+                .then(|| "sometimes".to_string())
+        };
+        let e = load_policy(None, &env).unwrap_err().to_string();
+        assert!(e.contains("REFUND_OVERDUE_ESCALATIONS"), "{e}");
+        std::fs::write(&path, "[policy]\nallowed_3ds_exemptions = [\"anything\"]\n").unwrap();
+        let e = format!(
+            "{:#}",
+            load_policy(Some(&path), &|_: &str| None).unwrap_err()
+        );
+        assert!(
+            e.contains("\"anything\" is not a 3-D Secure exemption"),
+            "{e}"
+        );
+        assert!(check_policy_variables([
+            "MARKETGUARD_POLICY_ESCALATION_AGENT_DAYS",
+            "MARKETGUARD_POLICY_REFUND_OVERDUE_ESCALATIONS",
+            "MARKETGUARD_POLICY_THREE_DS_EXEMPTION_MAX_MAJOR",
+        ])
+        .is_ok());
     }
 
     #[test]

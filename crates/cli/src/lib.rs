@@ -20,7 +20,12 @@ pub struct Cli {
     /// TOML file with the policy's numbers (`[policy]`) and those of `watch`
     /// (`[watch.aliexpress]`, `[watch.ebay]`, `[watch.amazon]`);
     /// MARKETGUARD_POLICY_<FIELD> and MARKETGUARD_WATCH_<MARKETPLACE>_<NUMBER>
-    /// variables override it.
+    /// variables override it (e.g. MARKETGUARD_POLICY_ESCALATION_AGENT_DAYS, the days
+    /// an agent has to decide an escalated dispute, 10;
+    /// MARKETGUARD_POLICY_REFUND_OVERDUE_ESCALATIONS, refund it in full when they pass,
+    /// true; MARKETGUARD_POLICY_THREE_DS_EXEMPTION_MAX_MAJOR, the 3-D Secure exemption
+    /// cap of currencies the file's [policy.three_ds_exemption_max_major_by_currency]
+    /// does not list, 0).
     #[arg(long, global = true, env = "MARKETGUARD_CONFIG", value_name = "FILE")]
     config: Option<std::path::PathBuf>,
     #[command(subcommand)]

@@ -24,7 +24,7 @@ fn commands() -> Vec<(String, String)> {
         let lines = [
             json!({"key": format!("{order}-place"), "order": order, "actor": "platform", "at": at, "command": "place",
                    "buyer": "b-1", "seller": "s-1", "price": "10.00", "shipping": "1.00", "currency": "EUR", "promised_days": 20}),
-            json!({"key": format!("{order}-pay"), "order": order, "actor": "buyer:b-1", "at": at, "command": "pay",
+            json!({"key": format!("{order}-pay"), "order": order, "actor": "platform", "at": at, "command": "pay",
                    "amount": "11.00", "currency": "EUR", "three_ds": "authenticated"}),
             json!({"key": format!("{order}-ship"), "order": order, "actor": "seller:s-1", "at": at, "command": "ship", "tracking": format!("LP{i:010}")}),
         ];

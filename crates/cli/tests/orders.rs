@@ -49,7 +49,7 @@ fn orders_show_gives_the_findings_of_a_long_message() {
     let lines = [
         json!({"order": "o-1", "actor": "platform", "at": at, "command": "place", "buyer": "b-1", "seller": "s-1",
                "price": "10.00", "shipping": "1.00", "currency": "EUR", "promised_days": 20}),
-        json!({"order": "o-1", "actor": "buyer:b-1", "at": at, "command": "pay", "amount": "11.00", "currency": "EUR",
+        json!({"order": "o-1", "actor": "platform", "at": at, "command": "pay", "amount": "11.00", "currency": "EUR",
                "three_ds": "authenticated"}),
         json!({"order": "o-1", "actor": "seller:s-1", "at": at, "command": "post_message", "id": "m1", "text": text}),
     ]
@@ -163,17 +163,17 @@ fn an_order_of_i64_max_cents_is_refused_and_the_seller_is_still_paid_after() {
         json!({"order": order, "actor": "platform", "at": at, "command": "place", "buyer": buyer, "seller": "s-1",
                "price": price, "currency": "USD", "promised_days": 20})
     };
-    let pay = |order: &str, buyer: &str, amount: &str| {
-        json!({"order": order, "actor": format!("buyer:{buyer}"), "at": at, "command": "pay", "amount": amount,
+    let pay = |order: &str, amount: &str| {
+        json!({"order": order, "actor": "platform", "at": at, "command": "pay", "amount": amount,
                "currency": "USD", "three_ds": "authenticated"})
     };
     let (code, results) = exec_lines(
         &url,
         &[
             place("o-1", "b-1", "92233720368547758.07"),
-            pay("o-1", "b-1", "92233720368547758.07"),
+            pay("o-1", "92233720368547758.07"),
             place("o-2", "b-2", "10.00"),
-            pay("o-2", "b-2", "10.00"),
+            pay("o-2", "10.00"),
         ],
     );
     assert_eq!(code, 1, "{results:?}");
@@ -215,7 +215,7 @@ fn refunds_and_offers_in_another_currency_than_the_order_are_refused_by_currency
             ),
             line(
                 "2026-11-01T10:00:00Z",
-                "buyer:b-1",
+                "platform",
                 json!({"command": "pay", "amount": "100.00", "currency": "USD",
                  "three_ds": "authenticated"}),
             ),
@@ -355,7 +355,7 @@ fn ledger_verify_fails_naming_a_total_that_overflows_instead_of_printing_it_nega
         &[
             json!({"order": "o-1", "actor": "platform", "at": at, "command": "place", "buyer": "b-1", "seller": "s-1",
                    "price": "10.00", "currency": "USD", "promised_days": 20}),
-            json!({"order": "o-1", "actor": "buyer:b-1", "at": at, "command": "pay", "amount": "10.00",
+            json!({"order": "o-1", "actor": "platform", "at": at, "command": "pay", "amount": "10.00",
                    "currency": "USD", "three_ds": "authenticated"}),
         ],
     );

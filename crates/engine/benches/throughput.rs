@@ -42,7 +42,7 @@ fn order_cycle(i: usize) -> Vec<Request> {
             0.0,
         ),
         r(
-            buyer.clone(),
+            Actor::Platform,
             Command::Pay {
                 amount: usd("13.34"),
                 three_ds: ThreeDs::Authenticated,

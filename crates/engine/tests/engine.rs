@@ -62,7 +62,7 @@ fn place(order: &str) -> Request {
 fn pay(order: &str) -> Request {
     req(
         order,
-        buyer(),
+        Actor::Platform,
         Command::Pay {
             amount: usd("10.50"),
             three_ds: ThreeDs::Authenticated,
@@ -152,7 +152,11 @@ async fn a_whole_order_life_moves_money_and_records_every_event() {
             ]
         );
         assert_eq!(log[4].actor, Actor::System);
-        assert_eq!(log[1].actor, buyer());
+        assert_eq!(
+            log[1].actor,
+            Actor::Platform,
+            "the payment side reports the payment"
+        );
         assert_ledger_sound(e.store()).await;
         assert_eq!(e.store().next_due().await.unwrap(), None);
     }
@@ -248,7 +252,7 @@ async fn bad_input_is_refused_with_the_rule_and_changes_nothing() {
             (
                 req(
                     "o-1",
-                    buyer(),
+                    Actor::Platform,
                     Command::Pay {
                         amount: Money::parse("10.50", Currency::parse("EUR").unwrap()).unwrap(),
                         three_ds: ThreeDs::Authenticated,
@@ -672,6 +676,114 @@ async fn a_partial_refund_in_another_currency_than_the_order_is_refused_by_curre
             balance(e.store(), AccountKind::BuyerFunding, "b-1").await,
             -950
         );
+        assert_ledger_sound(e.store()).await;
+    }
+}
+
+/// Placed, paid, shipped on day 1 (promised day 21, guarantee day 28), and a dispute of
+/// `reason` opened on `opened` that the seller rejects half a day later with evidence.
+async fn rejected_dispute(e: &Engine, reason: protection::Reason, opened: f64) {
+    use protection::{DisputeCommand as D, Evidence, RespondWith};
+    e.execute(&place("o-1")).await.unwrap();
+    e.execute(&pay("o-1")).await.unwrap();
+    e.execute(&ship("o-1", 1.0)).await.unwrap();
+    if reason != protection::Reason::NotReceived {
+        let deliver = req(
+            "o-1",
+            Actor::Carrier,
+            Command::Deliver { country: None },
+            5.0,
+        );
+        e.execute(&deliver).await.unwrap();
+    }
+    let open = D::Open {
+        reason,
+        requested: None,
+        evidence: vec![],
+    };
+    e.execute(&dispute("o-1", buyer(), open, opened))
+        .await
+        .unwrap();
+    let reject = D::Respond {
+        response: RespondWith::Reject,
+        evidence: vec![Evidence::Tracking {
+            number: "LP00000001".parse().unwrap(),
+        }],
+    };
+    e.execute(&dispute("o-1", seller(), reject, opened + 0.5))
+        .await
+        .unwrap();
+}
+
+/// The rule of each `dispute_resolved` in the order's log.
+async fn resolutions(e: &Engine) -> Vec<Option<String>> {
+    let (_, log) = e.order(&oid("o-1")).await.unwrap().unwrap();
+    log.iter()
+        .filter_map(|r| match &r.event {
+            protection::Event::DisputeResolved { rule, .. } => Some(rule.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guarantee_timer_refunds_a_rejected_not_received_dispute() {
+    // Regression: the seller's rejection with a tracking number left the dispute
+    // waiting for an agent for ever; the guarantee deadline found it disputed and did
+    // nothing.
+    for (e, _g) in engines().await {
+        rejected_dispute(&e, protection::Reason::NotReceived, 21.5).await;
+        e.run_due_timers(at(27.9), 100).await.unwrap();
+        assert_eq!(resolutions(&e).await, Vec::<Option<String>>::new());
+        e.run_due_timers(at(28.5), 100).await.unwrap();
+        assert_eq!(
+            resolutions(&e).await,
+            [Some("on_time_guarantee".to_string())]
+        );
+        let (o, _) = e.order(&oid("o-1")).await.unwrap().unwrap();
+        assert_eq!(o.status.as_str(), "resolved");
+        assert_eq!(
+            balance(e.store(), AccountKind::BuyerFunding, "b-1").await,
+            0
+        );
+        // Later deadlines find the dispute closed and change nothing.
+        e.run_due_timers(at(90.0), 100).await.unwrap();
+        assert_eq!(resolutions(&e).await.len(), 1);
+        assert_ledger_sound(e.store()).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_escalated_dispute_past_its_agent_deadline_is_overdue_then_refunded_once() {
+    use protection::DisputeCommand as D;
+    // Regression: escalated disputes had no deadline (one sat four months, money held).
+    for (e, _g) in engines().await {
+        rejected_dispute(&e, protection::Reason::NotAsDescribed, 6.0).await;
+        e.execute(&dispute("o-1", buyer(), D::Escalate, 9.5))
+            .await
+            .unwrap();
+        let (o, _) = e.order(&oid("o-1")).await.unwrap().unwrap();
+        assert_eq!(o.dispute.unwrap().agent_due, Some(at(19.5)));
+        e.run_due_timers(at(19.4), 100).await.unwrap();
+        let (o, log) = e.order(&oid("o-1")).await.unwrap().unwrap();
+        assert!(!log.iter().any(|r| r.event.name() == "dispute_overdue"));
+        assert_eq!(o.status.as_str(), "disputed");
+        e.run_due_timers(at(19.6), 100).await.unwrap();
+        let (o, log) = e.order(&oid("o-1")).await.unwrap().unwrap();
+        let names: Vec<_> = log.iter().map(|r| r.event.name()).collect();
+        let at_overdue = names.iter().position(|n| *n == "dispute_overdue").unwrap();
+        assert_eq!(names[at_overdue + 1], "dispute_resolved", "{names:?}");
+        assert_eq!(log[at_overdue].actor, Actor::System);
+        assert_eq!(o.status.as_str(), "resolved");
+        assert_eq!(
+            resolutions(&e).await,
+            [Some("escalation_overdue".to_string())]
+        );
+        assert_eq!(
+            balance(e.store(), AccountKind::BuyerFunding, "b-1").await,
+            0
+        );
+        assert_eq!(e.run_due_timers(at(19.7), 100).await.unwrap(), 0);
         assert_ledger_sound(e.store()).await;
     }
 }

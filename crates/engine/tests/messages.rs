@@ -57,7 +57,7 @@ async fn paid_order(engine: &Engine, order: &str) {
     engine
         .execute(&req(
             order,
-            buyer(),
+            Actor::Platform,
             Command::Pay {
                 amount: usd("10.50"),
                 three_ds: ThreeDs::Authenticated,
@@ -363,7 +363,7 @@ async fn delivery_in_another_country_is_fake_tracking() {
                     },
                 ),
                 (
-                    buyer(),
+                    Actor::Platform,
                     Command::Pay {
                         amount: usd("10.50"),
                         three_ds: ThreeDs::Authenticated,
@@ -428,7 +428,7 @@ async fn a_parcel_far_lighter_than_the_item_is_ship_and_switch_and_backs_a_wrong
                     },
                 ),
                 (
-                    buyer(),
+                    Actor::Platform,
                     Command::Pay {
                         amount: usd("60.00"),
                         three_ds: ThreeDs::Authenticated,
@@ -678,7 +678,7 @@ async fn delivered_elsewhere(engine: &Engine, o: &str, tracking: u64) {
             0.0,
         ),
         (
-            buyer(),
+            Actor::Platform,
             Command::Pay {
                 amount: usd("10.50"),
                 three_ds: ThreeDs::Authenticated,

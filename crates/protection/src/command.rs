@@ -7,7 +7,7 @@ use domain::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::policy::Policy;
+use crate::policy::{Policy, THREE_DS_EXEMPTIONS};
 use crate::rejection::Rejection;
 
 pub use domain::TRACKING_BYTES_MAX;
@@ -19,18 +19,27 @@ pub enum ThreeDs {
     Attempted,
     Failed,
     NotEnrolled,
-    /// An exemption claimed by the acquirer, such as `low_value`.
+    /// An exemption claimed by the acquirer, such as `low_value`: one of
+    /// `THREE_DS_EXEMPTIONS` when parsed; the rules refuse any other name.
     Exempt(String),
 }
 
 impl ThreeDs {
+    /// A result as the payment provider names it; None for anything else, an unknown
+    /// exemption included.
     pub fn parse(s: &str) -> Option<ThreeDs> {
         Some(match s {
             "authenticated" => ThreeDs::Authenticated,
             "attempted" => ThreeDs::Attempted,
             "failed" => ThreeDs::Failed,
             "not_enrolled" => ThreeDs::NotEnrolled,
-            _ => ThreeDs::Exempt(s.strip_prefix("exempt:")?.to_string()),
+            _ => {
+                let name = s.strip_prefix("exempt:")?;
+                if !THREE_DS_EXEMPTIONS.contains(&name) {
+                    return None;
+                }
+                ThreeDs::Exempt(name.to_string())
+            }
         })
     }
 
@@ -68,10 +77,12 @@ pub enum TimerKind {
     ReturnOverdue,
     /// No carrier event for `parcel_stale_days`: the parcel is marked stale.
     ParcelStale,
+    /// An escalated dispute's agent deadline: overdue, and refunded if the policy says.
+    EscalationDeadline,
 }
 
 impl TimerKind {
-    pub const ALL: [TimerKind; 10] = [
+    pub const ALL: [TimerKind; 11] = [
         TimerKind::HandlingDeadline,
         TimerKind::ProtectionEnds,
         TimerKind::GuaranteeDeadline,
@@ -82,6 +93,7 @@ impl TimerKind {
         TimerKind::RefundAfterReturn,
         TimerKind::ReturnOverdue,
         TimerKind::ParcelStale,
+        TimerKind::EscalationDeadline,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +108,7 @@ impl TimerKind {
             TimerKind::RefundAfterReturn => "refund_after_return",
             TimerKind::ReturnOverdue => "return_overdue",
             TimerKind::ParcelStale => "parcel_stale",
+            TimerKind::EscalationDeadline => "escalation_deadline",
         }
     }
 

@@ -286,8 +286,21 @@ fn escalate(c: &Ctx<'_>) -> Result<Decision, Rejection> {
             from,
         });
     }
-    d.events.push(Event::DisputeEscalated { automatic: false });
+    escalate_to_agents(c, &mut d, false);
     Ok(d)
+}
+
+/// The dispute goes to the platform, with the agent deadline of the policy.
+fn escalate_to_agents(c: &Ctx<'_>, d: &mut Decision, automatic: bool) {
+    let due = c.now.plus_days(c.policy.escalation_agent_days);
+    d.events.push(Event::DisputeEscalated {
+        automatic,
+        agent_due_ms: Some(due.unix_ms()),
+    });
+    d.timers.push(Timer {
+        kind: TimerKind::EscalationDeadline,
+        due,
+    });
 }
 
 /// An agent decides an escalated dispute.
@@ -522,10 +535,28 @@ fn start_return(c: &Ctx<'_>, d: &mut Decision, refund_minor: i64, platform_pays_
     });
 }
 
+/// Closes the open dispute with a full refund because a rule says so, not a party or
+/// an agent: the on-time guarantee, the handling deadline, an overdue escalation. The
+/// resolution names the rule.
+pub(crate) fn refund_by_rule(c: &Ctx<'_>, d: &mut Decision, rule: &'static str) {
+    settle_as(c, d, Outcome::RefundFull, None, Some(rule));
+}
+
 /// Closes the dispute with `outcome` and moves the money: from escrow while it is
 /// held; from the seller (payable, then available, then the guarantee fund with the
 /// debt recorded) once released. The seller keeps what is not refunded.
 fn settle(c: &Ctx<'_>, d: &mut Decision, outcome: Outcome, warning: Option<String>) {
+    settle_as(c, d, outcome, warning, None);
+}
+
+/// [`settle`], recording the rule that closed the dispute when one did.
+fn settle_as(
+    c: &Ctx<'_>,
+    d: &mut Decision,
+    outcome: Outcome,
+    warning: Option<String>,
+    rule: Option<&'static str>,
+) {
     let (o, a, now, policy) = (c.order, &c.accounts, c.now, c.policy);
     let left = refundable_minor(o);
     let x = o.dispute.as_ref();
@@ -608,6 +639,7 @@ fn settle(c: &Ctx<'_>, d: &mut Decision, outcome: Outcome, warning: Option<Strin
         guarantee_minor: genuine_extra,
         payout_ms: payout.unix_ms(),
         warning,
+        rule: rule.map(String::from),
     });
     if released > 0 || o.released_minor > o.paid_out_minor {
         d.timers.push(Timer {
@@ -634,7 +666,7 @@ pub(crate) fn fire(c: &Ctx<'_>, d: &mut Decision, kind: TimerKind) {
                 && !matches!(stage, Stage::Return { .. })
                 && x.opened_at.plus_days(policy.auto_escalate_days) <= now =>
         {
-            d.events.push(Event::DisputeEscalated { automatic: true });
+            escalate_to_agents(c, d, true);
         }
         (
             TimerKind::ReturnShipDeadline,
@@ -656,7 +688,18 @@ pub(crate) fn fire(c: &Ctx<'_>, d: &mut Decision, kind: TimerKind) {
             },
         ) if !x.escalated => {
             // Shipped back but never delivered: the platform looks at the tracking.
-            d.events.push(Event::DisputeEscalated { automatic: true });
+            escalate_to_agents(c, d, true);
+        }
+        (TimerKind::EscalationDeadline, Stage::Escalated)
+            if !x.overdue && x.agent_due.is_some_and(|due| due <= now) =>
+        {
+            let due = x.agent_due.expect("checked");
+            d.events.push(Event::DisputeOverdue {
+                agent_due_ms: due.unix_ms(),
+            });
+            if policy.refund_overdue_escalations {
+                refund_by_rule(c, d, "escalation_overdue");
+            }
         }
         (
             TimerKind::RefundAfterReturn,

@@ -25,7 +25,7 @@ pub use dispute::refundable_minor;
 pub use lifecycle::WEIGHT_GRAMS_MAX;
 pub use messages::{case_id, parcel_flags, CASE_NOTE_BYTES_MAX};
 pub use order::{apply, Actor, CancelReason, Dispute, Event, Order, Recorded, Stage, Status};
-pub use policy::Policy;
+pub use policy::{Policy, THREE_DS_EXEMPTIONS};
 pub use ratings::{seller_ratings, Average, Rate, RatingPolicy, SellerRatings};
 pub use rejection::{Rejection, Window, Withdrawal, WrongStage};
 

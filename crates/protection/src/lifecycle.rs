@@ -7,16 +7,24 @@ use ledger::{Code, Op};
 use crate::command::{Command, ThreeDs, Timer, TimerKind, FEEDBACK_TEXT_BYTES_MAX};
 use crate::context::{money, permit, Ctx, Decision};
 use crate::dispute;
-use crate::order::{Actor, CancelReason, Event, Status};
-use crate::policy::Policy;
+use crate::order::{Actor, CancelReason, Event, Order, Status};
+use crate::policy::{Policy, THREE_DS_EXEMPTIONS};
 use crate::rejection::Rejection;
 
 /// Takes the payment into escrow and holds it for the seller, if 3-D Secure (or an
-/// exemption the policy accepts) backs it.
+/// exemption the policy accepts, up to its cap) backs it.
+///
+/// As with a payment provider's webhook, the result comes from the platform's payment
+/// side, which heard it from the provider: a buyer's key that reports one is refused
+/// (`three_ds_source`), since a buyer would declare itself authenticated.
 pub(crate) fn pay(c: &Ctx<'_>, amount: Money, three_ds: &ThreeDs) -> Result<Decision, Rejection> {
     let (o, a, now, policy) = (c.order, &c.accounts, c.now, c.policy);
     let mut d = Decision::default();
-    c.permit(c.is_buyer)?;
+    if matches!(c.actor, Actor::Buyer(_)) {
+        c.permit(c.is_buyer)?;
+        return Err(Rejection::ThreeDsFromBuyer);
+    }
+    c.permit(*c.actor == Actor::Platform)?;
     if o.status != Status::Placed {
         return Err(c.invalid(": it was paid already"));
     }
@@ -32,14 +40,7 @@ pub(crate) fn pay(c: &Ctx<'_>, amount: Money, three_ds: &ThreeDs) -> Result<Deci
             expected: o.total().to_string(),
         });
     }
-    let accepted = match three_ds {
-        ThreeDs::Authenticated => true,
-        ThreeDs::Exempt(e) => policy.allowed_3ds_exemptions.contains(e),
-        _ => false,
-    };
-    if !accepted {
-        return Err(Rejection::NotAuthenticated(three_ds.as_string()));
-    }
+    check_three_ds(three_ds, amount, policy)?;
     let ship_by = now.plus_days(o.handling_days);
     d.events.push(Event::Paid {
         amount_minor: amount.amount_minor(),
@@ -69,6 +70,32 @@ pub(crate) fn pay(c: &Ctx<'_>, amount: Money, three_ds: &ThreeDs) -> Result<Deci
         due: ship_by,
     });
     Ok(d)
+}
+
+/// An authenticated payment, or an exemption that is known, allowed by the policy and
+/// within its cap in the payment's currency.
+fn check_three_ds(three_ds: &ThreeDs, amount: Money, policy: &Policy) -> Result<(), Rejection> {
+    let ThreeDs::Exempt(name) = three_ds else {
+        return match three_ds {
+            ThreeDs::Authenticated => Ok(()),
+            _ => Err(Rejection::NotAuthenticated(three_ds.as_string())),
+        };
+    };
+    if !THREE_DS_EXEMPTIONS.contains(&name.as_str()) {
+        return Err(Rejection::UnknownExemption(name.clone()));
+    }
+    if !policy.allowed_3ds_exemptions.contains(name) {
+        return Err(Rejection::NotAuthenticated(three_ds.as_string()));
+    }
+    let max = policy.three_ds_exemption_max(amount.currency());
+    if amount.amount_minor() > max.amount_minor() {
+        return Err(Rejection::ExemptionLimit {
+            exemption: name.clone(),
+            amount: amount.to_string(),
+            max: max.to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// The seller ships: the protection period and the on-time guarantee start.
@@ -474,6 +501,16 @@ fn refund_all(c: &Ctx<'_>, d: &mut Decision, reason: CancelReason) {
     });
 }
 
+/// The order is in an open dispute that began before `milestone` (shipment, delivery)
+/// and before any completion: a buyer who had stayed silent would be refunded by the
+/// deadline now firing, so the disputing buyer is too.
+fn disputed_before(o: &Order, milestone: Option<domain::Timestamp>) -> bool {
+    o.status == Status::Disputed
+        && milestone.is_none()
+        && o.completed_at.is_none()
+        && o.dispute.as_ref().is_some_and(|x| x.is_open())
+}
+
 /// A deadline fired. It acts only if it is still due: an extension or an earlier
 /// command may have made it moot, and then it does nothing.
 fn fire(c: &Ctx<'_>, d: &mut Decision, kind: TimerKind) {
@@ -490,8 +527,13 @@ fn fire(c: &Ctx<'_>, d: &mut Decision, kind: TimerKind) {
             }
         }
         TimerKind::HandlingDeadline => {
-            if o.status == Status::Paid && o.ship_by.is_some_and(|t| t <= now) {
-                refund_all(c, d, CancelReason::NotShippedInTime);
+            if o.ship_by.is_some_and(|t| t <= now) {
+                if o.status == Status::Paid {
+                    refund_all(c, d, CancelReason::NotShippedInTime);
+                } else if disputed_before(o, o.shipped_at) {
+                    // A buyer is never worse off for having disputed.
+                    dispute::refund_by_rule(c, d, "not_shipped_in_time");
+                }
             }
         }
         TimerKind::ProtectionEnds => {
@@ -505,8 +547,14 @@ fn fire(c: &Ctx<'_>, d: &mut Decision, kind: TimerKind) {
             }
         }
         TimerKind::GuaranteeDeadline => {
-            if o.status == Status::Shipped && o.guarantee_at.is_some_and(|t| t <= now) {
-                refund_all(c, d, CancelReason::NotDeliveredInTime);
+            if o.guarantee_at.is_some_and(|t| t <= now) {
+                if o.status == Status::Shipped {
+                    refund_all(c, d, CancelReason::NotDeliveredInTime);
+                } else if o.shipped_at.is_some() && disputed_before(o, o.delivered_at) {
+                    // A buyer is never worse off for having disputed: the seller's
+                    // rejection (a tracking number, say) does not stop the guarantee.
+                    dispute::refund_by_rule(c, d, "on_time_guarantee");
+                }
             }
         }
         TimerKind::PayoutHoldEnds => {
@@ -531,6 +579,7 @@ fn fire(c: &Ctx<'_>, d: &mut Decision, kind: TimerKind) {
         | TimerKind::AutoEscalate
         | TimerKind::ReturnShipDeadline
         | TimerKind::RefundAfterReturn
-        | TimerKind::ReturnOverdue => dispute::fire(c, d, kind),
+        | TimerKind::ReturnOverdue
+        | TimerKind::EscalationDeadline => dispute::fire(c, d, kind),
     }
 }

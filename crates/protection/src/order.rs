@@ -214,6 +214,14 @@ pub enum Event {
     },
     DisputeEscalated {
         automatic: bool,
+        /// When an agent must have decided; absent in disputes escalated before the
+        /// deadline existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent_due_ms: Option<i64>,
+    },
+    /// The agent deadline of an escalated dispute passed with no decision.
+    DisputeOverdue {
+        agent_due_ms: i64,
     },
     DisputeDecided {
         outcome: Outcome,
@@ -240,6 +248,10 @@ pub enum Event {
         guarantee_minor: i64,
         payout_ms: i64,
         warning: Option<String>,
+        /// The rule that closed the dispute when no party or agent did:
+        /// `on_time_guarantee`, `not_shipped_in_time`, `escalation_overdue`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rule: Option<String>,
     },
     FeedbackLeft {
         stars: i64,
@@ -359,6 +371,7 @@ impl Event {
             Event::EvidenceAdded { .. } => "evidence_added",
             Event::DisputeEscalated { .. } => "dispute_escalated",
             Event::DisputeDecided { .. } => "dispute_decided",
+            Event::DisputeOverdue { .. } => "dispute_overdue",
             Event::ReturnStarted { .. } => "return_started",
             Event::ReturnShipped { .. } => "return_shipped",
             Event::ReturnDelivered { .. } => "return_delivered",
@@ -403,11 +416,21 @@ pub struct Dispute {
     pub rounds: i64,
     pub evidence: Vec<Evidence>,
     pub escalated: bool,
+    /// When an agent must have decided the escalated dispute.
+    pub agent_due: Option<Timestamp>,
+    /// The agent deadline fired with the dispute still waiting for an agent.
+    pub overdue: bool,
 }
 
 impl Dispute {
     pub fn is_open(&self) -> bool {
         !matches!(self.stage, Stage::Closed(_))
+    }
+
+    /// Waiting for an agent past its deadline at `now` (also before the deadline's
+    /// timer has fired).
+    pub fn overdue_at(&self, now: Timestamp) -> bool {
+        self.stage == Stage::Escalated && self.agent_due.is_some_and(|due| due <= now)
     }
 }
 
@@ -814,6 +837,8 @@ fn apply_dispute(o: &mut Order, e: &Event, at: Timestamp) {
                 rounds: 1,
                 evidence: evidence.clone(),
                 escalated: false,
+                agent_due: None,
+                overdue: false,
             });
         }
         Event::SellerResponded { response, evidence } => {
@@ -838,11 +863,13 @@ fn apply_dispute(o: &mut Order, e: &Event, at: Timestamp) {
         Event::EvidenceAdded { evidence } => {
             dispute_mut(o).evidence.extend(evidence.iter().cloned())
         }
-        Event::DisputeEscalated { .. } => {
+        Event::DisputeEscalated { agent_due_ms, .. } => {
             let x = dispute_mut(o);
             x.escalated = true;
             x.stage = Stage::Escalated;
+            x.agent_due = agent_due_ms.map(ts);
         }
+        Event::DisputeOverdue { .. } => dispute_mut(o).overdue = true,
         Event::ReturnStarted {
             ship_by_ms,
             refund_minor,

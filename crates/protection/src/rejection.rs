@@ -38,6 +38,17 @@ pub enum Rejection {
         max: String,
     },
     NotAuthenticated(String),
+    /// A buyer's key reported a 3-D Secure result: only the platform's payment side
+    /// reports what the payment provider said.
+    ThreeDsFromBuyer,
+    /// `exempt:NAME` with a name that is no 3-D Secure exemption.
+    UnknownExemption(String),
+    /// An exemption asked for a payment above the policy's cap in its currency.
+    ExemptionLimit {
+        exemption: String,
+        amount: String,
+        max: String,
+    },
     NeedsAcknowledgement,
     InvalidInput(String),
     ExtensionLimit(String),
@@ -131,6 +142,9 @@ impl Rejection {
             Rejection::WrongAmount { .. } => "exact_amount",
             Rejection::AmountLimit { .. } => "amount_limit",
             Rejection::NotAuthenticated(_) => "three_ds",
+            Rejection::ThreeDsFromBuyer => "three_ds_source",
+            Rejection::UnknownExemption(_) => "three_ds_exemption",
+            Rejection::ExemptionLimit { .. } => "three_ds_exemption_limit",
             Rejection::NeedsAcknowledgement => "acknowledge_no_delivery",
             Rejection::InvalidInput(_) => "invalid_input",
             Rejection::ExtensionLimit(_) => "extension_limit",
@@ -179,6 +193,21 @@ impl Rejection {
             Rejection::NotAuthenticated(result) => write!(
                 f,
                 "payment not captured, 3-D Secure result {result} is not accepted by policy"
+            ),
+            Rejection::ThreeDsFromBuyer => f.write_str(
+                "a buyer's key cannot report a 3-D Secure result: the platform's payment side (a platform key) reports what the payment provider said",
+            ),
+            Rejection::UnknownExemption(name) => write!(
+                f,
+                "{name:?} is not a 3-D Secure exemption of PSD2's RTS (Delegated Regulation (EU) 2018/389)"
+            ),
+            Rejection::ExemptionLimit {
+                exemption,
+                amount,
+                max,
+            } => write!(
+                f,
+                "the {exemption} exemption covers payments up to {max}; {amount} needs 3-D Secure authentication"
             ),
             Rejection::NeedsAcknowledgement => f.write_str("there is no delivery event yet; confirming receipt ends your buyer protection and must be acknowledged explicitly"),
             Rejection::InvalidInput(why) | Rejection::ExtensionLimit(why) => f.write_str(why),
@@ -341,6 +370,18 @@ mod tests {
             (
                 Rejection::NotAuthenticated("failed".into()),
                 "rule three_ds: payment not captured, 3-D Secure result failed is not accepted by policy",
+            ),
+            (
+                Rejection::ThreeDsFromBuyer,
+                "rule three_ds_source: a buyer's key cannot report a 3-D Secure result: the platform's payment side (a platform key) reports what the payment provider said",
+            ),
+            (
+                Rejection::UnknownExemption("made_up".into()),
+                "rule three_ds_exemption: \"made_up\" is not a 3-D Secure exemption of PSD2's RTS (Delegated Regulation (EU) 2018/389)",
+            ),
+            (
+                Rejection::ExemptionLimit { exemption: "low_value".into(), amount: "9000.00 USD".into(), max: "30.00 USD".into() },
+                "rule three_ds_exemption_limit: the low_value exemption covers payments up to 30.00 USD; 9000.00 USD needs 3-D Secure authentication",
             ),
             (
                 Rejection::NeedsAcknowledgement,

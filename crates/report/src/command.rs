@@ -45,7 +45,11 @@ pub enum CommandDto {
     Pay {
         amount: String,
         currency: String,
-        /// `authenticated`, `attempted`, `failed`, `not_enrolled` or `exempt:REASON`.
+        /// The payment provider's 3-D Secure result, reported by the platform's payment
+        /// side (a platform key; a buyer's key is refused): `authenticated`,
+        /// `attempted`, `failed`, `not_enrolled` or `exempt:NAME` (`low_value`,
+        /// `transaction_risk_analysis`, `trusted_beneficiary`, `recurring`,
+        /// `secure_corporate`).
         three_ds: String,
     },
     Ship {
@@ -276,7 +280,10 @@ impl CommandDto {
                 three_ds: ThreeDs::parse(&three_ds).ok_or_else(|| {
                     bad(
                         "three_ds",
-                        format!("{three_ds:?} must be authenticated, attempted, failed, not_enrolled or exempt:REASON"),
+                        format!(
+                            "{three_ds:?} must be authenticated, attempted, failed, not_enrolled or exempt:NAME with NAME one of {}",
+                            protection::THREE_DS_EXEMPTIONS.join(", ")
+                        ),
                     )
                 })?,
             },
@@ -466,6 +473,23 @@ mod tests {
             let e = decode(json).unwrap_err();
             assert!(e.message.contains("letters and digits"), "{json}: {e}");
         }
+    }
+
+    #[test]
+    fn unknown_three_ds_exemptions_are_refused_naming_the_known_ones() {
+        // Regression: any `exempt:NAME` decoded as an exemption.
+        let e = decode(
+            r#"{"command":"pay","amount":"1.00","currency":"USD","three_ds":"exempt:made_up"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "three_ds");
+        assert!(e.message.contains("low_value, secure_corporate"), "{e}");
+        let ok = decode(
+            r#"{"command":"pay","amount":"1.00","currency":"USD","three_ds":"exempt:low_value"}"#,
+        );
+        assert!(
+            matches!(ok, Ok(Command::Pay { three_ds: ThreeDs::Exempt(n), .. }) if n == "low_value")
+        );
     }
 
     #[test]

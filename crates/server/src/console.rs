@@ -332,12 +332,13 @@ fn internal(e: impl std::fmt::Display) -> Response {
 async fn dashboard(State(state): State<AppState>, user: User) -> Response {
     let store = state.engine.store();
     let now = state.clock.now();
-    let (held, due, disputed, counts, (open_cases, _, _)) = match tokio::try_join!(
+    let (held, due, disputed, counts, (open_cases, _, _), overdue) = match tokio::try_join!(
         store.escrow_held(),
         store.due_soon(now.plus_ms(2 * MS_PER_DAY), 20),
         store.orders_in_status("disputed", ROWS_MAX),
         store.order_counts(),
         store.case_counts(),
+        store.overdue_disputes(now),
     ) {
         Ok(x) => x,
         Err(e) => return internal(e),
@@ -355,6 +356,7 @@ async fn dashboard(State(state): State<AppState>, user: User) -> Response {
                     }
                 }
                 div.card { div.n { (disputed.len()) } div.l { "open disputes" } }
+                div.card { div.n { a href="/console/disputes" { (overdue) } } div.l { "escalated disputes overdue" } }
                 div.card { div.n { a href="/console/cases" { (open_cases) } } div.l { "open scam cases" } }
                 div.card { div.n { (due.len()) } div.l { "deadlines in the next 48 hours" } }
                 @for (status, n) in &counts {
@@ -391,18 +393,30 @@ async fn dispute_table(state: &AppState, rows: &[(String, i64)]) -> Markup {
             items.push((o, *updated));
         }
     }
-    // Escalated first: those wait for an agent.
-    items.sort_by_key(|(o, u)| (!o.dispute.as_ref().is_some_and(|d| d.escalated), *u));
+    // Overdue first, then the other escalated ones: those wait for an agent.
+    let now = state.clock.now();
+    items.sort_by_key(|(o, u)| {
+        let d = o.dispute.as_ref();
+        (
+            !d.is_some_and(|d| d.overdue_at(now)),
+            !d.is_some_and(|d| d.escalated),
+            *u,
+        )
+    });
     html! {
         @if items.is_empty() { p.muted { "No open disputes." } } @else {
             table {
-                tr { th { "Order" } th { "Reason" } th { "Stage" } th { "Amount" } th { "Since" } }
+                tr { th { "Order" } th { "Reason" } th { "Stage" } th { "Agent deadline" } th { "Amount" } th { "Since" } }
                 @for (o, updated) in &items {
                     @let d = o.dispute.as_ref();
                     tr {
                         td { a href={ "/console/orders/" (o.id) } { (o.id) } }
                         td { (d.map_or("", |d| d.reason.as_str()).replace('_', " ")) }
-                        td { @if d.is_some_and(|d| d.escalated) { span.pill.disputed { "escalated" } } @else { (stage_name(o)) } }
+                        td {
+                            @if d.is_some_and(|d| d.overdue_at(now)) { span.pill.disputed { "overdue" } " " }
+                            @if d.is_some_and(|d| d.escalated) { span.pill.disputed { "escalated" } } @else { (stage_name(o)) }
+                        }
+                        td { @if let Some(t) = d.and_then(|d| d.agent_due) { (when(t.unix_ms())) } }
                         td.num { (o.total()) }
                         td { (when(*updated)) }
                     }
@@ -490,7 +504,12 @@ async fn order_page(
         ("protection ends", o.protection_ends_at),
         ("guarantee refund", o.guarantee_at),
         ("payout", o.payout_at),
+        (
+            "agent decision",
+            o.dispute.as_ref().and_then(|d| d.agent_due),
+        ),
     ];
+    let now = state.clock.now();
     let can_decide = matches!(user.role, Role::Agent | Role::Admin)
         && o.status == Status::Disputed
         && o.dispute.as_ref().is_some_and(|d| d.escalated);
@@ -509,6 +528,13 @@ async fn order_page(
             @if let Some(d) = &o.dispute {
                 h2 { "Dispute" }
                 p { "Reason: " b { (d.reason.as_str().replace('_', " ")) } " · " (stage_name(&o)) " · asked " (money(d.requested_minor, c)) " · " (d.evidence.len()) " pieces of evidence" }
+                @if let Some(due) = d.agent_due {
+                    p {
+                        "Agent deadline: " (when(due.unix_ms()))
+                        @if d.overdue_at(now) { " " span.pill.disputed { "overdue" } }
+                        @if d.overdue { " · the deadline passed with no decision (recorded)" }
+                    }
+                }
                 @if can_decide {
                     form method="post" action={ "/console/orders/" (o.id) "/decide" } {
                         input type="hidden" name="csrf" value=(user.csrf);

@@ -140,6 +140,18 @@ pub(crate) fn cursor_text(id: &str) -> bool {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
+    // Read from the database at each scrape, so every replica reports the same figure.
+    match state
+        .engine
+        .store()
+        .overdue_disputes(state.clock.now())
+        .await
+    {
+        Ok(n) => {
+            state.metrics.disputes_overdue.set(n);
+        }
+        Err(e) => tracing::error!(error = format!("{e:#}"), "counting overdue disputes"),
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -451,6 +463,39 @@ pub struct OrderView {
     paid_out: String,
     deadlines: Vec<Deadline>,
     events: Vec<EventView>,
+    /// The order's dispute, open or closed; absent when it never had one.
+    dispute: Option<DisputeView>,
+}
+
+/// Where a dispute stands, with the agent deadline of an escalated one.
+#[derive(Serialize, ToSchema)]
+pub struct DisputeView {
+    reason: &'static str,
+    /// `awaiting_seller`, `awaiting_buyer`, `escalated`, `return` or `closed`.
+    stage: &'static str,
+    escalated: bool,
+    /// When an agent must have decided (escalated disputes).
+    agent_deadline: Option<String>,
+    /// Escalated, still waiting for an agent, and past the agent deadline.
+    overdue: bool,
+}
+
+impl DisputeView {
+    pub(crate) fn new(d: &protection::Dispute, now: domain::Timestamp) -> DisputeView {
+        DisputeView {
+            reason: d.reason.as_str(),
+            stage: match d.stage {
+                protection::Stage::AwaitingSeller { .. } => "awaiting_seller",
+                protection::Stage::AwaitingBuyer { .. } => "awaiting_buyer",
+                protection::Stage::Escalated => "escalated",
+                protection::Stage::Return { .. } => "return",
+                protection::Stage::Closed(_) => "closed",
+            },
+            escalated: d.escalated,
+            agent_deadline: d.agent_due.map(|t| t.rfc3339()),
+            overdue: d.overdue_at(now),
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -493,6 +538,10 @@ async fn get_order(
         ("protection_ends", o.protection_ends_at),
         ("guarantee_refund", o.guarantee_at),
         ("payout", o.payout_at),
+        (
+            "agent_decision",
+            o.dispute.as_ref().and_then(|d| d.agent_due),
+        ),
     ]
     .into_iter()
     .filter_map(|(name, t)| {
@@ -552,6 +601,10 @@ async fn get_order(
         paid_out: m(o.paid_out_minor),
         deadlines,
         events,
+        dispute: o
+            .dispute
+            .as_ref()
+            .map(|d| DisputeView::new(d, state.clock.now())),
     }))
 }
 
@@ -914,7 +967,7 @@ impl utoipa::Modify for BearerAuth {
 #[openapi(
     info(title = "marketguard", description = "Buyer protection and scam detection for online marketplaces"),
     paths(healthz, readyz, order_command, get_order, list_orders, seller_profile, order_money, ledger_verify, ledger_accounts, assess::assess_seller, assess::seller_assessment, assess::assess_listing, assess::assess_tracking, assess::assess_reviews, scan::scan_message, scan::scan_link, scan::list_cases, scan::get_case, scan::order_messages),
-    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, OrderPage, SellerProfile, TransferView, LedgerCheck, AccountView, report::ScanMessageIn, report::ScanMessageOut, report::ScanLinkIn, report::ScanLinkOut, domain::finding::FindingJson, report::AssessmentOut, report::SellerOut, report::ListingOut, report::TrackingOut, report::reviews::ReviewsOut, scan::CaseView, scan::CasePage, scan::CaseDetail, scan::MessageView)),
+    components(schemas(dto::CommandDto, dto::EvidenceDto, Problem, CommandResult, OrderView, DisputeView, OrderPage, SellerProfile, TransferView, LedgerCheck, AccountView, report::ScanMessageIn, report::ScanMessageOut, report::ScanLinkIn, report::ScanLinkOut, domain::finding::FindingJson, report::AssessmentOut, report::SellerOut, report::ListingOut, report::TrackingOut, report::reviews::ReviewsOut, scan::CaseView, scan::CasePage, scan::CaseDetail, scan::MessageView)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

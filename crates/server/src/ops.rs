@@ -7,6 +7,7 @@ use std::time::Instant;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
@@ -30,6 +31,9 @@ pub struct Metrics {
     pub commands: Family<Labels, Counter>,
     pub deadlines_fired: Counter,
     pub scans: Family<Labels, Counter>,
+    /// Escalated disputes past their agent deadline with no decision, read from the
+    /// database at each scrape.
+    pub disputes_overdue: Gauge,
 }
 
 impl Default for Metrics {
@@ -65,8 +69,15 @@ impl Default for Metrics {
             "Messages and links scanned through the API",
             scans.clone(),
         );
+        let disputes_overdue = Gauge::default();
+        registry.register(
+            "marketguard_disputes_overdue",
+            "Escalated disputes past their agent deadline with no decision",
+            disputes_overdue.clone(),
+        );
         Metrics {
             registry,
+            disputes_overdue,
             http_requests,
             http_seconds,
             commands,

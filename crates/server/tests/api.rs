@@ -300,7 +300,7 @@ async fn keys_idempotency_and_problem_details() {
         assert_eq!(v["rule"], "idempotency_key");
 
         let (s, v) = api
-            .command("buyer", "o-1", "p1", json!({"command": "pay", "amount": "10.499", "currency": "EUR", "three_ds": "authenticated"}))
+            .command("platform", "o-1", "p1", json!({"command": "pay", "amount": "10.499", "currency": "EUR", "three_ds": "authenticated"}))
             .await;
         assert_eq!(s, StatusCode::BAD_REQUEST);
         assert!(
@@ -308,7 +308,7 @@ async fn keys_idempotency_and_problem_details() {
             "{v}"
         );
         let (s, v) = api
-            .command("buyer", "o-1", "p2", json!({"command": "pay", "amount": "10.50", "currency": "USD", "three_ds": "authenticated"}))
+            .command("platform", "o-1", "p2", json!({"command": "pay", "amount": "10.50", "currency": "USD", "three_ds": "authenticated"}))
             .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(v["rule"], "currency");
@@ -342,7 +342,10 @@ async fn permission_matrix() {
             ("other_buyer", pay(), StatusCode::FORBIDDEN),
             ("seller", pay(), StatusCode::FORBIDDEN),
             ("agent", pay(), StatusCode::FORBIDDEN),
-            ("buyer", pay(), StatusCode::OK),
+            // The buyer's own key cannot report its 3-D Secure result (rule
+            // three_ds_source); the platform's payment side does.
+            ("buyer", pay(), StatusCode::UNPROCESSABLE_ENTITY),
+            ("platform", pay(), StatusCode::OK),
             (
                 "buyer",
                 json!({"command": "ship", "tracking": "LP1"}),
@@ -603,7 +606,7 @@ async fn scans_messages_cases_and_what_each_role_sees() {
 
         // A seller's scam on an order: held, a case, a warning.
         api.command("platform", "o-m", "p1", place("b-1")).await;
-        api.command("buyer", "o-m", "p2", pay()).await;
+        api.command("platform", "o-m", "p2", pay()).await;
         let (s, v) = api
             .command(
                 "seller",
@@ -884,7 +887,7 @@ async fn a_long_message_shows_its_finding_deep_in_the_text() {
     text.truncate(40_000);
     for api in apis().await {
         api.command("platform", "o-l", "p1", place("b-1")).await;
-        api.command("buyer", "o-l", "p2", pay()).await;
+        api.command("platform", "o-l", "p2", pay()).await;
         let (s, v) = api
             .command(
                 "seller",
@@ -940,7 +943,7 @@ async fn accounts_are_read_by_kind_and_owner() {
     for api in apis().await {
         for (step, (who, command)) in [
             ("platform", place("b-1")),
-            ("buyer", pay()),
+            ("platform", pay()),
             ("seller", json!({"command": "ship", "tracking": "LP1"})),
             ("platform", json!({"command": "deliver"})),
             ("buyer", json!({"command": "confirm_receipt"})),
@@ -1023,7 +1026,7 @@ async fn amounts_over_the_limit_or_in_another_currency_are_4xx_naming_the_rule()
 
         let steps = [
             ("platform", place("b-1")),
-            ("buyer", pay()),
+            ("platform", pay()),
             (
                 "seller",
                 json!({"command": "ship", "tracking": "RB123456785GB"}),
@@ -1135,5 +1138,99 @@ async fn bodies_in_another_charset_than_utf8_are_refused() {
             let res = api.router.clone().oneshot(req).await.unwrap();
             assert_eq!(res.status(), want, "{ctype}");
         }
+    }
+}
+
+/// The text of `/metrics`.
+async fn metrics_text(api: &Api) -> String {
+    let res = api
+        .router
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri("/metrics")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_escalated_dispute_shows_its_agent_deadline_and_is_surfaced_overdue() {
+    // Regression: escalated disputes had no deadline, nothing showed one waiting for
+    // months.
+    for api in apis().await {
+        let steps = [
+            ("platform", place("b-1")),
+            ("platform", pay()),
+            ("seller", json!({"command": "ship", "tracking": "LP1"})),
+            ("platform", json!({"command": "deliver"})),
+            (
+                "buyer",
+                json!({"command": "open_dispute", "reason": "damaged"}),
+            ),
+            (
+                "seller",
+                json!({"command": "respond_to_dispute", "response": "reject",
+                       "evidence": [{"type": "text", "text": "it left intact"}]}),
+            ),
+        ];
+        for (i, (who, body)) in steps.into_iter().enumerate() {
+            let (s, v) = api.command(who, "o-1", &format!("s{i}"), body).await;
+            assert_eq!(s, StatusCode::OK, "step {i}: {v}");
+        }
+        api.advance_days(3);
+        let (s, v) = api
+            .command("buyer", "o-1", "esc", json!({"command": "escalate"}))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let due = api.clock.now().plus_days(10).rfc3339();
+        let (_, o, _) = api.call("buyer", "GET", "/v1/orders/o-1", None, None).await;
+        assert_eq!(o["dispute"]["stage"], "escalated", "{o}");
+        assert_eq!(o["dispute"]["agent_deadline"], due.as_str());
+        assert_eq!(o["dispute"]["overdue"], false);
+        assert!(o["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["name"] == "agent_decision" && d["at"] == due.as_str()));
+        assert!(metrics_text(&api)
+            .await
+            .contains("marketguard_disputes_overdue 0\n"));
+
+        api.advance_days(11);
+        let (_, o, _) = api.call("agent", "GET", "/v1/orders/o-1", None, None).await;
+        assert_eq!(o["dispute"]["overdue"], true, "{o}");
+        let text = metrics_text(&api).await;
+        assert!(text.contains("marketguard_disputes_overdue 1\n"), "{text}");
+        // An agent's decision takes it off the count.
+        let (s, v) = api
+            .command(
+                "agent",
+                "o-1",
+                "dec",
+                json!({"command": "decide_dispute", "outcome": "rejected"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (_, o, _) = api.call("agent", "GET", "/v1/orders/o-1", None, None).await;
+        assert_eq!(
+            (
+                o["dispute"]["stage"].as_str(),
+                o["dispute"]["overdue"].as_bool()
+            ),
+            (Some("closed"), Some(false))
+        );
+        assert!(metrics_text(&api)
+            .await
+            .contains("marketguard_disputes_overdue 0\n"));
+        let (_, doc, _) = api.call("", "GET", "/openapi.json", None, None).await;
+        let props = &doc["components"]["schemas"]["DisputeView"]["properties"];
+        assert!(
+            props["overdue"].is_object() && props["agent_deadline"].is_object(),
+            "{props}"
+        );
     }
 }

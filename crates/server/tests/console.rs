@@ -64,42 +64,46 @@ async fn sign_in_then_decide_an_escalated_dispute_with_csrf() {
         // console runs on the real clock, and escalation waits 3 days).
         let engine = Engine::new(store.clone(), Policy::default());
         let now = SystemClock.now();
-        let days = |d: i64| now.plus_days(d - 10);
-        for (actor, body, at) in [
-            (
-                "platform",
-                json!({"command": "place", "buyer": "b-1", "seller": "s-1", "price": "30.00", "currency": "EUR", "promised_days": 20}),
-                days(0),
-            ),
-            (
-                "buyer:b-1",
-                json!({"command": "pay", "amount": "30.00", "currency": "EUR", "three_ds": "authenticated"}),
-                days(0),
-            ),
-            (
-                "seller:s-1",
-                json!({"command": "ship", "tracking": "LP1"}),
-                days(1),
-            ),
-            ("carrier", json!({"command": "deliver"}), days(3)),
-            (
-                "buyer:b-1",
-                json!({"command": "open_dispute", "reason": "damaged"}),
-                days(4),
-            ),
-            ("buyer:b-1", json!({"command": "escalate"}), days(8)),
-        ] {
-            let dto: server::dto::CommandDto = serde_json::from_value(body).unwrap();
-            engine
-                .execute(&engine::Request {
-                    idempotency_key: None,
-                    order: domain::OrderId::parse("c-1").unwrap(),
-                    actor: protection::Actor::parse(actor).unwrap(),
-                    command: dto.into_command().unwrap(),
-                    at,
-                })
-                .await
-                .unwrap();
+        // c-1 escalated two days ago; c-2 the same 20 days earlier, so its agent
+        // deadline (10 days) has passed: overdue (the test runs no timers).
+        for (order, shift) in [("c-1", 0), ("c-2", -20)] {
+            let days = |d: i64| now.plus_days(d - 10 + shift);
+            for (actor, body, at) in [
+                (
+                    "platform",
+                    json!({"command": "place", "buyer": "b-1", "seller": "s-1", "price": "30.00", "currency": "EUR", "promised_days": 20}),
+                    days(0),
+                ),
+                (
+                    "platform",
+                    json!({"command": "pay", "amount": "30.00", "currency": "EUR", "three_ds": "authenticated"}),
+                    days(0),
+                ),
+                (
+                    "seller:s-1",
+                    json!({"command": "ship", "tracking": "LP1"}),
+                    days(1),
+                ),
+                ("carrier", json!({"command": "deliver"}), days(3)),
+                (
+                    "buyer:b-1",
+                    json!({"command": "open_dispute", "reason": "damaged"}),
+                    days(4),
+                ),
+                ("buyer:b-1", json!({"command": "escalate"}), days(8)),
+            ] {
+                let dto: server::dto::CommandDto = serde_json::from_value(body).unwrap();
+                engine
+                    .execute(&engine::Request {
+                        idempotency_key: None,
+                        order: domain::OrderId::parse(order).unwrap(),
+                        actor: protection::Actor::parse(actor).unwrap(),
+                        command: dto.into_command().unwrap(),
+                        at,
+                    })
+                    .await
+                    .unwrap();
+            }
         }
 
         // No session: to the sign-in page.
@@ -155,12 +159,32 @@ async fn sign_in_then_decide_an_escalated_dispute_with_csrf() {
             html.contains("held in escrow") && html.contains("c-1"),
             "dashboard"
         );
+        // Regression: escalated disputes had no agent deadline, and nothing showed
+        // one waiting past it.
+        let overdue_card = "<div class=\"n\"><a href=\"/console/disputes\">1</a></div><div class=\"l\">escalated disputes overdue";
+        assert!(html.contains(overdue_card), "dashboard: {html}");
         let (s, _, html) = send(&router, get("/console/disputes", Some(&cookie))).await;
         assert_eq!(s, StatusCode::OK);
-        assert!(html.contains("escalated"));
+        assert!(html.contains("escalated") && html.contains("Agent deadline"));
+        // The overdue one comes first.
+        assert!(
+            html.find("c-2").unwrap() < html.find("c-1").unwrap(),
+            "{html}"
+        );
+        assert!(html.contains("overdue"));
+        let (s, _, html) = send(&router, get("/console/orders/c-2", Some(&cookie))).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            html.contains("Agent deadline") && html.contains("overdue"),
+            "{html}"
+        );
         let (s, _, html) = send(&router, get("/console/orders/c-1", Some(&cookie))).await;
         assert_eq!(s, StatusCode::OK);
         assert!(html.contains("dispute opened") && html.contains("Decide"));
+        assert!(
+            html.contains("Agent deadline") && !html.contains("overdue"),
+            "{html}"
+        );
         let (s, _, seller_html) = send(&router, get("/console/sellers/s-1", Some(&cookie))).await;
         assert_eq!(s, StatusCode::OK);
         assert!(seller_html.contains("Feedback by stars") && seller_html.contains("<svg"));
@@ -243,7 +267,7 @@ async fn cases_queue_highlights_the_words_and_takes_a_label() {
                 json!({"command": "place", "buyer": "b-1", "seller": "s-1", "price": "30.00", "currency": "EUR", "promised_days": 20}),
             ),
             (
-                "buyer:b-1",
+                "platform",
                 json!({"command": "pay", "amount": "30.00", "currency": "EUR", "three_ds": "authenticated"}),
             ),
             (

@@ -655,9 +655,11 @@ impl Sim {
         } else {
             ThreeDs::Authenticated
         };
+        // The buyer pays through the payment provider; the platform's payment side
+        // reports its 3-D Secure result.
         Ok((
             i,
-            Actor::Buyer(self.orders[i].buyer.clone()),
+            Actor::Platform,
             Command::Pay {
                 amount: price.checked_add(*shipping)?,
                 three_ds,

@@ -109,6 +109,23 @@ impl Store {
             .map_err(StoreError::from)
     }
 
+    /// Escalated disputes whose agent deadline has passed by `now` with no agent's
+    /// decision: the order is still disputed, its `escalation_deadline` is due, and no
+    /// `dispute_decided` was recorded (an order has one dispute, escalated once).
+    pub async fn overdue_disputes(&self, now: Timestamp) -> StoreResult<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM orders o WHERE o.status = 'disputed' \
+             AND EXISTS (SELECT 1 FROM timers t WHERE t.order_id = o.order_id \
+             AND t.kind = 'escalation_deadline' AND t.due_ms <= $1) \
+             AND NOT EXISTS (SELECT 1 FROM events e WHERE e.order_id = o.order_id \
+             AND e.name = 'dispute_decided')",
+        )
+        .bind(now.unix_ms())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+
     /// Orders in one status, oldest change first: (order id, updated_ms).
     pub async fn orders_in_status(
         &self,

@@ -29,7 +29,8 @@ pub enum OrdersCommand {
     /// guaranteed_genuine?,
     /// weight_grams?);
     /// pay (amount, currency, three_ds authenticated|attempted|failed|not_enrolled|
-    /// exempt:REASON);
+    /// exempt:low_value|transaction_risk_analysis|trusted_beneficiary|recurring|
+    /// secure_corporate; as platform: a buyer's key cannot report 3-D Secure);
     /// ship (tracking); deliver (country?); weigh (grams);
     /// confirm_receipt (acknowledge_no_delivery?); cancel;
     /// request_extension (days); grant_extension (days);

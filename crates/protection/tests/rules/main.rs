@@ -3,7 +3,9 @@
 
 mod disputes;
 mod money;
+mod never_worse_off;
 mod ratings;
+mod three_ds;
 
 use domain::{BuyerId, Currency, Money, OrderId, SellerId, Timestamp, MS_PER_DAY};
 use ledger::{verify, AccountId, AccountKind, Book};
@@ -170,9 +172,10 @@ fn place_with(
     .unwrap();
 }
 
+/// The platform's payment side reports the payment, authenticated by 3-D Secure.
 fn pay(w: &mut World) {
     w.run(
-        &buyer(),
+        &Actor::Platform,
         Command::Pay {
             amount: usd_m("22.00"),
             three_ds: ThreeDs::Authenticated,
@@ -439,7 +442,7 @@ fn commands_in_the_wrong_state_or_by_the_wrong_actor_are_refused() {
                 place(w, 20, None);
                 pay(w)
             }),
-            buyer(),
+            Actor::Platform,
             Command::Pay {
                 amount: usd_m("22.00"),
                 three_ds: ThreeDs::Authenticated,
@@ -448,7 +451,7 @@ fn commands_in_the_wrong_state_or_by_the_wrong_actor_are_refused() {
         ),
         (
             Box::new(|w| place(w, 20, None)),
-            buyer(),
+            Actor::Platform,
             Command::Pay {
                 amount: Money::parse("22.00", Currency::parse("EUR").unwrap()).unwrap(),
                 three_ds: ThreeDs::Authenticated,
@@ -457,7 +460,7 @@ fn commands_in_the_wrong_state_or_by_the_wrong_actor_are_refused() {
         ),
         (
             Box::new(|w| place(w, 20, None)),
-            buyer(),
+            Actor::Platform,
             Command::Pay {
                 amount: usd_m("21.99"),
                 three_ds: ThreeDs::Authenticated,
@@ -466,7 +469,7 @@ fn commands_in_the_wrong_state_or_by_the_wrong_actor_are_refused() {
         ),
         (
             Box::new(|w| place(w, 20, None)),
-            buyer(),
+            Actor::Platform,
             Command::Pay {
                 amount: usd_m("22.00"),
                 three_ds: ThreeDs::Failed,
@@ -475,7 +478,7 @@ fn commands_in_the_wrong_state_or_by_the_wrong_actor_are_refused() {
         ),
         (
             Box::new(|w| place(w, 20, None)),
-            buyer(),
+            Actor::Platform,
             Command::Pay {
                 amount: usd_m("22.00"),
                 three_ds: ThreeDs::Exempt("recurring".into()),
@@ -548,7 +551,7 @@ fn three_ds_exemption_allowed_by_policy_captures() {
     let mut w = World::new();
     place(&mut w, 20, None);
     w.run(
-        &buyer(),
+        &Actor::Platform,
         Command::Pay {
             amount: usd_m("22.00"),
             three_ds: ThreeDs::Exempt("low_value".into()),

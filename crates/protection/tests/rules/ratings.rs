@@ -26,7 +26,7 @@ fn rated(n: usize, buyer: &str, day: f64, price: &str, stars: Option<i64>) -> Or
     .unwrap();
     let actor = Actor::Buyer(b);
     w.run(
-        &actor,
+        &Actor::Platform,
         Command::Pay {
             amount: usd_m(price),
             three_ds: ThreeDs::Authenticated,
