@@ -839,7 +839,12 @@ async fn carrier_scans_keep_a_parcel_moving_and_a_delivery_elsewhere_puts_it_in_
             (K::Customs, "DE", 14.0),
         ] {
             engine
-                .execute(&req("c-1", Actor::Carrier, carrier_event(kind, tracking, country), day))
+                .execute(&req(
+                    "c-1",
+                    Actor::Carrier,
+                    carrier_event(kind, tracking, country),
+                    day,
+                ))
                 .await
                 .unwrap();
         }
@@ -850,12 +855,25 @@ async fn carrier_scans_keep_a_parcel_moving_and_a_delivery_elsewhere_puts_it_in_
         // Delivered in FR on day 24: a scan of another number is refused; the right
         // one is flagged by the parcel checks as `deliver` in FR is.
         let err = engine
-            .execute(&req("c-1", Actor::Carrier, carrier_event(K::Delivered, "LP00000000000778", "FR"), 24.0))
+            .execute(&req(
+                "c-1",
+                Actor::Carrier,
+                carrier_event(K::Delivered, "LP00000000000778", "FR"),
+                24.0,
+            ))
             .await
             .unwrap_err();
-        assert!(matches!(&err, EngineError::Rejected(r) if r.rule() == Some("tracking")), "{err}");
+        assert!(
+            matches!(&err, EngineError::Rejected(r) if r.rule() == Some("tracking")),
+            "{err}"
+        );
         engine
-            .execute(&req("c-1", Actor::Carrier, carrier_event(K::Delivered, tracking, "FR"), 24.0))
+            .execute(&req(
+                "c-1",
+                Actor::Carrier,
+                carrier_event(K::Delivered, tracking, "FR"),
+                24.0,
+            ))
             .await
             .unwrap();
         let log = events(&engine, "c-1").await;
@@ -863,8 +881,14 @@ async fn carrier_scans_keep_a_parcel_moving_and_a_delivery_elsewhere_puts_it_in_
             log.iter().any(|e| matches!(e, Event::ParcelFlagged { stage, kinds, .. } if stage == "delivered" && kinds.contains(&Kind::FakeTracking))),
             "{log:?}"
         );
-        assert!(log.iter().any(|e| matches!(e, Event::CaseOpened { case_id, .. } if case_id == "c-1:delivered")));
-        let (order, _) = engine.order(&OrderId::parse("c-1").unwrap()).await.unwrap().unwrap();
+        assert!(log
+            .iter()
+            .any(|e| matches!(e, Event::CaseOpened { case_id, .. } if case_id == "c-1:delivered")));
+        let (order, _) = engine
+            .order(&OrderId::parse("c-1").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
         assert!(order.parcel_in_doubt());
         assert_eq!(order.status, protection::Status::Delivered);
         // Delivered: never stale afterwards.
@@ -882,12 +906,24 @@ async fn a_carrier_delivery_during_a_dispute_is_recorded_as_evidence() {
         let engine = Engine::new(store.clone(), Policy::default());
         let tracking = "LP00000000000888";
         shipped_to_de(&engine, "c-2", tracking).await;
-        engine.execute(&req("c-2", buyer(), not_received(), 22.0)).await.unwrap();
         engine
-            .execute(&req("c-2", Actor::Carrier, carrier_event(K::Delivered, tracking, "FR"), 23.0))
+            .execute(&req("c-2", buyer(), not_received(), 22.0))
             .await
             .unwrap();
-        let (order, log) = engine.order(&OrderId::parse("c-2").unwrap()).await.unwrap().unwrap();
+        engine
+            .execute(&req(
+                "c-2",
+                Actor::Carrier,
+                carrier_event(K::Delivered, tracking, "FR"),
+                23.0,
+            ))
+            .await
+            .unwrap();
+        let (order, log) = engine
+            .order(&OrderId::parse("c-2").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(order.status, protection::Status::Disputed);
         assert!(order.delivered_at.is_some());
         let dispute = order.dispute.as_ref().unwrap();
@@ -898,7 +934,13 @@ async fn a_carrier_delivery_during_a_dispute_is_recorded_as_evidence() {
             dispute.evidence
         );
         let names: Vec<&str> = log.iter().map(|r| r.event.name()).collect();
-        for name in ["carrier_scanned", "delivered", "evidence_added", "parcel_flagged", "case_opened"] {
+        for name in [
+            "carrier_scanned",
+            "delivered",
+            "evidence_added",
+            "parcel_flagged",
+            "case_opened",
+        ] {
             assert!(names.contains(&name), "{name} missing from {names:?}");
         }
         // The carrier's word is on record with the carrier as its actor.

@@ -492,10 +492,22 @@ mod tests {
             Some("2026-12-01T10:00:00Z")
         );
         for (json, field) in [
-            (r#""event":"lost","tracking":"RB123456785GB","country":"DE""#, "event"),
-            (r#""event":"delivered","tracking":"R!","country":"DE""#, "tracking"),
-            (r#""event":"delivered","tracking":"RB123456785GB","country":"XX""#, "country"),
-            (r#""event":"delivered","tracking":"RB123456785GB","country":"DE","scanned_at":"yesterday""#, "scanned_at"),
+            (
+                r#""event":"lost","tracking":"RB123456785GB","country":"DE""#,
+                "event",
+            ),
+            (
+                r#""event":"delivered","tracking":"R!","country":"DE""#,
+                "tracking",
+            ),
+            (
+                r#""event":"delivered","tracking":"RB123456785GB","country":"XX""#,
+                "country",
+            ),
+            (
+                r#""event":"delivered","tracking":"RB123456785GB","country":"DE","scanned_at":"yesterday""#,
+                "scanned_at",
+            ),
         ] {
             let e = decode(&format!(r#"{{"command":"carrier_event",{json}}}"#)).unwrap_err();
             assert_eq!(e.field, field, "{json}: {e}");

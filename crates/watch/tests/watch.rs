@@ -809,7 +809,13 @@ fn watch_with_scans(marketplace: Marketplace, today: &str, row: &str) -> Option<
     let header = "order_id,store,paid_at,shipped_at,promised_delivery,tracking,tracking_updated_at,tracking_event,status,delivered_at";
     let orders = input::orders("orders.csv", &format!("{header}\n{row}\n")).unwrap();
     assert_eq!(orders.skipped, 0, "{:?}", orders.warnings);
-    let w = watch::watch(&orders.rows, &[], &defaults(marketplace), scanner(), date(today));
+    let w = watch::watch(
+        &orders.rows,
+        &[],
+        &defaults(marketplace),
+        scanner(),
+        date(today),
+    );
     let f = w.findings.iter().find(|f| f.order_id == "A")?;
     let d = f.deadline.expect("every open order has a deadline");
     Some((f.action.code.to_string(), d.kind, d.days_left))
@@ -822,16 +828,28 @@ fn the_advice_follows_the_carriers_last_event() {
     // gives delivered_at.
     let today = "2026-02-03";
     let base = "A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-01-20";
-    for m in [Marketplace::Aliexpress, Marketplace::Ebay, Marketplace::Amazon] {
+    for m in [
+        Marketplace::Aliexpress,
+        Marketplace::Ebay,
+        Marketplace::Amazon,
+    ] {
         let moving = watch_with_scans(m, today, &format!("{base},in_transit,shipped,"));
         let scanned = watch_with_scans(m, today, &format!("{base},delivered,shipped,"));
         let given = watch_with_scans(m, today, &format!("{base},,delivered,2026-01-20"));
         assert_eq!(scanned, given, "{m:?}");
         assert_ne!(scanned, moving, "{m:?}");
-        assert_ne!(scanned.as_ref().map(|v| v.0.as_str()), Some("do_not_confirm"), "{m:?}");
+        assert_ne!(
+            scanned.as_ref().map(|v| v.0.as_str()),
+            Some("do_not_confirm"),
+            "{m:?}"
+        );
     }
     assert_eq!(
-        watch_with_scans(Marketplace::Aliexpress, today, &format!("{base},in_transit,shipped,")),
+        watch_with_scans(
+            Marketplace::Aliexpress,
+            today,
+            &format!("{base},in_transit,shipped,")
+        ),
         Some(("open_dispute_now".into(), K::ProtectionEnds, 7))
     );
     // Going back to the seller: it will not come.
@@ -853,6 +871,11 @@ fn a_carrier_event_the_engine_does_not_know_is_reported_with_its_column() {
     ] {
         let orders = input::orders("orders.csv", &format!("{header}\n{row}\n")).unwrap();
         assert_eq!(orders.skipped, 1, "{row}");
-        assert_eq!(orders.warnings[0].column.as_deref(), Some(column), "{:?}", orders.warnings);
+        assert_eq!(
+            orders.warnings[0].column.as_deref(),
+            Some(column),
+            "{:?}",
+            orders.warnings
+        );
     }
 }

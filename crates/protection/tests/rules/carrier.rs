@@ -83,7 +83,11 @@ fn a_delivery_scanned_on_time_is_on_time_even_if_reported_late() {
     let mut w = shipped();
     w.run(&Actor::Carrier, scan(K::Delivered, "DE", Some(20.0)), 22.0)
         .unwrap();
-    assert!(!w.events().contains(&"late_compensated"), "{:?}", w.events());
+    assert!(
+        !w.events().contains(&"late_compensated"),
+        "{:?}",
+        w.events()
+    );
     let mut w = shipped();
     w.run(&Actor::Carrier, scan(K::Delivered, "DE", Some(21.5)), 22.0)
         .unwrap();
@@ -229,7 +233,10 @@ fn deliver_during_a_dispute_takes_the_same_path() {
     w.run(&Actor::Carrier, Command::Deliver { country: None }, 23.0)
         .unwrap();
     let o = w.order().unwrap();
-    assert_eq!((o.status, o.delivered_at), (Status::Disputed, Some(day(23.0))));
+    assert_eq!(
+        (o.status, o.delivered_at),
+        (Status::Disputed, Some(day(23.0)))
+    );
 }
 
 #[test]
