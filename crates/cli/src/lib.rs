@@ -85,7 +85,9 @@ enum Command {
     /// ORDERS is CSV with a header, or JSON Lines (one object a line), or - for standard
     /// input. Columns: order_id, paid_at (both required), store, item, amount, currency,
     /// shipped_at, promised_delivery (a date, or days after shipment), tracking,
-    /// tracking_updated_at (date of the carrier's last event), status (placed, paid,
+    /// tracking_updated_at (date of the carrier's last event), tracking_event (that
+    /// event: accepted, in_transit, customs, out_for_delivery, delivered, returned; a
+    /// delivered one dates the delivery, a returned one says claim now), status (placed, paid,
     /// shipped, delivered, completed, cancelled, disputed, resolved), delivered_at,
     /// dispute_opened_at, dispute_status (open, escalated, refund_full, refund_partial,
     /// return_and_refund, rejected, withdrawn), dispute_reason, kind (regular or sample).

@@ -457,3 +457,121 @@ fn read_only_commands_read_an_existing_database_on_both_backends() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn carrier_scans_are_recorded_by_orders_exec_and_listed_by_orders_show() {
+    // Regression: there was no way to record a carrier's scans, so a parcel moving
+    // normally was marked stale 10 days after shipment.
+    let dir = temp_dir("carrier-scans");
+    let url = format!("sqlite://{}/o.db", dir.display());
+    let line = |at: &str, actor: &str, body: Value| {
+        let mut v = json!({"order": "o-1", "actor": actor, "at": at});
+        v.as_object_mut()
+            .unwrap()
+            .extend(body.as_object().unwrap().clone());
+        v
+    };
+    let scan = |event: &str, country: &str, location: &str, scanned_at: &str| {
+        json!({"command": "carrier_event", "event": event, "tracking": "RB123456785GB",
+               "country": country, "location": location, "scanned_at": scanned_at})
+    };
+    let (code, results) = exec_lines(
+        &url,
+        &[
+            line(
+                "2026-11-01T10:00:00Z",
+                "platform",
+                json!({"command": "place", "buyer": "b-1", "seller": "s-1",
+                 "price": "10.00", "currency": "USD", "promised_days": 30, "destination_country": "DE"}),
+            ),
+            line(
+                "2026-11-01T10:00:00Z",
+                "buyer:b-1",
+                json!({"command": "pay", "amount": "10.00", "currency": "USD",
+                 "three_ds": "authenticated"}),
+            ),
+            line(
+                "2026-11-02T10:00:00Z",
+                "seller:s-1",
+                json!({"command": "ship", "tracking": "RB123456785GB"}),
+            ),
+            line(
+                "2026-11-03T12:00:00Z",
+                "carrier",
+                scan("accepted", "CN", "Shenzhen", "2026-11-03T08:00:00Z"),
+            ),
+            line(
+                "2026-11-10T12:00:00Z",
+                "platform",
+                scan(
+                    "in_transit",
+                    "CN",
+                    "Guangzhou airport",
+                    "2026-11-10T09:00:00Z",
+                ),
+            ),
+            line(
+                "2026-11-17T12:00:00Z",
+                "agent:ann",
+                scan("customs", "DE", "Frankfurt", "2026-11-17T07:30:00Z"),
+            ),
+            // A seller's key is not the carrier.
+            line(
+                "2026-11-18T12:00:00Z",
+                "seller:s-1",
+                scan("delivered", "DE", "Berlin", "2026-11-18T11:00:00Z"),
+            ),
+        ],
+    );
+    assert_eq!(code, 1, "{results:?}");
+    assert!(results[..6].iter().all(|r| r["ok"] == true), "{results:?}");
+    assert!(
+        results[6]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("rule permission"),
+        "{results:?}"
+    );
+    // Timers fired by day 24 find the parcel moving (the last scan was on day 17).
+    let (code, out, err) = run(
+        &[
+            "timers",
+            "run",
+            "--until",
+            "2026-11-25T00:00:00Z",
+            "--database-url",
+            &url,
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let report = marketguard(&["orders", "show", "o-1", "--database-url", &url], "");
+    assert!(report.contains("carrier scans:"), "{report}");
+    assert!(
+        report.contains("2026-11-17T07:30:00Z customs          DE Frankfurt"),
+        "{report}"
+    );
+    assert!(!report.contains("parcel_stale"), "{report}");
+    let json: Value = serde_json::from_str(&marketguard(
+        &[
+            "orders",
+            "show",
+            "o-1",
+            "--format",
+            "json",
+            "--database-url",
+            &url,
+        ],
+        "",
+    ))
+    .unwrap();
+    let kinds: Vec<&str> = json["scans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["accepted", "in_transit", "customs"]);
+    assert_eq!(json["scans"][1]["location"], "Guangzhou airport");
+    let _ = std::fs::remove_dir_all(&dir);
+}

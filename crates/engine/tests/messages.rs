@@ -767,3 +767,186 @@ async fn a_parcel_delivered_elsewhere_is_not_confirmed_for_the_seller() {
         assert_eq!(status("e-3").await, protection::Status::Delivered);
     }
 }
+
+/// Places, pays and ships (day 1, promised day 21) an order to DE.
+async fn shipped_to_de(engine: &Engine, o: &str, tracking: &str) {
+    let usd = |s: &str| Money::parse(s, Currency::parse("USD").unwrap()).unwrap();
+    for (actor, command, day) in [
+        (
+            Actor::Platform,
+            Command::Place {
+                buyer: BuyerId::parse("b-1").unwrap(),
+                seller: SellerId::parse("s-1").unwrap(),
+                price: usd("10.00"),
+                shipping: usd("0.50"),
+                handling_days: None,
+                promised_days: 20,
+                destination_country: Some("DE".parse().unwrap()),
+                options: protection::OrderOptions::default(),
+            },
+            0.0,
+        ),
+        (
+            buyer(),
+            Command::Pay {
+                amount: usd("10.50"),
+                three_ds: ThreeDs::Authenticated,
+            },
+            0.1,
+        ),
+        (
+            seller(),
+            Command::Ship {
+                tracking: tracking.parse().unwrap(),
+            },
+            1.0,
+        ),
+    ] {
+        engine.execute(&req(o, actor, command, day)).await.unwrap();
+    }
+}
+
+fn carrier_event(kind: protection::CarrierEventKind, tracking: &str, country: &str) -> Command {
+    Command::CarrierEvent(protection::CarrierEvent {
+        kind,
+        tracking: tracking.parse().unwrap(),
+        country: country.parse().unwrap(),
+        location: None,
+        scanned_at: None,
+    })
+}
+
+fn not_received() -> Command {
+    Command::Dispute(protection::DisputeCommand::Open {
+        reason: protection::Reason::NotReceived,
+        requested: None,
+        evidence: Vec::new(),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carrier_scans_keep_a_parcel_moving_and_a_delivery_elsewhere_puts_it_in_doubt() {
+    // Regression: with no way to record scans, every parcel was marked stale 10 days
+    // after shipment, also parcels moving normally.
+    use protection::CarrierEventKind as K;
+    for (store, _guard) in stores().await.unwrap() {
+        let engine = Engine::new(store.clone(), Policy::default());
+        let tracking = "LP00000000000777";
+        shipped_to_de(&engine, "c-1", tracking).await;
+        for (kind, country, day) in [
+            (K::Accepted, "CN", 2.0),
+            (K::InTransit, "CN", 8.0),
+            (K::Customs, "DE", 14.0),
+        ] {
+            engine
+                .execute(&req(
+                    "c-1",
+                    Actor::Carrier,
+                    carrier_event(kind, tracking, country),
+                    day,
+                ))
+                .await
+                .unwrap();
+        }
+        let at = |day: f64| req("c-1", Actor::System, Command::Cancel, day).at;
+        engine.run_due_timers(at(23.9), usize::MAX).await.unwrap();
+        let stale = |log: &[Event]| log.iter().any(|e| matches!(e, Event::ParcelStale { .. }));
+        assert!(!stale(&events(&engine, "c-1").await));
+        // Delivered in FR on day 24: a scan of another number is refused; the right
+        // one is flagged by the parcel checks as `deliver` in FR is.
+        let err = engine
+            .execute(&req(
+                "c-1",
+                Actor::Carrier,
+                carrier_event(K::Delivered, "LP00000000000778", "FR"),
+                24.0,
+            ))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, EngineError::Rejected(r) if r.rule() == Some("tracking")),
+            "{err}"
+        );
+        engine
+            .execute(&req(
+                "c-1",
+                Actor::Carrier,
+                carrier_event(K::Delivered, tracking, "FR"),
+                24.0,
+            ))
+            .await
+            .unwrap();
+        let log = events(&engine, "c-1").await;
+        assert!(
+            log.iter().any(|e| matches!(e, Event::ParcelFlagged { stage, kinds, .. } if stage == "delivered" && kinds.contains(&Kind::FakeTracking))),
+            "{log:?}"
+        );
+        assert!(log
+            .iter()
+            .any(|e| matches!(e, Event::CaseOpened { case_id, .. } if case_id == "c-1:delivered")));
+        let (order, _) = engine
+            .order(&OrderId::parse("c-1").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(order.parcel_in_doubt());
+        assert_eq!(order.status, protection::Status::Delivered);
+        // Delivered: never stale afterwards.
+        engine.run_due_timers(at(60.0), usize::MAX).await.unwrap();
+        assert!(!stale(&events(&engine, "c-1").await));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_carrier_delivery_during_a_dispute_is_recorded_as_evidence() {
+    // Regression: a carrier's delivery during a dispute was refused, so it was never
+    // recorded. It is evidence for the agent; the dispute stays open.
+    use protection::CarrierEventKind as K;
+    for (store, _guard) in stores().await.unwrap() {
+        let engine = Engine::new(store.clone(), Policy::default());
+        let tracking = "LP00000000000888";
+        shipped_to_de(&engine, "c-2", tracking).await;
+        engine
+            .execute(&req("c-2", buyer(), not_received(), 22.0))
+            .await
+            .unwrap();
+        engine
+            .execute(&req(
+                "c-2",
+                Actor::Carrier,
+                carrier_event(K::Delivered, tracking, "FR"),
+                23.0,
+            ))
+            .await
+            .unwrap();
+        let (order, log) = engine
+            .order(&OrderId::parse("c-2").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(order.status, protection::Status::Disputed);
+        assert!(order.delivered_at.is_some());
+        let dispute = order.dispute.as_ref().unwrap();
+        assert!(dispute.is_open());
+        assert!(
+            format!("{:?}", dispute.evidence).contains("carrier event delivered in FR"),
+            "{:?}",
+            dispute.evidence
+        );
+        let names: Vec<&str> = log.iter().map(|r| r.event.name()).collect();
+        for name in [
+            "carrier_scanned",
+            "delivered",
+            "evidence_added",
+            "parcel_flagged",
+            "case_opened",
+        ] {
+            assert!(names.contains(&name), "{name} missing from {names:?}");
+        }
+        // The carrier's word is on record with the carrier as its actor.
+        assert!(log
+            .iter()
+            .filter(|r| r.event.name() == "evidence_added")
+            .all(|r| r.actor == Actor::Carrier));
+    }
+}

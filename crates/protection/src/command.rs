@@ -145,6 +145,9 @@ pub enum Command {
     Deliver {
         country: Option<Country>,
     },
+    /// A carrier's tracking event (a scan) on the order's parcel: what happened, where
+    /// and when. A `delivered` scan delivers the order as `Deliver` does.
+    CarrierEvent(CarrierEvent),
     /// The carrier reports the parcel's weight in grams.
     Weigh {
         grams: i64,
@@ -189,6 +192,64 @@ pub enum Command {
     },
 }
 
+/// What a carrier's scan says of the parcel. Names are the storage and API format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CarrierEventKind {
+    /// The carrier took the parcel in.
+    Accepted,
+    InTransit,
+    /// Held or cleared at customs.
+    Customs,
+    OutForDelivery,
+    Delivered,
+    /// On its way back to the sender: it will not reach the buyer.
+    Returned,
+}
+
+impl CarrierEventKind {
+    pub const ALL: [CarrierEventKind; 6] = [
+        CarrierEventKind::Accepted,
+        CarrierEventKind::InTransit,
+        CarrierEventKind::Customs,
+        CarrierEventKind::OutForDelivery,
+        CarrierEventKind::Delivered,
+        CarrierEventKind::Returned,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CarrierEventKind::Accepted => "accepted",
+            CarrierEventKind::InTransit => "in_transit",
+            CarrierEventKind::Customs => "customs",
+            CarrierEventKind::OutForDelivery => "out_for_delivery",
+            CarrierEventKind::Delivered => "delivered",
+            CarrierEventKind::Returned => "returned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CarrierEventKind> {
+        CarrierEventKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Longest free-text location of a carrier event ("Frankfurt hub"), in bytes.
+pub const CARRIER_LOCATION_BYTES_MAX: usize = 200;
+
+/// A carrier's scan as a command carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CarrierEvent {
+    pub kind: CarrierEventKind,
+    /// Must be the number the order was shipped with (rule `tracking`).
+    pub tracking: TrackingNumber,
+    pub country: Country,
+    /// The carrier's own words for the place, at most `CARRIER_LOCATION_BYTES_MAX`.
+    pub location: Option<String>,
+    /// When the carrier scanned the parcel; the command's time when absent. Not after
+    /// the command's time, not before the shipment.
+    pub scanned_at: Option<Timestamp>,
+}
+
 /// Longest feedback text, in bytes.
 pub const FEEDBACK_TEXT_BYTES_MAX: usize = 2000;
 
@@ -217,6 +278,7 @@ impl Command {
             Command::Pay { .. } => "pay",
             Command::Ship { .. } => "ship",
             Command::Deliver { .. } => "deliver",
+            Command::CarrierEvent(_) => "carrier_event",
             Command::Weigh { .. } => "weigh",
             Command::ConfirmReceipt { .. } => "confirm_receipt",
             Command::Cancel => "cancel",

@@ -37,6 +37,7 @@ pub fn decide(
         Command::Ship { tracking } => lifecycle::ship(&c, tracking),
         Command::Weigh { grams } => lifecycle::weigh(&c, *grams),
         Command::Deliver { country } => lifecycle::deliver(&c, *country),
+        Command::CarrierEvent(e) => lifecycle::carrier_event(&c, e),
         Command::ConfirmReceipt {
             acknowledge_no_delivery,
         } => lifecycle::confirm_receipt(&c, *acknowledge_no_delivery),

@@ -508,8 +508,9 @@ fn check_window(
         Reason::NotReceived => {
             let promised_passed = o.promised_at.is_some_and(|p| now > p);
             // A parcel the checks put in doubt (fake or reused tracking, delivered in
-            // another country) need not be waited for.
-            if o.status != Status::Paid && !promised_passed && !o.parcel_in_doubt() {
+            // another country), or one the carrier sends back, need not be waited for.
+            let doubt = o.parcel_in_doubt() || o.returned_to_sender;
+            if o.status != Status::Paid && !promised_passed && !doubt {
                 return window(Window::BeforePromisedDate(o.promised_at));
             }
         }

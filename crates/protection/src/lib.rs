@@ -15,8 +15,9 @@ mod ratings;
 mod rejection;
 
 pub use command::{
-    Claim, Command, DecideAs, DisputeCommand, Evidence, Label as CaseLabel, OrderOptions, Outcome,
-    Party, Reason, RespondWith, Response, Scan as MessageScan, ThreeDs, Timer, TimerKind,
+    CarrierEvent, CarrierEventKind, Claim, Command, DecideAs, DisputeCommand, Evidence,
+    Label as CaseLabel, OrderOptions, Outcome, Party, Reason, RespondWith, Response,
+    Scan as MessageScan, ThreeDs, Timer, TimerKind, CARRIER_LOCATION_BYTES_MAX,
     EVIDENCE_PER_DISPUTE_MAX, EVIDENCE_TEXT_BYTES_MAX, FEEDBACK_TEXT_BYTES_MAX, TRACKING_BYTES_MAX,
 };
 pub use context::{transfer_id, Decision};

@@ -1,10 +1,13 @@
 //! The rules of the order lifecycle: place, pay, ship, weigh, deliver, confirm, cancel,
 //! extend the protection period, leave feedback, and the deadlines that act alone.
 
-use domain::{Country, Money, TrackingNumber};
+use domain::{Country, Money, Timestamp, TrackingNumber};
 use ledger::{Code, Op};
 
-use crate::command::{Command, ThreeDs, Timer, TimerKind, FEEDBACK_TEXT_BYTES_MAX};
+use crate::command::{
+    CarrierEvent, CarrierEventKind, Command, Evidence, ThreeDs, Timer, TimerKind,
+    CARRIER_LOCATION_BYTES_MAX, EVIDENCE_PER_DISPUTE_MAX, FEEDBACK_TEXT_BYTES_MAX,
+};
 use crate::context::{money, permit, Ctx, Decision};
 use crate::dispute;
 use crate::order::{Actor, CancelReason, Event, Order, Status};
@@ -160,20 +163,130 @@ pub(crate) fn weigh(c: &Ctx<'_>, grams: i64) -> Result<Decision, Rejection> {
     Ok(d)
 }
 
-/// The carrier delivered: late compensation, and time to inspect a parcel that came
-/// after the protection period.
+/// The carrier delivered (`deliver`, a delivery without a scan): the same path as a
+/// `delivered` carrier event.
 pub(crate) fn deliver(c: &Ctx<'_>, country: Option<Country>) -> Result<Decision, Rejection> {
-    let (o, a, now, policy) = (c.order, &c.accounts, c.now, c.policy);
-    let mut d = Decision::default();
     c.permit(matches!(c.actor, Actor::Carrier | Actor::Platform))?;
-    if o.status != Status::Shipped {
+    let mut d = Decision::default();
+    delivery(c, &mut d, country, None)?;
+    Ok(d)
+}
+
+/// A carrier's scan: recorded, and movement for the stale-parcel deadline. A
+/// `delivered` scan delivers the order (the delivery checks then compare its country
+/// with the order's); during an open dispute every scan is also evidence for the agent,
+/// and a delivery does not close the dispute.
+pub(crate) fn carrier_event(c: &Ctx<'_>, e: &CarrierEvent) -> Result<Decision, Rejection> {
+    let (o, now, policy) = (c.order, c.now, c.policy);
+    c.permit(matches!(
+        c.actor,
+        Actor::Carrier | Actor::Platform | Actor::Agent(_)
+    ))?;
+    let (Some(shipped), Some(shipped_at)) = (o.tracking.as_deref(), o.shipped_at) else {
+        return Err(c.invalid(": there is no shipment to track"));
+    };
+    if !matches!(
+        o.status,
+        Status::Shipped | Status::Delivered | Status::Disputed
+    ) {
+        return Err(c.invalid(": carrier events are recorded from shipment until completion"));
+    }
+    if domain::normalize_tracking(shipped) != e.tracking.as_str() {
+        return Err(Rejection::TrackingMismatch {
+            got: e.tracking.to_string(),
+            shipped: shipped.to_string(),
+        });
+    }
+    let location = check_location(e.location.as_deref())?;
+    let at = e.scanned_at.unwrap_or(now);
+    if at > now {
+        return Err(Rejection::InvalidInput(format!(
+            "scanned_at {at} is after the time the event is reported ({now})"
+        )));
+    }
+    if at < shipped_at {
+        return Err(Rejection::InvalidInput(format!(
+            "scanned_at {at} is before the shipment ({shipped_at})"
+        )));
+    }
+    let mut d = Decision::default();
+    d.events.push(Event::CarrierScanned {
+        kind: e.kind,
+        tracking: e.tracking.to_string(),
+        country: e.country.to_string(),
+        location: location.clone(),
+        scanned_ms: at.unix_ms(),
+    });
+    if e.kind == CarrierEventKind::Delivered {
+        delivery(c, &mut d, Some(e.country), Some(at))?;
+    } else if o.delivered_at.is_none() {
+        d.timers.push(Timer {
+            kind: TimerKind::ParcelStale,
+            due: at.plus_days(policy.parcel_stale_days),
+        });
+    }
+    let room = o
+        .dispute
+        .as_ref()
+        .filter(|x| x.is_open())
+        .is_some_and(|x| x.evidence.len() < EVIDENCE_PER_DISPUTE_MAX);
+    if room {
+        let place = match &location {
+            Some(l) => format!("{} ({l})", e.country),
+            None => e.country.to_string(),
+        };
+        d.events.push(Event::EvidenceAdded {
+            evidence: vec![Evidence::Text {
+                text: format!(
+                    "carrier event {} in {place} at {at}, tracking {}",
+                    e.kind.as_str(),
+                    e.tracking
+                ),
+            }],
+        });
+    }
+    Ok(d)
+}
+
+/// A carrier event's free-text place: trimmed, not empty, no control characters, at
+/// most `CARRIER_LOCATION_BYTES_MAX` bytes.
+fn check_location(location: Option<&str>) -> Result<Option<String>, Rejection> {
+    let Some(l) = location.map(str::trim) else {
+        return Ok(None);
+    };
+    if l.is_empty() || l.len() > CARRIER_LOCATION_BYTES_MAX || l.chars().any(char::is_control) {
+        return Err(Rejection::InvalidInput(format!(
+            "location must be 1 to {CARRIER_LOCATION_BYTES_MAX} bytes of text without control characters"
+        )));
+    }
+    Ok(Some(l.to_string()))
+}
+
+/// The parcel reached its address at `scanned_at` (the command's time when None):
+/// late compensation, and time to inspect a parcel that came after the protection
+/// period. A shipped order becomes delivered; during an open dispute the delivery is
+/// recorded and the dispute goes on.
+fn delivery(
+    c: &Ctx<'_>,
+    d: &mut Decision,
+    country: Option<Country>,
+    scanned_at: Option<Timestamp>,
+) -> Result<(), Rejection> {
+    let (o, a, policy) = (c.order, &c.accounts, c.policy);
+    if o.delivered_at.is_some() {
+        return Err(c.invalid(": the parcel was delivered already"));
+    }
+    let disputed = o.status == Status::Disputed && o.shipped_at.is_some();
+    if o.status != Status::Shipped && !disputed {
         return Err(c.invalid(""));
     }
+    let at = scanned_at.unwrap_or(c.now);
     let promised = o.promised_at.expect("shipped orders have a promised date");
-    let late = now > promised;
+    let late = at > promised;
     d.events.push(Event::Delivered {
         country: country.map(String::from),
         late,
+        delivered_ms: scanned_at.map(Timestamp::unix_ms),
     });
     if late && policy.late_compensation_hundredths > 0 {
         let amount = money(
@@ -198,8 +311,8 @@ pub(crate) fn deliver(c: &Ctx<'_>, country: Option<Country>) -> Result<Decision,
     // Delivered after the protection period: the buyer still gets time to look
     // at the parcel before it is confirmed for them.
     let ends = o.protection_ends_at.expect("shipped orders have one");
-    let inspect_until = now.plus_days(policy.inspection_days_after_late_delivery);
-    if ends <= now && inspect_until > ends {
+    let inspect_until = at.plus_days(policy.inspection_days_after_late_delivery);
+    if ends <= at && inspect_until > ends {
         let guarantee = o.guarantee_at.expect("shipped").max(inspect_until);
         d.events.push(Event::ProtectionExtended {
             days: ends.days_until(inspect_until),
@@ -212,7 +325,7 @@ pub(crate) fn deliver(c: &Ctx<'_>, country: Option<Country>) -> Result<Decision,
             due: inspect_until,
         });
     }
-    Ok(d)
+    Ok(())
 }
 
 /// The buyer confirms receipt, early only when acknowledging that protection ends.
@@ -517,9 +630,11 @@ fn fire(c: &Ctx<'_>, d: &mut Decision, kind: TimerKind) {
     let (o, a, now, policy) = (c.order, &c.accounts, c.now, c.policy);
     match kind {
         TimerKind::ParcelStale => {
+            // Counted from the latest scan; a delivered parcel is never stale.
             let last = o.last_carrier_at.or(o.shipped_at);
             let quiet = last.is_some_and(|t| t.plus_days(policy.parcel_stale_days) <= now);
-            if o.status == Status::Shipped && quiet && !o.parcel_stale {
+            let moving = o.status == Status::Shipped && o.delivered_at.is_none();
+            if moving && quiet && !o.parcel_stale {
                 let days = last.map_or(0, |t| (now.unix_ms() - t.unix_ms()) / domain::MS_PER_DAY);
                 d.events.push(Event::ParcelStale {
                     days_without_movement: days,

@@ -3,7 +3,7 @@
 use domain::{BuyerId, Currency, Finding, Kind, Money, OrderId, SellerId, Timestamp, Verdict};
 use serde::{Deserialize, Serialize};
 
-use crate::command::{Claim, Evidence, Label, Outcome, Party, Reason, Response};
+use crate::command::{CarrierEventKind, Claim, Evidence, Label, Outcome, Party, Reason, Response};
 
 /// Order lifecycle of design.md section 2. Names are fixed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -156,6 +156,20 @@ pub enum Event {
     Delivered {
         country: Option<String>,
         late: bool,
+        /// When the carrier delivered, as its scan said; absent when it is the time
+        /// the event was recorded (a `deliver` command).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delivered_ms: Option<i64>,
+    },
+    /// A carrier's tracking event (scan) on the parcel: what, where and when
+    /// (`scanned_ms`, which may be before the event was recorded).
+    CarrierScanned {
+        kind: CarrierEventKind,
+        tracking: String,
+        country: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
+        scanned_ms: i64,
     },
     /// The on-time guarantee paid the fixed compensation for a late delivery.
     LateCompensated {
@@ -356,6 +370,7 @@ impl Event {
             Event::Paid { .. } => "paid",
             Event::Shipped { .. } => "shipped",
             Event::Delivered { .. } => "delivered",
+            Event::CarrierScanned { .. } => "carrier_scanned",
             Event::LateCompensated { .. } => "late_compensated",
             Event::ExtensionRequested { .. } => "extension_requested",
             Event::ProtectionExtended { .. } => "protection_extended",
@@ -503,10 +518,12 @@ pub struct Order {
     /// An agent closed the last of them as a false alarm after the last fake-tracking
     /// flag: the parcel is no longer in doubt.
     pub parcel_cleared: bool,
-    /// The last carrier event (weighing); marked stale after `parcel_stale_days`
-    /// without one.
+    /// The latest carrier event (a scan, or weighing); marked stale after
+    /// `parcel_stale_days` without one, until the next.
     pub last_carrier_at: Option<Timestamp>,
     pub parcel_stale: bool,
+    /// A carrier scan said the parcel is going back to the sender.
+    pub returned_to_sender: bool,
     pub clawed_back_minor: i64,
     pub guarantee_minor: i64,
     pub return_shipping_paid_minor: i64,
@@ -668,6 +685,7 @@ fn placed(id: &OrderId, e: &Event, at: Timestamp) -> Order {
         parcel_cleared: false,
         last_carrier_at: None,
         parcel_stale: false,
+        returned_to_sender: false,
         clawed_back_minor: 0,
         guarantee_minor: 0,
         return_shipping_paid_minor: 0,
@@ -703,9 +721,13 @@ fn apply_order(o: &mut Order, e: &Event, at: Timestamp) {
             o.protection_ends_at = Some(ts(*protection_ends_ms));
             o.guarantee_at = Some(ts(*guarantee_ms));
         }
-        Event::Delivered { .. } => {
-            o.status = Status::Delivered;
-            o.delivered_at = Some(at);
+        Event::Delivered { delivered_ms, .. } => {
+            // Delivered during an open dispute: the dispute goes on, the delivery is
+            // its evidence.
+            if o.status == Status::Shipped {
+                o.status = Status::Delivered;
+            }
+            o.delivered_at = Some(delivered_ms.map_or(at, ts));
         }
         Event::LateCompensated { amount_minor } => add(&mut o.compensated_minor, amount_minor),
         Event::ExtensionRequested { days } => o.extension_requested_days = Some(*days),
@@ -767,6 +789,7 @@ fn apply_order(o: &mut Order, e: &Event, at: Timestamp) {
         | Event::BuyerWarned { .. }
         | Event::ParcelFlagged { .. }
         | Event::Weighed { .. }
+        | Event::CarrierScanned { .. }
         | Event::ParcelStale { .. } => apply_checks(o, e, at),
         e => apply_dispute(o, e, at),
     }
@@ -803,6 +826,18 @@ fn apply_checks(o: &mut Order, e: &Event, at: Timestamp) {
         Event::Weighed { grams } => {
             o.carrier_weight_grams = Some(*grams);
             o.last_carrier_at = Some(at);
+            o.parcel_stale = false;
+        }
+        Event::CarrierScanned {
+            kind, scanned_ms, ..
+        } => {
+            let scanned = Timestamp::from_unix_ms(*scanned_ms);
+            // Scans may arrive out of order: the latest one says when it last moved.
+            o.last_carrier_at = Some(o.last_carrier_at.map_or(scanned, |t| t.max(scanned)));
+            o.parcel_stale = false;
+            if *kind == CarrierEventKind::Returned {
+                o.returned_to_sender = true;
+            }
         }
         Event::ParcelStale { .. } => o.parcel_stale = true,
         other => unreachable!("not a message or parcel event: {}", other.name()),

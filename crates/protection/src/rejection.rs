@@ -93,6 +93,11 @@ pub enum Rejection {
     ReturnShipDeadline {
         ship_by: Timestamp,
     },
+    /// A carrier event for another tracking number than the order's shipment.
+    TrackingMismatch {
+        got: String,
+        shipped: String,
+    },
 }
 
 /// Why a dispute cannot be opened now (`dispute_window`).
@@ -164,6 +169,7 @@ impl Rejection {
             Rejection::AgentWithdrawal => "decision",
             Rejection::ConfirmWithdrawal => "confirm_withdrawal",
             Rejection::ReturnShipDeadline { .. } => "return_ship_deadline",
+            Rejection::TrackingMismatch { .. } => "tracking",
         })
     }
 
@@ -248,6 +254,10 @@ impl Rejection {
             Rejection::ReturnShipDeadline { ship_by } => {
                 write!(f, "the return had to ship by {ship_by}")
             }
+            Rejection::TrackingMismatch { got, shipped } => write!(
+                f,
+                "the carrier event is for tracking number {got}, but the order was shipped with {shipped}"
+            ),
         }
     }
 }

@@ -58,6 +58,21 @@ pub enum CommandDto {
     Deliver {
         country: Option<String>,
     },
+    /// A carrier's tracking event (a scan) on the order's parcel; `delivered` delivers
+    /// the order as `deliver` does. From the platform's carrier feed (platform and
+    /// admin keys) or an agent, never a seller's key.
+    CarrierEvent {
+        /// accepted, in_transit, customs, out_for_delivery, delivered or returned.
+        event: String,
+        /// The tracking number the order was shipped with.
+        tracking: String,
+        /// ISO 3166-1 alpha-2 code of where the carrier scanned the parcel.
+        country: String,
+        /// The carrier's words for the place ("Frankfurt hub"), at most 200 bytes.
+        location: Option<String>,
+        /// RFC 3339 time of the scan; the command's time when absent.
+        scanned_at: Option<String>,
+    },
     /// The carrier's weight of the parcel, in grams.
     Weigh {
         grams: i64,
@@ -293,6 +308,26 @@ impl CommandDto {
             CommandDto::Deliver { country: c } => Command::Deliver {
                 country: country("country", c)?,
             },
+            CommandDto::CarrierEvent {
+                event,
+                tracking: t,
+                country: c,
+                location,
+                scanned_at,
+            } => Command::CarrierEvent(protection::CarrierEvent {
+                kind: protection::CarrierEventKind::parse(&event).ok_or_else(|| {
+                    bad("event", format!("{event:?} must be one of accepted, in_transit, customs, out_for_delivery, delivered, returned"))
+                })?,
+                tracking: tracking("tracking", &t)?,
+                country: country("country", Some(c))?.expect("given"),
+                location,
+                scanned_at: scanned_at
+                    .map(|t| {
+                        domain::Timestamp::parse(&t)
+                            .map_err(|e| bad("scanned_at", e.to_string()))
+                    })
+                    .transpose()?,
+            }),
             CommandDto::Weigh { grams } => Command::Weigh { grams },
             CommandDto::ConfirmReceipt {
                 acknowledge_no_delivery,
@@ -444,6 +479,46 @@ mod tests {
         serde_json::from_str::<CommandDto>(json)
             .expect("the JSON shape is right")
             .into_command()
+    }
+
+    #[test]
+    fn carrier_events_decode_with_each_bad_field_named() {
+        let ok = decode(
+            r#"{"command":"carrier_event","event":"out_for_delivery","tracking":"rb 1234 5678 5gb","country":"de","location":"Berlin","scanned_at":"2026-12-01T10:00:00Z"}"#,
+        )
+        .unwrap();
+        let Command::CarrierEvent(e) = ok else {
+            panic!("{ok:?}")
+        };
+        assert_eq!(e.kind, protection::CarrierEventKind::OutForDelivery);
+        assert_eq!(e.tracking.as_str(), "RB123456785GB");
+        assert_eq!(e.country.as_str(), "DE");
+        assert_eq!(e.location.as_deref(), Some("Berlin"));
+        assert_eq!(
+            e.scanned_at.map(|t| t.rfc3339()).as_deref(),
+            Some("2026-12-01T10:00:00Z")
+        );
+        for (json, field) in [
+            (
+                r#""event":"lost","tracking":"RB123456785GB","country":"DE""#,
+                "event",
+            ),
+            (
+                r#""event":"delivered","tracking":"R!","country":"DE""#,
+                "tracking",
+            ),
+            (
+                r#""event":"delivered","tracking":"RB123456785GB","country":"XX""#,
+                "country",
+            ),
+            (
+                r#""event":"delivered","tracking":"RB123456785GB","country":"DE","scanned_at":"yesterday""#,
+                "scanned_at",
+            ),
+        ] {
+            let e = decode(&format!(r#"{{"command":"carrier_event",{json}}}"#)).unwrap_err();
+            assert_eq!(e.field, field, "{json}: {e}");
+        }
     }
 
     #[test]

@@ -341,6 +341,7 @@ fn is_carrier_command(c: &Command) -> bool {
     matches!(
         c,
         Command::Deliver { .. }
+            | Command::CarrierEvent(_)
             | Command::Weigh { .. }
             | Command::Dispute(DisputeCommand::ReturnDelivered)
     )

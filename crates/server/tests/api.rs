@@ -1234,3 +1234,155 @@ async fn an_escalated_dispute_shows_its_agent_deadline_and_is_surfaced_overdue()
         );
     }
 }
+
+/// Carrier events: from the platform's carrier feed (platform and admin keys act as
+/// the carrier) or an agent, never a seller's or buyer's key; strict fields; the
+/// tracking number must be the shipment's; recorded during a dispute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carrier_events_through_the_api() {
+    let scan = |event: &str, tracking: &str| json!({"command": "carrier_event", "event": event, "tracking": tracking, "country": "DE", "location": "Leipzig hub"});
+    const TRACKING: &str = "LP00000000000555";
+    for api in apis().await {
+        for (who, body) in [
+            ("platform", place("b-1")),
+            ("platform", pay()),
+            ("seller", json!({"command": "ship", "tracking": TRACKING})),
+        ] {
+            let (s, v) = api.command(who, "c-1", &format!("setup-{who}"), body).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        for (i, (who, body, status, rule)) in [
+            (
+                "seller",
+                scan("in_transit", TRACKING),
+                StatusCode::FORBIDDEN,
+                Some("permission"),
+            ),
+            (
+                "buyer",
+                scan("delivered", TRACKING),
+                StatusCode::FORBIDDEN,
+                Some("permission"),
+            ),
+            ("platform", scan("accepted", TRACKING), StatusCode::OK, None),
+            ("agent", scan("in_transit", TRACKING), StatusCode::OK, None),
+            ("admin", scan("customs", TRACKING), StatusCode::OK, None),
+            (
+                "platform",
+                scan("delivered", "LP00000000000556"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("tracking"),
+            ),
+            (
+                "platform",
+                scan("lost", TRACKING),
+                StatusCode::BAD_REQUEST,
+                None,
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (s, v) = api
+                .command(who, "c-1", &format!("scan-{i}"), body.clone())
+                .await;
+            assert_eq!(s, status, "{who} {body}: {v}");
+            if let Some(rule) = rule {
+                // Forbidden answers name the rule in the detail.
+                let named = v["rule"] == rule
+                    || v["detail"]
+                        .as_str()
+                        .is_some_and(|d| d.starts_with(&format!("rule {rule}:")));
+                assert!(named, "{who} {body}: {v}");
+            }
+        }
+        // A misspelt field is refused, naming the right one.
+        let mut misspelt = scan("in_transit", TRACKING);
+        misspelt["locaton"] = misspelt["location"].take();
+        misspelt.as_object_mut().unwrap().remove("location");
+        let (s, v) = api.command("platform", "c-1", "misspelt", misspelt).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+        assert!(v["detail"].as_str().unwrap().contains("`location`"), "{v}");
+        // The buyer disputes after the promised date; the carrier's delivery is then
+        // recorded, and the dispute stays open.
+        api.advance_days(22);
+        let (s, v) = api
+            .command(
+                "buyer",
+                "c-1",
+                "dispute",
+                json!({"command": "open_dispute", "reason": "not_received"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = api
+            .command("platform", "c-1", "delivered", scan("delivered", TRACKING))
+            .await;
+        assert_eq!(
+            (s, v["status"].as_str()),
+            (StatusCode::OK, Some("disputed")),
+            "{v}"
+        );
+        let (_, o, _) = api.call("buyer", "GET", "/v1/orders/c-1", None, None).await;
+        let scans: Vec<(&str, &str)> = o["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event"] == "carrier_scanned")
+            .map(|e| {
+                (
+                    e["actor"].as_str().unwrap(),
+                    e["detail"]["kind"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            scans,
+            [
+                ("carrier", "accepted"),
+                ("agent", "in_transit"),
+                ("carrier", "customs"),
+                ("carrier", "delivered")
+            ]
+        );
+        assert!(o["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["event"] == "evidence_added"
+                && e["detail"]
+                    .to_string()
+                    .contains("carrier event delivered in DE (Leipzig hub)")));
+    }
+}
+
+#[test]
+fn openapi_documents_the_carrier_event_command() {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(server::ApiDoc::openapi()).unwrap();
+    let variants = doc["components"]["schemas"]["CommandDto"]["oneOf"]
+        .as_array()
+        .unwrap();
+    let carrier = variants
+        .iter()
+        .find(|v| v["properties"]["command"]["enum"][0] == "carrier_event")
+        .expect("carrier_event is documented");
+    let mut fields: Vec<String> = carrier["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "command",
+            "country",
+            "event",
+            "location",
+            "scanned_at",
+            "tracking"
+        ]
+    );
+}

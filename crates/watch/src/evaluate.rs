@@ -222,6 +222,10 @@ impl Judge<'_> {
             let d = self.not_received_deadline();
             return Some(self.finding(d, Urgency::Now, a, evidence.notes));
         }
+        if order.tracking_event == Some(protection::CarrierEventKind::Returned) {
+            let d = self.not_received_deadline();
+            return Some(self.finding(d, Urgency::Now, self.returned(), evidence.notes));
+        }
         // Pressure to confirm, or a status of "delivered" the carrier never reported: the
         // buyer's protection ends with the confirmation, so nothing is confirmed unseen.
         if evidence.said(Kind::ConfirmReceiptPressure) || order.status == Some(Status::Delivered) {
@@ -240,6 +244,19 @@ impl Judge<'_> {
             return Some(self.not_shipped(evidence.notes));
         }
         self.in_transit(evidence)
+    }
+
+    /// The carrier sends the parcel back to the seller: it will not come.
+    fn returned(&self) -> Action {
+        let claim = if self.rules.marketplace == Marketplace::Aliexpress {
+            "open a not-received dispute now"
+        } else {
+            "claim not received as soon as the marketplace allows"
+        };
+        action(
+            "parcel_returned",
+            format!("the carrier is returning the parcel to the seller: {claim}"),
+        )
     }
 
     fn finding(

@@ -59,6 +59,7 @@ pub const ORDER_COLUMNS: &[&str] = &[
     "promised_delivery",
     "tracking",
     "tracking_updated_at",
+    "tracking_event",
     "status",
     "delivered_at",
     "dispute_opened_at",
@@ -341,6 +342,35 @@ impl<'a> RowCheck<'a> {
         s
     }
 
+    /// The carrier's last event, by the engine's names.
+    fn tracking_event(&mut self) -> Option<protection::CarrierEventKind> {
+        let v = self.record.get("tracking_event")?;
+        let k = protection::CarrierEventKind::parse(&v.to_ascii_lowercase());
+        if k.is_none() {
+            self.problem("tracking_event", format!("{v:?} is not a carrier event (accepted, in_transit, customs, out_for_delivery, delivered, returned)"));
+        }
+        k
+    }
+
+    /// The delivery date: the row's, else the date of a `delivered` carrier event.
+    fn delivered_at(
+        &mut self,
+        event: Option<protection::CarrierEventKind>,
+        updated: Option<NaiveDate>,
+    ) -> Option<NaiveDate> {
+        let given = self.date("delivered_at");
+        if given.is_some() || event != Some(protection::CarrierEventKind::Delivered) {
+            return given;
+        }
+        if updated.is_none() && self.record.get("tracking_updated_at").is_none() {
+            self.problem(
+                "tracking_updated_at",
+                "is needed with tracking_event delivered: it is the delivery date".into(),
+            );
+        }
+        updated
+    }
+
     /// Regular when absent; None (with a problem) when not a kind.
     fn kind(&mut self) -> Option<OrderKind> {
         match self.record.get("kind") {
@@ -394,9 +424,10 @@ pub fn orders(file: &str, text: &str) -> Result<Parsed<Order>, InputError> {
             None => None,
         };
         let shipped_at = c.date("shipped_at");
-        let delivered_at = c.date("delivered_at");
         let dispute_opened_at = c.date("dispute_opened_at");
         let tracking_updated_at = c.date("tracking_updated_at");
+        let tracking_event = c.tracking_event();
+        let delivered_at = c.delivered_at(tracking_event, tracking_updated_at);
         let promised = c.promised();
         let amount = c.amount();
         let status = c.status();
@@ -414,6 +445,7 @@ pub fn orders(file: &str, text: &str) -> Result<Parsed<Order>, InputError> {
                 promised,
                 tracking: c.text("tracking"),
                 tracking_updated_at,
+                tracking_event,
                 status,
                 delivered_at,
                 dispute_opened_at,

@@ -114,6 +114,9 @@ pub struct Order {
     pub tracking: Option<String>,
     /// Date of the carrier's last event.
     pub tracking_updated_at: Option<NaiveDate>,
+    /// The carrier's last event (the engine's carrier event names); a `delivered` one
+    /// gives `delivered_at` its date when the row has none.
+    pub tracking_event: Option<protection::CarrierEventKind>,
     pub status: Option<Status>,
     pub delivered_at: Option<NaiveDate>,
     pub dispute_opened_at: Option<NaiveDate>,

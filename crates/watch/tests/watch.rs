@@ -803,3 +803,79 @@ fn a_message_longer_than_the_scanner_reads_says_so() {
     );
     assert!(notes.contains(&expect), "{notes:?}");
 }
+
+/// Rows with the carrier's last event (`tracking_event`) as the engine names it.
+fn watch_with_scans(marketplace: Marketplace, today: &str, row: &str) -> Option<(String, K, i64)> {
+    let header = "order_id,store,paid_at,shipped_at,promised_delivery,tracking,tracking_updated_at,tracking_event,status,delivered_at";
+    let orders = input::orders("orders.csv", &format!("{header}\n{row}\n")).unwrap();
+    assert_eq!(orders.skipped, 0, "{:?}", orders.warnings);
+    let w = watch::watch(
+        &orders.rows,
+        &[],
+        &defaults(marketplace),
+        scanner(),
+        date(today),
+    );
+    let f = w.findings.iter().find(|f| f.order_id == "A")?;
+    let d = f.deadline.expect("every open order has a deadline");
+    Some((f.action.code.to_string(), d.kind, d.days_left))
+}
+
+#[test]
+fn the_advice_follows_the_carriers_last_event() {
+    // Last scan on 2026-01-20, 14 days before today: without a delivered scan the
+    // parcel is stuck; with one it is delivered on that day, exactly as a row that
+    // gives delivered_at.
+    let today = "2026-02-03";
+    let base = "A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-01-20";
+    for m in [
+        Marketplace::Aliexpress,
+        Marketplace::Ebay,
+        Marketplace::Amazon,
+    ] {
+        let moving = watch_with_scans(m, today, &format!("{base},in_transit,shipped,"));
+        let scanned = watch_with_scans(m, today, &format!("{base},delivered,shipped,"));
+        let given = watch_with_scans(m, today, &format!("{base},,delivered,2026-01-20"));
+        assert_eq!(scanned, given, "{m:?}");
+        assert_ne!(scanned, moving, "{m:?}");
+        assert_ne!(
+            scanned.as_ref().map(|v| v.0.as_str()),
+            Some("do_not_confirm"),
+            "{m:?}"
+        );
+    }
+    assert_eq!(
+        watch_with_scans(
+            Marketplace::Aliexpress,
+            today,
+            &format!("{base},in_transit,shipped,")
+        ),
+        Some(("open_dispute_now".into(), K::ProtectionEnds, 7))
+    );
+    // Going back to the seller: it will not come.
+    let returned = format!("{base},returned,shipped,");
+    assert_eq!(
+        watch_with_scans(Marketplace::Aliexpress, "2026-01-22", &returned),
+        Some(("parcel_returned".into(), K::ProtectionEnds, 19))
+    );
+    let ebay = watch_with_scans(Marketplace::Ebay, "2026-01-22", &returned).unwrap();
+    assert_eq!(ebay.0, "parcel_returned");
+}
+
+#[test]
+fn a_carrier_event_the_engine_does_not_know_is_reported_with_its_column() {
+    let header = "order_id,paid_at,shipped_at,tracking_updated_at,tracking_event";
+    for (row, column) in [
+        ("A,2026-01-01,2026-01-03,2026-01-20,lost", "tracking_event"),
+        ("A,2026-01-01,2026-01-03,,delivered", "tracking_updated_at"),
+    ] {
+        let orders = input::orders("orders.csv", &format!("{header}\n{row}\n")).unwrap();
+        assert_eq!(orders.skipped, 1, "{row}");
+        assert_eq!(
+            orders.warnings[0].column.as_deref(),
+            Some(column),
+            "{:?}",
+            orders.warnings
+        );
+    }
+}

@@ -32,6 +32,10 @@ pub enum OrdersCommand {
     /// exempt:low_value|transaction_risk_analysis|trusted_beneficiary|recurring|
     /// secure_corporate; as platform: a buyer's key cannot report 3-D Secure);
     /// ship (tracking); deliver (country?); weigh (grams);
+    /// carrier_event (event accepted|in_transit|customs|out_for_delivery|delivered|
+    /// returned, tracking the order's, country ISO 3166 alpha-2, location? at most 200
+    /// bytes, scanned_at? RFC 3339, default "at"; actor carrier, platform or
+    /// agent:NAME; recorded also during a dispute);
     /// confirm_receipt (acknowledge_no_delivery?); cancel;
     /// request_extension (days); grant_extension (days);
     /// post_message (id, from? seller|buyer|unknown, text);
@@ -52,7 +56,8 @@ pub enum OrdersCommand {
     /// Evidence: a list of {"type":"text","text"}, {"type":"photo","sha256",
     /// "media_type"}, {"type":"tracking","number"}, {"type":"message","id"}.
     Exec(ExecArgs),
-    /// Show one order: state, deadlines, money and its full event log.
+    /// Show one order: state, deadlines, money, the carrier's scans and its full event
+    /// log.
     Show(ShowArgs),
 }
 
@@ -209,7 +214,7 @@ fn show(args: ShowArgs, policy: Policy) -> anyhow::Result<ExitCode> {
                            "currency": c.code(), "total": o.total().decimal(), "held": m(o.held_minor()), "released": m(o.released_minor),
                            "refunded": m(o.refunded_minor), "compensated": m(o.compensated_minor), "paid_out": m(o.paid_out_minor),
                            "ship_by": ts(o.ship_by), "promised": ts(o.promised_at), "protection_ends": ts(o.protection_ends_at),
-                           "guarantee": ts(o.guarantee_at), "payout": ts(o.payout_at), "events": events})
+                           "guarantee": ts(o.guarantee_at), "payout": ts(o.payout_at), "scans": scans_json(&log), "events": events})
                 );
             }
             Format::Text => {
@@ -220,6 +225,10 @@ fn show(args: ShowArgs, policy: Policy) -> anyhow::Result<ExitCode> {
                         println!("  {name:<18} {t}");
                     }
                 }
+                let scans = scans_text(&log);
+                if !scans.is_empty() {
+                    println!("carrier scans:\n{scans}");
+                }
                 println!("timeline:");
                 for r in &log {
                     println!("  {:>3} {} {:<20} by {}", r.seq, r.at, r.event.name(), r.actor);
@@ -229,6 +238,48 @@ fn show(args: ShowArgs, policy: Policy) -> anyhow::Result<ExitCode> {
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The carrier's scans of the parcel, as the log recorded them: (kind, scanned at,
+/// country, location, tracking), in the order they were recorded.
+fn scans(log: &[protection::Recorded]) -> Vec<(&'static str, Timestamp, &str, Option<&str>, &str)> {
+    log.iter()
+        .filter_map(|r| match &r.event {
+            protection::Event::CarrierScanned {
+                kind,
+                tracking,
+                country,
+                location,
+                scanned_ms,
+            } => Some((
+                kind.as_str(),
+                Timestamp::from_unix_ms(*scanned_ms),
+                country.as_str(),
+                location.as_deref(),
+                tracking.as_str(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn scans_json(log: &[protection::Recorded]) -> Vec<Value> {
+    scans(log)
+        .into_iter()
+        .map(|(kind, at, country, location, tracking)| {
+            json!({"event": kind, "scanned_at": at.rfc3339(), "country": country, "location": location, "tracking": tracking})
+        })
+        .collect()
+}
+
+/// One line a scan: `  2026-12-01T10:00:00Z in_transit  DE Leipzig hub`.
+fn scans_text(log: &[protection::Recorded]) -> String {
+    let mut out = String::new();
+    for (kind, at, country, location, _) in scans(log) {
+        let place = location.map_or(country.to_string(), |l| format!("{country} {l}"));
+        out.push_str(&format!("  {at} {kind:<16} {place}\n"));
+    }
+    out.trim_end().to_string()
 }
 
 /// The findings a message or a parcel check recorded, one line each under its event,

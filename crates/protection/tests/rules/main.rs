@@ -1,6 +1,7 @@
 //! The protection rules of design.md section 2, one table per rule with its default
 //! number and both sides of each deadline, driven through a pure in-memory harness.
 
+mod carrier;
 mod disputes;
 mod money;
 mod never_worse_off;
