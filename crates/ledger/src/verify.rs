@@ -104,7 +104,10 @@ impl WideTotals {
             ("held in escrow", self.held_in_escrow),
             ("refunded from escrow", self.refunds.from_escrow),
             ("refunded from sellers", self.refunds.from_seller),
-            ("refunded from the guarantee fund", self.refunds.from_guarantee_fund),
+            (
+                "refunded from the guarantee fund",
+                self.refunds.from_guarantee_fund,
+            ),
         ]
     }
 

@@ -489,7 +489,7 @@ async fn order_page(
         ("promised delivery", o.promised_at),
         ("protection ends", o.protection_ends_at),
         ("guarantee refund", o.guarantee_at),
-        ("payout", o.payout_at),
+        ("payout", o.payout_due_at()),
     ];
     let can_decide = matches!(user.role, Role::Agent | Role::Admin)
         && o.status == Status::Disputed
