@@ -486,7 +486,7 @@ fn carrier_scans_are_recorded_by_orders_exec_and_listed_by_orders_show() {
             ),
             line(
                 "2026-11-01T10:00:00Z",
-                "buyer:b-1",
+                "platform",
                 json!({"command": "pay", "amount": "10.00", "currency": "USD",
                  "three_ds": "authenticated"}),
             ),
@@ -573,5 +573,382 @@ fn carrier_scans_are_recorded_by_orders_exec_and_listed_by_orders_show() {
         .collect();
     assert_eq!(kinds, ["accepted", "in_transit", "customs"]);
     assert_eq!(json["scans"][1]["location"], "Guangzhou airport");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A fresh PostgreSQL database named `name` when `MARKETGUARD_TEST_DATABASE_URL` is set:
+/// its URL, and the server's admin URL to drop it with.
+fn postgres_database(rt: &tokio::runtime::Runtime, name: &str) -> Option<(String, String)> {
+    let admin = std::env::var("MARKETGUARD_TEST_DATABASE_URL").ok()?;
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    Some((format!("{base}/{name}"), admin))
+}
+
+fn drop_postgres_database(rt: &tokio::runtime::Runtime, admin: &str, name: &str) {
+    rt.block_on(async {
+        let pool = sqlx::AnyPool::connect(admin).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+}
+
+/// o-1: 100.00 released to the seller, then refunded in full by the seller after
+/// release. o-2: a Guaranteed Genuine order of 200.00 whose counterfeit claim is upheld
+/// with a multiplier of 1.5: 200.00 from escrow and 100.00 from the guarantee fund.
+fn refunded_orders(url: &str) {
+    let line = |order: &str, actor: &str, at: &str, body: Value| {
+        let mut v = json!({"order": order, "actor": actor, "at": format!("2026-11-{at}Z")});
+        v.as_object_mut()
+            .unwrap()
+            .extend(body.as_object().unwrap().clone());
+        v
+    };
+    let text = |t: &str| json!([{"type": "text", "text": t}]);
+    let lines = [
+        line(
+            "o-1",
+            "platform",
+            "01T10:00:00",
+            json!({"command": "place", "buyer": "b-1", "seller": "s-1", "price": "95.00", "shipping": "5.00", "currency": "USD", "promised_days": 20}),
+        ),
+        line(
+            "o-1",
+            "platform",
+            "01T11:00:00",
+            json!({"command": "pay", "amount": "100.00", "currency": "USD", "three_ds": "authenticated"}),
+        ),
+        line(
+            "o-1",
+            "seller:s-1",
+            "02T10:00:00",
+            json!({"command": "ship", "tracking": "LP123456789CN"}),
+        ),
+        line(
+            "o-1",
+            "carrier",
+            "08T10:00:00",
+            json!({"command": "deliver"}),
+        ),
+        line(
+            "o-1",
+            "buyer:b-1",
+            "09T10:00:00",
+            json!({"command": "confirm_receipt"}),
+        ),
+        line(
+            "o-1",
+            "buyer:b-1",
+            "12T10:00:00",
+            json!({"command": "open_dispute", "reason": "not_as_described", "evidence": text("the colour is wrong")}),
+        ),
+        line(
+            "o-1",
+            "seller:s-1",
+            "13T10:00:00",
+            json!({"command": "respond_to_dispute", "response": "accept"}),
+        ),
+        line(
+            "o-2",
+            "platform",
+            "01T10:00:00",
+            json!({"command": "place", "buyer": "b-2", "seller": "s-2", "price": "200.00", "currency": "USD", "promised_days": 20, "guaranteed_genuine": true}),
+        ),
+        line(
+            "o-2",
+            "platform",
+            "01T11:00:00",
+            json!({"command": "pay", "amount": "200.00", "currency": "USD", "three_ds": "authenticated"}),
+        ),
+        line(
+            "o-2",
+            "seller:s-2",
+            "02T10:00:00",
+            json!({"command": "ship", "tracking": "LP223456789CN"}),
+        ),
+        line(
+            "o-2",
+            "carrier",
+            "08T10:00:00",
+            json!({"command": "deliver"}),
+        ),
+        line(
+            "o-2",
+            "buyer:b-2",
+            "09T10:00:00",
+            json!({"command": "open_dispute", "reason": "counterfeit", "evidence": text("the logo is fake")}),
+        ),
+        line(
+            "o-2",
+            "seller:s-2",
+            "10T10:00:00",
+            json!({"command": "respond_to_dispute", "response": "accept"}),
+        ),
+    ];
+    let input = lines
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let out = Command::new(BIN)
+        .args([
+            "orders",
+            "exec",
+            "-",
+            "--format",
+            "json",
+            "--database-url",
+            url,
+        ])
+        .env("MARKETGUARD_POLICY_GENUINE_MULTIPLIER_BPS", "15000")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            child.stdin.take().unwrap().write_all(input.as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn orders_show_and_verify_give_refunds_after_release_and_from_the_guarantee_fund() {
+    // Regression: `orders show` and `ledger verify` said refunded 0.00 on an order
+    // refunded by its seller after release, left out what the guarantee fund paid, and
+    // listed a payout date on orders refunded in full.
+    let dir = temp_dir("refunds-shown");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let pg_name = format!("mg_refunds_shown_{}", std::process::id());
+    let pg = postgres_database(&rt, &pg_name);
+    let mut urls = vec![format!("sqlite://{}/o.db", dir.display())];
+    urls.extend(pg.iter().map(|(url, _)| url.clone()));
+    for url in &urls {
+        refunded_orders(url);
+        let show = |order: &str| marketguard(&["orders", "show", order, "--database-url", url], "");
+        let o1 = show("o-1");
+        assert!(
+            o1.contains("refunded 100.00 (from escrow 0.00, taken back from the seller 100.00, from the guarantee fund 0.00)"),
+            "{url}: {o1}"
+        );
+        let o2 = show("o-2");
+        assert!(
+            o2.contains("refunded 300.00 (from escrow 200.00, taken back from the seller 0.00, from the guarantee fund 100.00)"),
+            "{url}: {o2}"
+        );
+        for text in [&o1, &o2] {
+            assert!(!text.contains("  payout "), "refunded in full: {text}");
+        }
+        let json = |order: &str| -> Value {
+            serde_json::from_str(&marketguard(
+                &[
+                    "orders",
+                    "show",
+                    order,
+                    "--format",
+                    "json",
+                    "--database-url",
+                    url,
+                ],
+                "",
+            ))
+            .unwrap()
+        };
+        let (j1, j2) = (json("o-1"), json("o-2"));
+        let sources = |j: &Value| {
+            [
+                "refunded",
+                "refunded_from_escrow",
+                "refunded_from_seller",
+                "refunded_from_guarantee_fund",
+            ]
+            .map(|k| j[k].as_str().unwrap_or("missing").to_string())
+        };
+        assert_eq!(sources(&j1), ["100.00", "0.00", "100.00", "0.00"], "{j1}");
+        assert_eq!(sources(&j2), ["300.00", "200.00", "0.00", "100.00"], "{j2}");
+        assert_eq!(j1["payout"], Value::Null, "{j1}");
+        assert_eq!(j2["payout"], Value::Null, "{j2}");
+
+        let (code, out, err) = run(
+            &[
+                "ledger",
+                "verify",
+                "--format",
+                "json",
+                "--database-url",
+                url,
+            ],
+            "",
+        );
+        assert_eq!(code, 0, "{out}{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        let usd = &v["totals"]["USD"];
+        assert_eq!(usd["captured_minor"], 30000, "{v}");
+        assert_eq!(
+            [
+                &usd["refunded_minor"],
+                &usd["refunded_from_escrow_minor"],
+                &usd["refunded_from_seller_minor"],
+                &usd["refunded_from_guarantee_fund_minor"]
+            ],
+            [&json!(40000), &json!(20000), &json!(10000), &json!(10000)],
+            "{v}"
+        );
+        let (_, text, _) = run(&["ledger", "verify", "--database-url", url], "");
+        assert!(
+            text.contains("refunded 400.00 (from escrow 200.00, taken back from sellers 100.00, from the guarantee fund 100.00)"),
+            "{text}"
+        );
+    }
+    if let Some((_, admin)) = &pg {
+        drop_postgres_database(&rt, admin, &pg_name);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn simulate_counts_refunds_taken_back_from_sellers_as_the_ledger_does() {
+    // Regression: simulate's money summary said "refunded" for what escrow refunded
+    // alone, leaving out refunds taken back from sellers after release and those the
+    // guarantee fund paid.
+    let dir = temp_dir("simulate-refunds");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let pg_name = format!("mg_simulate_refunds_{}", std::process::id());
+    let pg = postgres_database(&rt, &pg_name);
+    let mut urls = vec![format!("sqlite://{}/s.db", dir.display())];
+    urls.extend(pg.iter().map(|(url, _)| url.clone()));
+    let html = dir.join("report.html");
+    let mut eur_clawed = String::new();
+    for url in &urls {
+        let run_args = [
+            "simulate",
+            "--days",
+            "45",
+            "--sellers",
+            "5",
+            "--buyers",
+            "60",
+            "--seed",
+            "3",
+        ];
+        let mut args = run_args.to_vec();
+        args.extend([
+            "--format",
+            "json",
+            "--report",
+            html.to_str().unwrap(),
+            "--database-url",
+            url,
+        ]);
+        let sim: Value = serde_json::from_str(&marketguard(&args, "")).unwrap();
+        let (code, out, err) = run(
+            &[
+                "ledger",
+                "verify",
+                "--format",
+                "json",
+                "--database-url",
+                url,
+            ],
+            "",
+        );
+        assert_eq!(code, 0, "{out}{err}");
+        let verify: Value = serde_json::from_str(&out).unwrap();
+        let mut clawed = 0;
+        let page = std::fs::read_to_string(&html).unwrap();
+        for (currency, m) in sim["money"].as_object().unwrap() {
+            let t = &verify["totals"][currency];
+            let minor =
+                |v: &Value, k: &str| v[k].as_i64().unwrap_or_else(|| panic!("{k} missing: {v}"));
+            let sources = [
+                "refunded_from_escrow_minor",
+                "refunded_from_seller_minor",
+                "refunded_from_guarantee_fund_minor",
+            ];
+            let sum: i64 = sources.iter().map(|k| minor(m, k)).sum();
+            assert_eq!(minor(m, "refunded_minor"), sum, "{currency}: {m}");
+            for k in sources.iter().chain(&["refunded_minor"]) {
+                assert_eq!(
+                    minor(m, k),
+                    minor(t, k),
+                    "{currency} {k}: simulate {m}, ledger {t}"
+                );
+            }
+            assert_eq!(
+                minor(m, "clawed_back_minor"),
+                minor(m, "refunded_from_seller_minor")
+            );
+            clawed += minor(m, "refunded_from_seller_minor");
+            if currency == "EUR" {
+                eur_clawed = m["refunded_from_seller"].as_str().unwrap().to_string();
+            }
+            let refunded = m["refunded"].as_str().unwrap();
+            assert!(
+                page.contains(&format!("<td>{refunded}</td>")),
+                "{currency} {refunded}: {page}"
+            );
+        }
+        assert!(
+            clawed > 0,
+            "seed 3 no longer takes a refund back from a seller: pick a seed that does"
+        );
+        assert!(page.contains("<th>taken back from sellers</th>"), "{page}");
+    }
+    // The printed summary (the same run on a fresh database): one line per currency
+    // with the refunds by source.
+    let (code, text, err) = run(
+        &[
+            "simulate",
+            "--days",
+            "45",
+            "--sellers",
+            "5",
+            "--buyers",
+            "60",
+            "--seed",
+            "3",
+            "--database-url",
+            &format!("sqlite://{}/t.db", dir.display()),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let eur = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("EUR:"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        eur.contains("(from escrow ")
+            && eur.contains(&format!(
+                ", taken back from sellers {eur_clawed}, from the guarantee fund "
+            )),
+        "{eur}"
+    );
+    if let Some((_, admin)) = &pg {
+        drop_postgres_database(&rt, admin, &pg_name);
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,6 +4,7 @@
 //! a book, applies, and writes the result in the same database transaction.
 
 mod account;
+mod refunds;
 mod verify;
 
 use std::collections::{BTreeMap, HashMap};
@@ -11,6 +12,7 @@ use std::fmt;
 
 pub use account::{AccountId, AccountIdError, AccountKind, Balances};
 use domain::{Currency, Money, OrderId, TransferId};
+pub use refunds::Refunds;
 pub use verify::{verify, Totals, VerifyReport};
 
 /// What a transfer is for; verification and reports group money by it.

@@ -310,6 +310,114 @@ fn verify_refuses_negative_and_impossible_figures() {
     );
 }
 
+/// o1's 1000 released to s1; then `clawed` taken back for the buyer after release.
+fn released_book(clawed: i64) -> Book {
+    let mut book = paid_book();
+    book.apply(&[Transfer {
+        id: tid("release"),
+        op: Op::PostPending {
+            pending: tid("hold"),
+            amount: m(1000, usd()),
+        },
+        code: Code::Release,
+        order: Some(OrderId::parse("o1").unwrap()),
+    }])
+    .unwrap();
+    let clawback = Clawback {
+        id: tid("o1:clawback"),
+        order: OrderId::parse("o1").unwrap(),
+        seller_payable: acct(AccountKind::SellerPayable, "s1", usd()),
+        seller_available: acct(AccountKind::SellerAvailable, "s1", usd()),
+        guarantee_fund: acct(AccountKind::GuaranteeFund, "platform", usd()),
+        seller_debt: acct(AccountKind::SellerDebt, "s1", usd()),
+        buyer: acct(AccountKind::BuyerFunding, "b1", usd()),
+        amount: m(clawed, usd()),
+    };
+    let batch = clawback.expand(&book);
+    book.apply(&batch).unwrap();
+    book
+}
+
+#[test]
+fn a_refund_after_release_counts_as_refunded_with_its_source() {
+    // Regression: `ledger verify` said refunded 0.00 for money taken back from the
+    // seller after release.
+    let book = released_book(600);
+    let report = verify(book.accounts(), book.recorded());
+    assert!(report.ok(), "{:?}", report.broken);
+    let t = report.totals[&usd()];
+    assert_eq!(t.refunded, 600, "{t:?}");
+    assert_eq!(
+        (
+            t.refunded_from_escrow,
+            t.refunded_from_seller,
+            t.refunded_from_guarantee_fund
+        ),
+        (0, 600, 0)
+    );
+    let r = Refunds::of(book.recorded());
+    assert_eq!((r.total(), r.from_seller, r.of_price()), (600, 600, 600));
+}
+
+#[test]
+fn verify_fails_an_order_whose_buyer_got_back_more_than_was_paid() {
+    // All 1000 taken back from the seller, then the fund pays 300 more in the
+    // seller's place (with the debt recorded): 1300 back on a 1000 order.
+    let mut book = released_book(1000);
+    let fund = acct(AccountKind::GuaranteeFund, "platform", usd());
+    let buyer = acct(AccountKind::BuyerFunding, "b1", usd());
+    let debt = acct(AccountKind::SellerDebt, "s1", usd());
+    book.apply(&[
+        posted("extra-fund", fund.clone(), buyer, 300, Code::GuaranteeCover),
+        posted("extra-debt", debt, fund, 300, Code::SellerDebt),
+    ])
+    .unwrap();
+    let report = verify(book.accounts(), book.recorded());
+    assert!(
+        report
+            .broken
+            .iter()
+            .any(|b| b.contains("order o1: 1300 back to the buyer") && b.contains("1000 paid")),
+        "{:?}",
+        report.broken
+    );
+    assert_eq!(report.totals[&usd()].refunded_from_guarantee_fund, 300);
+}
+
+#[test]
+fn the_guaranteed_genuine_extra_comes_from_the_fund_on_top_of_the_price() {
+    // A counterfeit claim upheld with a multiplier of 1.5: the escrow refunds the
+    // 1000 paid, the fund adds 500 of its own (no seller debt).
+    let mut book = paid_book();
+    let buyer = acct(AccountKind::BuyerFunding, "b1", usd());
+    let fund = acct(AccountKind::GuaranteeFund, "platform", usd());
+    book.apply(&[
+        Transfer {
+            id: tid("void"),
+            op: Op::VoidPending {
+                pending: tid("hold"),
+            },
+            code: Code::Void,
+            order: Some(OrderId::parse("o1").unwrap()),
+        },
+        posted("refund", escrow("o1"), buyer.clone(), 1000, Code::Refund),
+        posted("genuine", fund, buyer, 500, Code::GuaranteeCover),
+    ])
+    .unwrap();
+    let report = verify(book.accounts(), book.recorded());
+    assert!(report.ok(), "{:?}", report.broken);
+    let t = report.totals[&usd()];
+    assert_eq!(
+        (
+            t.refunded,
+            t.refunded_from_escrow,
+            t.refunded_from_seller,
+            t.refunded_from_guarantee_fund
+        ),
+        (1500, 1000, 0, 500)
+    );
+}
+
 #[derive(Debug, Clone)]
 enum Step {
     Pay { order: u8, minor: i64 },

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use domain::Currency;
 
-use crate::{AccountId, AccountKind, Balances, Code, Op, Recorded};
+use crate::{AccountId, AccountKind, Balances, Code, Op, Recorded, Refunds};
 
 /// Sums per currency, in minor units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -15,9 +15,16 @@ pub struct Totals {
     pub credits_pending: i64,
     pub captured: i64,
     pub released: i64,
+    /// Everything that went back to buyers: the three sources below.
     pub refunded: i64,
     pub compensated: i64,
     pub held_in_escrow: i64,
+    /// Refunded out of orders' escrow.
+    pub refunded_from_escrow: i64,
+    /// Taken back from sellers after release.
+    pub refunded_from_seller: i64,
+    /// Paid by the guarantee fund (in a seller's place, or the Guaranteed Genuine extra).
+    pub refunded_from_guarantee_fund: i64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -78,13 +85,13 @@ struct WideTotals {
     credits_pending: i128,
     captured: i128,
     released: i128,
-    refunded: i128,
+    refunds: Refunds,
     compensated: i128,
     held_in_escrow: i128,
 }
 
 impl WideTotals {
-    fn fields(&self) -> [(&'static str, i128); 9] {
+    fn fields(&self) -> [(&'static str, i128); 12] {
         [
             ("posted debits", self.debits_posted),
             ("posted credits", self.credits_posted),
@@ -92,9 +99,15 @@ impl WideTotals {
             ("pending credits", self.credits_pending),
             ("captured", self.captured),
             ("released", self.released),
-            ("refunded", self.refunded),
+            ("refunded", self.refunds.total()),
             ("compensated", self.compensated),
             ("held in escrow", self.held_in_escrow),
+            ("refunded from escrow", self.refunds.from_escrow),
+            ("refunded from sellers", self.refunds.from_seller),
+            (
+                "refunded from the guarantee fund",
+                self.refunds.from_guarantee_fund,
+            ),
         ]
     }
 
@@ -118,9 +131,12 @@ impl WideTotals {
             credits_pending: n(self.credits_pending),
             captured: n(self.captured),
             released: n(self.released),
-            refunded: n(self.refunded),
+            refunded: n(self.refunds.total()),
             compensated: n(self.compensated),
             held_in_escrow: n(self.held_in_escrow),
+            refunded_from_escrow: n(self.refunds.from_escrow),
+            refunded_from_seller: n(self.refunds.from_seller),
+            refunded_from_guarantee_fund: n(self.refunds.from_guarantee_fund),
         }
     }
 }
@@ -129,7 +145,9 @@ impl WideTotals {
 /// balance equals the sum of its transfers; no limited account is overdrawn or below
 /// zero; no stored figure is negative and no total overflows; each pending transfer is
 /// resolved at most once; every order's escrow equals captured minus released minus
-/// refunded, and release plus refund never exceed capture. Sums are made in i128, so a
+/// refunded, release plus refund never exceed capture, and the money back to an
+/// order's buyer (from escrow, from the seller, from the fund in the seller's place)
+/// never exceeds what the buyer paid. Sums are made in i128, so a
 /// ledger whose totals would wrap an i64 is reported broken, never shown wrapped.
 pub fn verify<'a>(
     accounts: impl IntoIterator<Item = (&'a AccountId, &'a Balances)>,
@@ -144,6 +162,7 @@ pub fn verify<'a>(
     let mut resolutions: BTreeMap<&domain::TransferId, usize> = BTreeMap::new();
     let mut orders: BTreeMap<String, (i128, i128, i128)> = BTreeMap::new();
     let mut clawed: BTreeMap<String, i128> = BTreeMap::new();
+    let mut refunds: BTreeMap<String, Refunds> = BTreeMap::new();
     let transfers: Vec<&Recorded> = transfers.into_iter().collect();
     report.transfers = transfers.len();
     for r in &transfers {
@@ -194,12 +213,15 @@ pub fn verify<'a>(
                 }
             }
         }
+        totals.refunds.add(r);
+        if let Some(order) = &r.transfer.order {
+            refunds.entry(order.to_string()).or_default().add(r);
+        }
         let posted = matches!(r.transfer.op, Op::Posted { .. } | Op::PostPending { .. });
         if posted {
             match r.transfer.code {
                 Code::Capture => totals.captured += minor,
                 Code::Release => totals.released += minor,
-                Code::Refund => totals.refunded += minor,
                 Code::Compensation => totals.compensated += minor,
                 _ => {}
             }
@@ -294,33 +316,58 @@ pub fn verify<'a>(
         let narrow = t.narrow(*cur, &mut report.broken);
         report.totals.insert(*cur, narrow);
     }
+    check_orders(&stored, &orders, &clawed, &refunds, &mut report.broken);
+    report
+}
+
+/// The invariants of each order: what was taken back from the seller against what was
+/// released, release and refund against capture, the escrow balance against its
+/// transfers, and the money back to the buyer against what the buyer paid.
+fn check_orders(
+    stored: &BTreeMap<&AccountId, &Balances>,
+    orders: &BTreeMap<String, (i128, i128, i128)>,
+    clawed: &BTreeMap<String, i128>,
+    refunds: &BTreeMap<String, Refunds>,
+    broken: &mut Vec<String>,
+) {
     let mut escrow_by_order: BTreeMap<&str, i128> = BTreeMap::new();
-    for (id, b) in &stored {
+    for (id, b) in stored {
         if id.kind() == AccountKind::OrderEscrow {
             let w = Wide::of(b);
             *escrow_by_order.entry(id.owner()).or_default() += w.credits_posted - w.debits_posted;
         }
     }
-    for (order, taken) in &clawed {
+    for (order, taken) in clawed {
         let released = orders.get(order).map_or(0, |o| o.1);
         if *taken > released {
-            report.broken.push(format!(
+            broken.push(format!(
                 "order {order}: {taken} taken back from the seller but only {released} released"
             ));
         }
     }
-    for (order, (captured, released, refunded)) in &orders {
+    for (order, r) in refunds {
+        let paid = orders.get(order).map_or(0, |o| o.0);
+        if r.of_price() > paid {
+            broken.push(format!(
+                "order {order}: {} back to the buyer (from escrow {}, from the seller {}, from the guarantee fund in the seller's place {}) exceeds the {paid} paid",
+                r.of_price(),
+                r.from_escrow,
+                r.from_seller,
+                r.fund_for_seller.min(r.from_guarantee_fund)
+            ));
+        }
+    }
+    for (order, (captured, released, refunded)) in orders {
         if released + refunded > *captured {
-            report.broken.push(format!(
+            broken.push(format!(
                 "order {order}: released {released} plus refunded {refunded} exceed captured {captured}"
             ));
         }
         let escrow = escrow_by_order.get(order.as_str()).copied().unwrap_or(0);
         if escrow != captured - released - refunded {
-            report.broken.push(format!(
+            broken.push(format!(
                 "order {order}: escrow {escrow} is not captured {captured} - released {released} - refunded {refunded}"
             ));
         }
     }
-    report
 }

@@ -546,6 +546,14 @@ impl Order {
         self.captured_minor - self.released_minor - self.refunded_minor
     }
 
+    /// When the seller's money becomes available to withdraw, while the seller keeps
+    /// some of what was released: none on an order refunded in full (its payout
+    /// deadline still fires, and pays nothing).
+    pub fn payout_due_at(&self) -> Option<Timestamp> {
+        self.payout_at
+            .filter(|_| self.released_minor > self.clawed_back_minor)
+    }
+
     /// Folds the log into the state. Events come from `decide`, so an event that does
     /// not fit the state is a bug in the log, not a user error: it panics.
     pub fn replay(id: &OrderId, log: &[Recorded]) -> Option<Order> {

@@ -503,7 +503,7 @@ async fn order_page(
         ("promised delivery", o.promised_at),
         ("protection ends", o.protection_ends_at),
         ("guarantee refund", o.guarantee_at),
-        ("payout", o.payout_at),
+        ("payout", o.payout_due_at()),
         (
             "agent decision",
             o.dispute.as_ref().and_then(|d| d.agent_due),

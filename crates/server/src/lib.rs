@@ -458,10 +458,21 @@ pub struct OrderView {
     total: String,
     held: String,
     released: String,
+    /// Everything that went back to the buyer: the three sources below.
     refunded: String,
     compensated: String,
+    /// Taken back from the seller after release (the same as `refunded_from_seller`).
     taken_back_from_seller: String,
     paid_out: String,
+    /// Refunded out of the order's escrow.
+    refunded_from_escrow: String,
+    /// Taken back from the seller after release.
+    refunded_from_seller: String,
+    /// Paid by the guarantee fund: in the seller's place, or the Guaranteed Genuine
+    /// extra.
+    refunded_from_guarantee_fund: String,
+    /// Deadlines still to come or past; `payout` only while the seller keeps some of
+    /// what was released.
     deadlines: Vec<Deadline>,
     events: Vec<EventView>,
     /// The order's dispute, open or closed; absent when it never had one.
@@ -528,17 +539,20 @@ async fn get_order(
     Path(order_id): Path<String>,
 ) -> Result<Json<OrderView>, ApiError> {
     let (o, log) = readable_order(&state, &caller, &order_id).await?;
+    let transfers = state.engine.store().order_transfers(&o.id).await?;
+    let refunds = ledger::Refunds::of(transfers.iter().map(|(r, _)| r));
     let m = |minor: i64| {
         domain::Money::from_minor(minor.max(0), o.currency)
             .map(|m| m.decimal())
             .unwrap_or_default()
     };
+    let r = |v: i128| m(ledger::Refunds::minor(v));
     let deadlines = [
         ("ship_by", o.ship_by),
         ("promised_delivery", o.promised_at),
         ("protection_ends", o.protection_ends_at),
         ("guarantee_refund", o.guarantee_at),
-        ("payout", o.payout_at),
+        ("payout", o.payout_due_at()),
         (
             "agent_decision",
             o.dispute.as_ref().and_then(|d| d.agent_due),
@@ -596,10 +610,13 @@ async fn get_order(
         total: o.total().decimal(),
         held: m(o.held_minor()),
         released: m(o.released_minor),
-        refunded: m(o.refunded_minor),
+        refunded: r(refunds.total()),
         compensated: m(o.compensated_minor),
-        taken_back_from_seller: m(o.clawed_back_minor),
+        taken_back_from_seller: r(refunds.from_seller),
         paid_out: m(o.paid_out_minor),
+        refunded_from_escrow: r(refunds.from_escrow),
+        refunded_from_seller: r(refunds.from_seller),
+        refunded_from_guarantee_fund: r(refunds.from_guarantee_fund),
         deadlines,
         events,
         dispute: o

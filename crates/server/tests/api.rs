@@ -1386,3 +1386,66 @@ fn openapi_documents_the_carrier_event_command() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_order_view_shows_a_refund_after_release_and_no_payout() {
+    // Regression: an order refunded in full by its seller after release read
+    // "refunded": "0.00" and still listed a payout deadline.
+    for api in apis().await {
+        let text = json!([{"type": "text", "text": "the colour is wrong"}]);
+        for (step, (who, command)) in [
+            ("platform", place("b-1")),
+            ("platform", pay()),
+            ("seller", json!({"command": "ship", "tracking": "LP1"})),
+            ("platform", json!({"command": "deliver"})),
+            ("buyer", json!({"command": "confirm_receipt"})),
+            (
+                "buyer",
+                json!({"command": "open_dispute", "reason": "not_as_described", "evidence": text}),
+            ),
+            (
+                "seller",
+                json!({"command": "respond_to_dispute", "response": "accept"}),
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            api.advance_days(1);
+            let (s, v) = api.command(who, "o-r", &format!("r{step}"), command).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        }
+        let (s, v, _) = api.call("buyer", "GET", "/v1/orders/o-r", None, None).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let figures = [
+            "released",
+            "refunded",
+            "refunded_from_escrow",
+            "refunded_from_seller",
+            "refunded_from_guarantee_fund",
+            "taken_back_from_seller",
+        ]
+        .map(|k| v[k].as_str().unwrap_or("missing").to_string());
+        assert_eq!(
+            figures,
+            ["10.50", "10.50", "0.00", "10.50", "0.00", "10.50"],
+            "{v}"
+        );
+        let deadlines: Vec<&str> = v["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["name"].as_str().unwrap())
+            .collect();
+        assert!(!deadlines.contains(&"payout"), "{deadlines:?}");
+        let (_, doc, _) = api.call("admin", "GET", "/openapi.json", None, None).await;
+        let view = &doc["components"]["schemas"]["OrderView"]["properties"];
+        for k in [
+            "refunded_from_escrow",
+            "refunded_from_seller",
+            "refunded_from_guarantee_fund",
+        ] {
+            assert!(view.get(k).is_some(), "{k} not documented: {view}");
+        }
+    }
+}

@@ -126,20 +126,24 @@ pub struct MoneyTotals {
     pub captured: i64,
     pub held: i64,
     pub released: i64,
+    /// Everything refunded to buyers, from the three sources below (the ledger's).
     pub refunded: i64,
     pub compensated: i64,
     pub paid_out: i64,
+    /// Refunded out of orders' escrow.
+    pub refunded_from_escrow: i64,
     /// Refunds taken back from sellers after release.
     pub clawed_back: i64,
-    /// Paid by the platform's guarantee fund.
+    /// Paid by the platform's guarantee fund (in a seller's place, or the Guaranteed
+    /// Genuine extra).
     pub guarantee: i64,
 }
 
 impl MoneyTotals {
-    /// Everything that went back to buyers: refunds from escrow, clawbacks, the
-    /// guarantee fund and on-time compensation.
+    /// Everything that went back to buyers: refunds from every source and on-time
+    /// compensation.
     pub fn back_to_buyers(&self) -> i64 {
-        self.refunded + self.clawed_back + self.guarantee + self.compensated
+        self.refunded + self.compensated
     }
 }
 
@@ -1046,7 +1050,14 @@ impl Sim {
             let Some((order, log)) = engine.order(&o.id).await? else {
                 continue;
             };
-            tally(report, &order, &log, o.fate, o.dispute_habit, o.unfounded);
+            let transfers = engine.store().order_transfers(&o.id).await?;
+            let refunds = ledger::Refunds::of(transfers.iter().map(|(r, _)| r));
+            let ended = Ended {
+                order: &order,
+                log: &log,
+                refunds: &refunds,
+            };
+            tally(report, &ended, o.fate, o.dispute_habit, o.unfounded);
         }
         let end = Timestamp::from_unix_ms(self.end_ms);
         let policy = protection::RatingPolicy::default();
@@ -1096,14 +1107,21 @@ fn chat_at(
     Some((t, Action::Chat(order, line, scam)))
 }
 
+/// One order as it ended: its state, its log and the refunds its ledger transfers made.
+struct Ended<'a> {
+    order: &'a Order,
+    log: &'a [protection::Recorded],
+    refunds: &'a ledger::Refunds,
+}
+
 fn tally(
     report: &mut Report,
-    order: &Order,
-    log: &[protection::Recorded],
+    ended: &Ended<'_>,
     fate: Fate,
     dispute_habit: DisputeHabit,
     unfounded: bool,
 ) {
+    let (order, log) = (ended.order, ended.log);
     report.events += log.len();
     for r in log {
         *report
@@ -1152,11 +1170,13 @@ fn tally(
     m.captured += order.captured_minor;
     m.held += order.held_minor();
     m.released += order.released_minor;
-    m.refunded += order.refunded_minor;
+    let r = ended.refunds;
+    m.refunded += ledger::Refunds::minor(r.total());
+    m.refunded_from_escrow += ledger::Refunds::minor(r.from_escrow);
     m.compensated += order.compensated_minor;
     m.paid_out += order.paid_out_minor;
-    m.clawed_back += order.clawed_back_minor;
-    m.guarantee += order.guarantee_minor;
+    m.clawed_back += ledger::Refunds::minor(r.from_seller);
+    m.guarantee += ledger::Refunds::minor(r.from_guarantee_fund);
     debug_assert!(order.status != Status::Placed || order.captured_minor == 0);
 }
 

@@ -12,8 +12,10 @@ use crate::Format;
 pub enum LedgerCommand {
     /// Check every invariant: debits equal credits per currency, balances equal their
     /// transfers, no overdrawn account, each hold resolved at most once, each order's
-    /// escrow equals captured minus released minus refunded. Exit 0 when all hold,
-    /// 1 with the broken ones.
+    /// escrow equals captured minus released minus refunded, no order's buyer got back
+    /// more of the price than was paid. Refunds are totalled by source: from escrow,
+    /// taken back from sellers after release, from the guarantee fund. Exit 0 when all
+    /// hold, 1 with the broken ones.
     Verify(VerifyArgs),
 }
 
@@ -56,6 +58,9 @@ pub fn run(command: LedgerCommand) -> anyhow::Result<ExitCode> {
                             "refunded_minor": t.refunded,
                             "compensated_minor": t.compensated,
                             "held_in_escrow_minor": t.held_in_escrow,
+                            "refunded_from_escrow_minor": t.refunded_from_escrow,
+                            "refunded_from_seller_minor": t.refunded_from_seller,
+                            "refunded_from_guarantee_fund_minor": t.refunded_from_guarantee_fund,
                         }),
                     )
                 })
@@ -79,7 +84,7 @@ pub fn run(command: LedgerCommand) -> anyhow::Result<ExitCode> {
             for (c, t) in &report.totals {
                 let m = |minor: i64| crate::amounts::money(minor, *c);
                 println!(
-                    "  {c}: debits {} = credits {} (pending {} = {}); captured {}, released {}, refunded {}, compensated {}, held in escrow {}",
+                    "  {c}: debits {} = credits {} (pending {} = {}); captured {}, released {}, refunded {} (from escrow {}, taken back from sellers {}, from the guarantee fund {}), compensated {}, held in escrow {}",
                     m(t.debits_posted),
                     m(t.credits_posted),
                     m(t.debits_pending),
@@ -87,6 +92,9 @@ pub fn run(command: LedgerCommand) -> anyhow::Result<ExitCode> {
                     m(t.captured),
                     m(t.released),
                     m(t.refunded),
+                    m(t.refunded_from_escrow),
+                    m(t.refunded_from_seller),
+                    m(t.refunded_from_guarantee_fund),
                     m(t.compensated),
                     m(t.held_in_escrow)
                 );

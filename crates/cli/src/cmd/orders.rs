@@ -198,7 +198,13 @@ fn show(args: ShowArgs, policy: Policy) -> anyhow::Result<ExitCode> {
         let Some((o, log)) = engine.order(&id).await? else {
             bail!("order {id} does not exist");
         };
+        let transfers = store
+            .order_transfers(&id)
+            .await
+            .context("failed to read the order's transfers")?;
         store.close().await;
+        let refunds = ledger::Refunds::of(transfers.iter().map(|(r, _)| r));
+        let r = |v: i128| ledger::Refunds::minor(v);
         let c = o.currency;
         let m = |x: i64| crate::amounts::money(x, c);
         let ts = |t: Option<Timestamp>| t.map(|t| t.rfc3339());
@@ -212,15 +218,21 @@ fn show(args: ShowArgs, policy: Policy) -> anyhow::Result<ExitCode> {
                     "{}",
                     json!({"order": o.id.as_str(), "status": o.status.as_str(), "buyer": o.buyer.as_str(), "seller": o.seller.as_str(),
                            "currency": c.code(), "total": o.total().decimal(), "held": m(o.held_minor()), "released": m(o.released_minor),
-                           "refunded": m(o.refunded_minor), "compensated": m(o.compensated_minor), "paid_out": m(o.paid_out_minor),
+                           "refunded": m(r(refunds.total())), "compensated": m(o.compensated_minor), "paid_out": m(o.paid_out_minor),
+                           "refunded_from_escrow": m(r(refunds.from_escrow)), "refunded_from_seller": m(r(refunds.from_seller)),
+                           "refunded_from_guarantee_fund": m(r(refunds.from_guarantee_fund)),
                            "ship_by": ts(o.ship_by), "promised": ts(o.promised_at), "protection_ends": ts(o.protection_ends_at),
-                           "guarantee": ts(o.guarantee_at), "payout": ts(o.payout_at), "scans": scans_json(&log), "events": events})
+                           "guarantee": ts(o.guarantee_at), "payout": ts(o.payout_due_at()), "scans": scans_json(&log), "events": events})
                 );
             }
             Format::Text => {
                 println!("order {} is {} ({} {}; buyer {}, seller {})", o.id, o.status.as_str(), o.total().decimal(), c, o.buyer, o.seller);
-                println!("money: held {}, released {}, refunded {}, compensated {}, paid out {}", m(o.held_minor()), m(o.released_minor), m(o.refunded_minor), m(o.compensated_minor), m(o.paid_out_minor));
-                for (name, t) in [("ship by", o.ship_by), ("promised delivery", o.promised_at), ("protection ends", o.protection_ends_at), ("guarantee refund", o.guarantee_at), ("payout", o.payout_at)] {
+                println!(
+                    "money: held {}, released {}, refunded {} (from escrow {}, taken back from the seller {}, from the guarantee fund {}), compensated {}, paid out {}",
+                    m(o.held_minor()), m(o.released_minor), m(r(refunds.total())), m(r(refunds.from_escrow)), m(r(refunds.from_seller)),
+                    m(r(refunds.from_guarantee_fund)), m(o.compensated_minor), m(o.paid_out_minor)
+                );
+                for (name, t) in [("ship by", o.ship_by), ("promised delivery", o.promised_at), ("protection ends", o.protection_ends_at), ("guarantee refund", o.guarantee_at), ("payout", o.payout_due_at())] {
                     if let Some(t) = t {
                         println!("  {name:<18} {t}");
                     }

@@ -154,6 +154,9 @@ fn money_json(report: &Report) -> Value {
                     "clawed_back": money(t.clawed_back, *c),
                     "guarantee_fund": money(t.guarantee, *c),
                     "back_to_buyers": money(t.back_to_buyers(), *c),
+                    "refunded_from_escrow": money(t.refunded_from_escrow, *c),
+                    "refunded_from_seller": money(t.clawed_back, *c),
+                    "refunded_from_guarantee_fund": money(t.guarantee, *c),
                     "captured_minor": t.captured,
                     "held_minor": t.held,
                     "released_minor": t.released,
@@ -163,6 +166,9 @@ fn money_json(report: &Report) -> Value {
                     "clawed_back_minor": t.clawed_back,
                     "guarantee_fund_minor": t.guarantee,
                     "back_to_buyers_minor": t.back_to_buyers(),
+                    "refunded_from_escrow_minor": t.refunded_from_escrow,
+                    "refunded_from_seller_minor": t.clawed_back,
+                    "refunded_from_guarantee_fund_minor": t.guarantee,
                 }),
             )
         })
@@ -227,15 +233,16 @@ fn to_text(config: &Config, r: &Report, v: &ledger::VerifyReport) -> String {
     for (c, t) in &r.money {
         let m = |x: i64| money(x, *c);
         s.push_str(&format!(
-            "  {c}: captured {}  held in escrow {}  released {}  refunded {}  compensated {}  paid out {}  taken back from sellers {}  guarantee fund {}  => back to buyers {}\n",
+            "  {c}: captured {}  held in escrow {}  released {}  refunded {} (from escrow {}, taken back from sellers {}, from the guarantee fund {})  compensated {}  paid out {}  => back to buyers {}\n",
             m(t.captured),
             m(t.held),
             m(t.released),
             m(t.refunded),
-            m(t.compensated),
-            m(t.paid_out),
+            m(t.refunded_from_escrow),
             m(t.clawed_back),
             m(t.guarantee),
+            m(t.compensated),
+            m(t.paid_out),
             m(t.back_to_buyers())
         ));
     }
@@ -328,8 +335,9 @@ fn to_html(config: &Config, r: &Report, v: &ledger::VerifyReport) -> String {
     for (c, t) in &r.money {
         let m = |x: i64| money(x, *c);
         rows.push_str(&format!(
-            "<tr><td>{c}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            m(t.captured), m(t.held), m(t.released), m(t.refunded), m(t.compensated), m(t.paid_out)
+            "<tr><td>{c}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            m(t.captured), m(t.held), m(t.released), m(t.refunded), m(t.refunded_from_escrow), m(t.clawed_back), m(t.guarantee),
+            m(t.compensated), m(t.paid_out)
         ));
     }
     let mut fates = String::new();
@@ -360,7 +368,7 @@ table{{border-collapse:collapse;margin:1rem 0}}td,th{{padding:.3rem .8rem;border
 td:first-child,th:first-child{{text-align:left}}.ok{{color:#17653a}}.bad{{color:#a11}}</style></head><body>
 <h1>Simulation: {days} days, {sellers} sellers, {buyers} buyers (seed {seed})</h1>
 <p>{orders} orders: {statuses}</p>
-<h2>Money</h2><table><tr><th>currency</th><th>captured</th><th>held</th><th>released</th><th>refunded</th><th>compensated</th><th>paid out</th></tr>{rows}</table>
+<h2>Money</h2><table><tr><th>currency</th><th>captured</th><th>held</th><th>released</th><th>refunded</th><th>from escrow</th><th>taken back from sellers</th><th>from the guarantee fund</th><th>compensated</th><th>paid out</th></tr>{rows}</table>
 <h2>Scam detection in chat</h2><p>{messages} messages, {scams} scams; {cases} cases opened for agents</p>
 <table><tr><th>signal kind</th><th>precision</th><th>recall</th><th>found</th><th>false</th><th>missed</th></tr>{detection}</table>
 <h2>Ground truth</h2><table><tr><th>intended fate</th><th>final status</th><th>orders</th></tr>{fates}</table>
