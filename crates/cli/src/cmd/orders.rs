@@ -202,7 +202,7 @@ fn show(args: ShowArgs, policy: Policy) -> anyhow::Result<ExitCode> {
                     .iter()
                     .map(|r| json!({"seq": r.seq, "at": r.at.rfc3339(), "actor": r.actor.to_string(), "event": r.event.name(), "body": serde_json::to_value(&r.event).expect("events serialize")}))
                     .collect();
-                println!(
+                outln!(
                     "{}",
                     json!({"order": o.id.as_str(), "status": o.status.as_str(), "buyer": o.buyer.as_str(), "seller": o.seller.as_str(),
                            "currency": c.code(), "total": o.total().decimal(), "held": m(o.held_minor()), "released": m(o.released_minor),
@@ -212,17 +212,17 @@ fn show(args: ShowArgs, policy: Policy) -> anyhow::Result<ExitCode> {
                 );
             }
             Format::Text => {
-                println!("order {} is {} ({} {}; buyer {}, seller {})", o.id, o.status.as_str(), o.total().decimal(), c, o.buyer, o.seller);
-                println!("money: held {}, released {}, refunded {}, compensated {}, paid out {}", m(o.held_minor()), m(o.released_minor), m(o.refunded_minor), m(o.compensated_minor), m(o.paid_out_minor));
+                outln!("order {} is {} ({} {}; buyer {}, seller {})", o.id, o.status.as_str(), o.total().decimal(), c, o.buyer, o.seller);
+                outln!("money: held {}, released {}, refunded {}, compensated {}, paid out {}", m(o.held_minor()), m(o.released_minor), m(o.refunded_minor), m(o.compensated_minor), m(o.paid_out_minor));
                 for (name, t) in [("ship by", o.ship_by), ("promised delivery", o.promised_at), ("protection ends", o.protection_ends_at), ("guarantee refund", o.guarantee_at), ("payout", o.payout_at)] {
                     if let Some(t) = t {
-                        println!("  {name:<18} {t}");
+                        outln!("  {name:<18} {t}");
                     }
                 }
-                println!("timeline:");
+                outln!("timeline:");
                 for r in &log {
-                    println!("  {:>3} {} {:<20} by {}", r.seq, r.at, r.event.name(), r.actor);
-                    print!("{}", findings_text(&r.event));
+                    outln!("  {:>3} {} {:<20} by {}", r.seq, r.at, r.event.name(), r.actor);
+                    out!("{}", findings_text(&r.event));
                 }
             }
         }
