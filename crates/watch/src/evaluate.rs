@@ -11,8 +11,8 @@ use domain::Money;
 use risk::Kind;
 
 use super::{
-    action, deadline, plural, when, Action, Advice, Deadline, DeadlineKind, DisputeStatus,
-    Marketplace, Message, Order, Rules, Status, Urgency,
+    action, day_of, deadline, moment, plural, when, Action, Advice, Deadline, DeadlineKind,
+    DisputeStatus, Marketplace, Message, Order, Rules, Status, Urgency,
 };
 
 /// What is known about an order before its state is looked at.
@@ -185,11 +185,27 @@ fn stale_days(
     let shipped = order.shipped_at?;
     let last = order.tracking_updated_at.unwrap_or(shipped);
     let days = (today - last).num_days();
-    let signal = risk::tracking::stale(
+    risk::tracking::stale(
         u32::try_from(days).ok()?,
         u32::try_from(rules.stale_after_days).unwrap_or(u32::MAX),
     )?;
-    notes.push(signal.explanation().to_string());
+    // The marketplace's own words: the tracking check's sentence is AliExpress's.
+    let next = match rules.marketplace {
+        Marketplace::Aliexpress => {
+            "ask the seller to extend protection, and open a not-received dispute once it has ended"
+        }
+        Marketplace::Ebay => {
+            "ask the seller, and report it not received from the estimated delivery date"
+        }
+        Marketplace::Amazon => {
+            "contact the seller, and file an A-to-z claim from the estimated delivery date"
+        }
+    };
+    notes.push(format!(
+        "no carrier movement for {} (limit {}): the parcel may never have been handed over; {next}",
+        plural(days, "day"),
+        rules.stale_after_days
+    ));
     Some(days)
 }
 
@@ -250,6 +266,12 @@ impl Judge<'_> {
         notes: Vec<String>,
     ) -> Advice {
         let order = self.order;
+        // A passed deadline is overdue whatever the action: never "soon" or "later".
+        let urgency = if deadline.is_some_and(|d| d.days_left < 0) {
+            Urgency::Overdue
+        } else {
+            urgency
+        };
         Advice {
             order_id: order.order_id.clone(),
             store: order.store.clone(),
@@ -300,11 +322,22 @@ impl Judge<'_> {
         if evidence.said(Kind::OffsitePayment) {
             return self.finding(Some(respond), Urgency::Now, offsite(), evidence.notes);
         }
+        if self.order.dispute_status == Some(DisputeStatus::Escalated) {
+            return self.finding(
+                None,
+                Urgency::Later,
+                action(
+                    "wait_for_platform",
+                    "the platform decides your escalated dispute: answer its questions and keep your evidence".into(),
+                ),
+                evidence.notes,
+            );
+        }
         let escalate = self.deadline(
             DeadlineKind::EscalationOpens,
             opened + Duration::days(rules.escalation_after_days),
         );
-        if escalate.days_left <= 0 && self.order.dispute_status != Some(DisputeStatus::Escalated) {
+        if escalate.days_left <= 0 {
             return self.finding(
                 Some(respond),
                 Urgency::Soon,
@@ -341,14 +374,25 @@ impl Judge<'_> {
     /// that window has closed.
     fn delivered(&self, delivered: NaiveDate, mut notes: Vec<String>) -> Option<Advice> {
         let rules = self.rules;
-        let by = self.deadline(
-            DeadlineKind::DisputeBy,
-            delivered + Duration::days(rules.post_delivery_days),
-        );
+        let promised = self.order.estimated_delivery(rules);
+        let (last, claim) = match rules.marketplace {
+            Marketplace::Aliexpress => {
+                (self.aliexpress_dispute_by(delivered, promised), "a dispute")
+            }
+            // A-to-z: within `claim_window_days` of the latest estimated delivery date.
+            Marketplace::Amazon => (
+                promised + Duration::days(rules.claim_window_days),
+                "an A-to-z claim",
+            ),
+            Marketplace::Ebay => (
+                delivered + Duration::days(rules.post_delivery_days),
+                "a return request",
+            ),
+        };
+        let by = self.deadline(DeadlineKind::DisputeBy, last);
         if by.days_left < 0 {
             return None;
         }
-        let promised = self.order.estimated_delivery(rules);
         if delivered > promised && rules.marketplace == Marketplace::Aliexpress {
             notes.push(format!(
                 "delivered {} after the promised date: the on-time guarantee owes you a compensation",
@@ -361,13 +405,28 @@ impl Judge<'_> {
             action(
                 "inspect_item",
                 format!(
-                    "check the item now: a dispute about it is possible until {} ({})",
+                    "check the item now: {claim} about it is possible until {} ({})",
                     by.date,
                     when(by.days_left)
                 ),
             ),
             notes,
         ))
+    }
+
+    /// AliExpress, by the engine's rules (`protection::Policy`): the order completes when
+    /// protection ends (the auto-confirmation; a parcel delivered at or after the end
+    /// gets inspection days from delivery), or, marked completed, when the buyer
+    /// confirmed (the delivery day, the earliest that can have been); a dispute is
+    /// possible until the post-completion window closes.
+    fn aliexpress_dispute_by(&self, delivered: NaiveDate, promised: NaiveDate) -> NaiveDate {
+        let policy = &self.rules.policy;
+        let completed = if self.order.status == Some(Status::Completed) {
+            moment(delivered)
+        } else {
+            policy.protection_ends_on_delivery(moment(promised), moment(delivered))
+        };
+        day_of(policy.dispute_window_closes(completed))
     }
 
     /// Not shipped yet: wait until the ship-by date, then cancel.
@@ -416,8 +475,11 @@ impl Judge<'_> {
         Some(self.finding(Some(d), urgency, a, evidence.notes))
     }
 
-    /// AliExpress: protection ends on the promised date; ask for an extension when it
-    /// comes near, open a dispute when it is close or the parcel is stuck.
+    /// AliExpress, by the engine's rules: protection ends on the promised date, and a
+    /// not-received dispute opens once it has ended (at once for a parcel in doubt,
+    /// which `check_tracking` handles); until then ask for an extension when the end
+    /// comes near or the parcel is stuck. After the end, the on-time guarantee refunds
+    /// in full `not_delivered_grace_days` later if nothing comes.
     fn protection_action(
         &self,
         d: Deadline,
@@ -426,36 +488,29 @@ impl Judge<'_> {
     ) -> (Urgency, Action) {
         let rules = self.rules;
         if d.days_left < 0 {
-            (
-                Urgency::Now,
-                action(
-                    "protection_ended",
-                    format!(
-                        "protection ended {} without a delivery: contact AliExpress support with the order number now",
-                        plural(-d.days_left, "day")
-                    ),
-                ),
-            )
-        } else if d.days_left <= rules.urgent_days
-            || (stale_days.is_some() && d.days_left <= rules.soon_days)
-        {
+            let refund = d.date + Duration::days(rules.policy.not_delivered_grace_days);
             (
                 Urgency::Now,
                 action(
                     "open_dispute_now",
                     format!(
-                        "open a not-received dispute now: protection ends {}{stuck}",
-                        when(d.days_left)
+                        "open a not-received dispute now: protection ended {} without a delivery; if nothing comes, the on-time guarantee refunds you in full on {refund}",
+                        plural(-d.days_left, "day")
                     ),
                 ),
             )
         } else if d.days_left <= rules.soon_days {
+            let urgency = if d.days_left <= rules.urgent_days || stale_days.is_some() {
+                Urgency::Now
+            } else {
+                Urgency::Soon
+            };
             (
-                Urgency::Soon,
+                urgency,
                 action(
                     "ask_extension",
                     format!(
-                        "ask the seller to extend protection: it ends {} and the parcel has not arrived",
+                        "ask the seller to extend protection: it ends {} and the parcel has not arrived{stuck}; a not-received dispute opens once it has ended",
                         when(d.days_left)
                     ),
                 ),
@@ -523,6 +578,18 @@ impl Judge<'_> {
                     ),
                 ),
             ),
+            // The contact-by date has passed but the window has not: open through its
+            // last day.
+            (Marketplace::Amazon, DeadlineKind::ClaimBy) if self.amazon_contacted().is_none() => (
+                Urgency::Now,
+                action(
+                    "contact_seller",
+                    format!(
+                        "contact the seller about the missing parcel and file an A-to-z claim now: the window ends {}{stuck}",
+                        when(d.days_left)
+                    ),
+                ),
+            ),
             (Marketplace::Amazon, DeadlineKind::ContactSellerBy) => (
                 self.urgency_of(&d).min(Urgency::Soon),
                 action(
@@ -570,29 +637,36 @@ impl Judge<'_> {
                     return Some(self.deadline(DeadlineKind::ClaimOpens, edd));
                 }
                 if rules.marketplace == Marketplace::Amazon && self.today <= claim_by {
-                    return Some(self.amazon_contact_deadline(edd, claim_by));
+                    return Some(self.amazon_contact_deadline(claim_by));
                 }
                 Some(self.deadline(DeadlineKind::ClaimBy, claim_by))
             }
         }
     }
 
-    /// Amazon between the estimated delivery date and the end of the claim window:
-    /// contact the seller, then wait `contact_wait_days`, then claim.
-    fn amazon_contact_deadline(&self, edd: NaiveDate, claim_by: NaiveDate) -> Deadline {
-        let wait = Duration::days(self.rules.contact_wait_days);
-        let contacted = self
-            .messages
+    /// The buyer's first message to the seller from the estimated delivery date on.
+    fn amazon_contacted(&self) -> Option<NaiveDate> {
+        let edd = self.order.estimated_delivery(self.rules);
+        self.messages
             .iter()
             .filter(|m| m.sender == risk::Sender::Buyer && m.sent_at >= edd)
             .map(|m| m.sent_at)
-            .min();
-        match contacted {
-            None => self.deadline(DeadlineKind::ContactSellerBy, claim_by - wait),
-            Some(c) if self.today < c + wait => {
+            .min()
+    }
+
+    /// Amazon between the estimated delivery date and the end of the claim window
+    /// (open through its last day): contact the seller, wait `contact_wait_days`,
+    /// claim; a contact too late to wait the days out claims by the window's end.
+    fn amazon_contact_deadline(&self, claim_by: NaiveDate) -> Deadline {
+        let wait = Duration::days(self.rules.contact_wait_days);
+        match self.amazon_contacted() {
+            None if self.today <= claim_by - wait => {
+                self.deadline(DeadlineKind::ContactSellerBy, claim_by - wait)
+            }
+            Some(c) if self.today < c + wait && c + wait <= claim_by => {
                 self.deadline(DeadlineKind::SellerResponseDue, c + wait)
             }
-            Some(_) => self.deadline(DeadlineKind::ClaimBy, claim_by),
+            _ => self.deadline(DeadlineKind::ClaimBy, claim_by),
         }
     }
 }

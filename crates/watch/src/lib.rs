@@ -125,12 +125,19 @@ pub struct Order {
 impl Order {
     /// The estimated (promised) delivery date: the order's, or shipment (else the
     /// ship-by date) plus the marketplace's default transit days.
+    /// On AliExpress days after shipment are capped as the engine caps them
+    /// (`Policy::promised_at`).
     pub fn estimated_delivery(&self, rules: &Rules) -> NaiveDate {
         let shipped = self
             .shipped_at
             .unwrap_or(self.paid_at + Duration::days(rules.handling_days));
         match self.promised {
             Some(Promised::Date(d)) => d,
+            Some(Promised::DaysAfterShipment(n))
+                if rules.marketplace == Marketplace::Aliexpress =>
+            {
+                day_of(rules.policy.promised_at(moment(shipped), n, None))
+            }
             Some(Promised::DaysAfterShipment(n)) => shipped + Duration::days(n),
             None => shipped + Duration::days(rules.delivery_days_default),
         }
@@ -216,6 +223,8 @@ pub struct Deadline {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
+    /// The deadline has passed (negative days left); the action is still to do.
+    Overdue,
     Now,
     Soon,
     Later,
@@ -356,6 +365,24 @@ pub fn cross_check(
         }
     }
     warnings
+}
+
+/// A date as one moment for the engine's rules: every date of an order stands for the
+/// same time of its day (midnight UTC, as the engine reads a bare date), so the
+/// policy's day arithmetic gives the day the engine would.
+fn moment(d: NaiveDate) -> domain::Timestamp {
+    let ms = d
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp_millis();
+    domain::Timestamp::from_unix_ms(ms)
+}
+
+/// The day of a moment of the engine's rules.
+fn day_of(t: domain::Timestamp) -> NaiveDate {
+    chrono::DateTime::from_timestamp_millis(t.unix_ms())
+        .map_or(NaiveDate::MAX, |dt| dt.date_naive())
 }
 
 fn deadline(kind: DeadlineKind, date: NaiveDate, today: NaiveDate) -> Deadline {
