@@ -111,8 +111,19 @@ enum Command {
     /// dispute_opened_at, dispute_status (open, escalated, refund_full, refund_partial,
     /// return_and_refund, rejected, withdrawn), dispute_reason, kind (regular or sample).
     /// Dates are YYYY-MM-DD or RFC 3339; amounts are decimals in the currency's units.
-    /// Unknown columns are reported and ignored; a row with a bad date, amount or value is
-    /// reported with its line and column and skipped, and the report counts it.
+    /// Unknown columns are reported and ignored; a row with a bad date, amount or value,
+    /// or one that cannot be true (a date after --today, shipped before paid, delivered
+    /// before shipped or paid, promised or disputed before paid) is reported with its
+    /// line and column and skipped; the report counts it and the exit code is 2.
+    ///
+    /// AliExpress follows the engine's own rules: protection ends on the promised date
+    /// and a not-received dispute opens after it; a delivered order completes when
+    /// protection ends (a parcel delivered at or after the end gets
+    /// inspection_days_after_late_delivery from delivery; an order marked completed,
+    /// from delivery) and may be disputed for post_completion_window_days after.
+    /// eBay: report within claim_window_days of the estimated delivery date, a return
+    /// within post_delivery_days of delivery. Amazon: claim within claim_window_days of
+    /// the latest estimated delivery date (delivered or not), open through its last day.
     ///
     /// Every number (handling_days, delivery_days_default, claim_window_days,
     /// contact_wait_days, post_delivery_days, seller_response_days,
@@ -120,13 +131,16 @@ enum Command {
     /// sample_interval_days, supplier_active_days, reminder_days, scorecard_orders_min,
     /// keep_on_time_pct, replace_on_time_pct, keep_dispute_pct, replace_dispute_pct,
     /// replace_not_received_pct) can be set in the --config file under
-    /// `[watch.aliexpress]`, `[watch.ebay]` or `[watch.amazon]`; AliExpress defaults come
-    /// from `[policy]` (design.md section 2). MARKETGUARD_WATCH_<MARKETPLACE>_<NUMBER>
-    /// variables override the file (e.g. MARKETGUARD_WATCH_EBAY_CLAIM_WINDOW_DAYS=30).
+    /// `[watch.aliexpress]`, `[watch.ebay]` or `[watch.amazon]`, except AliExpress's
+    /// handling_days, delivery_days_default, post_delivery_days, seller_response_days
+    /// and escalation_after_days: those are the engine's, set under `[policy]`
+    /// (design.md section 2). MARKETGUARD_WATCH_<MARKETPLACE>_<NUMBER> variables
+    /// override the file (e.g. MARKETGUARD_WATCH_EBAY_CLAIM_WINDOW_DAYS=30).
     /// `--format json` prints the numbers in force under `rules`.
     ///
     /// Text output is coloured (red: act now, yellow: soon) only when standard output is
     /// a terminal and NO_COLOR is not set.
+    #[command(after_long_help = cmd::watch::codes_help())]
     Watch(cmd::watch::WatchArgs),
 }
 

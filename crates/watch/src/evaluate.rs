@@ -11,7 +11,7 @@ use domain::Money;
 use risk::Kind;
 
 use super::{
-    action, day_of, deadline, moment, plural, when, Action, Advice, Deadline, DeadlineKind,
+    action, day_of, deadline, moment, plural, when, Action, Advice, Code, Deadline, DeadlineKind,
     DisputeStatus, Marketplace, Message, Order, Rules, Status, Urgency,
 };
 
@@ -138,7 +138,7 @@ fn check_tracking(
         if !check.format_valid {
             notes.push(signal.explanation().to_string());
             fake_tracking = Some(action(
-                "check_tracking",
+                Code::CheckTracking,
                 format!(
                     "tracking number {number} is not valid: ask the seller for the real one; {claim} if none comes"
                 ),
@@ -156,7 +156,7 @@ fn check_tracking(
             .find(|o| o.store.is_some() && o.store == order.store);
         let other = same_store.unwrap_or(&others[0]);
         fake_tracking = Some(action(
-            "fake_tracking",
+            Code::FakeTracking,
             format!(
                 "tracking number also used on order {}{}: likely fake tracking; {claim}",
                 other.order_id,
@@ -211,7 +211,7 @@ fn stale_days(
 
 fn offsite() -> Action {
     action(
-        "refuse_offsite_payment",
+        Code::RefuseOffsitePayment,
         "the seller asked for payment outside the platform: do not pay, report the message; outside payments are not protected".into(),
     )
 }
@@ -246,7 +246,7 @@ impl Judge<'_> {
                 d,
                 Urgency::Now,
                 action(
-                    "do_not_confirm",
+                    Code::DoNotConfirm,
                     "do not confirm receipt: there is no delivery event".into(),
                 ),
                 evidence.notes,
@@ -313,7 +313,7 @@ impl Judge<'_> {
                 Some(respond),
                 Urgency::Now,
                 action(
-                    "keep_dispute_open",
+                    Code::KeepDisputeOpen,
                     "the seller asked you to close your dispute: keep it open, it cannot be reopened".into(),
                 ),
                 evidence.notes,
@@ -327,7 +327,7 @@ impl Judge<'_> {
                 None,
                 Urgency::Later,
                 action(
-                    "wait_for_platform",
+                    Code::WaitForPlatform,
                     "the platform decides your escalated dispute: answer its questions and keep your evidence".into(),
                 ),
                 evidence.notes,
@@ -342,7 +342,7 @@ impl Judge<'_> {
                 Some(respond),
                 Urgency::Soon,
                 action(
-                    "escalate_dispute",
+                    Code::EscalateDispute,
                     format!(
                         "escalate the dispute to the platform if the seller has not offered a fair solution: it has been open for {}",
                         plural((today - opened).num_days(), "day")
@@ -360,7 +360,7 @@ impl Judge<'_> {
             Some(next),
             Urgency::Later,
             action(
-                "wait_for_seller",
+                Code::WaitForSeller,
                 format!(
                     "wait for the seller's answer to your dispute; you may escalate {}",
                     when(escalate.days_left)
@@ -403,7 +403,7 @@ impl Judge<'_> {
             Some(by),
             self.urgency_of(&by),
             action(
-                "inspect_item",
+                Code::InspectItem,
                 format!(
                     "check the item now: {claim} about it is possible until {} ({})",
                     by.date,
@@ -441,7 +441,7 @@ impl Judge<'_> {
                 Some(ship_by),
                 Urgency::Now,
                 action(
-                    "cancel_not_shipped",
+                    Code::CancelNotShipped,
                     format!(
                         "cancel the order for a full refund: the seller has not shipped within {} of payment",
                         plural(rules.handling_days, "day")
@@ -454,7 +454,7 @@ impl Judge<'_> {
             Some(ship_by),
             Urgency::Later,
             action(
-                "wait_for_shipment",
+                Code::WaitForShipment,
                 format!("wait: the seller must ship {}", when(ship_by.days_left)),
             ),
             notes,
@@ -492,7 +492,7 @@ impl Judge<'_> {
             (
                 Urgency::Now,
                 action(
-                    "open_dispute_now",
+                    Code::OpenDisputeNow,
                     format!(
                         "open a not-received dispute now: protection ended {} without a delivery; if nothing comes, the on-time guarantee refunds you in full on {refund}",
                         plural(-d.days_left, "day")
@@ -508,7 +508,7 @@ impl Judge<'_> {
             (
                 urgency,
                 action(
-                    "ask_extension",
+                    Code::AskExtension,
                     format!(
                         "ask the seller to extend protection: it ends {} and the parcel has not arrived{stuck}; a not-received dispute opens once it has ended",
                         when(d.days_left)
@@ -519,7 +519,7 @@ impl Judge<'_> {
             (
                 Urgency::Later,
                 action(
-                    "wait_for_delivery",
+                    Code::WaitForDelivery,
                     format!(
                         "wait for the parcel: protection ends {}{stuck}",
                         when(d.days_left)
@@ -538,7 +538,7 @@ impl Judge<'_> {
                 Some(n) => (
                     Urgency::Soon,
                     action(
-                        "ask_seller_for_news",
+                        Code::AskSellerForNews,
                         format!(
                             "ask the seller where the parcel is: it has not moved for {}; a not-received claim is possible {}",
                             plural(n, "day"),
@@ -549,7 +549,7 @@ impl Judge<'_> {
                 None => (
                     Urgency::Later,
                     action(
-                        "wait_for_delivery",
+                        Code::WaitForDelivery,
                         format!(
                             "wait for the parcel: if it has not come, a not-received claim is possible {}",
                             when(d.days_left)
@@ -560,7 +560,7 @@ impl Judge<'_> {
             (_, DeadlineKind::SellerResponseDue) => (
                 Urgency::Later,
                 action(
-                    "wait_for_seller",
+                    Code::WaitForSeller,
                     format!(
                         "wait for the seller's answer; file an A-to-z claim {} if the parcel has not come",
                         when(d.days_left)
@@ -570,7 +570,7 @@ impl Judge<'_> {
             _ if d.days_left < 0 => (
                 Urgency::Now,
                 action(
-                    "claim_window_closed",
+                    Code::ClaimWindowClosed,
                     format!(
                         "the claim window closed {}: ask the {} support for an exception with the order number",
                         plural(-d.days_left, "day"),
@@ -583,7 +583,7 @@ impl Judge<'_> {
             (Marketplace::Amazon, DeadlineKind::ClaimBy) if self.amazon_contacted().is_none() => (
                 Urgency::Now,
                 action(
-                    "contact_seller",
+                    Code::ContactSeller,
                     format!(
                         "contact the seller about the missing parcel and file an A-to-z claim now: the window ends {}{stuck}",
                         when(d.days_left)
@@ -593,7 +593,7 @@ impl Judge<'_> {
             (Marketplace::Amazon, DeadlineKind::ContactSellerBy) => (
                 self.urgency_of(&d).min(Urgency::Soon),
                 action(
-                    "contact_seller",
+                    Code::ContactSeller,
                     format!(
                         "contact the seller about the missing parcel now: an A-to-z claim needs it and {} of waiting{stuck}",
                         plural(rules.contact_wait_days, "day")
@@ -603,7 +603,7 @@ impl Judge<'_> {
             (Marketplace::Ebay, _) => (
                 self.urgency_of(&d).min(Urgency::Soon),
                 action(
-                    "file_claim_now",
+                    Code::FileClaimNow,
                     format!(
                         "report the item not received on eBay now: the window ends {}{stuck}",
                         when(d.days_left)
@@ -613,7 +613,7 @@ impl Judge<'_> {
             _ => (
                 self.urgency_of(&d).min(Urgency::Soon),
                 action(
-                    "file_claim_now",
+                    Code::FileClaimNow,
                     format!(
                         "file an A-to-z claim now: the window ends {}{stuck}",
                         when(d.days_left)

@@ -963,3 +963,88 @@ fn ebay_and_amazon_orders_get_their_own_words_never_aliexpress_protection() {
     failures.dedup();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn rows_that_cannot_be_true_are_skipped_with_line_and_field() {
+    let rows = [
+        "A,Shop,2026-03-01,,,,,paid,,,,,",
+        "B,Shop,2026-01-10,2026-01-05,,,,shipped,,,,,",
+        "C,Shop,2026-01-01,2026-01-10,,,,delivered,2026-01-08,,,,",
+        "D,Shop,2026-01-10,,2026-01-05,,,paid,,,,,",
+        "E,Shop,2026-01-10,,,,,disputed,,2026-01-02,open,other,",
+        "F,Shop,2026-01-01,2026-01-03,,,,delivered,2026-02-05,,,,",
+        // Shipped after the promised date, scanned before marked shipped: both happen.
+        "G,Shop,2026-01-01,2026-01-12,2026-01-10,LX402177355CN,2026-01-11,shipped,,,,,",
+    ];
+    let mut parsed = input::orders("o.csv", &format!("{HEADER}\n{}\n", rows.join("\n"))).unwrap();
+    assert_eq!(parsed.skipped, 0, "every value reads");
+    watch::refuse_impossible(&mut parsed, "o.csv", date("2026-02-01"));
+    let warnings: Vec<(u64, &str, &str, bool)> = parsed
+        .warnings
+        .iter()
+        .map(|w| {
+            (
+                w.line,
+                w.column.as_deref().unwrap(),
+                w.message.as_str(),
+                w.row_skipped,
+            )
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            (
+                2,
+                "paid_at",
+                "paid_at 2026-03-01 is after today (2026-02-01)",
+                true
+            ),
+            (
+                3,
+                "shipped_at",
+                "shipped_at 2026-01-05 is before paid_at 2026-01-10",
+                true
+            ),
+            (
+                4,
+                "delivered_at",
+                "delivered_at 2026-01-08 is before shipped_at 2026-01-10",
+                true
+            ),
+            (
+                5,
+                "promised_delivery",
+                "promised_delivery 2026-01-05 is before paid_at 2026-01-10",
+                true
+            ),
+            (
+                6,
+                "dispute_opened_at",
+                "dispute_opened_at 2026-01-02 is before paid_at 2026-01-10",
+                true
+            ),
+            (
+                7,
+                "delivered_at",
+                "delivered_at 2026-02-05 is after today (2026-02-01)",
+                true
+            ),
+        ]
+    );
+    assert_eq!(parsed.skipped, 6);
+    let kept: Vec<&str> = parsed.rows.iter().map(|o| o.order_id.as_str()).collect();
+    assert_eq!(kept, ["G"]);
+}
+
+#[test]
+fn every_deadline_kind_and_action_code_has_its_meaning_and_json_name() {
+    for k in K::ALL {
+        assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        assert!(!k.meaning().is_empty());
+    }
+    let mut names: Vec<&str> = watch::Code::ALL.iter().map(|c| c.as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), watch::Code::ALL.len(), "codes are unique");
+}
