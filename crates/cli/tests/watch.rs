@@ -41,9 +41,9 @@ fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
-// Paid 2026-01-01, shipped 2026-01-03, promised 2026-02-10; the carrier moved 2026-02-25.
+// Paid 2026-01-01, shipped 2026-01-03, promised 2026-02-10; the carrier moved 2026-02-05.
 const IN_TRANSIT: &str =
-    "A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-02-25,shipped,,,,,";
+    "A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-02-05,shipped,,,,,";
 const NOT_SHIPPED: &str = "A,Shop,2026-01-01,,,,,paid,,,,,";
 
 fn repo_root() -> PathBuf {
@@ -181,16 +181,31 @@ fn configuration_overrides_the_numbers() {
                 .unwrap()
                 .to_string(),
             r["orders"][0]["deadline"]["days_left"].as_i64().unwrap(),
+            r["orders"][0]["urgency"].as_str().unwrap().to_string(),
         )
     };
-    // 4 days left asks for an extension by default; with urgent_days = 5 it is now.
+    // 4 days left asks for an extension soon by default; with urgent_days = 5, now.
     assert_eq!(
         run_with("aliexpress", "2026-02-06"),
-        ("open_dispute_now".into(), 4)
+        ("ask_extension".into(), 4, "now".into())
     );
     assert_eq!(
         run_with("ebay", "2026-02-10"),
-        ("file_claim_now".into(), 10)
+        ("file_claim_now".into(), 10, "soon".into())
+    );
+    // AliExpress's protection numbers are the engine's: refused under [watch.aliexpress].
+    let theirs = temp_file(
+        "theirs.toml",
+        "[watch.aliexpress]\npost_delivery_days = 30\n",
+    );
+    let (code, _, err) = run(
+        &["watch", "-", "--config", theirs.to_str().unwrap()],
+        &orders,
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("policy number post_completion_window_days"),
+        "{err}"
     );
     // The AliExpress numbers come from [policy].
     let policy = temp_file("policy.toml", "[policy]\nhandling_days_default = 10\n");

@@ -510,8 +510,12 @@ impl Judge<'_> {
                 action(
                     Code::AskExtension,
                     format!(
-                        "ask the seller to extend protection: it ends {} and the parcel has not arrived{stuck}; a not-received dispute opens once it has ended",
-                        when(d.days_left)
+                        "ask the seller to extend protection: it ends {} and the parcel {}; a not-received dispute opens once it has ended",
+                        when(d.days_left),
+                        match stale_days {
+                            Some(n) => format!("has not moved for {}", plural(n, "day")),
+                            None => "has not arrived".to_string(),
+                        }
                     ),
                 ),
             )
