@@ -150,15 +150,28 @@ fn watch_and_assess_on_a_closed_pipe_end_quietly() {
 }
 
 #[test]
-fn a_database_that_cannot_be_read_is_an_internal_error_exit_3() {
+fn a_database_that_fails_is_an_internal_error_exit_3() {
     let dir = temp_dir("internal");
-    let file = dir.join("not-a-database.db");
-    std::fs::write(
-        &file,
-        "this is not an SQLite database, just text\n".repeat(200),
-    )
-    .unwrap();
-    let url = format!("sqlite://{}", file.display());
+    let url = format!("sqlite://{}", dir.join("mg.db").display());
+    // A migrated database whose tables then went missing: the queries fail inside the
+    // database, which no input of the command's caused.
+    let (code, _, err) = run(&["timers", "run", "--database-url", &url]);
+    assert_eq!(code, 0, "{err}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        for table in ["accounts", "timers"] {
+            sqlx::query(&format!("DROP TABLE {table}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        pool.close().await;
+    });
     for args in [
         vec!["ledger", "verify", "--database-url", &url],
         vec!["timers", "run", "--database-url", &url],
@@ -168,18 +181,11 @@ fn a_database_that_cannot_be_read_is_an_internal_error_exit_3() {
         assert!(err.starts_with("error: "), "{err}");
     }
     // Bad input stays 2: a database that does not exist for a command that only reads,
-    // a date that is not one.
+    // a time that is not one.
     let missing = format!("sqlite://{}", dir.join("missing.db").display());
     let (code, _, err) = run(&["ledger", "verify", "--database-url", &missing]);
     assert_eq!(code, 2, "{err}");
-    let (code, _, err) = run(&[
-        "timers",
-        "run",
-        "--until",
-        "soon",
-        "--database-url",
-        &missing,
-    ]);
+    let (code, _, err) = run(&["timers", "run", "--until", "soon", "--database-url", &url]);
     assert_eq!(code, 2, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -140,7 +140,9 @@ rules!(
     claim_window_days,
     /// Days to wait after contacting the seller before a claim may be filed (Amazon).
     contact_wait_days,
-    /// Days after delivery in which a dispute or claim about the item may be opened.
+    /// eBay: days after delivery in which a return may be opened. AliExpress: days
+    /// after completion (the policy's `post_completion_window_days`). Amazon: not used,
+    /// its window is `claim_window_days` from the latest estimated delivery date.
     post_delivery_days,
     /// Days the seller has to answer a dispute.
     seller_response_days,

@@ -1048,3 +1048,20 @@ fn every_deadline_kind_and_action_code_has_its_meaning_and_json_name() {
     names.dedup();
     assert_eq!(names.len(), watch::Code::ALL.len(), "codes are unique");
 }
+
+#[test]
+fn an_escalated_dispute_waits_for_the_platform_not_for_a_passed_escalation_date() {
+    let escalated: &[&str] = &[
+        "A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-01-20,disputed,,2026-02-01,escalated,not_received,",
+    ];
+    let w = watch_rows(
+        &defaults(Marketplace::Aliexpress),
+        "2026-02-20",
+        escalated,
+        &[],
+    );
+    let f = &w.findings[0];
+    assert_eq!(f.action.code, "wait_for_platform");
+    assert_eq!(f.deadline, None, "no date of the buyer's is due");
+    assert!(!f.action.text.contains("ago"), "{}", f.action.text);
+}
