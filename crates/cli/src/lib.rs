@@ -1,6 +1,23 @@
 //! The `marketguard` command line: argument parsing and output formatting around the
 //! library crates. Each command lives in its own module under `cmd`.
 
+/// `print!` that returns the write's error instead of panicking: a closed pipe
+/// (`marketguard ... | head`) ends the command quietly (see [`exit_code`]).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
+/// `println!` that returns the write's error instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+
 mod amounts;
 mod cmd;
 mod config;
@@ -15,7 +32,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 ///
 /// Run `marketguard COMMAND --help` for the details of each command.
 #[derive(Debug, Parser)]
-#[command(name = "marketguard", version, about, long_about)]
+#[command(name = "marketguard", version, about, long_about, after_help = EXIT_CODES)]
 pub struct Cli {
     /// TOML file with the policy's numbers (`[policy]`) and those of `watch`
     /// (`[watch.aliexpress]`, `[watch.ebay]`, `[watch.amazon]`);
@@ -31,6 +48,15 @@ pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+/// The exit codes, the same in every command (`--help` prints them; ARCHITECTURE.md
+/// "Errors and exit codes" says where each is set).
+const EXIT_CODES: &str = "Exit codes (every command):
+  0  done (also when the reader of the output went away, as `| head` does)
+  1  a check failed or a command was refused (ledger verify, simulate's verification,
+     orders exec with a refused command)
+  2  bad input: arguments, files, lines, configuration, a database that does not exist
+  3  internal error: the database failed or could not be read, or a bug";
 
 /// Output format shared by every command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -92,8 +118,19 @@ enum Command {
     /// dispute_opened_at, dispute_status (open, escalated, refund_full, refund_partial,
     /// return_and_refund, rejected, withdrawn), dispute_reason, kind (regular or sample).
     /// Dates are YYYY-MM-DD or RFC 3339; amounts are decimals in the currency's units.
-    /// Unknown columns are reported and ignored; a row with a bad date, amount or value is
-    /// reported with its line and column and skipped, and the report counts it.
+    /// Unknown columns are reported and ignored; a row with a bad date, amount or value,
+    /// or one that cannot be true (a date after --today, shipped before paid, delivered
+    /// before shipped or paid, promised or disputed before paid) is reported with its
+    /// line and column and skipped; the report counts it and the exit code is 2.
+    ///
+    /// AliExpress follows the engine's own rules: protection ends on the promised date
+    /// and a not-received dispute opens after it; a delivered order completes when
+    /// protection ends (a parcel delivered at or after the end gets
+    /// inspection_days_after_late_delivery from delivery; an order marked completed,
+    /// from delivery) and may be disputed for post_completion_window_days after.
+    /// eBay: report within claim_window_days of the estimated delivery date, a return
+    /// within post_delivery_days of delivery. Amazon: claim within claim_window_days of
+    /// the latest estimated delivery date (delivered or not), open through its last day.
     ///
     /// Every number (handling_days, delivery_days_default, claim_window_days,
     /// contact_wait_days, post_delivery_days, seller_response_days,
@@ -101,18 +138,21 @@ enum Command {
     /// sample_interval_days, supplier_active_days, reminder_days, scorecard_orders_min,
     /// keep_on_time_pct, replace_on_time_pct, keep_dispute_pct, replace_dispute_pct,
     /// replace_not_received_pct) can be set in the --config file under
-    /// `[watch.aliexpress]`, `[watch.ebay]` or `[watch.amazon]`; AliExpress defaults come
-    /// from `[policy]` (design.md section 2). MARKETGUARD_WATCH_<MARKETPLACE>_<NUMBER>
-    /// variables override the file (e.g. MARKETGUARD_WATCH_EBAY_CLAIM_WINDOW_DAYS=30).
+    /// `[watch.aliexpress]`, `[watch.ebay]` or `[watch.amazon]`, except AliExpress's
+    /// handling_days, delivery_days_default, post_delivery_days, seller_response_days
+    /// and escalation_after_days: those are the engine's, set under `[policy]`
+    /// (design.md section 2). MARKETGUARD_WATCH_<MARKETPLACE>_<NUMBER> variables
+    /// override the file (e.g. MARKETGUARD_WATCH_EBAY_CLAIM_WINDOW_DAYS=30).
     /// `--format json` prints the numbers in force under `rules`.
     ///
     /// Text output is coloured (red: act now, yellow: soon) only when standard output is
     /// a terminal and NO_COLOR is not set.
+    #[command(after_long_help = cmd::watch::codes_help())]
     Watch(cmd::watch::WatchArgs),
 }
 
-/// Parses the command line and runs the command; errors go to stderr with exit code 2
-/// for bad input and 1 for a failed check.
+/// Parses the command line and runs the command; errors go to stderr, and the exit
+/// code is one of [`EXIT_CODES`].
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let names: Vec<String> = std::env::vars_os()
@@ -130,7 +170,9 @@ pub fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match cli.command {
+    // A panic is a bug: its message is printed by the default hook, the code is 3.
+    let config = cli.config;
+    let result = std::panic::catch_unwind(move || match cli.command {
         Command::Serve(args) => cmd::serve::serve(args, policy),
         Command::Keys(command) => cmd::serve::keys(command),
         Command::Webhooks(command) => cmd::serve::webhooks(command),
@@ -141,13 +183,33 @@ pub fn run() -> ExitCode {
         Command::Sellers(command) => cmd::sellers::run(command, policy),
         Command::Scan(command) => cmd::scan::run(command),
         Command::Assess(command) => cmd::assess::run(command),
-        Command::Watch(args) => cmd::watch::run(args, cli.config.as_deref(), &policy),
-    };
+        Command::Watch(args) => cmd::watch::run(args, config.as_deref(), &policy),
+    });
     match result {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => exit_code(&e),
+        Err(_) => ExitCode::from(3),
     }
+}
+
+/// What an error ends a command with: a closed output pipe ends it quietly (0: its
+/// reader wanted no more); a database failure is internal (3); anything else stopped
+/// the command on bad input (2). The message goes to stderr with its cause chain.
+fn exit_code(e: &anyhow::Error) -> ExitCode {
+    let closed_pipe = e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if closed_pipe {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("error: {e:#}");
+    let internal = e.chain().any(|c| {
+        store::is_database_error(c)
+            || matches!(
+                c.downcast_ref::<engine::EngineError>(),
+                Some(engine::EngineError::Store(_) | engine::EngineError::Busy(_))
+            )
+    });
+    ExitCode::from(if internal { 3 } else { 2 })
 }

@@ -41,9 +41,9 @@ fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
     )
 }
 
-// Paid 2026-01-01, shipped 2026-01-03, promised 2026-02-10; the carrier moved 2026-02-25.
+// Paid 2026-01-01, shipped 2026-01-03, promised 2026-02-10; the carrier moved 2026-02-05.
 const IN_TRANSIT: &str =
-    "A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-02-25,shipped,,,,,";
+    "A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-02-05,shipped,,,,,";
 const NOT_SHIPPED: &str = "A,Shop,2026-01-01,,,,,paid,,,,,";
 
 fn repo_root() -> PathBuf {
@@ -92,7 +92,7 @@ fn text_report_of_the_examples_matches_the_snapshot_without_colour() {
     let args = example_args(&[]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, out, err) = run(&args, "");
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 2, "the examples have two bad rows: {err}");
     assert!(
         !out.contains('\x1b'),
         "no colour when stdout is not a terminal"
@@ -101,10 +101,10 @@ fn text_report_of_the_examples_matches_the_snapshot_without_colour() {
     let urgencies: Vec<&str> = out
         .lines()
         .filter_map(|l| l.split_whitespace().next())
-        .filter(|w| ["now", "soon", "later"].contains(w))
+        .filter(|w| ["overdue", "now", "soon", "later"].contains(w))
         .collect();
     let rank = |u: &str| {
-        ["now", "soon", "later"]
+        ["overdue", "now", "soon", "later"]
             .iter()
             .position(|x| *x == u)
             .unwrap()
@@ -126,7 +126,7 @@ fn amazon_text_report_of_the_examples_matches_the_snapshot() {
     let args = example_args(&["--marketplace", "amazon"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, out, err) = run(&args, "");
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 2, "{err}");
     assert!(out.contains("on amazon"), "{out}");
     snapshot("watch_examples_amazon.txt", &out);
 }
@@ -136,7 +136,7 @@ fn ics_of_the_examples_matches_the_snapshot() {
     let args = example_args(&["--ics", "-"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, out, err) = run(&args, "");
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 2, "{err}");
     assert!(out.starts_with("BEGIN:VCALENDAR\r\n") && out.ends_with("END:VCALENDAR\r\n"));
     assert_eq!(
         out.matches("BEGIN:VEVENT").count(),
@@ -181,16 +181,31 @@ fn configuration_overrides_the_numbers() {
                 .unwrap()
                 .to_string(),
             r["orders"][0]["deadline"]["days_left"].as_i64().unwrap(),
+            r["orders"][0]["urgency"].as_str().unwrap().to_string(),
         )
     };
-    // 4 days left asks for an extension by default; with urgent_days = 5 it is now.
+    // 4 days left asks for an extension soon by default; with urgent_days = 5, now.
     assert_eq!(
         run_with("aliexpress", "2026-02-06"),
-        ("open_dispute_now".into(), 4)
+        ("ask_extension".into(), 4, "now".into())
     );
     assert_eq!(
         run_with("ebay", "2026-02-10"),
-        ("file_claim_now".into(), 10)
+        ("file_claim_now".into(), 10, "soon".into())
+    );
+    // AliExpress's protection numbers are the engine's: refused under [watch.aliexpress].
+    let theirs = temp_file(
+        "theirs.toml",
+        "[watch.aliexpress]\npost_delivery_days = 30\n",
+    );
+    let (code, _, err) = run(
+        &["watch", "-", "--config", theirs.to_str().unwrap()],
+        &orders,
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("policy number post_completion_window_days"),
+        "{err}"
     );
     // The AliExpress numbers come from [policy].
     let policy = temp_file("policy.toml", "[policy]\nhandling_days_default = 10\n");
@@ -237,7 +252,7 @@ fn warnings_go_to_stderr_with_file_line_and_column_and_bad_headers_exit_2() {
         ],
         &orders,
     );
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 2, "a skipped row is bad input: {err}");
     assert!(
         err.contains("warning: stdin line 3, column order_id: order A also appears on line 2\n"),
         "{err}"
@@ -281,4 +296,100 @@ fn help_names_every_number_that_configuration_can_set() {
         assert!(help.contains(name.as_str()), "--help does not name {name}");
     }
     assert!(help.contains("[watch.ebay]") && help.contains("NO_COLOR"));
+}
+
+#[test]
+fn rows_that_cannot_be_true_are_named_and_exit_2() {
+    let orders = format!(
+        "{HEADER}\n{NOT_SHIPPED}\nB,Shop,2026-01-10,2026-01-05,,,,shipped,,,,,\nC,Shop,2026-02-01,,,,,paid,,,,,\n"
+    );
+    let (code, out, err) = run(&["watch", "-", "--today", "2026-01-20"], &orders);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("warning: stdin line 3, column shipped_at: shipped_at 2026-01-05 is before paid_at 2026-01-10; row skipped\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: stdin line 4, column paid_at: paid_at 2026-02-01 is after today (2026-01-20); row skipped\n"),
+        "{err}"
+    );
+    assert!(
+        out.contains("1 open order on aliexpress") && out.contains("2 rows skipped"),
+        "{out}"
+    );
+}
+
+#[test]
+fn help_gives_every_deadline_kind_and_action_code_and_the_amazon_rule_in_force() {
+    let (code, help, _) = run(&["watch", "--help"], "");
+    assert_eq!(code, 0);
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for k in watch::DeadlineKind::ALL {
+        let line = format!("{} {}", k.as_str(), k.meaning());
+        assert!(flat.contains(&line), "--help lacks {line:?}");
+    }
+    for c in watch::Code::ALL {
+        let line = format!("{} {}", c.as_str(), c.meaning());
+        assert!(flat.contains(&line), "--help lacks {line:?}");
+    }
+    assert!(flat.contains("overdue (the deadline has passed)"));
+    // The Amazon rule as the code has it: from the latest estimated delivery date.
+    let amazon = watch::Rules::defaults(watch::Marketplace::Amazon, &protection::Policy::default());
+    let rule = format!(
+        "claim within {} days of the latest estimated delivery date",
+        amazon.claim_window_days
+    );
+    assert!(flat.contains(&rule), "--help lacks {rule:?}");
+    // Delivered or not, the window counts from the estimated date (2026-02-10), not
+    // from delivery (2026-02-05).
+    let delivered =
+        "A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-02-05,delivered,2026-02-05,,,,";
+    let (code, out, err) = run(
+        &[
+            "watch",
+            "-",
+            "--marketplace",
+            "amazon",
+            "--today",
+            "2026-03-01",
+            "--format",
+            "json",
+        ],
+        &format!("{HEADER}\n{delivered}\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let edd = chrono::NaiveDate::from_ymd_opt(2026, 2, 10).unwrap();
+    let by = edd + chrono::Duration::days(amazon.claim_window_days);
+    assert_eq!(r["orders"][0]["deadline"]["date"], by.to_string());
+}
+
+#[test]
+fn readme_tables_of_deadline_kinds_and_action_codes_match_the_code() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    // The section "Watch: deadline kinds and action codes", up to the next heading.
+    let section = readme
+        .split("\n### Watch: deadline kinds and action codes\n")
+        .nth(1)
+        .expect("README.md has the section");
+    let section = section.split("\n#").next().unwrap();
+    let rows: Vec<&str> = section.lines().filter(|l| l.starts_with("| `")).collect();
+    let mut want: Vec<String> = watch::DeadlineKind::ALL
+        .iter()
+        .map(|k| format!("| `{}` | {} |", k.as_str(), k.meaning()))
+        .chain(
+            watch::Code::ALL
+                .iter()
+                .map(|c| format!("| `{}` | {} |", c.as_str(), c.meaning())),
+        )
+        .collect();
+    for w in &want {
+        assert!(rows.contains(&w.as_str()), "README.md lacks the row\n{w}");
+    }
+    // No row names a code the code does not have.
+    want.sort();
+    let mut got: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+    got.sort();
+    got.dedup();
+    assert_eq!(got, want, "README's two-column code tables");
 }

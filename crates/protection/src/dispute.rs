@@ -485,7 +485,7 @@ fn check_window(
         return window(Window::Status(o.status.as_str()));
     }
     if let Some(done) = o.completed_at {
-        let closes = done.plus_days(policy.post_completion_window_days);
+        let closes = policy.dispute_window_closes(done);
         if now > closes {
             // Past the dispute window, EU consumers keep the legal guarantee for
             // defects of eligible items.

@@ -114,8 +114,7 @@ pub(crate) fn ship(c: &Ctx<'_>, tracking: &TrackingNumber) -> Result<Decision, R
         };
         return Err(c.invalid(hint));
     }
-    let cap = policy.delivery_cap_days(o.destination_country.as_deref());
-    let promised = now.plus_days(o.promised_days.min(cap));
+    let promised = policy.promised_at(now, o.promised_days, o.destination_country.as_deref());
     let guarantee = promised.plus_days(policy.not_delivered_grace_days);
     d.events.push(Event::Shipped {
         tracking: tracking.to_string(),
@@ -311,8 +310,8 @@ fn delivery(
     // Delivered after the protection period: the buyer still gets time to look
     // at the parcel before it is confirmed for them.
     let ends = o.protection_ends_at.expect("shipped orders have one");
-    let inspect_until = at.plus_days(policy.inspection_days_after_late_delivery);
-    if ends <= at && inspect_until > ends {
+    let inspect_until = policy.protection_ends_on_delivery(ends, at);
+    if inspect_until != ends {
         let guarantee = o.guarantee_at.expect("shipped").max(inspect_until);
         d.events.push(Event::ProtectionExtended {
             days: ends.days_until(inspect_until),
@@ -568,7 +567,7 @@ fn check_extension(c: &Ctx<'_>, days: i64) -> Result<(), Rejection> {
 fn release(c: &Ctx<'_>, d: &mut Decision, confirmed: Option<Option<String>>) {
     let (o, a, now, policy) = (c.order, &c.accounts, c.now, c.policy);
     let held = o.held_minor();
-    let payout = now.plus_days(policy.post_completion_window_days);
+    let payout = policy.dispute_window_closes(now);
     if held > 0 {
         d.transfers.push(a.t(
             "release",

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use domain::{Currency, Kind, Money};
+use domain::{Currency, Kind, Money, Timestamp};
 
 /// The 3-D Secure exemptions a payment provider may report, by the articles of PSD2's
 /// RTS on strong customer authentication (Commission Delegated Regulation (EU)
@@ -239,6 +239,42 @@ impl Policy {
             .and_then(|c| self.delivery_cap_days_by_country.get(c))
             .copied()
             .unwrap_or(self.delivery_cap_days)
+    }
+
+    /// The promised delivery date of an order shipped at `shipped` with
+    /// `promised_days`, capped by the destination's delivery cap. Buyer protection ends
+    /// then, unless extended.
+    pub fn promised_at(
+        &self,
+        shipped: Timestamp,
+        promised_days: i64,
+        country: Option<&str>,
+    ) -> Timestamp {
+        shipped.plus_days(promised_days.min(self.delivery_cap_days(country)))
+    }
+
+    /// When protection ends for a parcel delivered at `delivered`, with the protection
+    /// period ending at `protection_ends`: a parcel that came in time keeps that end; one
+    /// that came at or after it gets `inspection_days_after_late_delivery` from delivery.
+    /// With no open dispute or parcel flag the order auto-confirms then: that is its
+    /// completion, from which the post-completion dispute window runs.
+    pub fn protection_ends_on_delivery(
+        &self,
+        protection_ends: Timestamp,
+        delivered: Timestamp,
+    ) -> Timestamp {
+        let inspect_until = delivered.plus_days(self.inspection_days_after_late_delivery);
+        if protection_ends <= delivered && inspect_until > protection_ends {
+            inspect_until
+        } else {
+            protection_ends
+        }
+    }
+
+    /// The last moment a dispute may be opened on an order completed at `completed`
+    /// (confirmed or auto-confirmed); also when the seller's payout hold ends.
+    pub fn dispute_window_closes(&self, completed: Timestamp) -> Timestamp {
+        completed.plus_days(self.post_completion_window_days)
     }
 
     /// The largest amount a command may carry in `currency`.

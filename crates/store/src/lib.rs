@@ -64,6 +64,20 @@ impl From<sqlx::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Whether `e` (one link of a cause chain) is the database's own failure, not the
+/// caller's input: the CLI exits 3 on one.
+pub fn is_database_error(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.is::<sqlx::Error>() {
+        return true;
+    }
+    // `StoreError::Other` is transparent: its source skips the wrapped error itself.
+    match e.downcast_ref::<StoreError>() {
+        Some(StoreError::Conflict) => true,
+        Some(StoreError::Other(inner)) => inner.chain().any(|c| c.is::<sqlx::Error>()),
+        None => false,
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,

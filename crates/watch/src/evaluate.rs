@@ -11,8 +11,8 @@ use domain::Money;
 use risk::Kind;
 
 use super::{
-    action, deadline, plural, when, Action, Advice, Deadline, DeadlineKind, DisputeStatus,
-    Marketplace, Message, Order, Rules, Status, Urgency,
+    action, day_of, deadline, moment, plural, when, Action, Advice, Code, Deadline, DeadlineKind,
+    DisputeStatus, Marketplace, Message, Order, Rules, Status, Urgency,
 };
 
 /// What is known about an order before its state is looked at.
@@ -138,7 +138,7 @@ fn check_tracking(
         if !check.format_valid {
             notes.push(signal.explanation().to_string());
             fake_tracking = Some(action(
-                "check_tracking",
+                Code::CheckTracking,
                 format!(
                     "tracking number {number} is not valid: ask the seller for the real one; {claim} if none comes"
                 ),
@@ -156,7 +156,7 @@ fn check_tracking(
             .find(|o| o.store.is_some() && o.store == order.store);
         let other = same_store.unwrap_or(&others[0]);
         fake_tracking = Some(action(
-            "fake_tracking",
+            Code::FakeTracking,
             format!(
                 "tracking number also used on order {}{}: likely fake tracking; {claim}",
                 other.order_id,
@@ -185,17 +185,33 @@ fn stale_days(
     let shipped = order.shipped_at?;
     let last = order.tracking_updated_at.unwrap_or(shipped);
     let days = (today - last).num_days();
-    let signal = risk::tracking::stale(
+    risk::tracking::stale(
         u32::try_from(days).ok()?,
         u32::try_from(rules.stale_after_days).unwrap_or(u32::MAX),
     )?;
-    notes.push(signal.explanation().to_string());
+    // The marketplace's own words: the tracking check's sentence is AliExpress's.
+    let next = match rules.marketplace {
+        Marketplace::Aliexpress => {
+            "ask the seller to extend protection, and open a not-received dispute once it has ended"
+        }
+        Marketplace::Ebay => {
+            "ask the seller, and report it not received from the estimated delivery date"
+        }
+        Marketplace::Amazon => {
+            "contact the seller, and file an A-to-z claim from the estimated delivery date"
+        }
+    };
+    notes.push(format!(
+        "no carrier movement for {} (limit {}): the parcel may never have been handed over; {next}",
+        plural(days, "day"),
+        rules.stale_after_days
+    ));
     Some(days)
 }
 
 fn offsite() -> Action {
     action(
-        "refuse_offsite_payment",
+        Code::RefuseOffsitePayment,
         "the seller asked for payment outside the platform: do not pay, report the message; outside payments are not protected".into(),
     )
 }
@@ -234,7 +250,7 @@ impl Judge<'_> {
                 d,
                 Urgency::Now,
                 action(
-                    "do_not_confirm",
+                    Code::DoNotConfirm,
                     "do not confirm receipt: there is no delivery event".into(),
                 ),
                 evidence.notes,
@@ -267,6 +283,12 @@ impl Judge<'_> {
         notes: Vec<String>,
     ) -> Advice {
         let order = self.order;
+        // A passed deadline is overdue whatever the action: never "soon" or "later".
+        let urgency = if deadline.is_some_and(|d| d.days_left < 0) {
+            Urgency::Overdue
+        } else {
+            urgency
+        };
         Advice {
             order_id: order.order_id.clone(),
             store: order.store.clone(),
@@ -308,7 +330,7 @@ impl Judge<'_> {
                 Some(respond),
                 Urgency::Now,
                 action(
-                    "keep_dispute_open",
+                    Code::KeepDisputeOpen,
                     "the seller asked you to close your dispute: keep it open, it cannot be reopened".into(),
                 ),
                 evidence.notes,
@@ -317,16 +339,27 @@ impl Judge<'_> {
         if evidence.said(Kind::OffsitePayment) {
             return self.finding(Some(respond), Urgency::Now, offsite(), evidence.notes);
         }
+        if self.order.dispute_status == Some(DisputeStatus::Escalated) {
+            return self.finding(
+                None,
+                Urgency::Later,
+                action(
+                    Code::WaitForPlatform,
+                    "the platform decides your escalated dispute: answer its questions and keep your evidence".into(),
+                ),
+                evidence.notes,
+            );
+        }
         let escalate = self.deadline(
             DeadlineKind::EscalationOpens,
             opened + Duration::days(rules.escalation_after_days),
         );
-        if escalate.days_left <= 0 && self.order.dispute_status != Some(DisputeStatus::Escalated) {
+        if escalate.days_left <= 0 {
             return self.finding(
                 Some(respond),
                 Urgency::Soon,
                 action(
-                    "escalate_dispute",
+                    Code::EscalateDispute,
                     format!(
                         "escalate the dispute to the platform if the seller has not offered a fair solution: it has been open for {}",
                         plural((today - opened).num_days(), "day")
@@ -344,7 +377,7 @@ impl Judge<'_> {
             Some(next),
             Urgency::Later,
             action(
-                "wait_for_seller",
+                Code::WaitForSeller,
                 format!(
                     "wait for the seller's answer to your dispute; you may escalate {}",
                     when(escalate.days_left)
@@ -358,14 +391,25 @@ impl Judge<'_> {
     /// that window has closed.
     fn delivered(&self, delivered: NaiveDate, mut notes: Vec<String>) -> Option<Advice> {
         let rules = self.rules;
-        let by = self.deadline(
-            DeadlineKind::DisputeBy,
-            delivered + Duration::days(rules.post_delivery_days),
-        );
+        let promised = self.order.estimated_delivery(rules);
+        let (last, claim) = match rules.marketplace {
+            Marketplace::Aliexpress => {
+                (self.aliexpress_dispute_by(delivered, promised), "a dispute")
+            }
+            // A-to-z: within `claim_window_days` of the latest estimated delivery date.
+            Marketplace::Amazon => (
+                promised + Duration::days(rules.claim_window_days),
+                "an A-to-z claim",
+            ),
+            Marketplace::Ebay => (
+                delivered + Duration::days(rules.post_delivery_days),
+                "a return request",
+            ),
+        };
+        let by = self.deadline(DeadlineKind::DisputeBy, last);
         if by.days_left < 0 {
             return None;
         }
-        let promised = self.order.estimated_delivery(rules);
         if delivered > promised && rules.marketplace == Marketplace::Aliexpress {
             notes.push(format!(
                 "delivered {} after the promised date: the on-time guarantee owes you a compensation",
@@ -376,15 +420,30 @@ impl Judge<'_> {
             Some(by),
             self.urgency_of(&by),
             action(
-                "inspect_item",
+                Code::InspectItem,
                 format!(
-                    "check the item now: a dispute about it is possible until {} ({})",
+                    "check the item now: {claim} about it is possible until {} ({})",
                     by.date,
                     when(by.days_left)
                 ),
             ),
             notes,
         ))
+    }
+
+    /// AliExpress, by the engine's rules (`protection::Policy`): the order completes when
+    /// protection ends (the auto-confirmation; a parcel delivered at or after the end
+    /// gets inspection days from delivery), or, marked completed, when the buyer
+    /// confirmed (the delivery day, the earliest that can have been); a dispute is
+    /// possible until the post-completion window closes.
+    fn aliexpress_dispute_by(&self, delivered: NaiveDate, promised: NaiveDate) -> NaiveDate {
+        let policy = &self.rules.policy;
+        let completed = if self.order.status == Some(Status::Completed) {
+            moment(delivered)
+        } else {
+            policy.protection_ends_on_delivery(moment(promised), moment(delivered))
+        };
+        day_of(policy.dispute_window_closes(completed))
     }
 
     /// Not shipped yet: wait until the ship-by date, then cancel.
@@ -399,7 +458,7 @@ impl Judge<'_> {
                 Some(ship_by),
                 Urgency::Now,
                 action(
-                    "cancel_not_shipped",
+                    Code::CancelNotShipped,
                     format!(
                         "cancel the order for a full refund: the seller has not shipped within {} of payment",
                         plural(rules.handling_days, "day")
@@ -412,7 +471,7 @@ impl Judge<'_> {
             Some(ship_by),
             Urgency::Later,
             action(
-                "wait_for_shipment",
+                Code::WaitForShipment,
                 format!("wait: the seller must ship {}", when(ship_by.days_left)),
             ),
             notes,
@@ -433,8 +492,11 @@ impl Judge<'_> {
         Some(self.finding(Some(d), urgency, a, evidence.notes))
     }
 
-    /// AliExpress: protection ends on the promised date; ask for an extension when it
-    /// comes near, open a dispute when it is close or the parcel is stuck.
+    /// AliExpress, by the engine's rules: protection ends on the promised date, and a
+    /// not-received dispute opens once it has ended (at once for a parcel in doubt,
+    /// which `check_tracking` handles); until then ask for an extension when the end
+    /// comes near or the parcel is stuck. After the end, the on-time guarantee refunds
+    /// in full `not_delivered_grace_days` later if nothing comes.
     fn protection_action(
         &self,
         d: Deadline,
@@ -443,37 +505,34 @@ impl Judge<'_> {
     ) -> (Urgency, Action) {
         let rules = self.rules;
         if d.days_left < 0 {
+            let refund = d.date + Duration::days(rules.policy.not_delivered_grace_days);
             (
                 Urgency::Now,
                 action(
-                    "protection_ended",
+                    Code::OpenDisputeNow,
                     format!(
-                        "protection ended {} without a delivery: contact AliExpress support with the order number now",
+                        "open a not-received dispute now: protection ended {} without a delivery; if nothing comes, the on-time guarantee refunds you in full on {refund}",
                         plural(-d.days_left, "day")
                     ),
                 ),
             )
-        } else if d.days_left <= rules.urgent_days
-            || (stale_days.is_some() && d.days_left <= rules.soon_days)
-        {
-            (
-                Urgency::Now,
-                action(
-                    "open_dispute_now",
-                    format!(
-                        "open a not-received dispute now: protection ends {}{stuck}",
-                        when(d.days_left)
-                    ),
-                ),
-            )
         } else if d.days_left <= rules.soon_days {
+            let urgency = if d.days_left <= rules.urgent_days || stale_days.is_some() {
+                Urgency::Now
+            } else {
+                Urgency::Soon
+            };
             (
-                Urgency::Soon,
+                urgency,
                 action(
-                    "ask_extension",
+                    Code::AskExtension,
                     format!(
-                        "ask the seller to extend protection: it ends {} and the parcel has not arrived",
-                        when(d.days_left)
+                        "ask the seller to extend protection: it ends {} and the parcel {}; a not-received dispute opens once it has ended",
+                        when(d.days_left),
+                        match stale_days {
+                            Some(n) => format!("has not moved for {}", plural(n, "day")),
+                            None => "has not arrived".to_string(),
+                        }
                     ),
                 ),
             )
@@ -481,7 +540,7 @@ impl Judge<'_> {
             (
                 Urgency::Later,
                 action(
-                    "wait_for_delivery",
+                    Code::WaitForDelivery,
                     format!(
                         "wait for the parcel: protection ends {}{stuck}",
                         when(d.days_left)
@@ -500,7 +559,7 @@ impl Judge<'_> {
                 Some(n) => (
                     Urgency::Soon,
                     action(
-                        "ask_seller_for_news",
+                        Code::AskSellerForNews,
                         format!(
                             "ask the seller where the parcel is: it has not moved for {}; a not-received claim is possible {}",
                             plural(n, "day"),
@@ -511,7 +570,7 @@ impl Judge<'_> {
                 None => (
                     Urgency::Later,
                     action(
-                        "wait_for_delivery",
+                        Code::WaitForDelivery,
                         format!(
                             "wait for the parcel: if it has not come, a not-received claim is possible {}",
                             when(d.days_left)
@@ -522,7 +581,7 @@ impl Judge<'_> {
             (_, DeadlineKind::SellerResponseDue) => (
                 Urgency::Later,
                 action(
-                    "wait_for_seller",
+                    Code::WaitForSeller,
                     format!(
                         "wait for the seller's answer; file an A-to-z claim {} if the parcel has not come",
                         when(d.days_left)
@@ -532,7 +591,7 @@ impl Judge<'_> {
             _ if d.days_left < 0 => (
                 Urgency::Now,
                 action(
-                    "claim_window_closed",
+                    Code::ClaimWindowClosed,
                     format!(
                         "the claim window closed {}: ask the {} support for an exception with the order number",
                         plural(-d.days_left, "day"),
@@ -540,10 +599,22 @@ impl Judge<'_> {
                     ),
                 ),
             ),
+            // The contact-by date has passed but the window has not: open through its
+            // last day.
+            (Marketplace::Amazon, DeadlineKind::ClaimBy) if self.amazon_contacted().is_none() => (
+                Urgency::Now,
+                action(
+                    Code::ContactSeller,
+                    format!(
+                        "contact the seller about the missing parcel and file an A-to-z claim now: the window ends {}{stuck}",
+                        when(d.days_left)
+                    ),
+                ),
+            ),
             (Marketplace::Amazon, DeadlineKind::ContactSellerBy) => (
                 self.urgency_of(&d).min(Urgency::Soon),
                 action(
-                    "contact_seller",
+                    Code::ContactSeller,
                     format!(
                         "contact the seller about the missing parcel now: an A-to-z claim needs it and {} of waiting{stuck}",
                         plural(rules.contact_wait_days, "day")
@@ -553,7 +624,7 @@ impl Judge<'_> {
             (Marketplace::Ebay, _) => (
                 self.urgency_of(&d).min(Urgency::Soon),
                 action(
-                    "file_claim_now",
+                    Code::FileClaimNow,
                     format!(
                         "report the item not received on eBay now: the window ends {}{stuck}",
                         when(d.days_left)
@@ -563,7 +634,7 @@ impl Judge<'_> {
             _ => (
                 self.urgency_of(&d).min(Urgency::Soon),
                 action(
-                    "file_claim_now",
+                    Code::FileClaimNow,
                     format!(
                         "file an A-to-z claim now: the window ends {}{stuck}",
                         when(d.days_left)
@@ -587,29 +658,36 @@ impl Judge<'_> {
                     return Some(self.deadline(DeadlineKind::ClaimOpens, edd));
                 }
                 if rules.marketplace == Marketplace::Amazon && self.today <= claim_by {
-                    return Some(self.amazon_contact_deadline(edd, claim_by));
+                    return Some(self.amazon_contact_deadline(claim_by));
                 }
                 Some(self.deadline(DeadlineKind::ClaimBy, claim_by))
             }
         }
     }
 
-    /// Amazon between the estimated delivery date and the end of the claim window:
-    /// contact the seller, then wait `contact_wait_days`, then claim.
-    fn amazon_contact_deadline(&self, edd: NaiveDate, claim_by: NaiveDate) -> Deadline {
-        let wait = Duration::days(self.rules.contact_wait_days);
-        let contacted = self
-            .messages
+    /// The buyer's first message to the seller from the estimated delivery date on.
+    fn amazon_contacted(&self) -> Option<NaiveDate> {
+        let edd = self.order.estimated_delivery(self.rules);
+        self.messages
             .iter()
             .filter(|m| m.sender == risk::Sender::Buyer && m.sent_at >= edd)
             .map(|m| m.sent_at)
-            .min();
-        match contacted {
-            None => self.deadline(DeadlineKind::ContactSellerBy, claim_by - wait),
-            Some(c) if self.today < c + wait => {
+            .min()
+    }
+
+    /// Amazon between the estimated delivery date and the end of the claim window
+    /// (open through its last day): contact the seller, wait `contact_wait_days`,
+    /// claim; a contact too late to wait the days out claims by the window's end.
+    fn amazon_contact_deadline(&self, claim_by: NaiveDate) -> Deadline {
+        let wait = Duration::days(self.rules.contact_wait_days);
+        match self.amazon_contacted() {
+            None if self.today <= claim_by - wait => {
+                self.deadline(DeadlineKind::ContactSellerBy, claim_by - wait)
+            }
+            Some(c) if self.today < c + wait && c + wait <= claim_by => {
                 self.deadline(DeadlineKind::SellerResponseDue, c + wait)
             }
-            Some(_) => self.deadline(DeadlineKind::ClaimBy, claim_by),
+            _ => self.deadline(DeadlineKind::ClaimBy, claim_by),
         }
     }
 }

@@ -121,7 +121,7 @@ pub fn calendar(
                 d.date,
                 format!("Order {}: {}", f.order_id, d.kind.describe()),
             )
-        } else if f.urgency == Urgency::Now {
+        } else if f.urgency == Urgency::Overdue {
             (
                 today,
                 format!(

@@ -128,12 +128,19 @@ pub struct Order {
 impl Order {
     /// The estimated (promised) delivery date: the order's, or shipment (else the
     /// ship-by date) plus the marketplace's default transit days.
+    /// On AliExpress days after shipment are capped as the engine caps them
+    /// (`Policy::promised_at`).
     pub fn estimated_delivery(&self, rules: &Rules) -> NaiveDate {
         let shipped = self
             .shipped_at
             .unwrap_or(self.paid_at + Duration::days(rules.handling_days));
         match self.promised {
             Some(Promised::Date(d)) => d,
+            Some(Promised::DaysAfterShipment(n))
+                if rules.marketplace == Marketplace::Aliexpress =>
+            {
+                day_of(rules.policy.promised_at(moment(shipped), n, None))
+            }
             Some(Promised::DaysAfterShipment(n)) => shipped + Duration::days(n),
             None => shipped + Duration::days(rules.delivery_days_default),
         }
@@ -192,6 +199,52 @@ pub enum DeadlineKind {
 }
 
 impl DeadlineKind {
+    pub const ALL: [DeadlineKind; 9] = [
+        DeadlineKind::ShipBy,
+        DeadlineKind::ProtectionEnds,
+        DeadlineKind::ClaimOpens,
+        DeadlineKind::ClaimBy,
+        DeadlineKind::DisputeBy,
+        DeadlineKind::SellerResponseDue,
+        DeadlineKind::EscalationOpens,
+        DeadlineKind::ContactSellerBy,
+        DeadlineKind::SampleOrderDue,
+    ];
+
+    /// The name in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineKind::ShipBy => "ship_by",
+            DeadlineKind::ProtectionEnds => "protection_ends",
+            DeadlineKind::ClaimOpens => "claim_opens",
+            DeadlineKind::ClaimBy => "claim_by",
+            DeadlineKind::DisputeBy => "dispute_by",
+            DeadlineKind::SellerResponseDue => "seller_response_due",
+            DeadlineKind::EscalationOpens => "escalation_opens",
+            DeadlineKind::ContactSellerBy => "contact_seller_by",
+            DeadlineKind::SampleOrderDue => "sample_order_due",
+        }
+    }
+
+    /// What the date means, for `--help` and README.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            DeadlineKind::ShipBy => "the seller must ship by then (payment + handling days)",
+            DeadlineKind::ProtectionEnds => {
+                "AliExpress: buyer protection ends (the promised date); a not-received dispute opens after it"
+            }
+            DeadlineKind::ClaimOpens => "eBay, Amazon: a not-received claim is possible from then (the estimated delivery date)",
+            DeadlineKind::ClaimBy => "eBay, Amazon: the last day of the claim window",
+            DeadlineKind::DisputeBy => {
+                "the last day for a dispute or claim about a delivered item (AliExpress: completion + window; eBay: delivery + window; Amazon: estimated date + claim window)"
+            }
+            DeadlineKind::SellerResponseDue => "the seller's answer is due (a dispute, or an Amazon contact)",
+            DeadlineKind::EscalationOpens => "the buyer may escalate the dispute from then",
+            DeadlineKind::ContactSellerBy => "Amazon: the last day to contact the seller and still wait the days a claim needs",
+            DeadlineKind::SampleOrderDue => "a sample order with this supplier is due",
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             DeadlineKind::ShipBy => "ship by",
@@ -215,14 +268,66 @@ pub struct Deadline {
     pub days_left: i64,
 }
 
-/// How soon the action matters; sorts first to last.
+/// How soon the action matters; sorts first to last. `overdue`: the deadline has
+/// passed; `now`: within `urgent_days`; `soon`: within `soon_days`; `later`: the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
+    /// The deadline has passed (negative days left); the action is still to do.
+    Overdue,
     Now,
     Soon,
     Later,
 }
+
+/// The action codes, each with its meaning: `watch --help` prints this list and
+/// README's table is checked against it, so neither can drift from the code.
+macro_rules! codes {
+    ($($variant:ident => $code:literal: $meaning:literal,)*) => {
+        /// What to do about an order, as a stable name for scripts.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Code {
+            $($variant,)*
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code,)*
+                }
+            }
+
+            pub fn meaning(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $meaning,)*
+                }
+            }
+        }
+    };
+}
+
+codes!(
+    WaitForShipment => "wait_for_shipment": "the seller has until the ship-by date to ship",
+    CancelNotShipped => "cancel_not_shipped": "not shipped in time: cancel for a full refund",
+    WaitForDelivery => "wait_for_delivery": "the parcel is on its way and the next deadline is far",
+    AskExtension => "ask_extension": "AliExpress: protection ends soon without a delivery: ask the seller to extend it",
+    OpenDisputeNow => "open_dispute_now": "AliExpress: protection ended without a delivery: open a not-received dispute",
+    AskSellerForNews => "ask_seller_for_news": "eBay, Amazon: the parcel has stopped moving before a claim is possible: ask the seller",
+    ContactSeller => "contact_seller": "Amazon: contact the seller, which an A-to-z claim needs",
+    FileClaimNow => "file_claim_now": "eBay, Amazon: a not-received claim is possible now: file it before the window ends",
+    ClaimWindowClosed => "claim_window_closed": "eBay, Amazon: the claim window has closed: ask support for an exception",
+    InspectItem => "inspect_item": "delivered: check the item while a dispute or claim about it is possible",
+    CheckTracking => "check_tracking": "the tracking number is malformed: ask for the real one",
+    FakeTracking => "fake_tracking": "the tracking number is used on another order: likely fake tracking",
+    DoNotConfirm => "do_not_confirm": "pressure to confirm, or marked delivered with no delivery date: do not confirm receipt",
+    RefuseOffsitePayment => "refuse_offsite_payment": "the seller asked for payment outside the platform: do not pay",
+    KeepDisputeOpen => "keep_dispute_open": "the seller asked to close the dispute: keep it open",
+    WaitForSeller => "wait_for_seller": "a dispute or an Amazon contact awaits the seller's answer",
+    EscalateDispute => "escalate_dispute": "the dispute may be escalated to the platform: do it if no fair offer came",
+    WaitForPlatform => "wait_for_platform": "the dispute is escalated: the platform decides",
+);
 
 /// The one thing to do about an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -255,8 +360,11 @@ pub struct Watch {
     pub closed_orders: usize,
 }
 
-fn action(code: &'static str, text: String) -> Action {
-    Action { code, text }
+fn action(code: Code, text: String) -> Action {
+    Action {
+        code: code.as_str(),
+        text,
+    }
 }
 
 fn plural(n: i64, word: &str) -> String {
@@ -321,6 +429,72 @@ pub fn watch(
     }
 }
 
+/// Why a row cannot be true on `today`, naming the field: a date after today, or
+/// events out of order (shipped before paid, delivered before shipped or paid, a
+/// promised date or a dispute before payment). A seller may ship after the promised
+/// date and a carrier may scan a parcel before the seller marks it shipped: those stay.
+fn impossible(o: &Order, today: NaiveDate) -> Option<(&'static str, String)> {
+    let promised = match o.promised {
+        Some(Promised::Date(d)) => Some(d),
+        _ => None,
+    };
+    let dates = [
+        ("paid_at", Some(o.paid_at)),
+        ("shipped_at", o.shipped_at),
+        ("tracking_updated_at", o.tracking_updated_at),
+        ("delivered_at", o.delivered_at),
+        ("dispute_opened_at", o.dispute_opened_at),
+    ];
+    for (field, d) in dates {
+        if let Some(d) = d.filter(|d| *d > today) {
+            return Some((field, format!("{field} {d} is after today ({today})")));
+        }
+    }
+    // (field, its date, the field it cannot come before, that date)
+    let order = [
+        ("shipped_at", o.shipped_at, "paid_at", Some(o.paid_at)),
+        ("promised_delivery", promised, "paid_at", Some(o.paid_at)),
+        ("delivered_at", o.delivered_at, "paid_at", Some(o.paid_at)),
+        ("delivered_at", o.delivered_at, "shipped_at", o.shipped_at),
+        (
+            "dispute_opened_at",
+            o.dispute_opened_at,
+            "paid_at",
+            Some(o.paid_at),
+        ),
+    ];
+    for (field, d, earlier, e) in order {
+        if let (Some(d), Some(e)) = (d, e) {
+            if d < e {
+                return Some((field, format!("{field} {d} is before {earlier} {e}")));
+            }
+        }
+    }
+    None
+}
+
+/// Skips the orders that cannot be true on `today` (see [`impossible`]), each with a
+/// warning naming its line and field, like a row with a bad value.
+pub fn refuse_impossible(parsed: &mut input::Parsed<Order>, file: &str, today: NaiveDate) {
+    let mut kept = Vec::with_capacity(parsed.rows.len());
+    for o in parsed.rows.drain(..) {
+        match impossible(&o, today) {
+            None => kept.push(o),
+            Some((field, message)) => {
+                parsed.warnings.push(input::Warning {
+                    file: file.to_string(),
+                    line: o.line,
+                    column: Some(field.to_string()),
+                    message,
+                    row_skipped: true,
+                });
+                parsed.skipped += 1;
+            }
+        }
+    }
+    parsed.rows = kept;
+}
+
 /// Problems between rows: an order id given twice (both rows are watched, the report
 /// says so) and messages about orders the orders file does not have (ignored).
 pub fn cross_check(
@@ -359,6 +533,24 @@ pub fn cross_check(
         }
     }
     warnings
+}
+
+/// A date as one moment for the engine's rules: every date of an order stands for the
+/// same time of its day (midnight UTC, as the engine reads a bare date), so the
+/// policy's day arithmetic gives the day the engine would.
+fn moment(d: NaiveDate) -> domain::Timestamp {
+    let ms = d
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp_millis();
+    domain::Timestamp::from_unix_ms(ms)
+}
+
+/// The day of a moment of the engine's rules.
+fn day_of(t: domain::Timestamp) -> NaiveDate {
+    chrono::DateTime::from_timestamp_millis(t.unix_ms())
+        .map_or(NaiveDate::MAX, |dt| dt.date_naive())
 }
 
 fn deadline(kind: DeadlineKind, date: NaiveDate, today: NaiveDate) -> Deadline {

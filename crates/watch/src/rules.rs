@@ -40,7 +40,23 @@ pub enum RulesError {
     /// `variable` is the environment variable's name.
     #[error("{variable}={value:?} is not a whole number")]
     NotANumber { variable: String, value: String },
+    /// An AliExpress number that is the engine's: one set of numbers for both.
+    #[error("{setting} is the engine's policy number {policy}: set it under [policy] or as MARKETGUARD_POLICY_{env} so that watch and the engine keep one rule")]
+    PolicyNumber {
+        setting: String,
+        policy: &'static str,
+        env: String,
+    },
 }
+
+/// The AliExpress numbers of `watch` that are the engine's policy numbers, by name.
+pub const ALIEXPRESS_POLICY_NUMBERS: [(&str, &str); 5] = [
+    ("handling_days", "handling_days_default"),
+    ("delivery_days_default", "delivery_cap_days"),
+    ("post_delivery_days", "post_completion_window_days"),
+    ("seller_response_days", "seller_response_days"),
+    ("escalation_after_days", "escalation_after_days"),
+];
 
 macro_rules! rules {
     ($($(#[$doc:meta])* $field:ident,)*) => {
@@ -48,6 +64,10 @@ macro_rules! rules {
         #[derive(Debug, Clone, PartialEq, Eq)]
         pub struct Rules {
             pub marketplace: Marketplace,
+            /// The engine's policy. On AliExpress it is the only source of the
+            /// protection numbers and its functions compute the deadlines (ship by,
+            /// protection end, completion, dispute window), as the engine does.
+            pub policy: protection::Policy,
             $($(#[$doc])* pub $field: i64,)*
         }
 
@@ -61,7 +81,10 @@ macro_rules! rules {
         impl Rules {
             /// Overrides the numbers the file sets, then checks them all.
             pub fn apply(&mut self, file: &RulesFile) -> Result<(), RulesError> {
-                $(if let Some(v) = file.$field { self.$field = v; })*
+                $(if let Some(v) = file.$field {
+                    self.refuse_policy_number(stringify!($field), None)?;
+                    self.$field = v;
+                })*
                 self.check()
             }
 
@@ -89,6 +112,7 @@ macro_rules! rules {
                         stringify!($field).to_ascii_uppercase()
                     );
                     if let Some(v) = get(&name) {
+                        self.refuse_policy_number(stringify!($field), Some(&name))?;
                         self.$field = v.trim().parse().map_err(|_| RulesError::NotANumber {
                             variable: name,
                             value: v,
@@ -116,7 +140,9 @@ rules!(
     claim_window_days,
     /// Days to wait after contacting the seller before a claim may be filed (Amazon).
     contact_wait_days,
-    /// Days after delivery in which a dispute or claim about the item may be opened.
+    /// eBay: days after delivery in which a return may be opened. AliExpress: days
+    /// after completion (the policy's `post_completion_window_days`). Amazon: not used,
+    /// its window is `claim_window_days` from the latest estimated delivery date.
     post_delivery_days,
     /// Days the seller has to answer a dispute.
     seller_response_days,
@@ -148,10 +174,27 @@ rules!(
 );
 
 impl Rules {
+    /// Refuses setting an AliExpress number that belongs to the policy (`variable`:
+    /// the environment variable that tried, else the file).
+    fn refuse_policy_number(&self, field: &str, variable: Option<&str>) -> Result<(), RulesError> {
+        if self.marketplace != Marketplace::Aliexpress {
+            return Ok(());
+        }
+        let Some((_, policy)) = ALIEXPRESS_POLICY_NUMBERS.iter().find(|(f, _)| *f == field) else {
+            return Ok(());
+        };
+        Err(RulesError::PolicyNumber {
+            setting: variable.map_or_else(|| format!("watch.aliexpress.{field}"), String::from),
+            policy,
+            env: policy.to_ascii_uppercase(),
+        })
+    }
+
     /// The defaults of a marketplace. AliExpress takes the policy's numbers.
     pub fn defaults(marketplace: Marketplace, policy: &protection::Policy) -> Rules {
         let common = Rules {
             marketplace,
+            policy: policy.clone(),
             handling_days: policy.handling_days_default,
             delivery_days_default: policy.delivery_cap_days,
             claim_window_days: 0,

@@ -84,6 +84,8 @@ const IN_TRANSIT: &[&str] =
 const NOT_SHIPPED: &[&str] = &["A,Shop,2026-01-01,,,,,paid,,,,,"];
 const DELIVERED: &[&str] =
     &["A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-02-05,delivered,2026-02-05,,,,"];
+const DELIVERED_LATE: &[&str] =
+    &["A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-02-12,delivered,2026-02-12,,,,"];
 const DISPUTED: &[&str] = &[
     "A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-01-20,disputed,,2026-02-01,open,not_received,",
 ];
@@ -146,33 +148,35 @@ fn aliexpress_actions_on_both_sides_of_each_deadline() {
                 messages: &[],
                 expect: Some(("ask_extension", K::ProtectionEnds, 4)),
             },
+            // The engine refuses a not-received dispute until protection has ended
+            // (crates/watch/tests/engine.rs): until then, an extension.
             Case {
                 name: "3 days left",
                 today: "2026-02-07",
                 rows: IN_TRANSIT,
                 messages: &[],
-                expect: Some(("open_dispute_now", K::ProtectionEnds, 3)),
+                expect: Some(("ask_extension", K::ProtectionEnds, 3)),
             },
             Case {
                 name: "last day",
                 today: "2026-02-10",
                 rows: IN_TRANSIT,
                 messages: &[],
-                expect: Some(("open_dispute_now", K::ProtectionEnds, 0)),
+                expect: Some(("ask_extension", K::ProtectionEnds, 0)),
             },
             Case {
                 name: "day after",
                 today: "2026-02-11",
                 rows: IN_TRANSIT,
                 messages: &[],
-                expect: Some(("protection_ended", K::ProtectionEnds, -1)),
+                expect: Some(("open_dispute_now", K::ProtectionEnds, -1)),
             },
             Case {
                 name: "11 days without movement",
                 today: "2026-02-03",
                 rows: in_transit_stale,
                 messages: &[],
-                expect: Some(("open_dispute_now", K::ProtectionEnds, 7)),
+                expect: Some(("ask_extension", K::ProtectionEnds, 7)),
             },
             Case {
                 name: "10 days without movement",
@@ -244,17 +248,43 @@ fn aliexpress_actions_on_both_sides_of_each_deadline() {
                 messages: &[],
                 expect: Some(("escalate_dispute", K::SellerResponseDue, 2)),
             },
+            // Delivered 2026-02-05, before the promised 2026-02-10: the order completes
+            // (auto-confirms) when protection ends on 2026-02-10, and a dispute is
+            // possible for 15 days after completion, not after delivery.
             Case {
-                name: "last day after delivery",
-                today: "2026-02-20",
+                name: "day before the window closes",
+                today: "2026-02-24",
+                rows: DELIVERED,
+                messages: &[],
+                expect: Some(("inspect_item", K::DisputeBy, 1)),
+            },
+            Case {
+                name: "last day of the window",
+                today: "2026-02-25",
                 rows: DELIVERED,
                 messages: &[],
                 expect: Some(("inspect_item", K::DisputeBy, 0)),
             },
             Case {
                 name: "window over",
-                today: "2026-02-21",
+                today: "2026-02-26",
                 rows: DELIVERED,
+                messages: &[],
+                expect: None,
+            },
+            // Delivered 2026-02-12, after the promised date: 5 days to inspect, so the
+            // order completes 2026-02-17 and disputes run to 2026-03-04.
+            Case {
+                name: "late parcel: last day of the window",
+                today: "2026-03-04",
+                rows: DELIVERED_LATE,
+                messages: &[],
+                expect: Some(("inspect_item", K::DisputeBy, 0)),
+            },
+            Case {
+                name: "late parcel: window over",
+                today: "2026-03-05",
+                rows: DELIVERED_LATE,
                 messages: &[],
                 expect: None,
             },
@@ -457,6 +487,43 @@ fn amazon_claim_within_90_days_after_contacting_the_seller_and_waiting_2_days() 
                 messages: contacted,
                 expect: Some(("claim_window_closed", K::ClaimBy, -1)),
             },
+            // Never contacted: the last day to contact and wait is day 88; days 89 and
+            // 90 after the estimate are still in the window.
+            Case {
+                name: "no contact, day 88",
+                today: "2026-05-09",
+                rows: IN_TRANSIT,
+                messages: &[],
+                expect: Some(("contact_seller", K::ContactSellerBy, 0)),
+            },
+            Case {
+                name: "no contact, day 89",
+                today: "2026-05-10",
+                rows: IN_TRANSIT,
+                messages: &[],
+                expect: Some(("contact_seller", K::ClaimBy, 1)),
+            },
+            Case {
+                name: "no contact, day 90",
+                today: "2026-05-11",
+                rows: IN_TRANSIT,
+                messages: &[],
+                expect: Some(("contact_seller", K::ClaimBy, 0)),
+            },
+            Case {
+                name: "no contact, day 91",
+                today: "2026-05-12",
+                rows: IN_TRANSIT,
+                messages: &[],
+                expect: Some(("claim_window_closed", K::ClaimBy, -1)),
+            },
+            Case {
+                name: "contacted on day 89: claim by day 90",
+                today: "2026-05-10",
+                rows: IN_TRANSIT,
+                messages: &["A,2026-05-10,buyer,\"Hello, my parcel has not arrived\""],
+                expect: Some(("file_claim_now", K::ClaimBy, 1)),
+            },
             Case {
                 name: "bad check digit",
                 today: "2026-01-20",
@@ -492,19 +559,28 @@ fn amazon_claim_within_90_days_after_contacting_the_seller_and_waiting_2_days() 
                 messages: &[],
                 expect: Some(("escalate_dispute", K::SellerResponseDue, 0)),
             },
+            // Delivered 2026-02-05; the window counts 90 days from the latest
+            // estimated delivery date (2026-02-10), not from delivery.
             Case {
-                name: "90th day after delivery",
-                today: "2026-05-06",
+                name: "90th day after the estimated date",
+                today: "2026-05-11",
                 rows: DELIVERED,
                 messages: &[],
                 expect: Some(("inspect_item", K::DisputeBy, 0)),
             },
             Case {
                 name: "window over",
-                today: "2026-05-07",
+                today: "2026-05-12",
                 rows: DELIVERED,
                 messages: &[],
                 expect: None,
+            },
+            Case {
+                name: "dispute day 5: the seller's answer is 3 days overdue",
+                today: "2026-02-06",
+                rows: DISPUTED,
+                messages: &[],
+                expect: Some(("escalate_dispute", K::SellerResponseDue, -3)),
             },
         ],
     );
@@ -596,16 +672,31 @@ fn configured_numbers_change_the_actions() {
         let (code, _, days) = verdict(rules, today, IN_TRANSIT, &[]).unwrap();
         (code, days)
     };
-    // 4 days left asks for an extension by default; with urgent_days = 5 it is now.
+    // 4 days left asks for an extension soon by default; with urgent_days = 5, now.
     let aliexpress = configured(Marketplace::Aliexpress);
+    let urgency =
+        |rules: &Rules| watch_rows(rules, "2026-02-06", IN_TRANSIT, &[]).findings[0].urgency;
     assert_eq!(
         code_and_days(&defaults(Marketplace::Aliexpress), "2026-02-06"),
         ("ask_extension".into(), 4)
     );
+    assert_eq!(urgency(&defaults(Marketplace::Aliexpress)), Urgency::Soon);
+    assert_eq!(urgency(&aliexpress), Urgency::Now);
+    // The AliExpress protection numbers are the engine's: set in [policy], refused here.
+    let theirs: WatchFile = toml::from_str("[aliexpress]\npost_delivery_days = 30\n").unwrap();
+    let err = defaults(Marketplace::Aliexpress)
+        .apply(theirs.for_marketplace(Marketplace::Aliexpress))
+        .unwrap_err();
     assert_eq!(
-        code_and_days(&aliexpress, "2026-02-06"),
-        ("open_dispute_now".into(), 4)
+        err.to_string(),
+        "watch.aliexpress.post_delivery_days is the engine's policy number post_completion_window_days: set it under [policy] or as MARKETGUARD_POLICY_POST_COMPLETION_WINDOW_DAYS so that watch and the engine keep one rule"
     );
+    let err = defaults(Marketplace::Aliexpress)
+        .apply_env(&|name| {
+            (name == "MARKETGUARD_WATCH_ALIEXPRESS_HANDLING_DAYS").then(|| "3".into())
+        })
+        .unwrap_err();
+    assert!(err.to_string().starts_with("MARKETGUARD_WATCH_ALIEXPRESS_HANDLING_DAYS is the engine's policy number handling_days_default"), "{err}");
     assert_eq!(
         code_and_days(&configured(Marketplace::Ebay), "2026-02-10"),
         ("file_claim_now".into(), 10)
@@ -738,7 +829,7 @@ fn urgency_changes_on_both_sides_of_soon_days_and_urgent_days() {
         (Marketplace::Ebay, "2026-02-10", Urgency::Soon),
         (Marketplace::Ebay, "2026-03-08", Urgency::Soon),
         (Marketplace::Ebay, "2026-03-09", Urgency::Now),
-        (Marketplace::Ebay, "2026-03-13", Urgency::Now),
+        (Marketplace::Ebay, "2026-03-13", Urgency::Overdue),
     ];
     let mut failures = Vec::new();
     for (marketplace, today, want) in cases {
@@ -758,7 +849,7 @@ fn findings_sort_by_urgency_then_days_left_and_closed_orders_are_counted() {
     let rows = [
         // later: ship-by in 3 days
         "L,Shop,2026-01-05,,,,,paid,,,,,",
-        // now: not shipped within 7 days
+        // overdue: not shipped within 7 days
         "N,Shop,2026-01-01,,,,,paid,,,,,",
         // closed: cancelled
         "C,Shop,2026-01-01,,,,,cancelled,,,,,",
@@ -774,7 +865,7 @@ fn findings_sort_by_urgency_then_days_left_and_closed_orders_are_counted() {
     assert_eq!(
         order,
         [
-            ("N", Urgency::Now),
+            ("N", Urgency::Overdue),
             ("S", Urgency::Soon),
             ("L", Urgency::Later)
         ]
@@ -802,6 +893,177 @@ fn a_message_longer_than_the_scanner_reads_says_so() {
         risk::MESSAGE_BYTES_MAX
     );
     assert!(notes.contains(&expect), "{notes:?}");
+}
+
+#[test]
+fn a_passed_deadline_is_overdue_and_only_a_passed_one() {
+    let rows: &[&[&str]] = &[
+        IN_TRANSIT,
+        NOT_SHIPPED,
+        DELIVERED,
+        DELIVERED_LATE,
+        DISPUTED,
+        REUSED,
+        BAD_NUMBER,
+    ];
+    let mut failures = Vec::new();
+    for marketplace in [
+        Marketplace::Aliexpress,
+        Marketplace::Ebay,
+        Marketplace::Amazon,
+    ] {
+        let rules = defaults(marketplace);
+        for orders in rows {
+            let mut today = date("2026-01-01");
+            while today <= date("2026-06-30") {
+                let w = watch_rows(&rules, &today.to_string(), orders, &[]);
+                for f in &w.findings {
+                    let passed = f.deadline.is_some_and(|d| d.days_left < 0);
+                    if passed != (f.urgency == Urgency::Overdue) {
+                        failures.push(format!(
+                            "{marketplace:?} {today} {}: {:?} {:?} {}",
+                            f.order_id, f.urgency, f.deadline, f.action.code
+                        ));
+                    }
+                }
+                today += chrono::Duration::days(1);
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures[..failures.len().min(10)].join("\n")
+    );
+}
+
+#[test]
+fn ebay_and_amazon_orders_get_their_own_words_never_aliexpress_protection() {
+    let stale: &[&str] =
+        &["A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-01-05,shipped,,,,,"];
+    let mut failures = Vec::new();
+    for marketplace in [Marketplace::Ebay, Marketplace::Amazon] {
+        let rules = defaults(marketplace);
+        for orders in [stale, IN_TRANSIT, DELIVERED, DISPUTED, NOT_SHIPPED, REUSED] {
+            let mut today = date("2026-01-01");
+            while today <= date("2026-06-30") {
+                let w = watch_rows(&rules, &today.to_string(), orders, &[]);
+                for f in &w.findings {
+                    let said = std::iter::once(&f.action.text).chain(&f.notes);
+                    for text in said {
+                        if text.contains("protection") || text.contains("AliExpress") {
+                            failures.push(format!("{marketplace:?} {today}: {text}"));
+                        }
+                    }
+                }
+                today += chrono::Duration::days(7);
+            }
+        }
+    }
+    failures.dedup();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn rows_that_cannot_be_true_are_skipped_with_line_and_field() {
+    let rows = [
+        "A,Shop,2026-03-01,,,,,paid,,,,,",
+        "B,Shop,2026-01-10,2026-01-05,,,,shipped,,,,,",
+        "C,Shop,2026-01-01,2026-01-10,,,,delivered,2026-01-08,,,,",
+        "D,Shop,2026-01-10,,2026-01-05,,,paid,,,,,",
+        "E,Shop,2026-01-10,,,,,disputed,,2026-01-02,open,other,",
+        "F,Shop,2026-01-01,2026-01-03,,,,delivered,2026-02-05,,,,",
+        // Shipped after the promised date, scanned before marked shipped: both happen.
+        "G,Shop,2026-01-01,2026-01-12,2026-01-10,LX402177355CN,2026-01-11,shipped,,,,,",
+    ];
+    let mut parsed = input::orders("o.csv", &format!("{HEADER}\n{}\n", rows.join("\n"))).unwrap();
+    assert_eq!(parsed.skipped, 0, "every value reads");
+    watch::refuse_impossible(&mut parsed, "o.csv", date("2026-02-01"));
+    let warnings: Vec<(u64, &str, &str, bool)> = parsed
+        .warnings
+        .iter()
+        .map(|w| {
+            (
+                w.line,
+                w.column.as_deref().unwrap(),
+                w.message.as_str(),
+                w.row_skipped,
+            )
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            (
+                2,
+                "paid_at",
+                "paid_at 2026-03-01 is after today (2026-02-01)",
+                true
+            ),
+            (
+                3,
+                "shipped_at",
+                "shipped_at 2026-01-05 is before paid_at 2026-01-10",
+                true
+            ),
+            (
+                4,
+                "delivered_at",
+                "delivered_at 2026-01-08 is before shipped_at 2026-01-10",
+                true
+            ),
+            (
+                5,
+                "promised_delivery",
+                "promised_delivery 2026-01-05 is before paid_at 2026-01-10",
+                true
+            ),
+            (
+                6,
+                "dispute_opened_at",
+                "dispute_opened_at 2026-01-02 is before paid_at 2026-01-10",
+                true
+            ),
+            (
+                7,
+                "delivered_at",
+                "delivered_at 2026-02-05 is after today (2026-02-01)",
+                true
+            ),
+        ]
+    );
+    assert_eq!(parsed.skipped, 6);
+    let kept: Vec<&str> = parsed.rows.iter().map(|o| o.order_id.as_str()).collect();
+    assert_eq!(kept, ["G"]);
+}
+
+#[test]
+fn every_deadline_kind_and_action_code_has_its_meaning_and_json_name() {
+    for k in K::ALL {
+        assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        assert!(!k.meaning().is_empty());
+    }
+    let mut names: Vec<&str> = watch::Code::ALL.iter().map(|c| c.as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), watch::Code::ALL.len(), "codes are unique");
+}
+
+#[test]
+fn an_escalated_dispute_waits_for_the_platform_not_for_a_passed_escalation_date() {
+    let escalated: &[&str] = &[
+        "A,Shop,2026-01-01,2026-01-03,2026-02-10,LX402177355CN,2026-01-20,disputed,,2026-02-01,escalated,not_received,",
+    ];
+    let w = watch_rows(
+        &defaults(Marketplace::Aliexpress),
+        "2026-02-20",
+        escalated,
+        &[],
+    );
+    let f = &w.findings[0];
+    assert_eq!(f.action.code, "wait_for_platform");
+    assert_eq!(f.deadline, None, "no date of the buyer's is due");
+    assert!(!f.action.text.contains("ago"), "{}", f.action.text);
 }
 
 /// Rows with the carrier's last event (`tracking_event`) as the engine names it.
@@ -861,6 +1123,7 @@ fn the_advice_follows_the_carriers_last_event() {
     let ebay = watch_with_scans(Marketplace::Ebay, "2026-01-22", &returned).unwrap();
     assert_eq!(ebay.0, "parcel_returned");
 }
+
 
 #[test]
 fn a_carrier_event_the_engine_does_not_know_is_reported_with_its_column() {

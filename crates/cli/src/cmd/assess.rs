@@ -113,8 +113,8 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::
 
 fn print<T: serde::Serialize>(done: &Assessed<T>, format: Format) -> anyhow::Result<()> {
     match format {
-        Format::Json => println!("{}", serde_json::to_string(&done.json)?),
-        Format::Text => print!("{}", done.text),
+        Format::Json => outln!("{}", serde_json::to_string(&done.json)?),
+        Format::Text => out!("{}", done.text),
     }
     Ok(())
 }
@@ -182,8 +182,8 @@ fn tracking_cmd(args: TrackingArgs) -> anyhow::Result<ExitCode> {
     };
     for done in assess::tracking_report(&lines, from_stdin)? {
         match args.format {
-            Format::Json => println!("{}", serde_json::to_string(&done.json)?),
-            Format::Text => println!("{}", done.text),
+            Format::Json => outln!("{}", serde_json::to_string(&done.json)?),
+            Format::Text => outln!("{}", done.text),
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -65,7 +65,7 @@ pub fn run(command: LedgerCommand) -> anyhow::Result<ExitCode> {
                     )
                 })
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 json!({
                     "ok": report.ok(),
@@ -77,13 +77,14 @@ pub fn run(command: LedgerCommand) -> anyhow::Result<ExitCode> {
             );
         }
         Format::Text => {
-            println!(
+            outln!(
                 "ledger: {} accounts, {} transfers",
-                report.accounts, report.transfers
+                report.accounts,
+                report.transfers
             );
             for (c, t) in &report.totals {
                 let m = |minor: i64| crate::amounts::money(minor, *c);
-                println!(
+                outln!(
                     "  {c}: debits {} = credits {} (pending {} = {}); captured {}, released {}, refunded {} (from escrow {}, taken back from sellers {}, from the guarantee fund {}), compensated {}, held in escrow {}",
                     m(t.debits_posted),
                     m(t.credits_posted),
@@ -100,11 +101,11 @@ pub fn run(command: LedgerCommand) -> anyhow::Result<ExitCode> {
                 );
             }
             if report.ok() {
-                println!("every invariant holds");
+                outln!("every invariant holds");
             } else {
-                println!("BROKEN invariants:");
+                outln!("BROKEN invariants:");
                 for b in &report.broken {
-                    println!("  - {b}");
+                    outln!("  - {b}");
                 }
             }
         }

@@ -214,7 +214,7 @@ fn show(args: ShowArgs, policy: Policy) -> anyhow::Result<ExitCode> {
                     .iter()
                     .map(|r| json!({"seq": r.seq, "at": r.at.rfc3339(), "actor": r.actor.to_string(), "event": r.event.name(), "body": serde_json::to_value(&r.event).expect("events serialize")}))
                     .collect();
-                println!(
+                outln!(
                     "{}",
                     json!({"order": o.id.as_str(), "status": o.status.as_str(), "buyer": o.buyer.as_str(), "seller": o.seller.as_str(),
                            "currency": c.code(), "total": o.total().decimal(), "held": m(o.held_minor()), "released": m(o.released_minor),
@@ -226,25 +226,25 @@ fn show(args: ShowArgs, policy: Policy) -> anyhow::Result<ExitCode> {
                 );
             }
             Format::Text => {
-                println!("order {} is {} ({} {}; buyer {}, seller {})", o.id, o.status.as_str(), o.total().decimal(), c, o.buyer, o.seller);
-                println!(
+                outln!("order {} is {} ({} {}; buyer {}, seller {})", o.id, o.status.as_str(), o.total().decimal(), c, o.buyer, o.seller);
+                outln!(
                     "money: held {}, released {}, refunded {} (from escrow {}, taken back from the seller {}, from the guarantee fund {}), compensated {}, paid out {}",
                     m(o.held_minor()), m(o.released_minor), m(r(refunds.total())), m(r(refunds.from_escrow)), m(r(refunds.from_seller)),
                     m(r(refunds.from_guarantee_fund)), m(o.compensated_minor), m(o.paid_out_minor)
                 );
                 for (name, t) in [("ship by", o.ship_by), ("promised delivery", o.promised_at), ("protection ends", o.protection_ends_at), ("guarantee refund", o.guarantee_at), ("payout", o.payout_due_at())] {
                     if let Some(t) = t {
-                        println!("  {name:<18} {t}");
+                        outln!("  {name:<18} {t}");
                     }
                 }
                 let scans = scans_text(&log);
                 if !scans.is_empty() {
-                    println!("carrier scans:\n{scans}");
+                    outln!("carrier scans:\n{scans}");
                 }
-                println!("timeline:");
+                outln!("timeline:");
                 for r in &log {
-                    println!("  {:>3} {} {:<20} by {}", r.seq, r.at, r.event.name(), r.actor);
-                    print!("{}", findings_text(&r.event));
+                    outln!("  {:>3} {} {:<20} by {}", r.seq, r.at, r.event.name(), r.actor);
+                    out!("{}", findings_text(&r.event));
                 }
             }
         }

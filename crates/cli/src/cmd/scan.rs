@@ -121,7 +121,7 @@ pub fn run(command: ScanCommand) -> anyhow::Result<ExitCode> {
         );
     }
     if args.format == Format::Text && total > 1 {
-        println!("{total} scanned, {flagged} to look at, {bad} unreadable");
+        outln!("{total} scanned, {flagged} to look at, {bad} unreadable");
     }
     Ok(if bad > 0 {
         ExitCode::from(2)

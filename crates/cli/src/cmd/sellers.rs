@@ -50,8 +50,8 @@ pub fn run(command: SellersCommand, policy: Policy) -> anyhow::Result<ExitCode> 
         anyhow::Ok(r)
     })?;
     match args.format {
-        Format::Json => println!("{}", ratings_json(&seller, &r)),
-        Format::Text => print!("{}", ratings_text(&seller, &r)),
+        Format::Json => outln!("{}", ratings_json(&seller, &r)),
+        Format::Text => out!("{}", ratings_text(&seller, &r)),
     }
     Ok(ExitCode::SUCCESS)
 }

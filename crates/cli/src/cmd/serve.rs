@@ -101,13 +101,13 @@ pub fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
         anyhow::Ok(key)
     })?;
     match args.format {
-        Format::Json => println!(
+        Format::Json => outln!(
             "{}",
             serde_json::json!({ "role": role.to_string(), "key": key })
         ),
         Format::Text => {
-            println!("created an API key with role {role}; it is shown only this once:");
-            println!("{key}");
+            outln!("created an API key with role {role}; it is shown only this once:");
+            outln!("{key}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -155,14 +155,14 @@ pub fn webhooks(command: WebhooksCommand) -> anyhow::Result<ExitCode> {
                 r
             })?;
             match args.format {
-                Format::Json => println!(
+                Format::Json => outln!(
                     "{}",
                     serde_json::json!({"id": id, "url": args.url, "secret": secret})
                 ),
                 Format::Text => {
-                    println!("webhook {id} posts every event to {}", args.url);
-                    println!("signing secret (shown once):");
-                    println!("{secret}");
+                    outln!("webhook {id} posts every event to {}", args.url);
+                    outln!("signing secret (shown once):");
+                    outln!("{secret}");
                 }
             }
         }
@@ -187,13 +187,13 @@ pub fn webhooks(command: WebhooksCommand) -> anyhow::Result<ExitCode> {
                     "retrying"
                 };
                 match args.format {
-                    Format::Json => println!(
+                    Format::Json => outln!(
                         "{}",
                         serde_json::json!({"endpoint": d.endpoint_id, "order": d.order_id, "seq": d.seq, "state": state,
                             "attempts": d.attempts, "last_status": d.last_status, "last_error": d.last_error,
                             "delivered_at": ts(d.delivered_ms), "next_attempt_at": ts(Some(d.next_attempt_ms))})
                     ),
-                    Format::Text => println!(
+                    Format::Text => outln!(
                         "{} {}:{} {state} after {} attempt(s){}",
                         d.endpoint_id,
                         d.order_id,

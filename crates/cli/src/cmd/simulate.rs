@@ -76,8 +76,8 @@ pub fn run(args: SimulateArgs, policy: Policy) -> anyhow::Result<ExitCode> {
         anyhow::Ok((report, verify))
     })?;
     match args.format {
-        Format::Json => println!("{}", to_json(&config, &report, &verify)),
-        Format::Text => print!("{}", to_text(&config, &report, &verify)),
+        Format::Json => outln!("{}", to_json(&config, &report, &verify)),
+        Format::Text => out!("{}", to_text(&config, &report, &verify)),
     }
     if let Some(path) = &args.report {
         std::fs::write(path, to_html(&config, &report, &verify))

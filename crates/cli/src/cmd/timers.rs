@@ -73,8 +73,8 @@ pub fn run(command: TimersCommand, policy: Policy) -> anyhow::Result<ExitCode> {
         anyhow::Ok(total)
     })?;
     match args.format {
-        Format::Json => println!("{}", json!({ "fired": fired })),
-        Format::Text => println!("{fired} deadlines fired"),
+        Format::Json => outln!("{}", json!({ "fired": fired })),
+        Format::Text => outln!("{fired} deadlines fired"),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 
 use watch::input::{self, Warning, INPUT_BYTES_MAX};
 use watch::scorecard::{self, Supplier};
-use watch::{self as core, ics, Advice, Marketplace, Rules, Urgency};
+use watch::{self as core, ics, Advice, Code, DeadlineKind, Marketplace, Rules, Urgency};
 
 use crate::Format;
 
@@ -106,7 +106,8 @@ pub fn run(
             p.to_string()
         }
     };
-    let orders = input::orders(&name(&args.orders), &read_all(&args.orders)?)?;
+    let mut orders = input::orders(&name(&args.orders), &read_all(&args.orders)?)?;
+    core::refuse_impossible(&mut orders, &name(&args.orders), today);
     let messages = match &args.messages {
         Some(path) => input::messages(&name(path), &read_all(path)?)?,
         None => input::Parsed::default(),
@@ -140,7 +141,7 @@ pub fn run(
         if path == "-" {
             out.write_all(calendar.as_bytes())?;
             out.flush()?;
-            return Ok(ExitCode::SUCCESS);
+            return Ok(exit_code(skipped));
         }
         std::fs::write(path, calendar).with_context(|| format!("cannot write {path}"))?;
     }
@@ -181,7 +182,33 @@ pub fn run(
         }
     }
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(exit_code(skipped))
+}
+
+/// Skipped rows were bad input: the report of the others is printed, and the exit code
+/// says 2, as `scan messages` does for an unreadable line.
+fn exit_code(skipped: usize) -> ExitCode {
+    if skipped == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
+}
+
+/// The end of `watch --help`: urgencies, deadline kinds and action codes with their
+/// meaning, from the code itself.
+pub fn codes_help() -> String {
+    let mut s = String::from(
+        "Urgency: overdue (the deadline has passed), now (within urgent_days), soon (within soon_days), later.\n\nDeadline kinds (deadline.kind in JSON):\n",
+    );
+    for k in DeadlineKind::ALL {
+        s.push_str(&format!("  {:<20} {}\n", k.as_str(), k.meaning()));
+    }
+    s.push_str("\nAction codes (action.code in JSON):\n");
+    for c in Code::ALL {
+        s.push_str(&format!("  {:<23} {}\n", c.as_str(), c.meaning()));
+    }
+    s
 }
 
 fn describe(w: &Warning) -> String {
@@ -201,7 +228,7 @@ fn paint(text: &str, urgency: Urgency, colour: bool) -> String {
         return text.to_string();
     }
     match urgency {
-        Urgency::Now => format!("\x1b[1;31m{text}\x1b[0m"),
+        Urgency::Overdue | Urgency::Now => format!("\x1b[1;31m{text}\x1b[0m"),
         Urgency::Soon => format!("\x1b[33m{text}\x1b[0m"),
         Urgency::Later => text.to_string(),
     }
@@ -264,6 +291,7 @@ fn text_report(
     .to_vec()];
     for f in findings {
         let urgency = match f.urgency {
+            Urgency::Overdue => "overdue",
             Urgency::Now => "now",
             Urgency::Soon => "soon",
             Urgency::Later => "later",
