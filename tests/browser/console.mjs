@@ -1,7 +1,7 @@
 // Browser test of the console in Debian's Chromium (playwright-core, no downloaded
-// browser): sign in with an agent key, open the disputes queue, decide an escalated
-// dispute, check the order is resolved, label a case from the scam queue, try the
-// scan playground, and save screenshots of the main pages.
+// browser): sign in with an agent key, open the disputes queue, read an escalated
+// dispute's evidence, decide it, check the order is resolved, label a case from the
+// scam queue, try the scan playground, and save screenshots of the main pages.
 //
 // Usage: BASE_URL=http://127.0.0.1:PORT AGENT_KEY=mgk_... SHOTS=dir node console.mjs
 // Prints "N passed, N failed" and exits 1 on any failure.
@@ -65,6 +65,37 @@ try {
   await link.click();
   await page.waitForURL(`${base}/console/orders/${order}`);
   await page.screenshot({ path: `${shots}/order-before-decision.png`, fullPage: true });
+
+  // The dispute's evidence, piece by piece: the agent adds a photo, a tracking number,
+  // a message and a text with markup through the API; the page shows each as text.
+  const auth = { Authorization: `Bearer ${key}` };
+  const messages = await (await page.request.get(`${base}/v1/orders/${order}/messages`, { headers: auth })).json();
+  const message = messages.find((m) => m.text) ?? { id: "no-such-message" };
+  const photo = "0123456789abcdef".repeat(4);
+  const markup = "<img src=x onerror=alert(1)> the seal was broken";
+  const added = await page.request.post(`${base}/v1/orders/${order}/commands`, {
+    headers: { ...auth, "Idempotency-Key": `browser-evidence-${order}` },
+    data: { command: "add_evidence", evidence: [
+      { type: "text", text: markup },
+      { type: "photo", sha256: photo, media_type: "image/webp" },
+      { type: "tracking", number: "rr 123 456 785 cn" },
+      { type: "message", id: message.id },
+    ] },
+  });
+  check("the agent adds evidence through the API", added.ok(), `${added.status()} ${await added.text()}`);
+  await page.reload();
+  const evidence = page.locator("table.evidence");
+  const shown = (await evidence.textContent()) ?? "";
+  check("the dispute page shows the buyer's evidence text", shown.includes("the item arrived"), shown);
+  check("the evidence shows a text with its markup as text", shown.includes(markup), shown);
+  check("no element comes from evidence text", (await evidence.locator("img, script").count()) === 0);
+  check("the evidence shows a photo's hash and media type", shown.includes(photo) && shown.includes("image/webp"), shown);
+  check("the evidence shows a tracking number", shown.includes("RR123456785CN"), shown);
+  const excerpt = message.text ? message.text.slice(0, 30) : "not among this order's messages";
+  check("the evidence shows the message it points to", shown.includes(excerpt), `${excerpt} in ${shown}`);
+  check("no count of evidence stands in for it", !(await page.content()).includes("pieces of evidence"));
+  await evidence.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${shots}/dispute-evidence.png`, fullPage: true });
 
   await page.selectOption("#outcome", "refund_full");
   await page.click("button:has-text('Decide')");

@@ -74,7 +74,7 @@ enum Command {
     /// console (/console), with the timer loop and webhook delivery beside them; stops
     /// gracefully on Ctrl-C or SIGTERM.
     Serve(cmd::serve::ServeArgs),
-    /// API keys for `serve`.
+    /// API keys for `serve`: create, list, revoke.
     #[command(subcommand)]
     Keys(cmd::serve::KeysCommand),
     /// Webhook endpoints for `serve`, and the delivery log.
@@ -88,9 +88,16 @@ enum Command {
     /// The escrow ledger.
     #[command(subcommand)]
     Ledger(cmd::ledger::LedgerCommand),
-    /// Orders: run lifecycle commands from JSON Lines, show an order's timeline.
+    /// Orders: run lifecycle commands from JSON Lines, show an order's timeline, list
+    /// orders.
     #[command(subcommand)]
     Orders(cmd::orders::OrdersCommand),
+    /// Disputes: list the open ones.
+    #[command(subcommand)]
+    Disputes(cmd::list::DisputesCommand),
+    /// Scam cases for agents: list the queue.
+    #[command(subcommand)]
+    Cases(cmd::list::CasesCommand),
     /// Sellers: store ratings from the orders the engine holds.
     #[command(subcommand)]
     Sellers(cmd::sellers::SellersCommand),
@@ -179,6 +186,8 @@ pub fn run() -> ExitCode {
         Command::Simulate(args) => cmd::simulate::run(args, policy),
         Command::Ledger(command) => cmd::ledger::run(command),
         Command::Orders(command) => cmd::orders::run(command, policy),
+        Command::Disputes(command) => cmd::list::disputes(command, policy),
+        Command::Cases(command) => cmd::list::cases(command),
         Command::Timers(command) => cmd::timers::run(command, policy),
         Command::Sellers(command) => cmd::sellers::run(command, policy),
         Command::Scan(command) => cmd::scan::run(command),

@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use domain::{OrderId, Timestamp};
 use ledger::LedgerError;
-use protection::{decide, Actor, Command, Decision, Order, Policy, Recorded, Rejection, Timer};
+use protection::{
+    decide, Actor, Command, Decision, Order, Policy, Recorded, Rejection, Timer, TimerKind,
+};
 use store::{Store, StoreError, StoredOutcome, Tx, WriteSet, Written};
 
 /// Times a command is tried again after losing a race to another transaction.
@@ -569,6 +571,28 @@ impl Engine {
             .filter_map(|(id, log)| Order::replay(id, log))
             .collect();
         Ok(protection::seller_ratings(&orders, now, policy))
+    }
+
+    /// The order's deadlines not yet fired and due by `until` that would still act when
+    /// they fire (`protection::deadline_acts`), soonest first. Due before now, they are
+    /// overdue: the timer loop has not fired them yet.
+    pub async fn live_deadlines(
+        &self,
+        order: &Order,
+        until: Timestamp,
+    ) -> Result<Vec<(TimerKind, Timestamp)>, EngineError> {
+        let due = self
+            .store
+            .order_due_timers(order.id.as_str(), until)
+            .await?;
+        Ok(due
+            .iter()
+            .filter_map(|t| {
+                let kind = TimerKind::parse(&t.kind)?;
+                let at = Timestamp::from_unix_ms(t.due_ms);
+                protection::deadline_acts(order, kind, at, &self.policy).then_some((kind, at))
+            })
+            .collect())
     }
 
     /// The order's current state and its full event log.

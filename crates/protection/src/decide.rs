@@ -4,7 +4,7 @@
 
 use domain::{Currency, OrderId, Timestamp};
 
-use crate::command::{Command, Scan};
+use crate::command::{Command, Scan, TimerKind};
 use crate::context::{Ctx, Decision};
 use crate::order::{Actor, Order};
 use crate::policy::Policy;
@@ -67,6 +67,22 @@ pub fn decide(
             text,
         ),
     }
+}
+
+/// Whether a deadline of `kind`, firing at `at` on the order as it is now, would
+/// still act: a shipment, an extension, an escalation or a closed dispute makes a
+/// deadline moot, and a moot deadline does nothing when it fires. The same rules
+/// decide it as fire it.
+pub fn deadline_acts(order: &Order, kind: TimerKind, at: Timestamp, policy: &Policy) -> bool {
+    decide(
+        Some(order),
+        &order.id,
+        &Command::Fire(kind),
+        &Actor::System,
+        at,
+        policy,
+    )
+    .is_ok_and(|d| !d.events.is_empty())
 }
 
 /// Every amount of a command is in the order's currency (`currency`; a new order's is

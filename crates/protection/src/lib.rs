@@ -21,7 +21,7 @@ pub use command::{
     EVIDENCE_PER_DISPUTE_MAX, EVIDENCE_TEXT_BYTES_MAX, FEEDBACK_TEXT_BYTES_MAX, TRACKING_BYTES_MAX,
 };
 pub use context::{transfer_id, Decision};
-pub use decide::{decide, decide_message};
+pub use decide::{deadline_acts, decide, decide_message};
 pub use dispute::refundable_minor;
 pub use lifecycle::WEIGHT_GRAMS_MAX;
 pub use messages::{case_id, parcel_flags, CASE_NOTE_BYTES_MAX};

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 /// Who a key acts for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Role {
-    /// Everything, including key management and the whole ledger.
+    /// Reads everything, including the whole ledger, and acts as the platform; it
+    /// does not decide disputes (the rules leave that to agents).
     Admin,
     /// A trust-and-safety agent: reads everything, decides disputes.
     Agent,
@@ -129,43 +130,5 @@ mod tests {
         }
         assert!(Role::parse("root").is_err());
         assert!(Role::parse("buyer:").is_err());
-    }
-}
-
-/// Stored API keys (id -> secret hash and role) as recently read, so that a busy
-/// client does not cost a database read per request. Entries live
-/// [`KEY_CACHE_SECONDS`]: a key removed from the database stops working within that.
-#[derive(Default)]
-pub struct KeyCache {
-    entries:
-        std::sync::Mutex<std::collections::HashMap<String, (String, String, std::time::Instant)>>,
-}
-
-/// How long a key read from the database is trusted without reading it again.
-pub const KEY_CACHE_SECONDS: u64 = 10;
-const KEY_CACHE_MAX: usize = 10_000;
-
-impl KeyCache {
-    /// The (secret hash, role) of key `id`, from the cache or the store.
-    pub async fn get(
-        &self,
-        store: &store::Store,
-        id: &str,
-    ) -> Result<Option<(String, String)>, store::StoreError> {
-        let now = std::time::Instant::now();
-        if let Some((hash, role, at)) = self.entries.lock().expect("key cache").get(id) {
-            if now.duration_since(*at).as_secs() < KEY_CACHE_SECONDS {
-                return Ok(Some((hash.clone(), role.clone())));
-            }
-        }
-        let found = store.api_key(id).await?;
-        if let Some((hash, role)) = &found {
-            let mut entries = self.entries.lock().expect("key cache");
-            if entries.len() >= KEY_CACHE_MAX {
-                entries.clear();
-            }
-            entries.insert(id.to_string(), (hash.clone(), role.clone(), now));
-        }
-        Ok(found)
     }
 }

@@ -10,13 +10,14 @@ use axum::routing::{get, post};
 use axum::Router;
 use domain::{Money, OrderId, Timestamp, MS_PER_DAY};
 use maud::{html, Markup, DOCTYPE};
-use protection::{Command, DecideAs, DisputeCommand, Order, Status};
+use protection::{Command, DecideAs, DisputeCommand, Order, Status, TimerKind};
 use serde::Deserialize;
 
 use crate::auth::{self, Role};
 use crate::{may_read, AppState};
 
 mod cases;
+mod evidence;
 
 const COOKIE: &str = "mg_session";
 /// How long a console session lasts, in hours.
@@ -154,7 +155,7 @@ p.message{background:#fff;border:1px solid var(--line);border-radius:8px;padding
 mark{background:#ffe08a;border-radius:3px;padding:0 .1rem}mark.offsite_payment,mark.phishing_link,mark.credential_request,mark.sensitive_data_shared{background:#ffc9c4}
 mark.offsite_contact,mark.platform_impersonation{background:#ffd9a8}mark.dispute_closure_pressure,mark.confirm_receipt_pressure,mark.urgency_pressure{background:#e9d5ff}
 .pill.kind{background:#fff0e0;color:#8a4b00}.pill.verdict.block,.pill.verdict.review{background:#fde8e6;color:var(--bad)}.pill.verdict.warn{background:#fff4dc;color:var(--warn)}.pill.verdict.allow,.pill.open{background:#e3f4ea;color:var(--ok)}
-.msg{margin-bottom:.6rem}textarea{font:inherit;padding:.5rem;border:1px solid var(--line);border-radius:6px}.muted{color:var(--muted)}.err{color:var(--bad)}
+.msg{margin-bottom:.6rem}table.evidence td.text{white-space:pre-wrap}h3{font-size:1rem;margin:1rem 0 .5rem}textarea{font:inherit;padding:.5rem;border:1px solid var(--line);border-radius:6px}.muted{color:var(--muted)}.err{color:var(--bad)}
 @media (max-width:640px){th:nth-child(n+4),td:nth-child(n+4){display:none}}
 "#;
 
@@ -334,13 +335,17 @@ async fn dashboard(State(state): State<AppState>, user: User) -> Response {
     let now = state.clock.now();
     let (held, due, disputed, counts, (open_cases, _, _), overdue) = match tokio::try_join!(
         store.escrow_held(),
-        store.due_soon(now.plus_ms(2 * MS_PER_DAY), 20),
+        store.due_soon(now.plus_ms(2 * MS_PER_DAY), ROWS_MAX),
         store.orders_in_status("disputed", ROWS_MAX),
         store.order_counts(),
         store.case_counts(),
         store.overdue_disputes(now),
     ) {
         Ok(x) => x,
+        Err(e) => return internal(e),
+    };
+    let due = match live_due(&state, due).await {
+        Ok(d) => d,
         Err(e) => return internal(e),
     };
     page(
@@ -381,6 +386,41 @@ async fn dashboard(State(state): State<AppState>, user: User) -> Response {
         },
     )
     .into_response()
+}
+
+/// Deadlines the dashboard lists at most.
+const DUE_SHOWN: usize = 20;
+
+/// The deadlines that still act when they fire (`protection::deadline_acts`): a
+/// seller's response is moot once the dispute is escalated, a handling deadline once
+/// the order has shipped; those are left off.
+async fn live_due(
+    state: &AppState,
+    due: Vec<store::DueTimer>,
+) -> Result<Vec<store::DueTimer>, engine::EngineError> {
+    let mut orders: std::collections::HashMap<String, Option<Order>> = Default::default();
+    let mut out = Vec::new();
+    for t in due {
+        if out.len() == DUE_SHOWN {
+            break;
+        }
+        if !orders.contains_key(&t.order_id) {
+            let order = match OrderId::parse(&t.order_id) {
+                Ok(id) => state.engine.order(&id).await?.map(|(o, _)| o),
+                Err(_) => None,
+            };
+            orders.insert(t.order_id.clone(), order);
+        }
+        let at = Timestamp::from_unix_ms(t.due_ms);
+        let acts = orders[&t.order_id]
+            .as_ref()
+            .zip(TimerKind::parse(&t.kind))
+            .is_some_and(|(o, kind)| protection::deadline_acts(o, kind, at, state.engine.policy()));
+        if acts {
+            out.push(t);
+        }
+    }
+    Ok(out)
 }
 
 async fn dispute_table(state: &AppState, rows: &[(String, i64)]) -> Markup {
@@ -450,7 +490,7 @@ async fn orders(State(state): State<AppState>, user: User, Query(p): Query<Page>
     let rows = match state
         .engine
         .store()
-        .list_orders(None, None, after, 50)
+        .list_orders(&store::OrderFilter::default(), after, 50)
         .await
     {
         Ok(r) => r,
@@ -510,9 +550,11 @@ async fn order_page(
         ),
     ];
     let now = state.clock.now();
-    let can_decide = matches!(user.role, Role::Agent | Role::Admin)
-        && o.status == Status::Disputed
-        && o.dispute.as_ref().is_some_and(|d| d.escalated);
+    // Only agents decide: an admin or platform key acts as the platform, which the
+    // rules (and so the API) do not let decide a dispute.
+    let awaits_decision =
+        o.status == Status::Disputed && o.dispute.as_ref().is_some_and(|d| d.escalated);
+    let can_decide = awaits_decision && user.role == Role::Agent;
     page(
         &format!("Order {}", o.id),
         Some(&user),
@@ -527,13 +569,17 @@ async fn order_page(
             }
             @if let Some(d) = &o.dispute {
                 h2 { "Dispute" }
-                p { "Reason: " b { (d.reason.as_str().replace('_', " ")) } " · " (stage_name(&o)) " · asked " (money(d.requested_minor, c)) " · " (d.evidence.len()) " pieces of evidence" }
+                p { "Reason: " b { (d.reason.as_str().replace('_', " ")) } " · " (stage_name(&o)) " · asked " (money(d.requested_minor, c)) }
                 @if let Some(due) = d.agent_due {
                     p {
                         "Agent deadline: " (when(due.unix_ms()))
                         @if d.overdue_at(now) { " " span.pill.disputed { "overdue" } }
                         @if d.overdue { " · the deadline passed with no decision (recorded)" }
                     }
+                }
+                (evidence::section(&o, &log, &user.role))
+                @if awaits_decision && !can_decide {
+                    p.muted { "Waiting for an agent's decision: only agent keys decide disputes (an " (user.role.to_string()) " key acts as the platform)." }
                 }
                 @if can_decide {
                     form method="post" action={ "/console/orders/" (o.id) "/decide" } {
@@ -557,7 +603,7 @@ async fn order_page(
             table {
                 @for (name, t) in deadlines {
                     @if let Some(t) = t {
-                        tr { td { (name) } td { (when(t.unix_ms())) } td { @if t <= state.clock.now() { span.muted { "passed" } } } }
+                        tr { td { (name) } td { (when(t.unix_ms())) } td { span.muted { (deadline_note(&o, name, t, state.clock.now())) } } }
                     }
                 }
             }
@@ -571,6 +617,21 @@ async fn order_page(
         },
     )
     .into_response()
+}
+
+/// What became of an order's deadline: met (shipped, delivered, with the date), passed,
+/// or nothing while it is ahead.
+fn deadline_note(o: &Order, name: &str, t: Timestamp, now: Timestamp) -> String {
+    let met = |verb: &str, at: Timestamp| {
+        let late = if at > t { " (late)" } else { "" };
+        format!("{verb} {}{late}", when(at.unix_ms()))
+    };
+    match (name, o.shipped_at, o.delivered_at) {
+        ("ship by", Some(s), _) => met("shipped", s),
+        ("promised delivery" | "guarantee refund", _, Some(d)) => met("delivered", d),
+        _ if t <= now => "passed".to_string(),
+        _ => String::new(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -589,8 +650,12 @@ async fn decide(
     if !csrf_ok(&user, &f.csrf) {
         return forbidden();
     }
-    if !matches!(user.role, Role::Agent | Role::Admin) {
-        return (StatusCode::FORBIDDEN, "only agents decide disputes").into_response();
+    if user.role != Role::Agent {
+        return (
+            StatusCode::FORBIDDEN,
+            "only agent keys decide disputes: an admin or platform key acts as the platform",
+        )
+            .into_response();
     }
     let Ok(id) = OrderId::parse(&order_id) else {
         return (StatusCode::NOT_FOUND, "no such order").into_response();

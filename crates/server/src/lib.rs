@@ -52,7 +52,6 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<ops::Metrics>,
     pub limiter: Arc<ops::RateLimiter>,
-    pub keys: Arc<auth::KeyCache>,
 }
 
 impl AppState {
@@ -62,7 +61,6 @@ impl AppState {
             clock,
             metrics: Arc::default(),
             limiter: Arc::default(),
-            keys: Arc::default(),
         }
     }
 }
@@ -261,9 +259,11 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(unauthorized)?;
         let key = header.strip_prefix("Bearer ").ok_or_else(unauthorized)?;
         let (id, secret) = auth::split_key(key.trim()).ok_or_else(unauthorized)?;
+        // Read on every request, never cached: a revoked key is refused at once.
         let (hash, role) = state
-            .keys
-            .get(state.engine.store(), id)
+            .engine
+            .store()
+            .api_key(id)
             .await?
             .ok_or_else(unauthorized)?;
         if !auth::same_hash(&auth::sha256_hex(secret), &hash) {
@@ -689,7 +689,15 @@ async fn list_orders(
     let rows = state
         .engine
         .store()
-        .list_orders(buyer.as_deref(), seller.as_deref(), after, limit)
+        .list_orders(
+            &store::OrderFilter {
+                buyer: buyer.as_deref(),
+                seller: seller.as_deref(),
+                ..Default::default()
+            },
+            after,
+            limit,
+        )
         .await?;
     let next_cursor = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|(id, _, ms)| format!("{ms}.{id}")))

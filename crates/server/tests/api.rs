@@ -1449,3 +1449,36 @@ async fn the_order_view_shows_a_refund_after_release_and_no_payout() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_key_is_refused_at_once() {
+    for (store, _g) in store::testing::stores().await.unwrap() {
+        let key = create_key(&store, &Role::Agent, Timestamp::from_unix_ms(0))
+            .await
+            .unwrap();
+        let clock = Arc::new(TestClock(Mutex::new(1_790_000_000_000)));
+        let router = app(AppState::new(
+            Engine::new(store.clone(), Policy::default()),
+            clock,
+        ));
+        let list = || {
+            Request::get("/v1/orders")
+                .header("authorization", format!("Bearer {key}"))
+                .body(Body::empty())
+                .unwrap()
+        };
+        let res = router.clone().oneshot(list()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let id = key.split('_').nth(1).unwrap();
+        let revoked = store
+            .revoke_api_key(id, Timestamp::from_unix_ms(1_790_000_000_000))
+            .await
+            .unwrap()
+            .expect("the key exists");
+        assert_eq!(revoked.revoked_ms, Some(1_790_000_000_000));
+        // Regression: keys were trusted from a cache for 10 seconds after a read, so
+        // a revoked key kept working.
+        let res = router.clone().oneshot(list()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+}

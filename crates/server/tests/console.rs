@@ -369,3 +369,163 @@ async fn cases_queue_highlights_the_words_and_takes_a_label() {
         );
     }
 }
+
+/// Runs `(order, actor, command JSON, at)` through the engine, each accepted.
+async fn run_all(engine: &Engine, steps: &[(&str, &str, serde_json::Value, Timestamp)]) {
+    for (order, actor, body, at) in steps {
+        let dto: server::dto::CommandDto = serde_json::from_value(body.clone()).unwrap();
+        engine
+            .execute(&engine::Request {
+                idempotency_key: None,
+                order: domain::OrderId::parse(order).unwrap(),
+                actor: protection::Actor::parse(actor).unwrap(),
+                command: dto.into_command().unwrap(),
+                at: *at,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{order} {body}: {e}"));
+    }
+}
+
+/// Signs in with `key` and returns the session cookie.
+async fn sign_in(router: &axum::Router, key: &str) -> String {
+    let (_, h, _) = send(router, form("/console/login", None, format!("key={key}"))).await;
+    h[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// The part of `html` from `start` to the next `end`.
+fn section<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("no {start:?} in {html}"));
+    let rest = &html[from..];
+    &rest[..rest.find(end).unwrap_or(rest.len())]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispute_page_shows_the_evidence_and_the_deadlines_as_they_stand() {
+    for (store, _g) in store::testing::stores().await.unwrap() {
+        let agent = create_key(&store, &Role::Agent, Timestamp::from_unix_ms(0))
+            .await
+            .unwrap();
+        let admin = create_key(&store, &Role::Admin, Timestamp::from_unix_ms(0))
+            .await
+            .unwrap();
+        let engine = Engine::new(store.clone(), Policy::default());
+        let router = app(AppState::new(engine.clone(), Arc::new(SystemClock)));
+        let now = SystemClock.now();
+        let ago = |days: i64| now.plus_ms(-days * domain::MS_PER_DAY);
+        let photo = "ab".repeat(32);
+        let place = json!({"command": "place", "buyer": "b-1", "seller": "s-1", "price": "30.00", "currency": "EUR", "promised_days": 20});
+        let pay = json!({"command": "pay", "amount": "30.00", "currency": "EUR", "three_ds": "authenticated"});
+        run_all(
+            &engine,
+            &[
+                ("e-1", "platform", place.clone(), ago(10)),
+                ("e-1", "buyer:b-1", pay.clone(), ago(10)),
+                ("e-1", "seller:s-1", json!({"command": "ship", "tracking": "LP00112233"}), ago(9)),
+                ("e-1", "carrier", json!({"command": "deliver"}), ago(8)),
+                ("e-1", "buyer:b-1", json!({"command": "post_message", "id": "m1", "text": "the box was empty when it arrived"}), ago(7)),
+                ("e-1", "buyer:b-1", json!({"command": "open_dispute", "reason": "missing_parts", "evidence": [
+                    {"type": "text", "text": "only <script>alert(1)</script> the cable came"},
+                    {"type": "photo", "sha256": photo, "media_type": "image/jpeg"},
+                    {"type": "message", "id": "m1"},
+                ]}), ago(4)),
+                ("e-1", "seller:s-1", json!({"command": "add_evidence", "evidence": [
+                    {"type": "tracking", "number": "lp-0011 2233"},
+                ]}), ago(3)),
+                ("e-1", "buyer:b-1", json!({"command": "escalate"}), ago(1)),
+                // Paid, not shipped: its handling deadline is due tomorrow and still acts.
+                ("e-2", "platform", place.clone(), ago(6)),
+                ("e-2", "buyer:b-1", pay.clone(), ago(6)),
+            ],
+        )
+        .await;
+        let cookie = sign_in(&router, &agent).await;
+
+        // Regression: the page said "3 pieces of evidence" and showed none of them.
+        let (s, _, html) = send(&router, get("/console/orders/e-1", Some(&cookie))).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(!html.contains("pieces of evidence"), "{html}");
+        let evidence = section(&html, "<table class=\"evidence\"", "</table>");
+        for shown in [
+            "only &lt;script&gt;alert(1)&lt;/script&gt; the cable came",
+            photo.as_str(),
+            "image/jpeg",
+            "LP00112233",
+            "the box was empty when it arrived",
+            "buyer:b-1",
+            "seller:s-1",
+        ] {
+            assert!(
+                evidence.contains(shown),
+                "{shown:?} missing from {evidence}"
+            );
+        }
+        assert!(!html.contains("<script>"), "evidence text is escaped");
+
+        // Regression: "ship by ... passed" on an order shipped in time.
+        let ship_by = section(&html, "<td>ship by</td>", "</tr>");
+        assert!(
+            !ship_by.contains("passed") && ship_by.contains("shipped"),
+            "{ship_by}"
+        );
+
+        // Regression: the dashboard listed the seller's response as due on a dispute
+        // already escalated (that deadline does nothing when it fires).
+        let (_, _, dash) = send(&router, get("/console", Some(&cookie))).await;
+        let due = section(&dash, "Deadlines due soon", "</table>");
+        assert!(!due.contains("seller response due"), "{due}");
+        assert!(!due.contains("e-1"), "{due}");
+        assert!(
+            due.contains("e-2") && due.contains("handling deadline"),
+            "a deadline that still acts is listed: {due}"
+        );
+
+        // The agent decides; an admin key acts as the platform, which the rules do
+        // not let decide: no form for it, and a post is refused before the rules.
+        assert!(html.contains("/console/orders/e-1/decide"), "agent's form");
+        let admin_cookie = sign_in(&router, &admin).await;
+        let (s, _, admin_html) =
+            send(&router, get("/console/orders/e-1", Some(&admin_cookie))).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            !admin_html.contains("/console/orders/e-1/decide"),
+            "regression: an admin got a Decide form that always answered 422"
+        );
+        assert!(
+            admin_html.contains("only agent keys decide"),
+            "{admin_html}"
+        );
+        let csrf = admin_html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let (s, _, body) = send(
+            &router,
+            form(
+                "/console/orders/e-1/decide",
+                Some(&admin_cookie),
+                format!("csrf={csrf}&outcome=refund_full"),
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
+        let (o, _) = engine
+            .order(&domain::OrderId::parse("e-1").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.status.as_str(), "disputed");
+    }
+}

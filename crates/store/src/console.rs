@@ -13,6 +13,14 @@ pub struct DueTimer {
     pub due_ms: i64,
 }
 
+fn due_timer(r: &sqlx::any::AnyRow) -> Result<DueTimer, sqlx::Error> {
+    Ok(DueTimer {
+        order_id: r.try_get("order_id")?,
+        kind: r.try_get("kind")?,
+        due_ms: r.try_get("due_ms")?,
+    })
+}
+
 impl Store {
     pub async fn create_session(
         &self,
@@ -98,13 +106,27 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| {
-                Ok(DueTimer {
-                    order_id: r.try_get("order_id")?,
-                    kind: r.try_get("kind")?,
-                    due_ms: r.try_get("due_ms")?,
-                })
-            })
+            .map(due_timer)
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// The deadlines of one order not yet fired, due by `until`, soonest first.
+    pub async fn order_due_timers(
+        &self,
+        order_id: &str,
+        until: Timestamp,
+    ) -> StoreResult<Vec<DueTimer>> {
+        let rows = sqlx::query(
+            "SELECT order_id, kind, due_ms FROM timers \
+             WHERE order_id = $1 AND fired_ms IS NULL AND due_ms <= $2 ORDER BY due_ms, kind",
+        )
+        .bind(order_id)
+        .bind(until.unix_ms())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(due_timer)
             .collect::<Result<_, sqlx::Error>>()
             .map_err(StoreError::from)
     }

@@ -38,6 +38,34 @@ pub enum Backend {
     Postgres,
 }
 
+/// An API key as `keys list` shows it: never its secret or the secret's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub role: String,
+    pub created_ms: i64,
+    pub revoked_ms: Option<i64>,
+}
+
+fn api_key_row(r: &AnyRow) -> Result<ApiKeyRow, sqlx::Error> {
+    Ok(ApiKeyRow {
+        id: r.try_get("id")?,
+        role: r.try_get("role")?,
+        created_ms: r.try_get("created_ms")?,
+        revoked_ms: r.try_get("revoked_ms")?,
+    })
+}
+
+/// What `list_orders` narrows the orders to; `None` leaves a field open.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrderFilter<'a> {
+    pub buyer: Option<&'a str>,
+    pub seller: Option<&'a str>,
+    pub status: Option<&'a str>,
+    /// Only orders with a deadline not yet fired that was due by this time.
+    pub due_by: Option<Timestamp>,
+}
+
 /// A failure the caller can act on: a conflict is retried, the rest is reported.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -408,12 +436,84 @@ impl Store {
             .map_err(|e: sqlx::Error| e.into())
     }
 
+    /// API keys, oldest first, after the cursor `(created_ms, id)` of the last one
+    /// seen; revoked ones too. Never their secrets' hashes.
+    pub async fn list_api_keys(
+        &self,
+        after: Option<(i64, String)>,
+        limit: i64,
+    ) -> StoreResult<Vec<ApiKeyRow>> {
+        let (cursor_ms, cursor_id) = after.unwrap_or((i64::MIN, String::new()));
+        let rows = sqlx::query(
+            "SELECT id, role, created_ms, revoked_ms FROM api_keys \
+             WHERE created_ms > $1 OR (created_ms = $1 AND id > $2) \
+             ORDER BY created_ms, id LIMIT $3",
+        )
+        .bind(cursor_ms)
+        .bind(cursor_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(api_key_row)
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StoreError::from)
+    }
+
+    /// Revokes API key `id` at `now`: the key and its console sessions stop working.
+    /// Returns the key as it now is (revoked earlier keeps its first revocation time),
+    /// or None when there is no such key.
+    pub async fn revoke_api_key(&self, id: &str, now: Timestamp) -> StoreResult<Option<ApiKeyRow>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE api_keys SET revoked_ms = $1 WHERE id = $2 AND revoked_ms IS NULL")
+            .bind(now.unix_ms())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM console_sessions WHERE key_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let row =
+            sqlx::query("SELECT id, role, created_ms, revoked_ms FROM api_keys WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        row.as_ref()
+            .map(api_key_row)
+            .transpose()
+            .map_err(StoreError::from)
+    }
+
+    /// Ledger accounts in id order after the account id `after`, optionally of one
+    /// kind and one owner: (id, balances).
+    pub async fn list_accounts(
+        &self,
+        kind: Option<&str>,
+        owner: Option<&str>,
+        after: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<(AccountId, ledger::Balances)>> {
+        let rows = sqlx::query(
+            "SELECT id, debits_pending, debits_posted, credits_pending, credits_posted FROM accounts \
+             WHERE ($1 = '' OR kind = $1) AND ($2 = '' OR owner = $2) AND id > $3 \
+             ORDER BY id LIMIT $4",
+        )
+        .bind(kind.unwrap_or(""))
+        .bind(owner.unwrap_or(""))
+        .bind(after.unwrap_or(""))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(codec::account_from_row).collect()
+    }
+
     /// Orders, newest first, after the cursor `(placed_ms, order_id)` of the last one
-    /// seen, optionally of one buyer or seller: (order id, status, placed_ms).
+    /// seen, as `filter` narrows them: (order id, status, placed_ms).
     pub async fn list_orders(
         &self,
-        buyer: Option<&str>,
-        seller: Option<&str>,
+        filter: &OrderFilter<'_>,
         after: Option<(i64, String)>,
         limit: i64,
     ) -> StoreResult<Vec<(String, String, i64)>> {
@@ -421,11 +521,17 @@ impl Store {
         let rows = sqlx::query(
             "SELECT order_id, status, placed_ms FROM orders \
              WHERE ($1 = '' OR buyer_id = $1) AND ($2 = '' OR seller_id = $2) \
-             AND (placed_ms < $3 OR (placed_ms = $3 AND order_id < $4)) \
-             ORDER BY placed_ms DESC, order_id DESC LIMIT $5",
+             AND ($3 = '' OR status = $3) \
+             AND ($4 = 0 OR EXISTS (SELECT 1 FROM timers t \
+                  WHERE t.order_id = orders.order_id AND t.fired_ms IS NULL AND t.due_ms <= $5)) \
+             AND (placed_ms < $6 OR (placed_ms = $6 AND order_id < $7)) \
+             ORDER BY placed_ms DESC, order_id DESC LIMIT $8",
         )
-        .bind(buyer.unwrap_or(""))
-        .bind(seller.unwrap_or(""))
+        .bind(filter.buyer.unwrap_or(""))
+        .bind(filter.seller.unwrap_or(""))
+        .bind(filter.status.unwrap_or(""))
+        .bind(i64::from(filter.due_by.is_some()))
+        .bind(filter.due_by.map_or(0, Timestamp::unix_ms))
         .bind(cursor_ms)
         .bind(cursor_id)
         .bind(limit)

@@ -1,4 +1,5 @@
-//! `marketguard ledger verify`: checks every ledger invariant on the database.
+//! `marketguard ledger verify`: checks every ledger invariant on the database;
+//! `ledger accounts` lists the accounts (in `list`).
 
 use std::process::ExitCode;
 
@@ -17,6 +18,9 @@ pub enum LedgerCommand {
     /// taken back from sellers after release, from the guarantee fund. Exit 0 when all
     /// hold, 1 with the broken ones.
     Verify(VerifyArgs),
+    /// List ledger accounts in id order with their balance, what they can still pay
+    /// out and their pending debits and credits; filter by kind and owner.
+    Accounts(super::list::AccountsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -29,7 +33,10 @@ pub struct VerifyArgs {
 }
 
 pub fn run(command: LedgerCommand) -> anyhow::Result<ExitCode> {
-    let LedgerCommand::Verify(args) = command;
+    let args = match command {
+        LedgerCommand::Verify(args) => args,
+        LedgerCommand::Accounts(args) => return super::list::accounts(args),
+    };
     let rt = super::runtime()?;
     let report = rt.block_on(async {
         let store = store::Store::open_read_only(&args.database_url).await?;

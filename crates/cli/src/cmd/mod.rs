@@ -2,6 +2,7 @@
 
 pub mod assess;
 pub mod ledger;
+pub mod list;
 pub mod orders;
 pub mod reviews;
 pub mod scan;

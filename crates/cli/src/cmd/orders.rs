@@ -59,6 +59,10 @@ pub enum OrdersCommand {
     /// Show one order: state, deadlines, money, the carrier's scans and its full event
     /// log.
     Show(ShowArgs),
+    /// List orders, newest first: status, buyer, seller, total; filter by status,
+    /// buyer, seller, or overdue deadlines. A page of --limit rows; --after takes the
+    /// cursor a page ends with.
+    List(super::list::OrdersListArgs),
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +94,7 @@ pub fn run(command: OrdersCommand, policy: Policy) -> anyhow::Result<ExitCode> {
     match command {
         OrdersCommand::Exec(args) => exec(args, policy),
         OrdersCommand::Show(args) => show(args, policy),
+        OrdersCommand::List(args) => super::list::orders(args, policy),
     }
 }
 

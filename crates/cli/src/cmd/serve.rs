@@ -77,6 +77,11 @@ pub enum KeysCommand {
     /// Create an API key with a role (admin, agent, platform, seller:ID, buyer:ID). The
     /// key is printed alone on the last line, once: only its hash is stored.
     Create(CreateArgs),
+    /// List the keys, oldest first: id, role, when created and revoked. Never a secret.
+    List(super::list::KeysListArgs),
+    /// Revoke a key by its id: serve refuses it from its next request on and its
+    /// console sessions end.
+    Revoke(super::list::RevokeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -91,7 +96,11 @@ pub struct CreateArgs {
 }
 
 pub fn keys(command: KeysCommand) -> anyhow::Result<ExitCode> {
-    let KeysCommand::Create(args) = command;
+    let args = match command {
+        KeysCommand::Create(args) => args,
+        KeysCommand::List(args) => return super::list::keys(args),
+        KeysCommand::Revoke(args) => return super::list::revoke(args),
+    };
     let role = Role::parse(&args.role)?;
     let rt = super::runtime()?;
     let key = rt.block_on(async {

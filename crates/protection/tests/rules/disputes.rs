@@ -716,3 +716,34 @@ fn a_return_that_never_arrives_goes_to_the_platform_after_30_days() {
     .unwrap();
     assert_eq!(w.balance(AccountKind::BuyerFunding, "b-1"), 0);
 }
+
+#[test]
+fn deadline_acts_says_which_deadlines_an_escalation_or_a_shipment_made_moot() {
+    use protection::{deadline_acts, TimerKind as K};
+    // Shipped day 1 (handling deadline day 7), delivered day 10, dispute opened day
+    // 11: the seller has until day 16.
+    let mut w = delivered();
+    open(&mut w, Reason::Damaged, None, 11.0).unwrap();
+    let o = w.order().unwrap();
+    let p = &w.policy;
+    assert!(deadline_acts(&o, K::SellerResponseDue, day(16.0), p));
+    assert!(
+        !deadline_acts(&o, K::SellerResponseDue, day(15.9), p),
+        "not due yet"
+    );
+    assert!(
+        !deadline_acts(&o, K::HandlingDeadline, day(7.0), p),
+        "shipped"
+    );
+    // Regression: the console listed "seller response due" on escalated disputes.
+    w.run(&buyer(), Command::Dispute(D::Escalate), 14.0)
+        .unwrap();
+    let o = w.order().unwrap();
+    assert!(!deadline_acts(
+        &o,
+        K::SellerResponseDue,
+        day(16.0),
+        &w.policy
+    ));
+    assert!(!deadline_acts(&o, K::AutoEscalate, day(26.0), &w.policy));
+}
