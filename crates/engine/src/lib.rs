@@ -553,7 +553,8 @@ impl Engine {
         Ok(fired)
     }
 
-    /// The seller's store ratings as of `now`, from the orders of the rating window.
+    /// The seller's store ratings as of `now`, from the orders of the rating window, with
+    /// its first order and items sold over all its orders.
     pub async fn seller_ratings(
         &self,
         seller: &domain::SellerId,
@@ -568,7 +569,12 @@ impl Engine {
             .iter()
             .filter_map(|(id, log)| Order::replay(id, log))
             .collect();
-        Ok(protection::seller_ratings(&orders, now, policy))
+        let mut ratings = protection::seller_ratings(&orders, now, policy);
+        // Store age and items sold count every order, not only the window's.
+        let (first, sold) = self.store.seller_record(seller.as_str(), now).await?;
+        ratings.first_order_at = first.or(ratings.first_order_at);
+        ratings.items_sold = sold.max(ratings.items_sold);
+        Ok(ratings)
     }
 
     /// The order's current state and its full event log.
