@@ -489,6 +489,17 @@ impl Engine {
     /// effects, so a deadline fires exactly once, also across a crash. Returns how many
     /// fired; stops after `max`.
     pub async fn run_due_timers(&self, now: Timestamp, max: usize) -> Result<usize, EngineError> {
+        self.run_due_timers_each(now, max, |_| {}).await
+    }
+
+    /// As `run_due_timers`, calling `each` with the order of every deadline that fired
+    /// (the simulator counts only its own run's).
+    pub async fn run_due_timers_each(
+        &self,
+        now: Timestamp,
+        max: usize,
+        mut each: impl FnMut(&OrderId),
+    ) -> Result<usize, EngineError> {
         let mut fired = 0;
         let mut conflicts = 0;
         while fired < max {
@@ -524,6 +535,7 @@ impl Engine {
                 Ok(Attempt::Done(_, after)) => match tx.commit().await {
                     Ok(()) => {
                         fired += 1;
+                        each(&order);
                         self.remember(after, &order);
                     }
                     Err(StoreError::Conflict) => self.remember(None, &order),

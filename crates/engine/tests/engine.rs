@@ -696,7 +696,11 @@ async fn the_seller_profile_knows_the_store_age_and_items_sold() {
             .seller_ratings(&seller, at(410.0), &protection::RatingPolicy::default())
             .await
             .unwrap();
-        assert_eq!(r.first_order_at, Some(at(0.0)), "the first order, a year back");
+        assert_eq!(
+            r.first_order_at,
+            Some(at(0.0)),
+            "the first order, a year back"
+        );
         assert_eq!(r.items_sold, 2, "paid and not cancelled, all time");
     }
 }

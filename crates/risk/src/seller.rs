@@ -261,10 +261,7 @@ const BAD_WEIGHT: f64 = 0.5;
 fn evidence(p: &SellerProfile, now: Timestamp) -> (f64, f64) {
     let n = p.feedback_count as f64;
     let positive = p.positive_feedback_pct / 100.0 * n;
-    let (s, m) = (
-        positive + PRIOR_RATINGS * PRIOR_POSITIVE,
-        n + PRIOR_RATINGS,
-    );
+    let (s, m) = (positive + PRIOR_RATINGS * PRIOR_POSITIVE, n + PRIOR_RATINGS);
     // Five years open and a hundred thousand sales are an established record.
     let age = (p.age_days(now) as f64 / 1825.0).min(1.0);
     let sold = ((1.0 + p.items_sold as f64).log10() / 5.0).min(1.0);

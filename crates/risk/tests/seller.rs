@@ -421,7 +421,12 @@ fn a_thin_perfect_store_never_ranks_below_a_worse_one() {
     let (a, b) = (assess(&thin), assess(&worse));
     assert_eq!(a.tier, Tier::from_trust(a.trust_score), "{a:?}");
     assert_eq!(b.tier, Tier::from_trust(b.trust_score), "{b:?}");
-    assert!(a.trust_score > b.trust_score, "{} vs {}", a.trust_score, b.trust_score);
+    assert!(
+        a.trust_score > b.trust_score,
+        "{} vs {}",
+        a.trust_score,
+        b.trust_score
+    );
     assert!(a.tier >= b.tier);
 }
 
