@@ -32,7 +32,9 @@ pub struct SimulateArgs {
     /// sqlite://FILE or postgres://USER@HOST/DB
     #[arg(long, env = "MARKETGUARD_DATABASE_URL", default_value = super::DEFAULT_DATABASE_URL)]
     database_url: String,
-    /// Also write the report as an HTML page.
+    /// Also write the report as an HTML page, with pictures (inline SVG, no scripts):
+    /// money held and released, orders by state over time, the dispute funnel,
+    /// detection precision and recall.
     #[arg(long, value_name = "FILE.html")]
     report: Option<std::path::PathBuf>,
     #[arg(long, value_enum, default_value_t)]
