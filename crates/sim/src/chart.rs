@@ -186,9 +186,12 @@ pub fn orders(days: &[Day]) -> String {
     svg("orders", "Orders by state over time", H, &body)
 }
 
+/// A row of horizontal bars: its label, and per bar the value (0-1) and its text.
+type BarRow = (String, Vec<(Option<f64>, String)>);
+
 /// Horizontal bars of `rows` (label, value in 0-1, text at the bar's end), each row
 /// with one bar per colour.
-fn bars(rows: &[(String, Vec<(Option<f64>, String)>)], colours: &[&str]) -> (String, f64) {
+fn bars(rows: &[BarRow], colours: &[&str]) -> (String, f64) {
     let per_row = 14.0 * colours.len() as f64 + 8.0;
     let label_w = 200.0;
     let width = W - label_w - 110.0;
@@ -212,7 +215,7 @@ fn bars(rows: &[(String, Vec<(Option<f64>, String)>)], colours: &[&str]) -> (Str
 /// The dispute funnel: how many disputes reached each stage.
 pub fn funnel(report: &Report) -> String {
     let opened = report.dispute_funnel.opened.max(1) as f64;
-    let rows: Vec<(String, Vec<(Option<f64>, String)>)> = report
+    let rows: Vec<BarRow> = report
         .dispute_funnel
         .stages()
         .iter()
@@ -231,7 +234,7 @@ pub fn funnel(report: &Report) -> String {
 /// Detection precision and recall per signal kind against the simulator's truth.
 pub fn detection(report: &Report) -> String {
     let pct = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{:.0}%", v * 100.0));
-    let rows: Vec<(String, Vec<(Option<f64>, String)>)> = report
+    let rows: Vec<BarRow> = report
         .detection
         .iter()
         .map(|(kind, d)| {
