@@ -3,10 +3,14 @@
 // dispute's evidence, decide it, check the order is resolved, label a case from the
 // scam queue, try the scan playground, and save screenshots of the main pages.
 //
-// Usage: BASE_URL=http://127.0.0.1:PORT AGENT_KEY=mgk_... SHOTS=dir node console.mjs
+// With REPORT=FILE.html (a `marketguard simulate --report` page) it also checks the
+// report's pictures are drawn and saves a screenshot of it.
+//
+// Usage: BASE_URL=http://127.0.0.1:PORT AGENT_KEY=mgk_... SHOTS=dir [REPORT=file] node console.mjs
 // Prints "N passed, N failed" and exits 1 on any failure.
 import { chromium } from "playwright-core";
 import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
 
 const base = process.env.BASE_URL;
 const key = process.env.AGENT_KEY;
@@ -151,6 +155,10 @@ try {
   await page.click("text=Sign out");
   await page.goto(`${base}/console`);
   check("signing out ends the session", page.url().endsWith("/console/login"), page.url());
+
+  if (process.env.REPORT) {
+    await checkReport(browser, process.env.REPORT);
+  }
 } catch (e) {
   failed += 1;
   console.log(`FAIL unexpected error: ${e.stack ?? e}`);
@@ -158,4 +166,21 @@ try {
   await browser.close();
 }
 console.log(`${passed} passed, ${failed} failed`);
+
+// The simulate report: each picture an inline SVG with something drawn in it, shown at
+// a real size, and no scripts on the page.
+async function checkReport(browser, file) {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  await page.goto(`file://${resolve(file)}`);
+  for (const name of ["money", "orders", "funnel", "detection"]) {
+    const chart = page.locator(`svg.chart[data-chart=${name}]`).first();
+    const box = (await chart.count()) > 0 ? await chart.boundingBox() : null;
+    const marks = await page.locator(`svg.chart[data-chart=${name}] :is(.series, .bar)`).count();
+    check(`the report draws the ${name} picture`, box && box.width > 200 && box.height > 60 && marks > 0,
+      JSON.stringify({ box, marks }));
+  }
+  check("the report runs no scripts", (await page.locator("script").count()) === 0);
+  await page.screenshot({ path: `${shots}/simulate-report.png`, fullPage: true });
+  await page.close();
+}
 process.exit(failed === 0 ? 0 : 1);

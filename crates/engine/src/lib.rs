@@ -491,6 +491,17 @@ impl Engine {
     /// effects, so a deadline fires exactly once, also across a crash. Returns how many
     /// fired; stops after `max`.
     pub async fn run_due_timers(&self, now: Timestamp, max: usize) -> Result<usize, EngineError> {
+        self.run_due_timers_each(now, max, |_| {}).await
+    }
+
+    /// As `run_due_timers`, calling `each` with the order of every deadline that fired
+    /// (the simulator counts only its own run's).
+    pub async fn run_due_timers_each(
+        &self,
+        now: Timestamp,
+        max: usize,
+        mut each: impl FnMut(&OrderId),
+    ) -> Result<usize, EngineError> {
         let mut fired = 0;
         let mut conflicts = 0;
         while fired < max {
@@ -526,6 +537,7 @@ impl Engine {
                 Ok(Attempt::Done(_, after)) => match tx.commit().await {
                     Ok(()) => {
                         fired += 1;
+                        each(&order);
                         self.remember(after, &order);
                     }
                     Err(StoreError::Conflict) => self.remember(None, &order),
@@ -555,7 +567,8 @@ impl Engine {
         Ok(fired)
     }
 
-    /// The seller's store ratings as of `now`, from the orders of the rating window.
+    /// The seller's store ratings as of `now`, from the orders of the rating window, with
+    /// its first order and items sold over all its orders.
     pub async fn seller_ratings(
         &self,
         seller: &domain::SellerId,
@@ -570,7 +583,12 @@ impl Engine {
             .iter()
             .filter_map(|(id, log)| Order::replay(id, log))
             .collect();
-        Ok(protection::seller_ratings(&orders, now, policy))
+        let mut ratings = protection::seller_ratings(&orders, now, policy);
+        // Store age and items sold count every order, not only the window's.
+        let (first, sold) = self.store.seller_record(seller.as_str(), now).await?;
+        ratings.first_order_at = first.or(ratings.first_order_at);
+        ratings.items_sold = sold.max(ratings.items_sold);
+        Ok(ratings)
     }
 
     /// The order's deadlines not yet fired and due by `until` that would still act when

@@ -787,3 +787,32 @@ async fn an_escalated_dispute_past_its_agent_deadline_is_overdue_then_refunded_o
         assert_ledger_sound(e.store()).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seller_profile_knows_the_store_age_and_items_sold() {
+    // Issue 19: the engine's own profile of a seller had no store age and counted only
+    // the rating window's orders as items sold.
+    for (engine, _guard) in engines().await {
+        let later = |r: Request, days: f64| Request { at: at(days), ..r };
+        for r in [
+            place("o-old"),
+            pay("o-old"),
+            later(place("o-2"), 400.0),
+            later(pay("o-2"), 400.0),
+            later(place("o-3"), 401.0),
+        ] {
+            engine.execute(&r).await.unwrap();
+        }
+        let seller = SellerId::parse("s-1").unwrap();
+        let r = engine
+            .seller_ratings(&seller, at(410.0), &protection::RatingPolicy::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            r.first_order_at,
+            Some(at(0.0)),
+            "the first order, a year back"
+        );
+        assert_eq!(r.items_sold, 2, "paid and not cancelled, all time");
+    }
+}

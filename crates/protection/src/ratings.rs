@@ -98,6 +98,12 @@ pub struct SellerRatings {
     pub dispute_rate: Rate,
     /// Orders due to ship in the window that shipped by their handling deadline.
     pub on_time_shipping: Rate,
+    /// When the seller's first order was placed, of the orders given (the engine gives
+    /// the first of all its orders): the store is at least this old.
+    pub first_order_at: Option<Timestamp>,
+    /// Orders paid and not cancelled by `as_of`, of the orders given (the engine counts
+    /// all its orders): items sold, since orders carry no quantities.
+    pub items_sold: u64,
 }
 
 fn average(values: impl Iterator<Item = i64>) -> Average {
@@ -207,5 +213,15 @@ pub fn seller_ratings(orders: &[Order], now: Timestamp, policy: &RatingPolicy) -
             numerator: on_time,
             denominator: due.len() as u64,
         },
+        first_order_at: orders
+            .iter()
+            .map(|o| o.placed_at)
+            .filter(|t| *t <= now)
+            .min(),
+        items_sold: orders
+            .iter()
+            .filter(|o| o.placed_at <= now && o.paid_at.is_some())
+            .filter(|o| o.status != Status::Cancelled)
+            .count() as u64,
     }
 }

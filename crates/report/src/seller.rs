@@ -111,9 +111,19 @@ impl SellerInput {
     }
 }
 
-/// A store's profile from the ratings the engine computes over its orders. Orders
-/// stand in for items sold: the engine does not count quantities.
-pub fn profile_from_ratings(opened: Timestamp, r: &protection::SellerRatings) -> SellerProfile {
+/// A store's profile from the ratings the engine computes over its orders. The store is
+/// at least as old as its first order: `opened`, when given, counts only if earlier.
+/// Orders paid and not cancelled stand in for items sold: the engine counts no
+/// quantities.
+pub fn profile_from_ratings(
+    opened: Option<Timestamp>,
+    r: &protection::SellerRatings,
+) -> SellerProfile {
+    let opened = [opened, r.first_order_at]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(r.as_of);
     let pct = |rate: protection::Rate| rate.value().map(|v| v * 100.0);
     let rating = |a: protection::Average| {
         a.value.map(|average| Rating {
@@ -125,7 +135,7 @@ pub fn profile_from_ratings(opened: Timestamp, r: &protection::SellerRatings) ->
         opened,
         pct(r.positive_share).unwrap_or(0.0),
         r.positive + r.negative,
-        r.orders,
+        r.items_sold,
     );
     p.orders = Some(r.orders);
     p.repeat_buyers_pct = pct(r.repeat_buyers);
@@ -223,5 +233,28 @@ fn seller_advice(v: Verdict) -> Vec<String> {
             "if you already paid: never confirm receipt before the item arrives, and open a dispute before the protection period ends".into(),
             keep,
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_s_profile_has_the_store_age_and_items_sold() {
+        let now = Timestamp::parse("2026-11-25").unwrap();
+        let mut r = protection::seller_ratings(&[], now, &protection::RatingPolicy::default());
+        r.first_order_at = Some(now.plus_days(-400));
+        r.items_sold = 120;
+        let p = profile_from_ratings(None, &r);
+        assert_eq!((p.age_days(now), p.items_sold), (400, 120));
+        // A later opening date than the first order cannot be right: the order wins.
+        let p = profile_from_ratings(Some(now.plus_days(-30)), &r);
+        assert_eq!(p.age_days(now), 400);
+        let p = profile_from_ratings(Some(now.plus_days(-900)), &r);
+        assert_eq!(p.age_days(now), 900);
+        // No orders and no date: a store opened today.
+        let empty = protection::seller_ratings(&[], now, &protection::RatingPolicy::default());
+        assert_eq!(profile_from_ratings(None, &empty).age_days(now), 0);
     }
 }

@@ -219,86 +219,119 @@ pub fn wilson_lower_bound(successes: f64, n: f64) -> f64 {
     ((centre - margin) / (1.0 + z2 / n)).clamp(0.0, 1.0)
 }
 
-/// A detailed rating pulled towards 4 stars by ten phantom ratings, so that a 5.0 from
-/// two buyers is not a 5.0.
-fn shrunk(r: Option<Rating>) -> Option<f64> {
-    const PRIOR: f64 = 4.0;
+/// A detailed rating pulled towards `prior` stars by ten phantom ratings, so that a 5.0
+/// from two buyers is not a 5.0.
+fn shrunk_to(r: Option<Rating>, prior: f64) -> Option<f64> {
     const PRIOR_WEIGHT: f64 = 10.0;
     r.map(|r| {
         let n = r.count as f64;
-        (r.average * n + PRIOR * PRIOR_WEIGHT) / (n + PRIOR_WEIGHT)
+        (r.average * n + prior * PRIOR_WEIGHT) / (n + PRIOR_WEIGHT)
     })
+}
+
+/// A detailed rating pulled towards 4 stars: what the rating rules judge.
+fn shrunk(r: Option<Rating>) -> Option<f64> {
+    shrunk_to(r, 4.0)
 }
 
 fn ramp(x: f64, zero_at: f64, one_at: f64) -> f64 {
     ((x - zero_at) / (one_at - zero_at)).clamp(0.0, 1.0)
 }
 
-/// The trust score 0-100 of a checked profile. Each part can only fall when the
-/// evidence against the seller grows: more negative feedback, more disputes, lower
-/// ratings or on-time shipping never raise it.
-pub fn trust_score(p: &SellerProfile, now: Timestamp) -> u8 {
+/// Wilson score upper bound of a proportion (z = 1.96); with no observations, 1.
+pub fn wilson_upper_bound(successes: f64, n: f64) -> f64 {
+    if n <= 0.0 {
+        return 1.0;
+    }
+    1.0 - wilson_lower_bound(n - successes, n)
+}
+
+/// What a store scores with no evidence either way: unproven, the low end of medium.
+const UNPROVEN: f64 = 62.0;
+/// Thin feedback is pulled towards a typical store's share by phantom ratings.
+const PRIOR_RATINGS: f64 = 20.0;
+const PRIOR_POSITIVE: f64 = 0.95;
+/// A measure sure to be poor takes at most this share of what is left of the score.
+const BAD_WEIGHT: f64 = 0.5;
+
+/// The evidence for the store: how sure we are that it is good (0-1, the lower bound of
+/// its positive share times how established its record is) and how sure that it is poor
+/// (0-1, from the upper bound of its positive share, disputes, late shipping, detailed
+/// ratings). Both are monotone: a better figure never raises `bad` or lowers `good`.
+fn evidence(p: &SellerProfile, now: Timestamp) -> (f64, f64) {
     let n = p.feedback_count as f64;
     let positive = p.positive_feedback_pct / 100.0 * n;
-    // Feedback (40): the Wilson bound, where 80% positive counts nothing.
-    let feedback = ramp(wilson_lower_bound(positive, n), 0.80, 1.0);
-    // Detailed ratings (15): shrunk averages, 4.0 stars counts nothing; unknown: nothing.
-    let detailed = [p.item_as_described, p.communication, p.shipping_speed]
-        .into_iter()
-        .map(|r| shrunk(r).map_or(0.0, |a| ramp(a, 4.0, 4.9)))
-        .sum::<f64>()
-        / 3.0;
-    // Volume (15 + 5): sales on a log scale, and positive feedback received.
-    let sold = ((1.0 + p.items_sold as f64).log10() / 4.0).min(1.0);
-    let praised = ((1.0 + positive).log10() / 3.0).min(1.0);
-    // Age (15): two years open counts in full.
-    let age = (p.age_days(now) as f64 / 730.0).min(1.0);
-    // Disputes and on-time shipping (5 each): unknown counts half.
-    let disputes = p.dispute_rate_pct.map_or(0.5, |d| 1.0 - ramp(d, 0.0, 5.0));
-    let on_time = p.on_time_pct.map_or(0.5, |o| ramp(o, 80.0, 100.0));
-    let score = 40.0 * feedback
-        + 15.0 * detailed
-        + 15.0 * sold
-        + 5.0 * praised
-        + 15.0 * age
-        + 5.0 * disputes
-        + 5.0 * on_time;
-    score.round().clamp(0.0, 100.0) as u8
+    let (s, m) = (positive + PRIOR_RATINGS * PRIOR_POSITIVE, n + PRIOR_RATINGS);
+    // Five years open and a hundred thousand sales are an established record.
+    let age = (p.age_days(now) as f64 / 1825.0).min(1.0);
+    let sold = ((1.0 + p.items_sold as f64).log10() / 5.0).min(1.0);
+    let good = ramp(wilson_lower_bound(s, m), 0.90, 0.98) * (age + sold) / 2.0;
+    let mut bad = vec![
+        ramp(0.95 - wilson_upper_bound(s, m), 0.0, 0.15),
+        p.dispute_rate_pct.map_or(0.0, |d| ramp(d, 2.0, 8.0)),
+        p.on_time_pct.map_or(0.0, |o| ramp(92.0 - o, 0.0, 32.0)),
+    ];
+    // Detailed ratings pulled towards a typical store's 4.6, each a third.
+    for r in [p.item_as_described, p.communication, p.shipping_speed] {
+        bad.push(shrunk_to(r, 4.6).map_or(0.0, |a| ramp(4.5 - a, 0.0, 1.0) / 3.0));
+    }
+    let kept: f64 = bad.iter().map(|b| 1.0 - BAD_WEIGHT * b).product();
+    (good, 1.0 - kept)
+}
+
+/// The most a red flag (a high or critical signal) lets a store score: the low tier at
+/// most, the surer the flag the lower (a score of 0.65 caps at 55, 0.9 at 30).
+fn red_flag_cap(signals: &[Finding]) -> f64 {
+    signals
+        .iter()
+        .filter(|s| s.severity() >= Severity::High)
+        .map(|s| 55.0 - 100.0 * (s.score() - 0.65).max(0.0))
+        .fold(100.0, f64::min)
+}
+
+/// The trust score 0-100 of a checked profile, with the default rule settings.
+pub fn trust_score(p: &SellerProfile, now: Timestamp) -> u8 {
+    let n = p.feedback_count as f64;
+    let lower = wilson_lower_bound(p.positive_feedback_pct / 100.0 * n, n);
+    let signals = signals(p, now, &SellerConfig::default(), lower);
+    trust_from(p, now, &signals)
+}
+
+/// The trust score: unproven stores in the middle (62, medium), good evidence raising
+/// it towards 100, evidence of poor service lowering it, and red flags capping it.
+/// Thin evidence moves it little either way. Monotone: a store better on every measure
+/// (more positive and fewer negative ratings, older, more sales, better detailed
+/// ratings, fewer disputes, more on-time shipping) never scores lower.
+fn trust_from(p: &SellerProfile, now: Timestamp, signals: &[Finding]) -> u8 {
+    let (good, bad) = evidence(p, now);
+    let score = UNPROVEN + (100.0 - UNPROVEN) * good - UNPROVEN * bad;
+    score.min(red_flag_cap(signals)).round().clamp(0.0, 100.0) as u8
 }
 
 /// Assesses a seller: checks the input, scores trust, raises `seller_risk` signals.
+/// The tier follows the score alone (`Tier::from_trust`).
 pub fn assess(
     p: &SellerProfile,
     now: Timestamp,
     config: &SellerConfig,
 ) -> Result<SellerAssessment, InputError> {
     p.check(now)?;
-    let trust = trust_score(p, now);
     let n = p.feedback_count as f64;
     let lower = wilson_lower_bound(p.positive_feedback_pct / 100.0 * n, n);
     let mut signals = signals(p, now, config, lower);
-    // The score's tier, bounded by what the signals say: with a red flag (the fake-store
-    // pattern, poor feedback, many disputes, late shipping, ratings without orders) a
-    // store is at most low; with nothing against it, a low score only means thin
-    // evidence: medium, unproven rather than bad.
-    let worst = signals.iter().map(Finding::severity).max();
-    let tier = match worst {
-        Some(Severity::High | Severity::Critical) => Tier::from_trust(trust).min(Tier::Low),
-        Some(Severity::Medium) => Tier::from_trust(trust),
-        _ => Tier::from_trust(trust).max(Tier::Medium),
-    };
+    let trust = trust_from(p, now, &signals);
     if trust < 40 {
         signals.push(Finding::new(
             Kind::SellerRisk,
             Severity::Medium,
             f64::from(40 - trust) / 40.0,
             format!("trust {trust}/100"),
-            format!("trust score {trust}/100: too little good evidence about this store"),
+            format!("trust score {trust}/100: the red flags outweigh what vouches for this store"),
         ));
     }
     Ok(SellerAssessment {
         trust_score: trust,
-        tier,
+        tier: Tier::from_trust(trust),
         positive_lower_bound: lower,
         assessment: Assessment::combine(signals, &config.thresholds),
     })
@@ -369,7 +402,10 @@ fn signals(p: &SellerProfile, now: Timestamp, config: &SellerConfig, lower: f64)
             ),
         );
     }
-    if p.feedback_count >= 10 && pct < 92.0 {
+    // Two unhappy buyers or more: one alone is thin evidence, and counting the unhappy
+    // (not all ratings) keeps the rule from firing when a store gains a happy buyer.
+    let negatives = p.feedback_count as f64 * (100.0 - pct) / 100.0;
+    if negatives > 1.5 && pct < 92.0 {
         let (severity, score) = if pct < 85.0 {
             (Severity::High, 0.8)
         } else {

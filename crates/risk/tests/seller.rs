@@ -382,3 +382,119 @@ fn the_tier_follows_the_signals() {
     assert_eq!(tier(&good()), Tier::High);
     assert!(tier(&disputes) <= Tier::Low);
 }
+
+// Issue 19, point 10: one mapping from score to tier, and a score that treats thin
+// evidence as uncertain (the middle) rather than as trusted or as bad.
+
+#[test]
+fn thin_evidence_is_uncertain_not_trusted() {
+    // (age days, all-positive ratings, items sold): clean stores with little record.
+    let table = [
+        (5, 0, 0),
+        (46, 6, 11),
+        (400, 5, 5),
+        (1023, 3, 5),
+        (147, 30, 45),
+        (3000, 1, 2),
+    ];
+    for (age, n, sold) in table {
+        let p = SellerProfile::new(days_ago(age), 100.0, n, sold);
+        let a = seller::assess(&p, now(), &SellerConfig::default()).unwrap();
+        assert!(
+            (60..80).contains(&a.trust_score) && a.tier == Tier::Medium,
+            "{age} days, {n} ratings, {sold} sold: {} {:?}",
+            a.trust_score,
+            a.tier
+        );
+    }
+}
+
+#[test]
+fn a_thin_perfect_store_never_ranks_below_a_worse_one() {
+    // Regression: 5 ratings at 100% scored 27 (medium) while a store with a worse record
+    // scored 50 (low): the tier did not follow the score.
+    let assess = |p: &SellerProfile| seller::assess(p, now(), &SellerConfig::default()).unwrap();
+    let thin = SellerProfile::new(days_ago(60), 100.0, 5, 8);
+    let mut worse = SellerProfile::new(days_ago(400), 90.0, 40, 300);
+    worse.dispute_rate_pct = Some(4.0);
+    worse.on_time_pct = Some(80.0);
+    let (a, b) = (assess(&thin), assess(&worse));
+    assert_eq!(a.tier, Tier::from_trust(a.trust_score), "{a:?}");
+    assert_eq!(b.tier, Tier::from_trust(b.trust_score), "{b:?}");
+    assert!(
+        a.trust_score > b.trust_score,
+        "{} vs {}",
+        a.trust_score,
+        b.trust_score
+    );
+    assert!(a.tier >= b.tier);
+}
+
+/// A consistent store (no more ratings than sales) from positive and negative counts.
+fn store(age: i64, positive: u64, negative: u64, sold: u64) -> SellerProfile {
+    let n = positive + negative;
+    let pct = if n == 0 {
+        100.0
+    } else {
+        positive as f64 * 100.0 / n as f64
+    };
+    SellerProfile::new(days_ago(age), pct, n, sold.max(n))
+}
+
+type Measures = (i64, u64, u64, u64, Option<f64>, Option<f64>, Option<f64>);
+
+fn measures() -> impl Strategy<Value = Measures> {
+    (
+        0i64..4000,
+        0u64..3000,
+        0u64..300,
+        0u64..200_000,
+        proptest::option::of(0.0f64..=30.0),
+        proptest::option::of(30.0f64..=100.0),
+        proptest::option::of(1.0f64..=5.0),
+    )
+}
+
+fn build(m: Measures) -> SellerProfile {
+    let (age, positive, negative, sold, disputes, on_time, rating) = m;
+    let mut p = store(age, positive, negative, sold);
+    p.dispute_rate_pct = disputes;
+    p.on_time_pct = on_time;
+    p.item_as_described = rating.map(|average| Rating { average, count: 50 });
+    p
+}
+
+proptest! {
+    #[test]
+    fn the_tier_follows_the_score(p in profile()) {
+        let a = seller::assess(&p, now(), &SellerConfig::default()).unwrap();
+        prop_assert_eq!(a.tier, Tier::from_trust(a.trust_score));
+    }
+
+    #[test]
+    fn a_store_better_on_every_measure_never_scores_lower(
+        m in measures(),
+        better in (0i64..2000, 0u64..500, 0u64..300, 0u64..50_000, 0.0f64..=30.0, 0.0f64..=70.0, 0.0f64..=4.0),
+    ) {
+        let worse = build(m);
+        let (age, positive, negative, sold, disputes, on_time, rating) = m;
+        let (d_age, d_pos, d_neg, d_sold, d_disp, d_on_time, d_rating) = better;
+        // More sales than the extra ratings need, so the better store stays consistent.
+        let b = build((
+            age + d_age,
+            positive + d_pos,
+            negative.saturating_sub(d_neg),
+            sold.max(positive + negative) + d_sold + d_pos,
+            disputes.map(|d| (d - d_disp).max(0.0)),
+            on_time.map(|o| (o + d_on_time).min(100.0)),
+            rating.map(|r| (r + d_rating).min(5.0)),
+        ));
+        let config = SellerConfig::default();
+        let (w, g) = (
+            seller::assess(&worse, now(), &config).unwrap(),
+            seller::assess(&b, now(), &config).unwrap(),
+        );
+        prop_assert!(g.trust_score >= w.trust_score, "{} -> {}: {:?} vs {:?}", w.trust_score, g.trust_score, worse, b);
+        prop_assert!(g.tier >= w.tier);
+    }
+}

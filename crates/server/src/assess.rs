@@ -142,8 +142,9 @@ pub(crate) async fn assess_reviews(
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub(crate) struct StoreQuery {
-    /// When the store opened (YYYY-MM-DD or RFC 3339): the engine does not know it.
-    opened: String,
+    /// When the store opened (YYYY-MM-DD or RFC 3339); without it, or when it is later,
+    /// the store counts as open since its first order.
+    opened: Option<String>,
 }
 
 /// A seller assessed from the engine's own figures of its orders (store ratings as
@@ -169,7 +170,12 @@ pub(crate) async fn seller_assessment(
     let axum::extract::Query(q) = query.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let seller =
         domain::SellerId::parse(&seller_id).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let opened = date("opened", &q.opened).map_err(bad)?;
+    let opened = q
+        .opened
+        .as_deref()
+        .map(|o| date("opened", o))
+        .transpose()
+        .map_err(bad)?;
     let now = state.clock.now();
     let ratings = state
         .engine

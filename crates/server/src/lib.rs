@@ -769,6 +769,10 @@ pub struct SellerProfile {
     repeat_buyers: RateView,
     dispute_rate: RateView,
     on_time_shipping: RateView,
+    /// When the seller's first order was placed (RFC 3339): the store is at least this old.
+    first_order_at: Option<String>,
+    /// Orders paid and not cancelled, over all the seller's orders.
+    items_sold: u64,
 }
 
 /// A seller's store ratings as of now; readable with any valid key.
@@ -811,6 +815,8 @@ async fn seller_profile(
         repeat_buyers: r.repeat_buyers.into(),
         dispute_rate: r.dispute_rate.into(),
         on_time_shipping: r.on_time_shipping.into(),
+        first_order_at: r.first_order_at.map(|t| t.rfc3339()),
+        items_sold: r.items_sold,
     }))
 }
 

@@ -3,7 +3,10 @@
 //! a simulated clock and keeps the ground truth of what it did, so a run can be
 //! compared with what the engine recorded.
 
+pub mod chart;
 mod chat;
+pub mod feedback;
+pub mod story;
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -170,9 +173,15 @@ pub struct Report {
     pub dispute_outcomes_by_habit: BTreeMap<(String, String), usize>,
     /// Disputes the simulator knows were unfounded (no real problem).
     pub unfounded_disputes: usize,
-    /// Store ratings at the end, averaged over the sellers of each habit:
-    /// habit -> (sellers, mean positive share, mean on-time shipping, mean dispute rate).
-    pub ratings_by_habit: BTreeMap<String, (usize, f64, f64, f64)>,
+    /// Store ratings at the end, averaged over the sellers of each habit that have the
+    /// figure (none: `None`, never 0).
+    pub ratings_by_habit: BTreeMap<String, HabitRatings>,
+    /// Feedback the buyers left, by what they went through ("on time", "late",
+    /// "counterfeit"...).
+    pub feedback_by_experience: BTreeMap<String, feedback::Tally>,
+    /// The run at the end of each simulated day.
+    pub timeline: Vec<story::Day>,
+    pub dispute_funnel: story::Funnel,
     /// Chat messages posted, and how many of them were scams (ground truth).
     pub messages: usize,
     pub scam_messages: usize,
@@ -182,6 +191,39 @@ pub struct Report {
     pub detection: BTreeMap<String, Detection>,
     /// Cases the engine opened for agents.
     pub cases_opened: usize,
+}
+
+/// The store ratings of the sellers of one habit at the end of the run: each figure the
+/// mean over the sellers that have it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HabitRatings {
+    pub sellers: usize,
+    /// Sellers with counted feedback.
+    pub rated: usize,
+    /// Feedback counted over all these sellers.
+    pub feedback: u64,
+    pub positive_share: Option<f64>,
+    pub on_time_shipping: Option<f64>,
+    pub dispute_rate: Option<f64>,
+    pub item_as_described: Option<f64>,
+    pub communication: Option<f64>,
+    pub shipping_speed: Option<f64>,
+}
+
+/// A mean of the values that are there.
+#[derive(Default)]
+struct Mean(f64, usize);
+
+impl Mean {
+    fn add(&mut self, v: Option<f64>) {
+        if let Some(v) = v {
+            self.0 += v;
+            self.1 += 1;
+        }
+    }
+    fn get(&self) -> Option<f64> {
+        (self.1 > 0).then(|| self.0 / self.1 as f64)
+    }
 }
 
 /// True and false positives and misses of one signal kind.
@@ -281,13 +323,56 @@ pub async fn run(
     let started = Instant::now();
     let mut sim = Sim::setup(config, id_prefix)?;
     sim.run_days(engine, config, &mut progress).await?;
-    sim.report.deadlines_fired += engine
-        .run_due_timers(Timestamp::from_unix_ms(sim.end_ms), usize::MAX)
+    sim.fire_due(engine, Timestamp::from_unix_ms(sim.end_ms))
         .await?;
     progress(config.days, config.days);
     let mut report = sim.finish(engine, id_prefix).await?;
     report.elapsed_ms = started.elapsed().as_millis();
     Ok(report)
+}
+
+/// The id prefix of a new run on `store`: empty on an empty database, else one that
+/// keeps the run's orders, buyers and sellers apart from every earlier run's.
+pub async fn run_prefix(store: &store::Store) -> anyhow::Result<String> {
+    let existing: i64 = store
+        .order_counts()
+        .await
+        .context("failed to read orders")?
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    Ok(if existing == 0 {
+        String::new()
+    } else {
+        format!("r{existing}-")
+    })
+}
+
+/// The run's share of the ledger: (accounts its transfers touch, its transfers), found
+/// by the order ids of its transfers.
+pub fn ledger_share(book: &ledger::Book, id_prefix: &str) -> (usize, usize) {
+    let mut accounts = std::collections::BTreeSet::new();
+    let mut transfers = 0;
+    for r in book.recorded() {
+        if r.transfer
+            .order
+            .as_ref()
+            .is_some_and(|o| o.as_str().starts_with(id_prefix))
+        {
+            transfers += 1;
+            accounts.insert(r.debit.clone());
+            accounts.insert(r.credit.clone());
+        }
+    }
+    (accounts.len(), transfers)
+}
+
+/// A number the run adds to the random part of its tracking numbers, so that a second
+/// run on one database never reuses the first one's (the engine would flag them).
+fn tracking_salt(id_prefix: &str) -> u64 {
+    id_prefix.bytes().fold(0_u64, |h, b| {
+        h.wrapping_mul(1_099_511_628_211).wrapping_add(u64::from(b))
+    })
 }
 
 /// (price, shipping, promised days, destination country) of an order, drawn when it
@@ -325,6 +410,11 @@ struct Sim {
     agenda: Agenda,
     report: Report,
     end_ms: i64,
+    /// The run's id prefix: only its own orders' deadlines count in its report.
+    prefix: String,
+    salt: u64,
+    /// The feedback being sent, counted in the report once the engine took it.
+    sending: Option<(String, feedback::Feedback)>,
 }
 
 /// `at` plus a random number of hours between `lo` and `hi`.
@@ -406,6 +496,9 @@ impl Sim {
             agenda: Agenda::default(),
             report,
             end_ms: START_MS + i64::from(config.days) * MS_PER_DAY,
+            prefix: id_prefix.to_string(),
+            salt: tracking_salt(id_prefix),
+            sending: None,
         };
         for (i, (at, buyer, seller)) in sim.plan_orders(config).iter().enumerate() {
             sim.plan_order(i, *at, *buyer, *seller, id_prefix)?;
@@ -523,8 +616,14 @@ impl Sim {
                 progress(day, config.days);
             }
             let now = Timestamp::from_unix_ms(at);
-            self.report.deadlines_fired += engine.run_due_timers(now, usize::MAX).await?;
-            let (idx, actor, command) = self.command(&action)?;
+            self.fire_due(engine, now).await?;
+            let (idx, actor, command) = match action {
+                Action::LeaveFeedback(i) => match self.feedback_turn(engine, i, at).await? {
+                    Some(c) => c,
+                    None => continue,
+                },
+                _ => self.command(&action)?,
+            };
             let request = Request {
                 idempotency_key: Some(format!("{}-{}", self.orders[idx].id, self.report.commands)),
                 order: self.orders[idx].id.clone(),
@@ -535,12 +634,20 @@ impl Sim {
             self.report.commands += 1;
             match engine.execute(&request).await {
                 Ok(outcome) => {
+                    if let Some((label, f)) = self.sending.take() {
+                        self.report
+                            .feedback_by_experience
+                            .entry(label)
+                            .or_default()
+                            .add(&f);
+                    }
                     if let Action::Chat(_, line, scam) = &action {
                         self.score_chat(engine, &request, &outcome, *line, *scam)
                             .await?;
                     }
                 }
                 Err(EngineError::Rejected(_)) => {
+                    self.sending = None;
                     self.report.rejected += 1;
                     continue;
                 }
@@ -548,6 +655,19 @@ impl Sim {
             }
             self.schedule_next(idx, action, at);
         }
+        Ok(())
+    }
+
+    /// Fires the deadlines due at `now`; the report counts the run's own.
+    async fn fire_due(&mut self, engine: &Engine, now: Timestamp) -> anyhow::Result<()> {
+        let prefix = &self.prefix;
+        let mut own = 0;
+        engine
+            .run_due_timers_each(now, usize::MAX, |order| {
+                own += usize::from(order.as_str().starts_with(prefix.as_str()));
+            })
+            .await?;
+        self.report.deadlines_fired += own;
         Ok(())
     }
 
@@ -585,7 +705,8 @@ impl Sim {
                 Command::Dispute(DisputeCommand::ReturnShipped {
                     tracking: simulated_tracking(format!(
                         "RR{:09}CN",
-                        self.rng.random_range(0..1_000_000_000_u64)
+                        (self.rng.random_range(0..1_000_000_000_u64) + self.salt % 1_000_000_000)
+                            % 1_000_000_000
                     )),
                     shipping_cost: None,
                 }),
@@ -601,7 +722,7 @@ impl Sim {
                 Command::Dispute(DisputeCommand::ReturnReceived),
             ),
             Action::Chat(i, line, scam) => self.chat(*i, *line, *scam),
-            Action::LeaveFeedback(i) => self.leave_feedback(*i),
+            Action::LeaveFeedback(_) => unreachable!("feedback is sent by feedback_turn"),
         })
     }
 
@@ -714,27 +835,47 @@ impl Sim {
         Ok((i, Actor::Buyer(o.buyer.clone()), Command::Dispute(command)))
     }
 
-    fn leave_feedback(&mut self, i: usize) -> (usize, Actor, Command) {
+    /// A buyer who means to rate the store looks at the order: once it is completed or
+    /// resolved, the feedback its experience earns; while it is under way, a look again
+    /// in a few days; a cancelled order gets none.
+    async fn feedback_turn(
+        &mut self,
+        engine: &Engine,
+        i: usize,
+        at: i64,
+    ) -> anyhow::Result<Option<(usize, Actor, Command)>> {
         let o = &self.orders[i];
-        // Stars follow what happened, with some noise.
-        let base: i64 = match (o.fate, o.problem, o.dispute_habit) {
-            (_, Some(_), DisputeHabit::RejectsAll | DisputeHabit::Ignores) => 1,
-            (_, Some(_), _) => 2,
-            (Fate::Late, None, _) => 4,
-            _ => 5,
+        let Some((order, _)) = engine.order(&o.id).await? else {
+            return Ok(None);
         };
-        let stars = (base + self.rng.random_range(-1..=1)).clamp(1, 5);
-        (
+        match order.status {
+            Status::Completed | Status::Resolved => {}
+            Status::Cancelled | Status::Placed => return Ok(None),
+            _ => {
+                let t = days(&mut self.rng, at, 3.0, 7.0);
+                self.agenda.push(t, Action::LeaveFeedback(i));
+                return Ok(None);
+            }
+        }
+        let exp = feedback::Experience::of(&order, o.problem);
+        let mood = match self.rng.random::<f64>() {
+            r if r < 0.1 => -1,
+            r if r < 0.2 => 1,
+            _ => 0,
+        };
+        let f = feedback::feedback(&order, exp, o.dispute_habit, mood);
+        self.sending = Some((exp.label(), f));
+        Ok(Some((
             i,
             Actor::Buyer(o.buyer.clone()),
             Command::LeaveFeedback {
-                stars,
-                item_as_described: Some(stars),
-                communication: Some((stars + 1).min(5)),
-                shipping_speed: Some(if o.fate == Fate::OnTime { 5 } else { 3 }),
+                stars: f.stars,
+                item_as_described: f.item_as_described,
+                communication: f.communication,
+                shipping_speed: f.shipping_speed,
                 text: String::new(),
             },
-        )
+        )))
     }
 
     /// After delivery: a dispute when there is a problem (or an unfounded claim), else
@@ -753,11 +894,6 @@ impl Sim {
             let t = days(rng, at, 0.2, 4.0);
             agenda.push(t, Action::Confirm(i, false));
         }
-        // Most buyers rate the store once the order is done.
-        if rng.random_bool(0.6) {
-            let t = days(rng, at, 25.0, 45.0);
-            agenda.push(t, Action::LeaveFeedback(i));
-        }
     }
 }
 
@@ -772,7 +908,8 @@ impl Sim {
                 .bytes()
                 .fold(7_i64, |h, b| (h * 131 + i64::from(b)) % 100_000_000_000_000)
         } else {
-            self.rng.random_range(0..100_000_000_000_000_i64)
+            let salt = (self.salt % 100_000_000_000_000) as i64;
+            (self.rng.random_range(0..100_000_000_000_000_i64) + salt) % 100_000_000_000_000
         };
         (
             i,
@@ -842,6 +979,11 @@ impl Sim {
         if matches!(o.fate, Fate::VeryLate | Fate::Lost) && rng.random_bool(0.3) {
             let t = days(rng, at, promised_days - 3.0, promised_days - 0.5);
             agenda.push(t, Action::AskExtension(i));
+        }
+        // Most buyers rate the store once the order is done: they look in a while.
+        if rng.random_bool(0.6) {
+            let t = days(rng, at, promised_days * 0.5, promised_days + 5.0);
+            agenda.push(t, Action::LeaveFeedback(i));
         }
         if matches!(o.fate, Fate::VeryLate | Fate::Lost) && rng.random_bool(0.6) {
             // The parcel is not there by the promised date: open not_received.
@@ -1046,6 +1188,8 @@ impl Sim {
     async fn finish(mut self, engine: &Engine, id_prefix: &str) -> anyhow::Result<Report> {
         let report = &mut self.report;
         report.orders = self.orders.len();
+        let days = ((self.end_ms - START_MS) / MS_PER_DAY) as u32;
+        let mut timeline = story::Timeline::new(days);
         for o in &self.orders {
             let Some((order, log)) = engine.order(&o.id).await? else {
                 continue;
@@ -1058,24 +1202,44 @@ impl Sim {
                 refunds: &refunds,
             };
             tally(report, &ended, o.fate, o.dispute_habit, o.unfounded);
+            timeline.add(&o.id, &log);
+            report.dispute_funnel.add(&order, &log);
         }
+        report.timeline = timeline.days();
         let end = Timestamp::from_unix_ms(self.end_ms);
         let policy = protection::RatingPolicy::default();
-        let mut sums: BTreeMap<String, (usize, f64, f64, f64)> = BTreeMap::new();
+        let mut sums: BTreeMap<String, (HabitRatings, [Mean; 6])> = BTreeMap::new();
         for (n, habit) in self.sellers.habits.iter().enumerate() {
             let seller = SellerId::parse(&format!("{id_prefix}s{n}")).context("seller id")?;
             let r = engine.seller_ratings(&seller, end, &policy).await?;
-            let e = sums.entry(habit.as_str().to_string()).or_default();
-            e.0 += 1;
-            e.1 += r.positive_share.value().unwrap_or(0.0);
-            e.2 += r.on_time_shipping.value().unwrap_or(0.0);
-            e.3 += r.dispute_rate.value().unwrap_or(0.0);
+            let (h, means) = sums.entry(habit.as_str().to_string()).or_default();
+            h.sellers += 1;
+            h.rated += usize::from(r.positive_share.value().is_some());
+            h.feedback += r.positive + r.neutral + r.negative;
+            for (m, v) in means.iter_mut().zip([
+                r.positive_share.value(),
+                r.on_time_shipping.value(),
+                r.dispute_rate.value(),
+                r.item_as_described.value,
+                r.communication.value,
+                r.shipping_speed.value,
+            ]) {
+                m.add(v);
+            }
         }
         report.ratings_by_habit = sums
             .into_iter()
-            .map(|(h, (n, p, o, d))| {
-                let k = n.max(1) as f64;
-                (h, (n, p / k, o / k, d / k))
+            .map(|(habit, (h, m))| {
+                let r = HabitRatings {
+                    positive_share: m[0].get(),
+                    on_time_shipping: m[1].get(),
+                    dispute_rate: m[2].get(),
+                    item_as_described: m[3].get(),
+                    communication: m[4].get(),
+                    shipping_speed: m[5].get(),
+                    ..h
+                };
+                (habit, r)
             })
             .collect();
         Ok(self.report)

@@ -577,6 +577,31 @@ impl Store {
         Ok(out)
     }
 
+    /// A seller's record over all its orders placed by `until`: when the first was
+    /// placed and how many were paid and not cancelled (items sold: the engine counts
+    /// no quantities).
+    pub async fn seller_record(
+        &self,
+        seller: &str,
+        until: Timestamp,
+    ) -> StoreResult<(Option<Timestamp>, u64)> {
+        let row = sqlx::query(
+            "SELECT MIN(placed_ms) AS first_ms, \
+             CAST(COALESCE(SUM(CASE WHEN status NOT IN ('placed', 'cancelled') THEN 1 ELSE 0 END), 0) AS BIGINT) AS sold \
+             FROM orders WHERE seller_id = $1 AND placed_ms <= $2",
+        )
+        .bind(seller)
+        .bind(until.unix_ms())
+        .fetch_one(&self.pool)
+        .await?;
+        let first: Option<i64> = row.try_get("first_ms")?;
+        let sold: i64 = row.try_get("sold")?;
+        Ok((
+            first.map(Timestamp::from_unix_ms),
+            u64::try_from(sold).unwrap_or(0),
+        ))
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;

@@ -46,9 +46,10 @@ pub struct SellerArgs {
     file: Option<PathBuf>,
     /// Instead of a file: the seller id of a store whose orders the engine holds
     /// (its ratings as `sellers profile` computes them).
-    #[arg(long, conflicts_with = "file", requires = "opened")]
+    #[arg(long, conflicts_with = "file")]
     store: Option<String>,
-    /// With --store: the date the store opened (YYYY-MM-DD), which orders cannot tell.
+    /// With --store: the date the store opened (YYYY-MM-DD); without it, or when it is
+    /// later, the store counts as open since its first order.
     #[arg(long)]
     opened: Option<String>,
     /// With --store: sqlite://FILE or postgres://USER@HOST/DB
@@ -121,14 +122,18 @@ fn print<T: serde::Serialize>(done: &Assessed<T>, format: Format) -> anyhow::Res
 
 fn store_profile(
     seller: &str,
-    opened: &str,
+    opened: Option<&str>,
     database_url: &str,
     now: Timestamp,
 ) -> anyhow::Result<SellerProfile> {
     let seller = domain::SellerId::parse(seller).context("--store")?;
-    let opened = Timestamp::parse(opened).map_err(|_| {
-        anyhow::anyhow!("--opened: {opened:?} is not a date (YYYY-MM-DD or RFC 3339)")
-    })?;
+    let opened = opened
+        .map(|o| {
+            Timestamp::parse(o).map_err(|_| {
+                anyhow::anyhow!("--opened: {o:?} is not a date (YYYY-MM-DD or RFC 3339)")
+            })
+        })
+        .transpose()?;
     let rt = super::runtime()?;
     let ratings = rt.block_on(async {
         let store = store::Store::open_read_only(database_url).await?;
@@ -150,8 +155,7 @@ fn seller_cmd(args: SellerArgs) -> anyhow::Result<ExitCode> {
             assess::seller_from_input(input, now)?
         }
         (None, Some(seller)) => {
-            let opened = args.opened.as_deref().unwrap_or_default();
-            let profile = store_profile(seller, opened, &args.database_url, now)?;
+            let profile = store_profile(seller, args.opened.as_deref(), &args.database_url, now)?;
             assess::seller_report(Some(seller), &profile, &SellerConfig::default(), now)?
         }
         (None, None) => bail!("give a FILE or --store SELLER_ID"),

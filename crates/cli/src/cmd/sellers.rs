@@ -78,6 +78,9 @@ pub fn ratings_json(seller: &SellerId, r: &SellerRatings) -> serde_json::Value {
         "repeat_buyers": rate(r.repeat_buyers),
         "dispute_rate": rate(r.dispute_rate),
         "on_time_shipping": rate(r.on_time_shipping),
+        "first_order_at": r.first_order_at.map(|t| t.rfc3339()),
+        "store_age_days": r.first_order_at.map(|t| t.days_until(r.as_of).max(0)),
+        "items_sold": r.items_sold,
     })
 }
 
@@ -88,7 +91,7 @@ fn ratings_text(seller: &SellerId, r: &SellerRatings) -> String {
         })
     };
     format!(
-        "seller {seller} as of {}, last {} days\n  positive feedback {} ({} positive, {} negative; {} neutral left out; {} feedback in all)\n  item as described {}\n  communication {}\n  shipping speed {}\n  orders {} from {} buyers; repeat buyers {}\n  dispute rate {} ({} of {} paid orders)\n  shipped on time {} ({} of {})\n",
+        "seller {seller} as of {}, last {} days\n  positive feedback {} ({} positive, {} negative; {} neutral left out; {} feedback in all)\n  item as described {}\n  communication {}\n  shipping speed {}\n  orders {} from {} buyers; repeat buyers {}\n  dispute rate {} ({} of {} paid orders)\n  shipped on time {} ({} of {})\n  first order {} ({} days ago); {} items sold in all (orders paid and not cancelled)\n",
         r.as_of,
         r.window_days,
         pct(r.positive_share.value()),
@@ -108,5 +111,8 @@ fn ratings_text(seller: &SellerId, r: &SellerRatings) -> String {
         pct(r.on_time_shipping.value()),
         r.on_time_shipping.numerator,
         r.on_time_shipping.denominator,
+        r.first_order_at.map_or("none".to_string(), |t| t.rfc3339()),
+        r.first_order_at.map_or(0, |t| t.days_until(r.as_of).max(0)),
+        r.items_sold,
     )
 }

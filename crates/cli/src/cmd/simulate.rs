@@ -9,6 +9,7 @@ use clap::Args;
 use engine::Engine;
 use protection::Policy;
 use serde_json::{json, Value};
+use sim::feedback::Tally;
 use sim::{Config, Report};
 
 use crate::amounts::money;
@@ -31,7 +32,9 @@ pub struct SimulateArgs {
     /// sqlite://FILE or postgres://USER@HOST/DB
     #[arg(long, env = "MARKETGUARD_DATABASE_URL", default_value = super::DEFAULT_DATABASE_URL)]
     database_url: String,
-    /// Also write the report as an HTML page.
+    /// Also write the report as an HTML page, with pictures (inline SVG, no scripts):
+    /// money held and released, orders by state over time, the dispute funnel,
+    /// detection precision and recall.
     #[arg(long, value_name = "FILE.html")]
     report: Option<std::path::PathBuf>,
     #[arg(long, value_enum, default_value_t)]
@@ -50,19 +53,9 @@ pub fn run(args: SimulateArgs, policy: Policy) -> anyhow::Result<ExitCode> {
     let rt = super::runtime()?;
     let (report, verify) = rt.block_on(async {
         let store = store::Store::connect(&args.database_url).await?;
-        // Ids of this run are kept apart from earlier runs on the same database.
-        let existing: i64 = store
-            .order_counts()
-            .await
-            .context("failed to read orders")?
-            .iter()
-            .map(|(_, n)| n)
-            .sum();
-        let prefix = if existing == 0 {
-            String::new()
-        } else {
-            format!("r{existing}-")
-        };
+        // Ids of this run are kept apart from earlier runs on the same database, and
+        // every figure of the report is the run's own.
+        let prefix = sim::run_prefix(&store).await?;
         let engine = Engine::new(store.clone(), policy.clone());
         let bar = Progress::new(u64::from(config.days));
         let report = sim::run(&engine, &config, &prefix, |d, _| bar.set(u64::from(d))).await?;
@@ -71,7 +64,10 @@ pub fn run(args: SimulateArgs, policy: Policy) -> anyhow::Result<ExitCode> {
             .load_ledger()
             .await
             .context("failed to load the ledger")?;
-        let verify = ledger::verify(book.accounts(), book.recorded());
+        let verify = Verified {
+            whole: ledger::verify(book.accounts(), book.recorded()),
+            run: sim::ledger_share(&book, &prefix),
+        };
         store.close().await;
         anyhow::Ok((report, verify))
     })?;
@@ -79,6 +75,7 @@ pub fn run(args: SimulateArgs, policy: Policy) -> anyhow::Result<ExitCode> {
         Format::Json => outln!("{}", to_json(&config, &report, &verify)),
         Format::Text => out!("{}", to_text(&config, &report, &verify)),
     }
+    let verify = verify.whole;
     if let Some(path) = &args.report {
         std::fs::write(path, to_html(&config, &report, &verify))
             .with_context(|| format!("failed to write {}", path.display()))?;
@@ -88,6 +85,13 @@ pub fn run(args: SimulateArgs, policy: Policy) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The closing ledger check: the whole database's invariants, and the run's own share
+/// of it (accounts its transfers touch, its transfers).
+struct Verified {
+    whole: ledger::VerifyReport,
+    run: (usize, usize),
 }
 
 /// A progress bar on stderr, shown only on a terminal and only once the run has taken
@@ -176,7 +180,8 @@ fn money_json(report: &Report) -> Value {
     Value::Object(m)
 }
 
-fn to_json(config: &Config, r: &Report, v: &ledger::VerifyReport) -> Value {
+fn to_json(config: &Config, r: &Report, verified: &Verified) -> Value {
+    let v = &verified.whole;
     json!({
         "config": {"sellers": config.sellers, "buyers": config.buyers, "days": config.days, "seed": config.seed},
         "sellers_by_habit": r.sellers_by_habit,
@@ -198,7 +203,9 @@ fn to_json(config: &Config, r: &Report, v: &ledger::VerifyReport) -> Value {
             "cases_opened": r.cases_opened,
             "detection_by_kind": r.detection.iter().map(|(k, d)| json!({"kind": k, "true_positives": d.tp, "false_positives": d.fp, "missed": d.fn_, "precision": d.precision(), "recall": d.recall()})).collect::<Vec<_>>(),
         },
-        "store_ratings_by_seller_habit": r.ratings_by_habit.iter().map(|(h, (n, p, o, d))| json!({"habit": h, "sellers": n, "positive_feedback": p, "on_time_shipping": o, "dispute_rate": d})).collect::<Vec<_>>(),
+        "store_ratings_by_seller_habit": r.ratings_by_habit.iter().map(|(h, x)| json!({"habit": h, "sellers": x.sellers, "positive_feedback": x.positive_share, "on_time_shipping": x.on_time_shipping, "dispute_rate": x.dispute_rate, "sellers_rated": x.rated, "feedback": x.feedback, "item_as_described": x.item_as_described, "communication": x.communication, "shipping_speed": x.shipping_speed})).collect::<Vec<_>>(),
+        "feedback_by_experience": r.feedback_by_experience.iter().map(|(e, t)| json!({"experience": e, "buyers": t.buyers, "stars": t.mean_stars(), "item_as_described": Tally::mean(t.item_as_described), "communication": Tally::mean(t.communication), "shipping_speed": Tally::mean(t.shipping_speed)})).collect::<Vec<_>>(),
+        "dispute_funnel": r.dispute_funnel.stages().iter().map(|(stage, n)| json!({"stage": stage, "disputes": n})).collect::<Vec<_>>(),
         "outcomes": r.fates.iter().map(|((fate, status), n)| json!({"intended": fate, "status": status, "orders": n})).collect::<Vec<_>>(),
         "commands": r.commands,
         "rejected_commands": r.rejected,
@@ -207,7 +214,7 @@ fn to_json(config: &Config, r: &Report, v: &ledger::VerifyReport) -> Value {
         "elapsed_ms": r.elapsed_ms,
         "events_per_second": (r.events_per_second() * 10.0).round() / 10.0,
         "commands_per_second": (r.commands_per_second() * 10.0).round() / 10.0,
-        "ledger": {"ok": v.ok(), "accounts": v.accounts, "transfers": v.transfers, "broken": v.broken},
+        "ledger": {"ok": v.ok(), "accounts": verified.run.0, "transfers": verified.run.1, "broken": v.broken, "database_accounts": v.accounts, "database_transfers": v.transfers},
     })
 }
 
@@ -218,7 +225,8 @@ fn list(map: &std::collections::BTreeMap<String, usize>) -> String {
         .join(", ")
 }
 
-fn to_text(config: &Config, r: &Report, v: &ledger::VerifyReport) -> String {
+fn to_text(config: &Config, r: &Report, verified: &Verified) -> String {
+    let v = &verified.whole;
     let mut s = String::new();
     s.push_str(&format!(
         "simulated {} days: {} sellers ({}), {} buyers, seed {}\n",
@@ -267,13 +275,43 @@ fn to_text(config: &Config, r: &Report, v: &ledger::VerifyReport) -> String {
     for ((habit, outcome), n) in &r.dispute_outcomes_by_habit {
         s.push_str(&format!("  {habit:<21} -> {outcome:<18} {n}\n"));
     }
-    s.push_str("store ratings at the end, mean over the sellers of each habit:\n");
-    for (habit, (n, p, o, d)) in &r.ratings_by_habit {
+    let funnel: Vec<String> = r
+        .dispute_funnel
+        .stages()
+        .iter()
+        .map(|(stage, n)| format!("{stage} {n}"))
+        .collect();
+    s.push_str(&format!("dispute funnel: {}\n", funnel.join(", ")));
+    s.push_str(
+        "store ratings at the end, mean over the sellers of each habit that have the figure:\n",
+    );
+    let pct = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{:.1}%", v * 100.0));
+    let stars = |v: Option<f64>| v.map_or("n/a".to_string(), |v| format!("{v:.1}"));
+    for (habit, x) in &r.ratings_by_habit {
         s.push_str(&format!(
-            "  {habit:<11} {n:>3} sellers: positive feedback {:.1}%, shipped on time {:.1}%, dispute rate {:.1}%\n",
-            p * 100.0,
-            o * 100.0,
-            d * 100.0
+            "  {habit:<11} {:>3} sellers ({} with feedback, {} ratings): positive feedback {}, item as described {}, communication {}, shipping speed {}, shipped on time {}, dispute rate {}\n",
+            x.sellers,
+            x.rated,
+            x.feedback,
+            pct(x.positive_share),
+            stars(x.item_as_described),
+            stars(x.communication),
+            stars(x.shipping_speed),
+            pct(x.on_time_shipping),
+            pct(x.dispute_rate)
+        ));
+    }
+    s.push_str(
+        "feedback by what the buyer went through (mean stars; item, communication, shipping):\n",
+    );
+    for (exp, t) in &r.feedback_by_experience {
+        s.push_str(&format!(
+            "  {exp:<17} {:>4} buyers: {} stars; {}, {}, {}\n",
+            t.buyers,
+            stars(t.mean_stars()),
+            stars(Tally::mean(t.item_as_described)),
+            stars(Tally::mean(t.communication)),
+            stars(Tally::mean(t.shipping_speed))
         ));
     }
     s.push_str(&format!(
@@ -308,8 +346,8 @@ fn to_text(config: &Config, r: &Report, v: &ledger::VerifyReport) -> String {
     ));
     if v.ok() {
         s.push_str(&format!(
-            "ledger verify: OK ({} accounts, {} transfers; debits equal credits in every currency, every escrow matches its order)\n",
-            v.accounts, v.transfers
+            "ledger verify: OK (this run {} accounts, {} transfers; the whole database {} accounts, {} transfers: debits equal credits in every currency, every escrow matches its order)\n",
+            verified.run.0, verified.run.1, v.accounts, v.transfers
         ));
     } else {
         s.push_str("ledger verify: BROKEN\n");
@@ -365,15 +403,18 @@ fn to_html(config: &Config, r: &Report, v: &ledger::VerifyReport) -> String {
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>marketguard simulation</title>
 <style>body{{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1d2433}}
 table{{border-collapse:collapse;margin:1rem 0}}td,th{{padding:.3rem .8rem;border-bottom:1px solid #dde;text-align:right}}
-td:first-child,th:first-child{{text-align:left}}.ok{{color:#17653a}}.bad{{color:#a11}}</style></head><body>
+td:first-child,th:first-child{{text-align:left}}.ok{{color:#17653a}}.bad{{color:#a11}}
+figure{{margin:1.5rem 0}}svg.chart{{max-width:100%;height:auto;background:#fafbfc}}figcaption{{font-size:13px;color:#555}}</style></head><body>
 <h1>Simulation: {days} days, {sellers} sellers, {buyers} buyers (seed {seed})</h1>
 <p>{orders} orders: {statuses}</p>
+<h2>Pictures</h2>{pictures}
 <h2>Money</h2><table><tr><th>currency</th><th>captured</th><th>held</th><th>released</th><th>refunded</th><th>from escrow</th><th>taken back from sellers</th><th>from the guarantee fund</th><th>compensated</th><th>paid out</th></tr>{rows}</table>
 <h2>Scam detection in chat</h2><p>{messages} messages, {scams} scams; {cases} cases opened for agents</p>
 <table><tr><th>signal kind</th><th>precision</th><th>recall</th><th>found</th><th>false</th><th>missed</th></tr>{detection}</table>
 <h2>Ground truth</h2><table><tr><th>intended fate</th><th>final status</th><th>orders</th></tr>{fates}</table>
 <h2>Ledger</h2><p class="{cls}">{ledger}</p>
 <p>{events} events, {eps:.0} events/s</p></body></html>"#,
+        pictures = sim::chart::all(r),
         messages = r.messages,
         scams = r.scam_messages,
         cases = r.cases_opened,
