@@ -52,7 +52,9 @@ enum Command {
     /// Run a whole simulated marketplace through the engine and report what happened:
     /// money held, released, refunded, compensated and taken back, disputes by reason
     /// and outcome, store ratings by seller habit, outcomes against the simulator's
-    /// ground truth, events per second, and a ledger verification.
+    /// ground truth, events per second, and a ledger verification. With --chaos, the
+    /// hostile simulator instead: many seeds of hostile commands, invariants checked
+    /// after every step, and the seed and step of any failure.
     Simulate(cmd::simulate::SimulateArgs),
     /// The escrow ledger.
     #[command(subcommand)]
