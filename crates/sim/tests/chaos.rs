@@ -5,7 +5,7 @@ use protection::Policy;
 use sim::chaos::{run_seed, sqlite_in_memory, Options, SeedReport, STEPS_DEFAULT};
 
 /// Seeds `cargo test` runs on SQLite; `marketguard simulate --chaos --seeds N` runs more.
-const SQLITE_SEEDS: u64 = 12;
+const SQLITE_SEEDS: u64 = 6;
 const POSTGRES_SEEDS: u64 = 3;
 
 fn options(seed: u64, workers: usize, prefix: &str) -> Options {
@@ -86,9 +86,9 @@ async fn hostile_seeds_hold_on_sqlite() {
             total.refused
         );
     }
-    assert!(total.accepted > 500, "{}", total.accepted);
-    assert!(total.replayed > 20, "{}", total.replayed);
-    assert!(total.deadlines_fired > 20, "{}", total.deadlines_fired);
+    assert!(total.accepted > 150, "{}", total.accepted);
+    assert!(total.replayed > 10, "{}", total.replayed);
+    assert!(total.deadlines_fired > 10, "{}", total.deadlines_fired);
 }
 
 #[tokio::test]

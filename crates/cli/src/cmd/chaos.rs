@@ -215,14 +215,25 @@ fn seed_text(r: &SeedReport, replay: &str) -> String {
     s
 }
 
-fn merged(reports: &[SeedReport]) -> BTreeMap<&str, usize> {
+/// One of the reports' counts, summed over the seeds.
+fn merged<'a>(
+    reports: &'a [SeedReport],
+    field: fn(&SeedReport) -> &BTreeMap<String, usize>,
+) -> BTreeMap<&'a str, usize> {
     let mut out: BTreeMap<&str, usize> = BTreeMap::new();
     for r in reports {
-        for (rule, n) in &r.refused {
-            *out.entry(rule.as_str()).or_default() += n;
+        for (name, n) in field(r) {
+            *out.entry(name.as_str()).or_default() += n;
         }
     }
     out
+}
+
+fn list(map: &BTreeMap<&str, usize>) -> String {
+    map.iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn summary_text(reports: &[SeedReport]) -> String {
@@ -248,8 +259,16 @@ fn summary_text(reports: &[SeedReport]) -> String {
         sum(|r| r.deadlines_fired),
         sum(|r| r.checks)
     );
+    s.push_str(&format!(
+        "orders at the end: {}\n",
+        list(&merged(reports, |r| &r.statuses))
+    ));
+    s.push_str(&format!(
+        "events reached: {}\n",
+        list(&merged(reports, |r| &r.events))
+    ));
     s.push_str("refused by rule:\n");
-    for (rule, n) in merged(reports) {
+    for (rule, n) in merged(reports, |r| &r.refused) {
         s.push_str(&format!("  {rule:<28} {n}\n"));
     }
     s
@@ -263,7 +282,7 @@ fn to_json(args: &ChaosArgs, workers: usize, postgres: bool, reports: &[SeedRepo
                 "seed": r.seed, "steps": r.steps, "commands": r.commands,
                 "accepted": r.accepted, "replayed": r.replayed, "refused_by_rule": r.refused,
                 "deadlines_fired": r.deadlines_fired, "orders": r.orders,
-                "orders_by_status": r.statuses, "checks": r.checks,
+                "orders_by_status": r.statuses, "events": r.events, "checks": r.checks,
                 "failure": r.failure.as_ref().map(|f| json!({
                     "step": f.step, "what": f.what,
                     "trace": r.trace[..=f.step.min(r.trace.len().saturating_sub(1))],
@@ -275,7 +294,9 @@ fn to_json(args: &ChaosArgs, workers: usize, postgres: bool, reports: &[SeedRepo
     json!({
         "chaos": {"seeds": args.seeds, "seed_start": args.seed_start, "steps": args.steps, "workers": workers},
         "failed": reports.iter().filter(|r| r.failure.is_some()).count(),
-        "refused_by_rule": merged(reports),
+        "refused_by_rule": merged(reports, |r| &r.refused),
+        "orders_by_status": merged(reports, |r| &r.statuses),
+        "events": merged(reports, |r| &r.events),
         "seeds": seeds,
     })
 }

@@ -141,8 +141,8 @@ impl Gen {
     fn advance_clock(&mut self) {
         let rng = &mut self.rng;
         self.now += match rng.random_range(0..100) {
-            0..=79 => rng.random_range(MS_PER_HOUR / 60..3 * MS_PER_HOUR),
-            80..=96 => rng.random_range(MS_PER_DAY / 2..2 * MS_PER_DAY),
+            0..=87 => rng.random_range(MS_PER_HOUR / 60..3 * MS_PER_HOUR),
+            88..=97 => rng.random_range(MS_PER_DAY / 2..2 * MS_PER_DAY),
             _ => rng.random_range(5 * MS_PER_DAY..20 * MS_PER_DAY),
         };
     }
@@ -254,6 +254,7 @@ impl Gen {
             Some(Status::Delivered) => &[Confirm, Dispute, Dispute, EuWithdrawal, Feedback],
             Some(Status::Completed) => &[Dispute, Dispute, Feedback, Message, CloseCase],
             Some(Status::Disputed) => &[
+                Respond,
                 Respond,
                 Respond,
                 Accept,

@@ -58,6 +58,8 @@ pub struct SeedReport {
     pub orders: usize,
     /// Orders by their status at the end.
     pub statuses: BTreeMap<String, usize>,
+    /// The orders' events by name: how far the run got.
+    pub events: BTreeMap<String, usize>,
     pub failure: Option<Failure>,
     /// Each step's operations, as JSON, for the replay.
     pub trace: Vec<Vec<Value>>,
@@ -127,6 +129,10 @@ pub async fn run_seed(engine: &Engine, options: &Options) -> anyhow::Result<Seed
             .statuses
             .entry(o.status.as_str().to_string())
             .or_default() += 1;
+        let log = engine.order(&o.id).await?.map(|(_, log)| log);
+        for r in log.unwrap_or_default() {
+            *report.events.entry(r.event.name().to_string()).or_default() += 1;
+        }
     }
     Ok(report)
 }
