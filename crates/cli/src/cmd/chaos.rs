@@ -83,7 +83,10 @@ impl ChaosArgs {
 /// PostgreSQL database with a prefix per run.
 enum Target {
     Sqlite,
-    Postgres { engine: Engine, run_prefix: String },
+    Postgres {
+        engine: Box<Engine>,
+        run_prefix: String,
+    },
 }
 
 impl Target {
@@ -100,7 +103,7 @@ impl Target {
             .map(|(_, n)| n)
             .sum();
         Ok(Target::Postgres {
-            engine: Engine::new(store, policy.clone()),
+            engine: Box::new(Engine::new(store, policy.clone())),
             run_prefix: format!("x{existing}-"),
         })
     }
@@ -216,10 +219,10 @@ fn seed_text(r: &SeedReport, replay: &str) -> String {
 }
 
 /// One of the reports' counts, summed over the seeds.
-fn merged<'a>(
-    reports: &'a [SeedReport],
+fn merged(
+    reports: &[SeedReport],
     field: fn(&SeedReport) -> &BTreeMap<String, usize>,
-) -> BTreeMap<&'a str, usize> {
+) -> BTreeMap<&str, usize> {
     let mut out: BTreeMap<&str, usize> = BTreeMap::new();
     for r in reports {
         for (name, n) in field(r) {
@@ -267,6 +270,10 @@ fn summary_text(reports: &[SeedReport]) -> String {
         "events reached: {}\n",
         list(&merged(reports, |r| &r.events))
     ));
+    s.push_str(&format!(
+        "transfers made: {}\n",
+        list(&merged(reports, |r| &r.transfers))
+    ));
     s.push_str("refused by rule:\n");
     for (rule, n) in merged(reports, |r| &r.refused) {
         s.push_str(&format!("  {rule:<28} {n}\n"));
@@ -297,6 +304,7 @@ fn to_json(args: &ChaosArgs, workers: usize, postgres: bool, reports: &[SeedRepo
         "refused_by_rule": merged(reports, |r| &r.refused),
         "orders_by_status": merged(reports, |r| &r.statuses),
         "events": merged(reports, |r| &r.events),
+        "transfers": merged(reports, |r| &r.transfers),
         "seeds": seeds,
     })
 }

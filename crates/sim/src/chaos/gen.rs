@@ -61,10 +61,12 @@ pub(crate) struct Gen {
     /// Keyed calls sent so far, for replays.
     keyed: Vec<Call>,
     keys: u64,
+    /// Most operations of a racing step: the workers, at least two.
+    width: usize,
 }
 
 impl Gen {
-    pub(crate) fn new(seed: u64, prefix: &str, policy: Policy) -> Gen {
+    pub(crate) fn new(seed: u64, prefix: &str, policy: Policy, workers: usize) -> Gen {
         let mut gen = Gen {
             rng: StdRng::seed_from_u64(seed),
             policy,
@@ -74,6 +76,7 @@ impl Gen {
             trackings: Vec::new(),
             keyed: Vec::new(),
             keys: 0,
+            width: workers.max(2),
         };
         for _ in 0..3 {
             gen.plan_order();
@@ -113,22 +116,21 @@ impl Gen {
             0..=54 => vec![Op::Call(self.fresh(states))],
             55..=64 => self.replay(states, true),
             65..=69 => self.replay(states, false),
-            // Duplicates racing: the same request twice at once, with its key or
-            // without one.
+            // Duplicates racing: the same request several times at once, with its key
+            // or without one.
             70..=79 => {
                 let mut call = self.fresh(states);
                 if self.rng.random_bool(0.4) {
                     call.key = None;
                 }
-                vec![Op::Call(call.clone()), Op::Call(call)]
+                let n = self.rng.random_range(2..=self.width);
+                vec![Op::Call(call); n]
             }
-            // Two commands on one order at once.
+            // Several commands on one order at once.
             80..=86 => {
                 let i = self.pick(states);
-                vec![
-                    Op::Call(self.call_on(i, states)),
-                    Op::Call(self.call_on(i, states)),
-                ]
+                let n = self.rng.random_range(2..=self.width);
+                (0..n).map(|_| Op::Call(self.call_on(i, states))).collect()
             }
             // Deadlines interleaved with a command.
             87..=94 => vec![Op::Timers { at: self.now }, Op::Call(self.fresh(states))],
@@ -261,6 +263,8 @@ impl Gen {
                 Counter,
                 Evidence,
                 Escalate,
+                Escalate,
+                Decide,
                 Decide,
                 Decide,
                 Withdraw,

@@ -29,7 +29,7 @@ pub struct Options {
     pub seed: u64,
     pub steps: usize,
     /// Operations of a step run at once, at most (1: one after the other, a
-    /// deterministic run).
+    /// deterministic run); racing steps send up to this many (at least two).
     pub workers: usize,
     /// Keeps the ids and idempotency keys of runs sharing a database apart.
     pub prefix: String,
@@ -60,6 +60,8 @@ pub struct SeedReport {
     pub statuses: BTreeMap<String, usize>,
     /// The orders' events by name: how far the run got.
     pub events: BTreeMap<String, usize>,
+    /// The orders' ledger transfers by code (clawbacks, guarantee covers...).
+    pub transfers: BTreeMap<String, usize>,
     pub failure: Option<Failure>,
     /// Each step's operations, as JSON, for the replay.
     pub trace: Vec<Vec<Value>>,
@@ -91,7 +93,12 @@ impl Answers {
 /// Runs one seed through `engine`. `Err` is a failure to run (the database went
 /// away); a broken invariant or an internal error is the report's `failure`.
 pub async fn run_seed(engine: &Engine, options: &Options) -> anyhow::Result<SeedReport> {
-    let mut gen = Gen::new(options.seed, &options.prefix, engine.policy().clone());
+    let mut gen = Gen::new(
+        options.seed,
+        &options.prefix,
+        engine.policy().clone(),
+        options.workers,
+    );
     let mut report = SeedReport {
         seed: options.seed,
         ..SeedReport::default()
@@ -134,7 +141,30 @@ pub async fn run_seed(engine: &Engine, options: &Options) -> anyhow::Result<Seed
             *report.events.entry(r.event.name().to_string()).or_default() += 1;
         }
     }
+    count_transfers(engine, &gen.order_ids(), &mut report).await?;
     Ok(report)
+}
+
+async fn count_transfers(
+    engine: &Engine,
+    ids: &[String],
+    report: &mut SeedReport,
+) -> anyhow::Result<()> {
+    let book = engine.store().load_ledger().await?;
+    for r in book.recorded() {
+        let ours = r
+            .transfer
+            .order
+            .as_ref()
+            .is_some_and(|o| ids.iter().any(|id| id == o.as_str()));
+        if ours {
+            *report
+                .transfers
+                .entry(r.transfer.code.as_str().to_string())
+                .or_default() += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Counts the step's results and checks each against what it had to be.
