@@ -86,6 +86,8 @@ enum Command {
     /// the buyers went through, outcomes against the simulator's ground truth, events
     /// per second, and a ledger verification. Every figure is the run's own, also on a
     /// database that holds earlier runs.
+    /// With --chaos, the hostile simulator instead: many seeds of hostile commands,
+    /// invariants checked after every step, and the seed and step of any failure.
     Simulate(cmd::simulate::SimulateArgs),
     /// The escrow ledger.
     #[command(subcommand)]

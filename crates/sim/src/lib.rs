@@ -3,6 +3,7 @@
 //! a simulated clock and keeps the ground truth of what it did, so a run can be
 //! compared with what the engine recorded.
 
+pub mod chaos;
 pub mod chart;
 mod chat;
 pub mod feedback;

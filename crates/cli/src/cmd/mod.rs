@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod assess;
+pub mod chaos;
 pub mod ledger;
 pub mod list;
 pub mod orders;

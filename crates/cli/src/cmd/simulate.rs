@@ -39,9 +39,14 @@ pub struct SimulateArgs {
     report: Option<std::path::PathBuf>,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
+    #[command(flatten)]
+    chaos: super::chaos::ChaosArgs,
 }
 
 pub fn run(args: SimulateArgs, policy: Policy) -> anyhow::Result<ExitCode> {
+    if args.chaos.enabled() {
+        return super::chaos::run(&args.chaos, &args.database_url, args.format, policy);
+    }
     let config = Config {
         sellers: args.sellers,
         buyers: args.buyers,
