@@ -182,6 +182,14 @@ pub(super) const LURE_WORDS: &[&str] = &[
     "gbp",
 ];
 
+/// The lure words of four letters or more, to find any of them inside a piece in one
+/// pass.
+static LONG_LURES: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::new(LURE_WORDS.iter().filter(|w| w.len() >= 4))
+            .expect("the lure words make an automaton")
+    });
+
 /// Short words of a brand's own infrastructure and plain English: beside a name they
 /// are no sign of a scam ("cdn-brand", "thebrandblog").
 const NEUTRAL_SHORT: &[&str] = &[
@@ -391,7 +399,7 @@ pub(super) fn lure_piece(
     if LURE_WORDS.contains(&piece) {
         return Some("a lure word");
     }
-    if LURE_WORDS.iter().any(|w| w.len() >= 4 && piece.contains(w)) {
+    if LONG_LURES.is_match(piece) {
         return Some("a lure word");
     }
     // A misspelt lure word ("dellivery").
