@@ -10,6 +10,10 @@
 //! site), and by tricks that hide the destination (user-info before an `@`, IP hosts,
 //! URL shorteners, punycode and mixed-script names).
 
+mod evidence;
+mod scheme;
+mod wrap;
+
 use std::collections::HashSet;
 
 use aho_corasick::AhoCorasick;
@@ -18,6 +22,8 @@ use unicode_security::MixedScript;
 
 use crate::fold::fold_char;
 use crate::{Assessment, Finding, Kind, Severity, Thresholds};
+use evidence::{Ending, LURE_WORDS};
+use scheme::{PageDoes, Scheme};
 
 /// A brand that scammers imitate, with the domains that really belong to it.
 #[derive(Debug, Clone, Deserialize)]
@@ -29,6 +35,18 @@ pub struct Brand {
     /// words and other companies.
     #[serde(default = "yes")]
     pub typos: bool,
+    /// More domains the brand owns (cloud, CDN, corporate, jobs...), each group with
+    /// the public source that names them. They are the brand's own, but not names a
+    /// look-alike is made from.
+    #[serde(default)]
+    pub group: Vec<DomainGroup>,
+}
+
+/// Domains a brand owns, named by one source.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DomainGroup {
+    pub source: String,
+    pub domains: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -61,62 +79,6 @@ const MESSENGERS: &[&str] = &[
     "weixin.qq.com",
     "signal.me",
 ];
-/// Words that scammers put beside a brand's name.
-const LURE_WORDS: &[&str] = &[
-    "support",
-    "refund",
-    "secure",
-    "security",
-    "login",
-    "signin",
-    "verify",
-    "verification",
-    "account",
-    "help",
-    "helpdesk",
-    "service",
-    "services",
-    "pay",
-    "payment",
-    "order",
-    "orders",
-    "delivery",
-    "shipping",
-    "track",
-    "tracking",
-    "official",
-    "center",
-    "centre",
-    "club",
-    "gift",
-    "promo",
-    "bonus",
-    "prize",
-    "claim",
-    "update",
-    "confirm",
-    "customer",
-    "care",
-    "online",
-    "store",
-    "shop",
-    "sale",
-    "deals",
-    "app",
-    "id",
-    "auth",
-    "wallet",
-    "reembolso",
-    "soporte",
-    "suporte",
-    "remboursement",
-    "erstattung",
-    "vozvrat",
-    "team",
-    "dispute",
-    "cashback",
-];
-
 /// What the link scanner needs: the protected brands and the verdict thresholds.
 #[derive(Debug, Clone)]
 pub struct LinkScanner {
@@ -132,7 +94,50 @@ pub struct LinkScanner {
     /// Every official registrable domain.
     official: HashSet<String>,
     shorteners: HashSet<&'static str>,
+    /// Every name of `names` as [`evidence::skeleton`], to find brands glued to other
+    /// letters, spelt with look-alike letters or split over labels.
+    shapes: AhoCorasick,
+    /// The brand and the length in characters of each pattern of `shapes`,
+    /// and whether it is the name with one letter left out.
+    shape_brand: Vec<(usize, usize, bool)>,
+    wrappers: Vec<wrap::Wrapper>,
+    /// ISO 3166-1 alpha-2 codes, upper case.
+    countries: Vec<&'static str>,
     thresholds: Thresholds,
+}
+
+/// The most redirect wrappers and `data:` pages followed into one another.
+const DEPTH_MAX: u8 = 3;
+
+/// ISO 3166-1 alpha-2 codes, one a line.
+const COUNTRIES: &str = include_str!("../data/countries.txt");
+
+/// Where a brand's name sits in a host name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    /// A whole word between dots or hyphens.
+    Word,
+    /// Glued to other letters or digits.
+    Glued,
+    /// Spelt across two labels or words ("ama.zon", "pay-pal").
+    Split,
+    /// With one letter left out, glued to other letters ("fedxscan").
+    MisspeltGlued,
+}
+
+/// A brand's name seen in a host, with what else the URL says.
+#[derive(Debug, Clone)]
+struct Sighting {
+    brand: usize,
+    place: Place,
+    /// A whole word beside other words, a label of another site's subdomain, or
+    /// split over labels: a look-alike whatever else the link says.
+    strong: bool,
+    /// In a subdomain label of a site that is no free host.
+    in_subdomain: bool,
+    /// Evidence that the URL is a scam besides the name ("a lure word (support)").
+    clues: Vec<String>,
+    hosting: Option<String>,
 }
 
 /// A word a look-alike is made from, with its length in bytes and in characters.
@@ -195,8 +200,19 @@ impl LinkScanner {
                     i + 1
                 )));
             }
-            for d in &brand.domains {
+            for d in brand
+                .domains
+                .iter()
+                .chain(brand.group.iter().flat_map(|g| &g.domains))
+            {
                 official.insert(d.to_ascii_lowercase());
+            }
+            if let Some(g) = brand.group.iter().find(|g| g.source.trim().is_empty()) {
+                return Err(BrandsError(format!(
+                    "brand {}: a domain group ({}) needs its source",
+                    brand.name,
+                    g.domains.join(", ")
+                )));
             }
         }
         let names: Vec<Vec<Name>> = file
@@ -234,7 +250,37 @@ impl LinkScanner {
             }
         }
         let parts = AhoCorasick::new(&patterns).map_err(|e| BrandsError(e.to_string()))?;
+        let mut shape_patterns = Vec::new();
+        let mut shape_brand = Vec::new();
+        for (b, names) in names.iter().enumerate() {
+            for n in names.iter().filter(|n| n.text.len() >= 3) {
+                shape_patterns.push(evidence::skeleton(&n.text));
+                shape_brand.push((b, n.chars, false));
+                // One letter left out, for names long enough that this is still the
+                // name ("fedx" glued in "fedxscan").
+                if !file.brand[b].typos || !n.text.is_ascii() || n.chars < 5 {
+                    continue;
+                }
+                for i in 0..n.text.len() {
+                    let short = format!("{}{}", &n.text[..i], &n.text[i + 1..]);
+                    let shape = evidence::skeleton(&short);
+                    if !evidence::everyday(&short) && !shape_patterns.contains(&shape) {
+                        shape_patterns.push(shape);
+                        shape_brand.push((b, n.chars, true));
+                    }
+                }
+            }
+        }
+        let shapes = AhoCorasick::new(&shape_patterns).map_err(|e| BrandsError(e.to_string()))?;
         Ok(LinkScanner {
+            shapes,
+            shape_brand,
+            wrappers: wrap::wrappers(),
+            countries: COUNTRIES
+                .lines()
+                .map(str::trim)
+                .filter(|l| l.len() == 2)
+                .collect(),
             names,
             parts,
             part_brand,
@@ -251,77 +297,64 @@ impl LinkScanner {
 
     /// Scans one URL, with or without a scheme, defanged or not.
     pub fn scan(&self, raw: &str) -> LinkReport {
-        let mut signals = Vec::new();
-        let mut impersonates: Option<usize> = None;
-        let refanged = refang(raw.trim());
-        let with_scheme = if refanged.contains("://") {
-            refanged.clone()
-        } else {
-            format!("http://{refanged}")
-        };
-        let parsed = url::Url::parse(&with_scheme);
-        let empty = |signals| LinkReport {
+        self.scan_at(raw, 0)
+    }
+
+    /// A report with these signals and nothing else known.
+    fn bare(&self, signals: Vec<Finding>) -> LinkReport {
+        LinkReport {
             assessment: Assessment::combine(signals, &self.thresholds),
             registrable_domain: None,
             impersonates: None,
             messenger: false,
             official: false,
-        };
-        let Ok(url) = parsed else {
-            return empty(signals);
-        };
-        if !matches!(url.scheme(), "http" | "https") {
-            return empty(signals);
         }
+    }
+
+    /// [`LinkScanner::scan`], `depth` wrappers or `data:` pages deep.
+    fn scan_at(&self, raw: &str, depth: u8) -> LinkReport {
+        let mut signals = Vec::new();
+        let mut impersonates: Option<usize> = None;
+        let refanged = refang(raw.trim());
+        if let Some(s) = scheme::classify(&refanged) {
+            return self.scan_scheme(raw, s, depth);
+        }
+        let with_scheme = if refanged.contains("://") {
+            refanged.clone()
+        } else {
+            format!("http://{refanged}")
+        };
+        let Ok(url) = url::Url::parse(&with_scheme) else {
+            return self.bare(signals);
+        };
         let host = match url.host() {
             Some(url::Host::Domain(d)) => d.trim_end_matches('.').to_ascii_lowercase(),
-            Some(url::Host::Ipv4(_)) | Some(url::Host::Ipv6(_)) => {
-                let brand = self
-                    .brand_in_text(url.username())
-                    .or_else(|| self.brand_in_text(url.path()));
-                signals.push(Finding::new(
-                    Kind::PhishingLink,
-                    if brand.is_some() { Severity::Critical } else { Severity::High },
-                    0.85,
-                    raw,
-                    match brand {
-                        Some(b) => format!(
-                            "goes to a bare IP address, not a named site, and names {} in its path",
-                            self.brands[b].name
-                        ),
-                        None => "goes to a bare IP address, not a named site: shops and platforms never send those".to_string(),
-                    },
-                ));
-                let mut report = empty(signals);
-                report.impersonates = brand.map(|b| self.brands[b].domains[0].clone());
-                return report;
-            }
-            None => return empty(signals),
+            Some(url::Host::Ipv4(_)) | Some(url::Host::Ipv6(_)) => return self.ip_host(raw, &url),
+            None => return self.bare(signals),
         };
         let registrable = psl::domain_str(&host).map(str::to_string);
         let suffix = psl::suffix_str(&host).unwrap_or("");
 
-        // The user-info trick: https://aliexpress.com@evil.example/...
-        if !url.username().is_empty() || url.password().is_some() {
-            let shown = url.username();
-            let brand = self.brand_in_text(shown);
-            signals.push(Finding::new(
-                Kind::PhishingLink,
-                Severity::Critical,
-                0.95,
-                raw,
-                format!(
-                    "the part before '@' ({shown}) is decoration: the link really goes to {host}"
-                ),
-            ));
-            if brand.is_some() {
-                impersonates = brand;
+        if depth < DEPTH_MAX {
+            let inner = registrable
+                .as_deref()
+                .and_then(|r| wrap::unwrap(&self.wrappers, &url, &host, r, suffix));
+            if let Some(inner) = inner {
+                let mut report = self.leads_to(raw, &host, &inner, depth);
+                report.registrable_domain = registrable;
+                return report;
             }
         }
 
-        let official = registrable
-            .as_deref()
-            .is_some_and(|r| self.official.contains(r));
+        if let Some((finding, brand)) = self.user_info(raw, &url, &host) {
+            signals.push(finding);
+            impersonates = brand;
+        }
+
+        let official = self.is_official(&host, registrable.as_deref());
+        // A home page hides nothing and invites no one: only a link with a path or a
+        // query is a short link or a contact link.
+        let home = matches!(url.path(), "" | "/") && url.query().is_none_or(str::is_empty);
         if official && signals.is_empty() {
             return LinkReport {
                 assessment: Assessment::combine(vec![], &self.thresholds),
@@ -332,10 +365,11 @@ impl LinkScanner {
             };
         }
 
-        if MESSENGERS.contains(&host.as_str())
-            || registrable
-                .as_deref()
-                .is_some_and(|r| MESSENGERS.contains(&r) && r != "whatsapp.com")
+        if !home
+            && (MESSENGERS.contains(&host.as_str())
+                || registrable
+                    .as_deref()
+                    .is_some_and(|r| MESSENGERS.contains(&r) && r != "whatsapp.com"))
         {
             signals.push(Finding::new(
                 Kind::OffsiteContact,
@@ -346,20 +380,17 @@ impl LinkScanner {
                     "a chat-app contact link ({host}): talks there are outside buyer protection"
                 ),
             ));
-            let mut report = LinkReport {
-                assessment: Assessment::combine(signals, &self.thresholds),
-                registrable_domain: registrable,
-                impersonates: None,
-                messenger: true,
-                official: false,
-            };
+            let mut report = self.bare(signals);
+            report.registrable_domain = registrable;
+            report.messenger = true;
             report.impersonates = impersonates.map(|b| self.brands[b].domains[0].clone());
             return report;
         }
 
-        if registrable
-            .as_deref()
-            .is_some_and(|r| self.shorteners.contains(r) || self.shorteners.contains(host.as_str()))
+        if !home
+            && registrable.as_deref().is_some_and(|r| {
+                self.shorteners.contains(r) || self.shorteners.contains(host.as_str())
+            })
         {
             signals.push(Finding::new(
                 Kind::PhishingLink,
@@ -370,11 +401,103 @@ impl LinkScanner {
             ));
         }
 
-        // Names in other scripts: punycode and mixed scripts.
+        let unicode_host = self.script_signals(raw, &host, &mut signals);
+        if !official {
+            let rest = &url[url::Position::AfterHost..];
+            if let Some((b, finding)) = self.brand_finding(
+                raw,
+                &host,
+                &unicode_host,
+                registrable.as_deref(),
+                suffix,
+                rest,
+            ) {
+                if finding.severity() > Severity::Low {
+                    impersonates = Some(b);
+                }
+                signals.push(finding);
+            }
+        }
+
+        LinkReport {
+            assessment: Assessment::combine(signals, &self.thresholds),
+            registrable_domain: registrable,
+            impersonates: impersonates.map(|b| self.brands[b].domains[0].clone()),
+            messenger: false,
+            official,
+        }
+    }
+
+    /// Whether `host` is a brand's own: the host or a parent of it is listed ("amazon.com.be",
+    /// though the public suffix list does not know "com.be"), or its ending is a brand's
+    /// own top-level domain (".dhl").
+    fn is_official(&self, host: &str, registrable: Option<&str>) -> bool {
+        if self
+            .brands
+            .iter()
+            .any(|b| host.rsplit('.').next() == Some(b.name.as_str()))
+        {
+            return true;
+        }
+        registrable.is_some_and(|r| {
+            let mut name = host;
+            loop {
+                if self.official.contains(name) {
+                    return true;
+                }
+                match name.split_once('.') {
+                    Some((_, parent)) if parent.len() >= r.len() => name = parent,
+                    _ => return false,
+                }
+            }
+        })
+    }
+
+    /// The user-info trick: https://aliexpress.com@evil.example/...
+    fn user_info(&self, raw: &str, url: &url::Url, host: &str) -> Option<(Finding, Option<usize>)> {
+        if url.username().is_empty() && url.password().is_none() {
+            return None;
+        }
+        let shown = url.username();
+        let finding = Finding::new(
+            Kind::PhishingLink,
+            Severity::Critical,
+            0.95,
+            raw,
+            format!("the part before '@' ({shown}) is decoration: the link really goes to {host}"),
+        );
+        Some((finding, self.brand_in_text(shown)))
+    }
+
+    /// A bare IP address as the host.
+    fn ip_host(&self, raw: &str, url: &url::Url) -> LinkReport {
+        let brand = self
+            .brand_in_text(url.username())
+            .or_else(|| self.brand_in_text(url.path()));
+        let finding = Finding::new(
+            Kind::PhishingLink,
+            if brand.is_some() { Severity::Critical } else { Severity::High },
+            0.85,
+            raw,
+            match brand {
+                Some(b) => format!(
+                    "goes to a bare IP address, not a named site, and names {} in its path",
+                    self.brands[b].name
+                ),
+                None => "goes to a bare IP address, not a named site: shops and platforms never send those".to_string(),
+            },
+        );
+        let mut report = self.bare(vec![finding]);
+        report.impersonates = brand.map(|b| self.brands[b].domains[0].clone());
+        report
+    }
+
+    /// Names in other scripts: punycode and mixed scripts. Returns the host in Unicode.
+    fn script_signals(&self, raw: &str, host: &str, signals: &mut Vec<Finding>) -> String {
         let unicode_host = if host.contains("xn--") {
-            idna::domain_to_unicode(&host).0
+            idna::domain_to_unicode(host).0
         } else {
-            host.clone()
+            host.to_string()
         };
         let punycode = host.split('.').any(|l| l.starts_with("xn--"));
         let mixed = unicode_host
@@ -397,34 +520,371 @@ impl LinkScanner {
                 format!("an internationalised name ({unicode_host})"),
             ));
         }
+        unicode_host
+    }
 
-        if !official {
-            if let Some((b, technique)) =
-                self.look_alike(&host, &unicode_host, registrable.as_deref(), suffix)
-            {
-                impersonates = Some(b);
-                let brand = &self.brands[b];
-                signals.push(Finding::new(
-                    Kind::PhishingLink,
-                    Severity::Critical,
-                    technique.score(),
+    /// A wrapper's target scanned: its findings, said of where the link leads.
+    fn leads_to(&self, raw: &str, host: &str, inner: &str, depth: u8) -> LinkReport {
+        let report = self.scan_at(inner, depth + 1);
+        let target = report
+            .registrable_domain
+            .clone()
+            .unwrap_or_else(|| inner.to_string());
+        let mut signals: Vec<Finding> = report
+            .assessment
+            .signals()
+            .iter()
+            .map(|f| {
+                Finding::new(
+                    f.kind(),
+                    f.severity(),
+                    f.score(),
                     raw,
                     format!(
-                        "{host} is not {}'s: {}",
-                        brand.domains[0],
-                        technique.explain(&brand.name)
+                        "{host} redirects: the link leads to {target}, and {}",
+                        f.explanation()
                     ),
+                )
+            })
+            .collect();
+        if signals.is_empty() {
+            signals.push(Finding::new(
+                Kind::PhishingLink,
+                Severity::Low,
+                0.2,
+                raw,
+                format!("{host} redirects: the link leads to {target}"),
+            ));
+        }
+        LinkReport {
+            assessment: Assessment::combine(signals, &self.thresholds),
+            registrable_domain: None,
+            impersonates: report.impersonates,
+            messenger: report.messenger,
+            official: false,
+        }
+    }
+
+    /// Links that are not web addresses: contact, script, file and `data:` schemes.
+    fn scan_scheme(&self, raw: &str, s: Scheme, depth: u8) -> LinkReport {
+        let (kind, severity, score, text) = match s {
+            Scheme::Contact(what) => (
+                Kind::OffsiteContact,
+                Severity::High,
+                0.85,
+                format!(
+                    "opens {what} outside the platform: talks there are outside buyer protection"
+                ),
+            ),
+            Scheme::Script => (
+                Kind::PhishingLink,
+                Severity::High,
+                0.85,
+                "runs a script in your browser instead of opening a page".to_string(),
+            ),
+            Scheme::File => (
+                Kind::PhishingLink,
+                Severity::Medium,
+                0.6,
+                "opens a file on your device or network instead of a web page".to_string(),
+            ),
+            Scheme::Data { media, content } => return self.scan_data(raw, &media, &content, depth),
+        };
+        let messenger = kind == Kind::OffsiteContact;
+        let mut report = self.bare(vec![Finding::new(kind, severity, score, raw, text)]);
+        report.messenger = messenger;
+        report
+    }
+
+    /// A `data:` URL: the page inside judged by what it does.
+    fn scan_data(&self, raw: &str, media: &str, content: &str, depth: u8) -> LinkReport {
+        let Some(does) = scheme::judge_page(media, content) else {
+            return self.bare(vec![]);
+        };
+        let brand = self.brand_in_text(content);
+        let (severity, score, text) = match &does {
+            PageDoes::AsksPassword => (
+                Severity::Critical,
+                0.95,
+                "holds a whole web page with a password form: a log-in page that no website stands behind".to_string(),
+            ),
+            PageDoes::Redirects(to) => (
+                Severity::High,
+                0.85,
+                match to {
+                    Some(to) => format!("holds a page that sends you on to {to}"),
+                    None => "holds a page that sends you on to another address".to_string(),
+                },
+            ),
+            PageDoes::Script => (Severity::High, 0.75, "holds a page that runs a script".to_string()),
+            PageDoes::Page => (Severity::Medium, 0.6, "holds a whole web page inside the link, with no website behind it".to_string()),
+        };
+        let mut signals = vec![Finding::new(Kind::PhishingLink, severity, score, raw, text)];
+        let mut impersonates = brand.map(|b| self.brands[b].domains[0].clone());
+        if let (PageDoes::Redirects(Some(to)), true) = (&does, depth < DEPTH_MAX) {
+            let inner = self.leads_to(raw, "the page", to, depth);
+            impersonates = impersonates.or(inner.impersonates);
+            signals.extend(
+                inner
+                    .assessment
+                    .into_signals()
+                    .into_iter()
+                    .filter(|f| f.severity() > Severity::Low),
+            );
+        }
+        let mut report = self.bare(signals);
+        report.impersonates = impersonates;
+        report
+    }
+
+    /// The finding about a brand this host poses as, if any: the look-alike rules,
+    /// then the brand's name anywhere in the host, weighed by the other evidence.
+    fn brand_finding(
+        &self,
+        raw: &str,
+        host: &str,
+        unicode_host: &str,
+        registrable: Option<&str>,
+        suffix: &str,
+        rest: &str,
+    ) -> Option<(usize, Finding)> {
+        let look = self.look_alike(host, unicode_host, registrable, suffix);
+        let sighting = self.sighting(host, suffix, rest, look.map(|(b, _)| b));
+        let strong = sighting.as_ref().is_some_and(|s| s.strong);
+        let (b, technique, clues, hosting) = match (look, sighting) {
+            (Some((b, t)), s) => {
+                let s = s.filter(|s| s.brand == b);
+                let clues = s
+                    .as_ref()
+                    .map(|s| s.clues.clone())
+                    .unwrap_or_else(|| self.clues(host, suffix, rest, b));
+                let hosting = evidence::hosting(host).map(str::to_string);
+                (b, t, clues, hosting)
+            }
+            (None, Some(s)) => {
+                let t = match s.place {
+                    Place::Split => Technique::Split,
+                    Place::MisspeltGlued => Technique::MisspeltWords,
+                    _ if s.hosting.is_some() || s.in_subdomain && s.place == Place::Word => {
+                        Technique::BrandSubdomain
+                    }
+                    _ => Technique::BrandWords,
+                };
+                (s.brand, t, s.clues, s.hosting)
+            }
+            (None, None) => return None,
+        };
+        let brand = &self.brands[b];
+        let weighed = !strong
+            && matches!(
+                technique,
+                Technique::BrandWords | Technique::TldSwap | Technique::MisspeltWords
+            );
+        if weighed && clues.is_empty() {
+            return Some((
+                b,
+                Finding::new(
+                    Kind::PhishingLink,
+                    Severity::Low,
+                    0.3,
+                    raw,
+                    format!(
+                        "{host} carries the name \"{}\" but is not among {}'s known domains; nothing else in the link points to phishing (another company's name, or a domain of the brand not listed)",
+                        brand.name, brand.domains[0]
+                    ),
+                ),
+            ));
+        }
+        let mut text = format!(
+            "{host} is not {}'s: {}",
+            brand.domains[0],
+            technique.explain(&brand.name)
+        );
+        if let Some(h) = hosting {
+            text.push_str(&format!(", on {h}, where anyone can publish"));
+        }
+        if weighed {
+            text.push_str(&format!(" ({})", clues.join(", ")));
+        }
+        Some((
+            b,
+            Finding::new(
+                Kind::PhishingLink,
+                Severity::Critical,
+                technique.score(),
+                raw,
+                text,
+            ),
+        ))
+    }
+
+    /// Evidence besides the name of brand `b`: the words beside it in the host, free
+    /// hosting, a cheap ending, a log-in path.
+    fn clues(&self, host: &str, suffix: &str, rest: &str, b: usize) -> Vec<String> {
+        let owner = host
+            .strip_suffix(suffix)
+            .unwrap_or(host)
+            .trim_end_matches('.');
+        let owner = owner.strip_prefix("www.").unwrap_or(owner);
+        let long = self.names[b][0].chars >= 5;
+        let mut clues = Vec::new();
+        for token in owner.split(['.', '-', '_']).filter(|t| !t.is_empty()) {
+            let (sk, at) = evidence::skeleton_map(token);
+            let lower = token.to_ascii_lowercase();
+            // The name itself before a misspelt one, the longest first.
+            let seen = self
+                .shapes
+                .find_overlapping_iter(&sk)
+                .filter(|m| self.shape_brand[m.pattern().as_usize()].0 == b)
+                .max_by_key(|m| (!self.shape_brand[m.pattern().as_usize()].2, m.len()))
+                .map(|m| (m.start(), m.len()));
+            let pieces: Vec<&str> = match seen {
+                Some((start, len)) => [&lower[..at[start]], &lower[at[start + len]..]]
+                    .into_iter()
+                    .filter(|p| !p.is_empty())
+                    .collect(),
+                None => vec![lower.as_str()],
+            };
+            // Random letters count glued to one side of the name; country codes
+            // also as words of their own.
+            let glued_one_side = seen.is_some() && pieces.len() == 1;
+            for piece in pieces {
+                let why = evidence::lure_piece(piece, long, glued_one_side, &self.countries)
+                    .or_else(|| {
+                        (seen.is_none() && piece.len() == 2)
+                            .then(|| evidence::lure_piece(piece, true, false, &self.countries))
+                            .flatten()
+                    });
+                if let Some(why) = why {
+                    clues.push(format!("{why} beside it: \"{piece}\""));
+                }
+            }
+            let other = self.shapes.find_overlapping_iter(&sk).find(|m| {
+                let (o, chars, typo) = self.shape_brand[m.pattern().as_usize()];
+                o != b && chars >= 4 && !typo
+            });
+            if let Some(m) = other {
+                let o = self.shape_brand[m.pattern().as_usize()].0;
+                clues.push(format!(
+                    "another brand's name beside it: \"{}\"",
+                    self.brands[o].name
                 ));
             }
         }
-
-        LinkReport {
-            assessment: Assessment::combine(signals, &self.thresholds),
-            registrable_domain: registrable,
-            impersonates: impersonates.map(|b| self.brands[b].domains[0].clone()),
-            messenger: false,
-            official,
+        if let Some(h) = evidence::hosting(host) {
+            clues.push(format!("hosted on {h}"));
         }
+        if evidence::ending(suffix) == Ending::Cheap && evidence::hosting(host).is_none() {
+            clues.push(format!("a .{suffix} domain"));
+        }
+        if let Some(w) = evidence::path_lure(rest) {
+            clues.push(format!("\"{w}\" in its path"));
+        }
+        clues
+    }
+
+    /// The brand whose name (in look-alike letters too) sits in a token of the host,
+    /// glued to other letters, or spelt across two labels; `prefer` first. Short
+    /// names count only as whole words or at a word's start beside a scammer's word,
+    /// so that "ups" in "groups" or "dhl" in "dhlottery" is nobody's.
+    fn sighting(
+        &self,
+        host: &str,
+        suffix: &str,
+        rest: &str,
+        prefer: Option<usize>,
+    ) -> Option<Sighting> {
+        if evidence::public_body(suffix) {
+            return None;
+        }
+        let owner = host
+            .strip_suffix(suffix)
+            .unwrap_or(host)
+            .trim_end_matches('.');
+        let owner = owner.strip_prefix("www.").unwrap_or(owner);
+        let hosting = evidence::hosting(host).map(str::to_string);
+        // A new generic ending (not a country's, even one sold as generic: ".io" is
+        // full of startups named "ups...").
+        let cheap = hosting.is_some()
+            || evidence::ending(suffix) == Ending::Cheap
+                && suffix.rsplit('.').next().is_some_and(|t| t.len() > 2);
+        let path_lure = evidence::path_lure(rest).is_some();
+        let labels: Vec<&str> = owner.split('.').collect();
+        let mut found: Option<(usize, Place, bool, bool)> = None;
+        for (i, label) in labels.iter().enumerate() {
+            let tokens: Vec<&str> = label.split(['-', '_']).filter(|t| !t.is_empty()).collect();
+            // A whole label of another site's subdomain: a look-alike whatever the
+            // words. Beside other words of the site's own name, the words decide.
+            let in_subdomain = i + 1 < labels.len() && hosting.is_none();
+            for token in &tokens {
+                let (sk, at) = evidence::skeleton_map(token);
+                for m in self.shapes.find_overlapping_iter(&sk) {
+                    let (b, chars, typo) = self.shape_brand[m.pattern().as_usize()];
+                    let whole = m.start() == 0 && m.end() == sk.len();
+                    if typo && whole {
+                        continue;
+                    }
+                    if chars < 5 && !whole {
+                        let lower = token.to_ascii_lowercase();
+                        let after = &lower[at[m.end()]..];
+                        let before = &lower[..at[m.start()]];
+                        let lure = |p: &str| {
+                            evidence::lure_piece(p, false, true, &self.countries).is_some()
+                        };
+                        // Names that are everyday words ("visa") need a lure word.
+                        let loose = self.brands[b].typos && (cheap || path_lure);
+                        let at_start = m.start() == 0 && (loose || lure(after));
+                        if !(at_start || m.end() == sk.len() && LURE_WORDS.contains(&before)) {
+                            continue;
+                        }
+                    }
+                    let strong = whole && in_subdomain;
+                    let place = match (whole, typo) {
+                        (true, _) => Place::Word,
+                        (false, false) => Place::Glued,
+                        (false, true) => Place::MisspeltGlued,
+                    };
+                    let better =
+                        found.is_none_or(|(_, p, _, _)| p == Place::MisspeltGlued && !typo);
+                    if better || Some(b) == prefer && !typo || strong {
+                        found = Some((b, place, strong, in_subdomain));
+                    }
+                }
+            }
+        }
+        if found.is_none() {
+            found = self.split_sighting(owner).map(|(b, p)| (b, p, true, false));
+        }
+        let (brand, place, strong, in_subdomain) = found?;
+        Some(Sighting {
+            brand,
+            place,
+            strong,
+            in_subdomain,
+            clues: self.clues(host, suffix, rest, brand),
+            hosting,
+        })
+    }
+
+    /// A name of five letters or more spelt across labels or words ("ama.zon-x").
+    fn split_sighting(&self, owner: &str) -> Option<(usize, Place)> {
+        let mut joined = String::with_capacity(owner.len());
+        let mut cuts = Vec::new();
+        for token in owner.split(['.', '-', '_']).filter(|t| !t.is_empty()) {
+            let sk = evidence::skeleton(token);
+            if !joined.is_empty() {
+                cuts.push(joined.len());
+            }
+            joined.push_str(&sk);
+        }
+        if cuts.is_empty() {
+            return None;
+        }
+        self.shapes.find_overlapping_iter(&joined).find_map(|m| {
+            let (b, chars, typo) = self.shape_brand[m.pattern().as_usize()];
+            (!typo && chars >= 5 && cuts.iter().any(|c| *c > m.start() && *c < m.end()))
+                .then_some((b, Place::Split))
+        })
     }
 
     /// A brand whose name appears in `text` (a path, a user-info part).
@@ -443,11 +903,7 @@ impl LinkScanner {
         suffix: &str,
     ) -> Option<(usize, Technique)> {
         let registrable = registrable?;
-        // Government, education and military names are not for sale.
-        if suffix
-            .split('.')
-            .any(|part| matches!(part, "gov" | "edu" | "mil" | "gob" | "gouv"))
-        {
+        if evidence::public_body(suffix) {
             return None;
         }
         let label_ascii = registrable
@@ -548,8 +1004,7 @@ impl LinkScanner {
                             find(l, name).is_some_and(|at| {
                                 let rest = format!("{}{}", &l[..at], &l[at + name.len()..]);
                                 !rest.is_empty()
-                                    && (n >= 7
-                                        || LURE_WORDS.contains(&rest.as_str())
+                                    && (LURE_WORDS.contains(&rest.as_str())
                                         || rest.chars().all(|c| c.is_ascii_digit()))
                             })
                         });
@@ -572,7 +1027,7 @@ impl LinkScanner {
                             && edit(w, name).is_some()
                     })
                 {
-                    consider(b, Technique::BrandWords);
+                    consider(b, Technique::MisspeltWords);
                     continue;
                 }
                 if n < 4 {
@@ -589,7 +1044,9 @@ impl LinkScanner {
                     consider(b, Technique::Homoglyph);
                     continue;
                 }
-                if !brand.typos {
+                // A label that is itself an everyday word ("mail", "post") is that
+                // word, not a typo of a name.
+                if !brand.typos || evidence::everyday(&plain) {
                     continue;
                 }
                 // One or two edits away.
@@ -631,6 +1088,10 @@ pub enum Technique {
     BrandWords,
     BrandSubdomain,
     TwoEdits,
+    /// A misspelt name with words around it ("aliexpres-refund").
+    MisspeltWords,
+    /// The name spelt across two labels or words ("ama.zon-login").
+    Split,
 }
 
 impl Technique {
@@ -638,7 +1099,7 @@ impl Technique {
         match self {
             Technique::TwoEdits => 0.75,
             Technique::Addition | Technique::Omission | Technique::Replacement => 0.85,
-            Technique::BrandWords => 0.85,
+            Technique::BrandWords | Technique::MisspeltWords | Technique::Split => 0.85,
             _ => 0.9,
         }
     }
@@ -666,6 +1127,10 @@ impl Technique {
                 format!("\"{brand}\" is only a subdomain of another site")
             }
             Technique::TwoEdits => format!("two letters away from \"{brand}\""),
+            Technique::MisspeltWords => {
+                format!("a misspelt \"{brand}\" with extra words")
+            }
+            Technique::Split => format!("\"{brand}\" spelt across two parts of the name"),
         }
     }
 }
@@ -872,6 +1337,169 @@ mod tests {
                 proptest::prop_assert!(may_edit(letters(&label), letters(name)), "{}", label);
             }
         }
+    }
+
+    fn flagged(url: &str) -> bool {
+        scan(url).assessment.verdict() != crate::Verdict::Allow
+    }
+
+    fn poses_as(url: &str, brand: &str) {
+        let r = scan(url);
+        assert_eq!(r.impersonates.as_deref(), Some(brand), "{url}: {r:?}");
+        assert!(r.assessment.risk() >= 55, "{url}: {:?}", r.assessment);
+    }
+
+    #[test]
+    fn a_brands_service_domains_are_its_own() {
+        for url in [
+            "https://www.paypalobjects.com/js/sdk.js",
+            "https://payments.braintree-api.com/graphql",
+            "https://mybucket.s3.eu-west-1.amazonaws.com/",
+            "https://www.primevideo.com/detail/x",
+            "https://amazon.com.be/",
+            "https://i.ebayimg.com/images/g/x/s-l500.jpg",
+            "https://www.paypal-community.com/t5/help",
+        ] {
+            let r = scan(url);
+            assert!(!flagged(url), "{url}: {r:?}");
+            assert!(r.impersonates.is_none(), "{url}: {r:?}");
+        }
+        let err = LinkScanner::new(
+            "[[brand]]\nname = \"x\"\ndomains = [\"x.com\"]\n[[brand.group]]\nsource = \"\"\ndomains = [\"x.net\"]\n",
+            Thresholds::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("needs its source"), "{err}");
+    }
+
+    #[test]
+    fn a_brand_glued_to_other_letters() {
+        poses_as("amazonbestsale.com", "amazon.com");
+        poses_as("https://ebay7781.shop/", "ebay.com");
+        poses_as("http://paypalfr.net/", "paypal.com");
+        poses_as("paypalcom-help.org", "paypal.com");
+        poses_as("https://fedxtracking.com/", "fedex.com");
+        poses_as("https://dhlparcelhelp.com/", "dhl.com");
+    }
+
+    #[test]
+    fn a_brand_spelt_with_look_alike_letters_or_across_labels() {
+        poses_as("https://arnazon-orders.com/", "amazon.com");
+        poses_as("https://clhl-parcel.info/", "dhl.com");
+        poses_as("https://paypai-wallet.com/", "paypal.com");
+        poses_as("https://amaz0nsecure.com/", "amazon.com");
+        poses_as("https://ama.zon-signin.com/", "amazon.com");
+        poses_as("http://pay.pal-wallet.net/", "paypal.com");
+    }
+
+    #[test]
+    fn a_brand_on_free_hosting_or_cloud_storage() {
+        poses_as("https://paypal-verify-3.netlify.app/", "paypal.com");
+        poses_as("https://amazonorders.blogspot.com/", "amazon.com");
+        poses_as("https://ebayhelp.web.app/", "ebay.com");
+        poses_as(
+            "https://paypalbox.blob.core.windows.net/x/index.html",
+            "paypal.com",
+        );
+        poses_as(
+            "https://amazon-gift.s3.amazonaws.com/index.html",
+            "amazon.com",
+        );
+        poses_as("https://dhlpakket.firebaseapp.com/", "dhl.com");
+        assert!(!flagged("https://my-recipes.netlify.app/"));
+    }
+
+    #[test]
+    fn short_brands_inside_ordinary_words_are_nobodys() {
+        for url in [
+            "https://startups-weekly.com/",
+            "https://cups-and-mugs.org/",
+            "https://adhlamp.com/",
+            "https://upsilon-robotics.io/",
+            "https://temuco-news.cl/",
+            "https://www.groupsetups.net/",
+        ] {
+            assert!(!flagged(url), "{url}: {:?}", scan(url));
+        }
+    }
+
+    #[test]
+    fn another_company_with_a_similar_name_is_told_apart_by_evidence() {
+        // The name alone: a note, no alarm.
+        let r = scan("https://amazonrainforest-trust.org/");
+        assert!(!flagged("https://amazonrainforest-trust.org/"), "{r:?}");
+        assert!(r.impersonates.is_none());
+        assert_eq!(r.assessment.signals()[0].severity(), Severity::Low);
+        assert!(!flagged("https://etsy.se/"));
+        // The same name with a log-in path or a cheap ending: phishing.
+        assert!(flagged("https://amazonrainforest-trust.org/signin/verify"));
+        assert!(flagged("https://amazonrainforest-trust.top/"));
+        assert!(flagged("https://etsy.top/"));
+    }
+
+    #[test]
+    fn redirect_wrappers_are_unwrapped() {
+        for url in [
+            "https://www.google.com/url?sa=t&q=https%3A%2F%2Fpaypal-billing-help.xyz%2Flogin",
+            "https://l.facebook.com/l.php?u=https%3A%2F%2Fpaypal-billing-help.xyz%2F&h=AT0",
+            "https://eur02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fpaypal-billing-help.xyz%2F&data=x",
+            "https://vk.com/away.php?to=https%3A%2F%2Fpaypal-billing-help.xyz%2F",
+            "https://www.youtube.com/redirect?q=https://paypal-billing-help.xyz/&v=x",
+        ] {
+            let r = scan(url);
+            assert_eq!(r.impersonates.as_deref(), Some("paypal.com"), "{url}: {r:?}");
+            assert!(r.assessment.risk() >= 55, "{url}");
+            let text = r.assessment.signals()[0].explanation();
+            assert!(text.contains("leads to paypal-billing-help.xyz"), "{text}");
+        }
+        assert!(!flagged(
+            "https://www.google.com/url?q=https://en.wikipedia.org/wiki/Escrow"
+        ));
+    }
+
+    #[test]
+    fn data_urls_are_decoded_and_judged() {
+        use base64::Engine;
+        let form = "<html><body><h1>PayPal</h1><form action='https://x.test/p'><input name=e><input type='password' name=p></form></body></html>";
+        let b64 = base64::engine::general_purpose::STANDARD.encode(form);
+        let r = scan(&format!("data:text/html;base64,{b64}"));
+        assert_eq!(r.assessment.signals()[0].kind(), Kind::PhishingLink);
+        assert_eq!(r.assessment.signals()[0].severity(), Severity::Critical);
+        assert_eq!(r.impersonates.as_deref(), Some("paypal.com"));
+        let refresh = "data:text/html,%3Cmeta%20http-equiv%3D%22refresh%22%20content%3D%220%3Burl%3Dhttps%3A%2F%2Famazon-orders-help.top%2F%22%3E";
+        let r = scan(refresh);
+        assert!(r.assessment.risk() >= 55, "{r:?}");
+        assert_eq!(r.impersonates.as_deref(), Some("amazon.com"));
+        assert!(!flagged("data:image/png;base64,iVBORw0KGgo="));
+    }
+
+    #[test]
+    fn every_scheme_is_handled() {
+        for url in [
+            "mailto:seller@example.com",
+            "tel:+34600111222",
+            "sms:+34600111222?body=hi",
+            "whatsapp://send?phone=34600111222",
+            "tg://resolve?domain=seller",
+            "viber://chat?number=34600111222",
+            "skype:seller.shop?chat",
+            "sgnl://signal.me/#p/+34600111222",
+        ] {
+            let r = scan(url);
+            assert!(r.messenger, "{url}");
+            assert_eq!(
+                r.assessment.signals()[0].kind(),
+                Kind::OffsiteContact,
+                "{url}"
+            );
+            assert!(flagged(url), "{url}");
+        }
+        assert!(flagged("javascript:document.location='https://x.test'"));
+        poses_as("ftp://paypal-login.top/form.html", "paypal.com");
+        assert!(flagged("file:///C:/Users/x/invoice.html"));
+        // Home pages of shorteners and messengers invite no one and hide nothing.
+        assert!(!flagged("https://bit.ly/"));
+        assert!(!flagged("https://t.me/"));
     }
 
     #[test]

@@ -28,10 +28,13 @@ pub enum ScanCommand {
     /// "error": ...}` in its place, naming the cause, and exit code 2.
     Messages(ScanArgs),
     /// Scan links: look-alikes of marketplace, payment and carrier brands (typos,
-    /// look-alike letters, punycode, brand plus words, brand as a subdomain, another
-    /// TLD), user-info tricks, IP hosts, URL shorteners, chat-app links. Input: one
-    /// URL a line, or JSON Lines with `url`. Output adds `registrable_domain` and
-    /// `impersonates`.
+    /// look-alike letters, punycode, brand glued to other words or split over labels,
+    /// brand as a subdomain or on free hosting, another TLD; a name that only
+    /// resembles a brand, with nothing else suspect, is noted, not flagged),
+    /// user-info tricks, IP hosts, URL shorteners, chat-app links, redirect wrappers
+    /// (the target is scanned), `data:` pages, and contact (mailto:, tel:, sms:,
+    /// messenger), script and file schemes. Input: one URL a line, or JSON Lines
+    /// with `url`. Output adds `registrable_domain` and `impersonates`.
     Links(ScanArgs),
 }
 
@@ -41,7 +44,7 @@ pub struct ScanArgs {
     #[arg(default_value = "-")]
     input: String,
     /// A brand list replacing the built-in one (TOML: [[brand]] name, domains,
-    /// typos).
+    /// typos, and [[brand.group]] source, domains for more domains the brand owns).
     #[arg(long, value_name = "FILE")]
     brands: Option<std::path::PathBuf>,
     #[arg(long, value_enum, default_value_t)]
