@@ -86,8 +86,9 @@ fn marketplace(url: &str) {
         json!({"order": o, "actor": "platform", "at": at, "command": "place", "buyer": b, "seller": s,
                "price": "20.00", "currency": "EUR", "promised_days": 20})
     };
-    let pay = |o: &str, b: &str, at: &str| {
-        json!({"order": o, "actor": format!("buyer:{b}"), "at": at, "command": "pay", "amount": "20.00",
+    // The platform's payment side reports payments (a buyer's key cannot).
+    let pay = |o: &str, _b: &str, at: &str| {
+        json!({"order": o, "actor": "platform", "at": at, "command": "pay", "amount": "20.00",
                "currency": "EUR", "three_ds": "authenticated"})
     };
     let lines = [

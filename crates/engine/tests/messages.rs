@@ -787,7 +787,7 @@ async fn shipped_to_de(engine: &Engine, o: &str, tracking: &str) {
             0.0,
         ),
         (
-            buyer(),
+            Actor::Platform,
             Command::Pay {
                 amount: usd("10.50"),
                 three_ds: ThreeDs::Authenticated,

@@ -1243,12 +1243,16 @@ async fn carrier_events_through_the_api() {
     let scan = |event: &str, tracking: &str| json!({"command": "carrier_event", "event": event, "tracking": tracking, "country": "DE", "location": "Leipzig hub"});
     const TRACKING: &str = "LP00000000000555";
     for api in apis().await {
-        for (who, body) in [
+        for (who, body, i) in [
             ("platform", place("b-1")),
             ("platform", pay()),
             ("seller", json!({"command": "ship", "tracking": TRACKING})),
-        ] {
-            let (s, v) = api.command(who, "c-1", &format!("setup-{who}"), body).await;
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, (who, body))| (who, body, i))
+        {
+            let (s, v) = api.command(who, "c-1", &format!("setup-{i}"), body).await;
             assert_eq!(s, StatusCode::OK, "{v}");
         }
         for (i, (who, body, status, rule)) in [

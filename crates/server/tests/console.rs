@@ -428,7 +428,7 @@ async fn dispute_page_shows_the_evidence_and_the_deadlines_as_they_stand() {
             &engine,
             &[
                 ("e-1", "platform", place.clone(), ago(10)),
-                ("e-1", "buyer:b-1", pay.clone(), ago(10)),
+                ("e-1", "platform", pay.clone(), ago(10)),
                 ("e-1", "seller:s-1", json!({"command": "ship", "tracking": "LP00112233"}), ago(9)),
                 ("e-1", "carrier", json!({"command": "deliver"}), ago(8)),
                 ("e-1", "buyer:b-1", json!({"command": "post_message", "id": "m1", "text": "the box was empty when it arrived"}), ago(7)),
@@ -443,7 +443,7 @@ async fn dispute_page_shows_the_evidence_and_the_deadlines_as_they_stand() {
                 ("e-1", "buyer:b-1", json!({"command": "escalate"}), ago(1)),
                 // Paid, not shipped: its handling deadline is due tomorrow and still acts.
                 ("e-2", "platform", place.clone(), ago(6)),
-                ("e-2", "buyer:b-1", pay.clone(), ago(6)),
+                ("e-2", "platform", pay.clone(), ago(6)),
             ],
         )
         .await;

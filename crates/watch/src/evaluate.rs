@@ -270,7 +270,7 @@ impl Judge<'_> {
             "claim not received as soon as the marketplace allows"
         };
         action(
-            "parcel_returned",
+            Code::ParcelReturned,
             format!("the carrier is returning the parcel to the seller: {claim}"),
         )
     }

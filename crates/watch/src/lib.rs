@@ -327,6 +327,7 @@ codes!(
     WaitForSeller => "wait_for_seller": "a dispute or an Amazon contact awaits the seller's answer",
     EscalateDispute => "escalate_dispute": "the dispute may be escalated to the platform: do it if no fair offer came",
     WaitForPlatform => "wait_for_platform": "the dispute is escalated: the platform decides",
+    ParcelReturned => "parcel_returned": "the carrier is returning the parcel to the seller: dispute or claim not received as soon as the marketplace allows",
 );
 
 /// The one thing to do about an order.

@@ -144,7 +144,7 @@ impl Story {
             amount: usd("22.00"),
             three_ds: ThreeDs::Authenticated,
         };
-        e.run(&buyer(), pay, noon(self.paid)).unwrap();
+        e.run(&Actor::Platform, pay, noon(self.paid)).unwrap();
         if let Some(shipped) = self.shipped {
             let ship = Command::Ship {
                 tracking: TrackingNumber::parse("LX402177355CN").unwrap(),

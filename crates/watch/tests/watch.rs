@@ -1112,7 +1112,7 @@ fn the_advice_follows_the_carriers_last_event() {
             today,
             &format!("{base},in_transit,shipped,")
         ),
-        Some(("open_dispute_now".into(), K::ProtectionEnds, 7))
+        Some(("ask_extension".into(), K::ProtectionEnds, 7))
     );
     // Going back to the seller: it will not come.
     let returned = format!("{base},returned,shipped,");
@@ -1123,7 +1123,6 @@ fn the_advice_follows_the_carriers_last_event() {
     let ebay = watch_with_scans(Marketplace::Ebay, "2026-01-22", &returned).unwrap();
     assert_eq!(ebay.0, "parcel_returned");
 }
-
 
 #[test]
 fn a_carrier_event_the_engine_does_not_know_is_reported_with_its_column() {

@@ -72,9 +72,10 @@ impl Kind {
 pub(crate) fn right_actor(kind: Kind, o: &Planned) -> Actor {
     use Kind::*;
     match kind {
-        Place => Actor::Platform,
-        Pay | Confirm | Cancel | Extension | Feedback | Dispute | EuWithdrawal | Accept
-        | Counter | Escalate | Withdraw | ReturnShipped => buyer(&o.buyer),
+        // The platform's payment side reports payments; a buyer's key is refused.
+        Place | Pay => Actor::Platform,
+        Confirm | Cancel | Extension | Feedback | Dispute | EuWithdrawal | Accept | Counter
+        | Escalate | Withdraw | ReturnShipped => buyer(&o.buyer),
         Ship | Grant | Respond | ReturnReceived => seller(&o.seller),
         Deliver | Weigh | ReturnDelivered => Actor::Carrier,
         CloseCase | Decide => Actor::Agent("chaos-agent".into()),
