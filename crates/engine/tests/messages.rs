@@ -661,47 +661,14 @@ async fn a_card_number_posted_in_chat_is_recorded_masked() {
 /// Places, pays and ships an order to DE on day 0-1 whose parcel the carrier then
 /// delivers in FR on day 2: the parcel checks flag it.
 async fn delivered_elsewhere(engine: &Engine, o: &str, tracking: u64) {
-    let usd = |s: &str| Money::parse(s, Currency::parse("USD").unwrap()).unwrap();
-    for (actor, command, day) in [
-        (
-            Actor::Platform,
-            Command::Place {
-                buyer: BuyerId::parse("b-1").unwrap(),
-                seller: SellerId::parse("s-1").unwrap(),
-                price: usd("10.00"),
-                shipping: usd("0.50"),
-                handling_days: None,
-                promised_days: 20,
-                destination_country: Some("DE".parse().unwrap()),
-                options: protection::OrderOptions::default(),
-            },
-            0.0,
-        ),
-        (
-            Actor::Platform,
-            Command::Pay {
-                amount: usd("10.50"),
-                three_ds: ThreeDs::Authenticated,
-            },
-            0.1,
-        ),
-        (
-            seller(),
-            Command::Ship {
-                tracking: format!("LP{tracking:014}").parse().unwrap(),
-            },
-            1.0,
-        ),
-        (
-            Actor::Carrier,
-            Command::Deliver {
-                country: Some("FR".parse().unwrap()),
-            },
-            2.0,
-        ),
-    ] {
-        engine.execute(&req(o, actor, command, day)).await.unwrap();
-    }
+    shipped_to_de(engine, o, &format!("LP{tracking:014}")).await;
+    let deliver = Command::Deliver {
+        country: Some("FR".parse().unwrap()),
+    };
+    engine
+        .execute(&req(o, Actor::Carrier, deliver, 2.0))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

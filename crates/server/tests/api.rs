@@ -141,19 +141,7 @@ async fn probes_and_openapi() {
         let (s, _, ctype) = api.call("", "GET", "/metrics", None, None).await;
         assert_eq!(s, StatusCode::OK);
         assert!(ctype.starts_with("application/openmetrics-text"));
-        let res = api
-            .router
-            .clone()
-            .oneshot(
-                Request::builder()
-                    .uri("/metrics")
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
-        let text = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec())
-            .unwrap();
+        let text = metrics_text(&api).await;
         assert!(
             text.contains("marketguard_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"),
             "{text}"
